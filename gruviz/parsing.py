@@ -1,0 +1,115 @@
+"""Reading numbers that people type: sequences, vectors, masks and Keras printouts.
+
+Everything here either returns finite float64 arrays or raises InputError with a
+message that says what was wrong and how to write it instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+
+from .errors import InputError
+
+_FEATURE_SPLIT = re.compile(r"[,\s]+")
+_STEP_SPLIT = re.compile(r"[;\n]+")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def describe_sequence(x: np.ndarray) -> str:
+    """How a (T, D) sequence was read, in the words the page uses."""
+    return f"{plural(x.shape[0], 'timestep')} × {plural(x.shape[1], 'feature')}"
+
+
+def _number(token, where: str) -> float:
+    if isinstance(token, bool) or not isinstance(token, (int, float, str)):
+        raise InputError(f"{where}: {json.dumps(token)} is not a number.")
+    try:
+        value = float(token)
+    except ValueError:
+        raise InputError(f"{where}: {token!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
+    return value
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _FEATURE_SPLIT.split(text.strip()) if w]
+
+
+def parse_vector(text: str, name: str, size: int | None = None) -> np.ndarray:
+    """'0.1, -0.2' or '[0.1, -0.2]' → (size,)."""
+    text = (text or "").strip()
+    if text.startswith("["):
+        values = _json(text, name)
+        if not isinstance(values, list) or any(isinstance(v, list) for v in values):
+            raise InputError(f"{name} must be a flat list of numbers, like [0.1, -0.2].")
+    else:
+        values = _words(text)
+    if not values:
+        raise InputError(f"{name} is empty; type numbers separated by commas, like 0.1, -0.2.")
+    vector = np.array([_number(v, f"{name} entry {i}") for i, v in enumerate(values)])
+    if size is not None and vector.size != size:
+        raise InputError(f"{name} has {plural(vector.size, 'value')} but {size} {'is' if size == 1 else 'are'} needed (one per unit).")
+    return vector
+
+
+def _json(text: str, name: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{name} looks like JSON but is not valid JSON ({error.msg}, column {error.colno}).") from None
+
+
+def parse_sequence(text: str, input_dim: int) -> np.ndarray:
+    """A sequence as typed → (T, input_dim).
+
+    Accepts a JSON array of steps ([[1], [2]]) or text in which ';' or newlines
+    separate timesteps and commas or spaces separate features. With one feature,
+    '1, 2, 9, 8' is four timesteps: a list of scalars can only mean that.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise InputError("the sequence is empty; type at least one timestep, for example 1, 2, 9, 8.")
+    if text.startswith("["):
+        steps = _json(text, "the sequence")
+        if not isinstance(steps, list) or not steps:
+            raise InputError("the sequence is an empty JSON list; give at least one timestep.")
+        if all(not isinstance(s, list) for s in steps):
+            steps = [[s] for s in steps] if input_dim == 1 else [steps]
+    else:
+        rows = [_words(row) for row in _STEP_SPLIT.split(text)]
+        steps = [row for row in rows if row]
+        if input_dim == 1 and len(steps) == 1:
+            steps = [[value] for value in steps[0]]
+    x = []
+    for t, step in enumerate(steps):
+        if not isinstance(step, list) or any(isinstance(v, list) for v in step):
+            raise InputError(f"timestep {t} must be a flat list of numbers.")
+        if len(step) != input_dim:
+            raise InputError(
+                f"timestep {t} has {plural(len(step), 'feature')} but the model has input_dim={input_dim}. "
+                "Separate timesteps with ';' or new lines and features with commas or spaces."
+            )
+        x.append([_number(v, f"timestep {t}") for v in step])
+    return np.array(x, dtype=np.float64).reshape(len(x), input_dim)
+
+
+def parse_mask(text: str, steps: int) -> np.ndarray | None:
+    """'1, 1, 0, 1' (or true/false) → (steps,) bool; blank means no mask."""
+    words = _words((text or "").replace("[", " ").replace("]", " "))
+    if not words:
+        return None
+    truth = {"1": True, "0": False, "true": True, "false": False, "1.0": True, "0.0": False}
+    bad = [w for w in words if w.lower() not in truth]
+    if bad:
+        raise InputError(f"mask entry {bad[0]!r} is not 1/0 or true/false.")
+    if len(words) != steps:
+        raise InputError(f"the mask has {plural(len(words), 'entry')} but the sequence has {plural(steps, 'timestep')}.")
+    return np.array([truth[w.lower()] for w in words])

@@ -1,0 +1,157 @@
+"""Run a GRU over a sequence and keep every intermediate number, step by step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import cell
+from .cell import Convention
+from .errors import InputError
+from .weights import GRUWeights, as_finite_array, gate_columns
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything one run computed. Step arrays are in processing order, so with
+    go_backwards row 0 is the last input; `order[t]` is its index in the input."""
+
+    weights: GRUWeights
+    convention: Convention
+    go_backwards: bool
+    order: np.ndarray  # (T,) input index processed at each step
+    x: np.ndarray  # (T, D) x_t in processing order
+    mask: np.ndarray  # (T,) False where the step is skipped
+    h0: np.ndarray  # (H,)
+    xW: np.ndarray  # (T, 3H) x_t W, bias not included
+    hU: np.ndarray  # (T, 3H) h_{t-1} U; with reset_after=False the h block is (r ⊙ h_{t-1}) U_h
+    z_pre: np.ndarray  # (T, H)
+    r_pre: np.ndarray  # (T, H)
+    h_tilde_pre: np.ndarray  # (T, H)
+    z: np.ndarray  # (T, H)
+    r: np.ndarray  # (T, H)
+    h_tilde: np.ndarray  # (T, H)
+    h: np.ndarray  # (T, H) state after each step (carried over masked steps)
+    sequence_output: np.ndarray  # (T, H) what Keras returns with return_sequences=True
+
+    @property
+    def steps(self) -> int:
+        return len(self.x)
+
+    @property
+    def h_prev(self) -> np.ndarray:  # (T, H)
+        return np.vstack([self.h0[None, :], self.h[:-1]])
+
+    @property
+    def output(self) -> np.ndarray:  # (H,)
+        return self.sequence_output[-1]
+
+    @property
+    def overflow_step(self) -> int | None:
+        """The first step whose state is no longer a finite number, if any: unbounded
+        activations with large weights can grow h past float64's range."""
+        bad = np.flatnonzero(~np.isfinite(self.h).all(axis=1))
+        return int(bad[0]) if len(bad) else None
+
+    def part(self, name: str, gate: str) -> np.ndarray:
+        """One gate's block of `xW` or `hU`: (T, H)."""
+        return getattr(self, name)[:, gate_columns(gate, self.weights.config.units)]
+
+
+def run(
+    weights: GRUWeights,
+    x,
+    h0=None,
+    convention: Convention | str = Convention.KERAS,
+    go_backwards: bool = False,
+    mask=None,
+) -> Trace:
+    """Trace `weights` over x (T, D), exactly as keras.layers.GRU computes it, in float64."""
+    cfg = weights.config
+    H, D = cfg.units, cfg.input_dim
+    convention = Convention(convention)
+    x = as_finite_array("sequence", x)
+    if x.ndim != 2 or x.shape[1] != D or len(x) == 0:
+        raise InputError(f"the sequence has shape {x.shape} but (timesteps ≥ 1, input_dim={D}) is needed.")
+    T = len(x)
+    h0 = np.zeros(H) if h0 is None else as_finite_array("h0", h0, (H,))
+    mask = np.ones(T, bool) if mask is None else np.array(mask, dtype=bool).reshape(-1)
+    if mask.shape != (T,):
+        raise InputError(f"the mask has {mask.size} entries but the sequence has {T} timesteps.")
+
+    order = np.arange(T)[::-1] if go_backwards else np.arange(T)
+    x, mask = x[order], mask[order]
+    xW = x @ weights.kernel  # (T, 3H), all steps at once: it does not depend on h
+    xw = xW + weights.input_bias  # (T, 3H)
+    step = _Step(weights)
+
+    # The recurrence needs only h, so the loop keeps only h; every other number is
+    # recomputed afterwards for all steps at once by the same `_Step`, from h_{t-1}.
+    h = np.empty((T, H))
+    h_prev = h0
+    with np.errstate(over="ignore", invalid="ignore"):  # reported through Trace.overflow_step
+        for t in range(T):
+            if mask[t]:
+                _, _, _, _, z, _, _, h_tilde = step(xw[t], h_prev)
+                h_prev = cell.h(z, h_prev, h_tilde, convention)
+            h[t] = h_prev  # a masked step carries the state unchanged
+        h_prev_all = np.vstack([h0[None, :], h[:-1]])  # (T, H)
+        hU_zr, hU_h, z_pre, r_pre, z, r, h_tilde_pre, h_tilde = step(xw, h_prev_all)
+    hU = np.concatenate([hU_zr, hU_h], axis=-1)  # (T, 3H)
+
+    # Keras outputs the state at kept steps and repeats the last output at masked
+    # ones; before any kept step that output is 0, not h0.
+    last_kept = np.maximum.accumulate(np.where(mask, np.arange(T), -1))  # (T,)
+    sequence_output = np.where((last_kept >= 0)[:, None], h[np.maximum(last_kept, 0)], 0.0)
+
+    return Trace(
+        weights=weights,
+        convention=convention,
+        go_backwards=go_backwards,
+        order=order,
+        x=x,
+        mask=mask,
+        h0=h0,
+        xW=xW,
+        hU=hU,
+        z_pre=z_pre,
+        r_pre=r_pre,
+        h_tilde_pre=h_tilde_pre,
+        z=z,
+        r=r,
+        h_tilde=h_tilde,
+        h=h,
+        sequence_output=sequence_output,
+    )
+
+
+class _Step:
+    """Equations (1)–(3) for one config, elementwise over leading axes: it serves
+    one step (H,) inside the loop and all steps (T, H) after it."""
+
+    def __init__(self, weights: GRUWeights):
+        cfg = weights.config
+        H = cfg.units
+        self.H, self.reset_after, self.sigma, self.phi = H, cfg.reset_after, cfg.sigma, cfg.phi
+        # reset_after multiplies h_{t-1} by all of U at once; reset_before needs r before U_h.
+        self.U_first = weights.recurrent_kernel if cfg.reset_after else weights.recurrent_kernel[:, : 2 * H].copy()
+        self.U_h = weights.recurrent_kernel[:, 2 * H :].copy()  # (H, H)
+        self.b_h = weights.recurrent_bias[: self.U_first.shape[-1]]
+
+    def __call__(self, xw: np.ndarray, h_prev: np.ndarray):
+        """xw = x W + b^x (…, 3H) and h_{t-1} (…, H) → hU_zr, hU_h, z_pre, r_pre, z, r,
+        h_tilde_pre, h_tilde. hU_* exclude the bias; under reset_before hU_h is (r ⊙ h_{t-1}) U_h."""
+        H = self.H
+        hu_raw = h_prev @ self.U_first  # (…, 3H) or (…, 2H)
+        hu = hu_raw + self.b_h
+        zr_pre = cell.gate_pre(xw[..., : 2 * H], hu[..., : 2 * H])  # (1) and (2) share one form
+        zr = self.sigma(zr_pre)
+        r = zr[..., H:]
+        if self.reset_after:
+            h_tilde_pre = cell.candidate_pre_reset_after(xw[..., 2 * H :], hu[..., 2 * H :], r)
+            hu_h = hu_raw[..., 2 * H :]
+        else:
+            hu_h = cell.reset_state(r, h_prev) @ self.U_h  # (…, H)
+            h_tilde_pre = cell.candidate_pre_reset_before(xw[..., 2 * H :], hu_h)
+        return hu_raw[..., : 2 * H], hu_h, zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], r, h_tilde_pre, self.phi(h_tilde_pre)

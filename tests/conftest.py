@@ -1,0 +1,29 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+from gruviz import GRUConfig, GRUWeights
+
+# The Stack Exchange question's weights, as printed by Keras (spec §5).
+SEED_KERNEL = [[-0.90954137, 1.0425225, -0.04404902]]
+SEED_RECURRENT = [[0.24168766, 0.8981342, 0.36734456]]
+SEED_SEQUENCE = [[1.0], [2.0], [9.0], [8.0]]
+
+
+@pytest.fixture
+def seed_weights() -> GRUWeights:
+    return GRUWeights.create(GRUConfig(units=1, input_dim=1), SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)))
+
+
+def random_weights(rng: np.random.Generator, config: GRUConfig, scale: float = 0.6) -> GRUWeights:
+    """Weights with every array, both bias rows included, random and non-zero."""
+    D, H = config.input_dim, config.units
+    bias = None
+    if config.use_bias:
+        bias = rng.normal(0, scale, (2, 3 * H) if config.reset_after else (3 * H,))
+    return GRUWeights.create(
+        config, rng.normal(0, scale, (D, 3 * H)), rng.normal(0, scale, (H, 3 * H)), bias
+    )

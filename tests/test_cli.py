@@ -1,0 +1,142 @@
+"""`python -m gruviz trace`: the JSON contract and every error path, run as a real process."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import SEED_KERNEL, SEED_RECURRENT
+
+
+def gruviz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, timeout=120)
+
+
+def write(tmp_path, data, name="w.json") -> str:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+def seed_file(tmp_path, **changes) -> str:
+    data = {
+        "format": "gruviz-weights/1",
+        "layout": "keras",
+        "config": {"units": 1, "input_dim": 1, "reset_after": True, "use_bias": True,
+                   "activation": "tanh", "recurrent_activation": "sigmoid"},
+        "kernel": SEED_KERNEL,
+        "recurrent_kernel": SEED_RECURRENT,
+        "bias": [[0, 0, 0], [0, 0, 0]],
+    }
+    data.update(changes)
+    return write(tmp_path, data)
+
+
+def test_trace_seed_with_keras(tmp_path):
+    done = gruviz("trace", seed_file(tmp_path), "--sequence", "1,2,9,8", "--keras")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert [s["t"] for s in result["steps"]] == [0, 1, 2, 3]
+    assert set(result["steps"][0]) >= {"t", "x", "z", "r", "h_tilde", "h", "z_pre", "r_pre", "h_tilde_pre"}
+    assert result["convention"] == "keras"
+    assert result["config"]["reset_after"] is True
+    np.testing.assert_allclose(result["output"], [-0.46279544], atol=1e-6)
+    assert result["sequence_output"][-1] == result["output"]
+    keras = result["keras"]
+    assert abs(keras["output"][0] - -0.46279544) < 1e-7
+    assert keras["max_abs_diff"] < 1e-6 and keras["keras_version"].startswith("3.")
+
+
+def test_sequence_forms_agree(tmp_path):
+    path = seed_file(tmp_path)
+    outputs = {json.dumps(json.loads(gruviz("trace", path, "--sequence", seq).stdout)["output"])
+               for seq in ("1,2,9,8", "[[1],[2],[9],[8]]", "1;2;9;8", "1\n2\n9\n8", "1 2 9 8")}
+    assert len(outputs) == 1
+
+
+def test_bahdanau_go_backwards_mask_and_negative_values(tmp_path):
+    path = seed_file(tmp_path)
+    bahdanau = json.loads(gruviz("trace", path, "--sequence", "1,2,9,8", "--convention", "bahdanau").stdout)
+    np.testing.assert_allclose(bahdanau["output"], [-0.02399954], atol=1e-7)
+    backwards = json.loads(gruviz("trace", path, "--sequence", "1,2,9,8", "--go-backwards").stdout)
+    flipped = json.loads(gruviz("trace", path, "--sequence", "8,9,2,1").stdout)
+    assert backwards["sequence_output"] == flipped["sequence_output"]
+    assert [s["x"] for s in backwards["steps"]] == [[8.0], [9.0], [2.0], [1.0]]
+    spaced = json.loads(gruviz("trace", path, "--sequence", "-1,2", "--h0", "-0.5").stdout)
+    joined = json.loads(gruviz("trace", path, "--sequence=-1,2", "--h0=-0.5").stdout)
+    assert spaced == joined and spaced["h0"] == [-0.5]
+    masked = json.loads(gruviz("trace", path, "--sequence", "1,2,9,8", "--mask", "1,0,1,1").stdout)
+    assert masked["sequence_output"][1] == masked["sequence_output"][0]
+
+
+def test_two_units_h0_with_keras(tmp_path):
+    rng = np.random.default_rng(4)
+    data = {"format": "gruviz-weights/1", "layout": "keras",
+            "config": {"units": 2, "input_dim": 2, "reset_after": False},
+            "kernel": rng.normal(size=(2, 6)).tolist(), "recurrent_kernel": rng.normal(size=(2, 6)).tolist(),
+            "bias": rng.normal(size=6).tolist()}
+    done = gruviz("trace", write(tmp_path, data), "--sequence", "1 2; -3 4; 0.5 0", "--h0=-0.5,0.2", "--keras")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["keras"]["max_abs_diff"] < 1e-5
+
+
+BAD_SEQUENCES = {
+    "x,1": "not a number",
+    "1,nan": "not a finite number",
+    "1,inf": "not a finite number",
+    "": "empty",
+    "1 2; 3": "input_dim=1",
+    "[[1],[2": "not valid JSON",
+}
+
+
+@pytest.mark.parametrize("sequence, message", BAD_SEQUENCES.items())
+def test_bad_sequence_exits_2_with_one_line(tmp_path, sequence, message):
+    done = gruviz("trace", seed_file(tmp_path), "--sequence", sequence)
+    assert done.returncode == 2
+    assert message in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+BAD_FILES = {
+    "not json": ("{nope", "not valid JSON"),
+    "wrong format": ({"format": "other"}, "format"),
+    "wrong kernel shape": (None, "kernel has shape (1, 4)"),
+    "bias for reset_before": (None, "did this model use reset_after=False?"),
+    "nan weight": (None, "finite"),
+    "string weight": (None, "only numbers"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_weights_file_exits_2_with_one_line(tmp_path, case):
+    data, message = BAD_FILES[case]
+    if case == "wrong kernel shape":
+        path = seed_file(tmp_path, kernel=[[1, 2, 3, 4]])
+    elif case == "bias for reset_before":
+        path = seed_file(tmp_path, bias=[0, 0, 0])
+    elif case == "nan weight":
+        path = write(tmp_path, open(seed_file(tmp_path)).read().replace("0.24168766", "NaN"))
+    elif case == "string weight":
+        path = seed_file(tmp_path, kernel=[["a", 1, 2]])
+    else:
+        path = write(tmp_path, data)
+    done = gruviz("trace", path, "--sequence", "1,2")
+    assert done.returncode == 2
+    assert message in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["trace", "missing.json", "--sequence", "1"], "cannot read"),
+    (["trace", "{w}", "--sequence", "1", "--h0", "1,2"], "--h0 has 2 values"),
+    (["trace", "{w}", "--sequence", "1,2", "--mask", "1"], "mask has 1 entry"),
+    (["trace", "{w}", "--sequence", "1", "--convention", "wiki"], "invalid choice"),
+    (["trace", "{w}"], "--sequence"),
+    (["fly"], "invalid choice"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):
+    path = seed_file(tmp_path)
+    done = gruviz(*[a.replace("{w}", path) for a in args])
+    assert done.returncode == 2
+    assert message in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

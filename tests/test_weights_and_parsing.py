@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from gruviz import GRUConfig, GRUWeights, InputError
+from gruviz.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
+
+
+def test_named_blocks_follow_keras_column_order():
+    config = GRUConfig(units=2, input_dim=3)
+    kernel = np.arange(18.0).reshape(3, 6)
+    recurrent = np.arange(12.0).reshape(2, 6)
+    bias = np.arange(12.0).reshape(2, 6)
+    w = GRUWeights.create(config, kernel, recurrent, bias)
+    assert np.array_equal(w.W("z"), kernel[:, 0:2]) and np.array_equal(w.W("h"), kernel[:, 4:6])
+    assert np.array_equal(w.U("r"), recurrent[:, 2:4])
+    assert np.array_equal(w.b_x("h"), bias[0, 4:6]) and np.array_equal(w.b_h("z"), bias[1, 0:2])
+
+
+def test_reset_before_bias_is_all_input_bias():
+    w = GRUWeights.create(GRUConfig(1, 1, reset_after=False), np.ones((1, 3)), np.ones((1, 3)), [1, 2, 3])
+    assert w.input_bias.tolist() == [1, 2, 3] and w.recurrent_bias.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("bias, reset_after, message", [
+    ([0, 0, 0], True, "did this model use reset_after=False?"),
+    ([[0, 0, 0], [0, 0, 0]], False, "reset_after=True (the Keras 3 default)"),
+    ([[0] * 6, [0] * 6], True, "units=2"),
+])
+def test_bias_shape_messages_name_the_likely_cause(bias, reset_after, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        GRUWeights.create(GRUConfig(1, 1, reset_after=reset_after), np.ones((1, 3)), np.ones((1, 3)), bias)
+
+
+def test_from_keras_arrays_reads_the_config_off_the_shapes():
+    w = GRUWeights.from_keras_arrays([np.ones((3, 6)), np.ones((2, 6)), np.zeros(6)])
+    assert (w.config.units, w.config.input_dim, w.config.reset_after, w.config.use_bias) == (2, 3, False, True)
+    w = GRUWeights.from_keras_arrays([np.ones((3, 6)), np.ones((2, 6))])
+    assert w.config.use_bias is False
+
+
+def test_weights_are_read_only():
+    w = GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3)))
+    with pytest.raises(ValueError):
+        w.kernel[0, 0] = 5
+
+
+def test_with_config_relays_the_bias():
+    w = GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), [[1, 2, 3], [4, 5, 6]])
+    assert w.with_config(reset_after=False).bias.tolist() == [5, 7, 9]
+    assert w.with_config(use_bias=False).bias is None
+
+
+@pytest.mark.parametrize("text, dim, shape", [
+    ("1, 2, 9, 8", 1, (4, 1)),
+    ("1 2; 3 4", 2, (2, 2)),
+    ("1 2\n3 4\n", 2, (2, 2)),
+    ("1,2,9,8", 4, (1, 4)),
+    ("[[1],[2],[9],[8]]", 1, (4, 1)),
+    ("[1, 2, 9, 8]", 1, (4, 1)),
+    ("-1e-3; 2.5", 1, (2, 1)),
+])
+def test_sequence_forms(text, dim, shape):
+    assert parse_sequence(text, dim).shape == shape
+
+
+def test_sequence_description():
+    assert describe_sequence(parse_sequence("1, 2, 9, 8", 1)) == "4 timesteps × 1 feature"
+    assert describe_sequence(parse_sequence("1 2", 2)) == "1 timestep × 2 features"
+
+
+@pytest.mark.parametrize("text, dim, message", [
+    ("", 1, "empty"),
+    ("1, two", 1, "'two' is not a number"),
+    ("1; NaN", 1, "not a finite number"),
+    ("1 2; 3", 2, "timestep 1 has 1 feature but the model has input_dim=2"),
+    ("[[1, [2]]]", 2, "flat list"),
+    ("[]", 1, "empty"),
+])
+def test_sequence_errors(text, dim, message):
+    with pytest.raises(InputError, match=message):
+        parse_sequence(text, dim)
+
+
+def test_vectors_and_masks():
+    assert parse_vector("-0.5, 0.2", "h0", 2).tolist() == [-0.5, 0.2]
+    assert parse_vector("[1, 2]", "h0").tolist() == [1, 2]
+    with pytest.raises(InputError, match="3 are needed"):
+        parse_vector("1, 2", "h0", 3)
+    assert parse_mask("1, 0, true, False", 4).tolist() == [True, False, True, False]
+    assert parse_mask("  ", 4) is None
+    with pytest.raises(InputError, match="not 1/0"):
+        parse_mask("1, 2", 2)
