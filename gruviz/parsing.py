@@ -19,7 +19,9 @@ _STEP_SPLIT = re.compile(r"[;\n]+")
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def describe_sequence(x: np.ndarray) -> str:
@@ -113,3 +115,63 @@ def parse_mask(text: str, steps: int) -> np.ndarray | None:
     if len(words) != steps:
         raise InputError(f"the mask has {plural(len(words), 'entry')} but the sequence has {plural(steps, 'timestep')}.")
     return np.array([truth[w.lower()] for w in words])
+
+
+_DTYPE = re.compile(r"dtype\s*=\s*[\w.]+")
+_TOKEN = re.compile(r"\[|\]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b", re.IGNORECASE)
+
+
+def parse_keras_printout(text: str) -> list[np.ndarray]:
+    """The text `print(layer.get_weights())` shows → the list of arrays.
+
+    Handles `array([...], dtype=float32)`, numpy's str form without commas
+    (`[[1. 2.]]`), and JSON. A printout that numpy shortened with '...' cannot be
+    read back, and the message says how to print it in full.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise InputError("paste the output of print(layer.get_weights()).")
+    if "..." in text:
+        raise InputError(
+            "the printout was shortened by numpy ('...'); print it in full with "
+            "np.set_printoptions(threshold=sys.maxsize) and paste again."
+        )
+    cleaned = _DTYPE.sub(" ", text).replace("array(", " ").replace(")", " ")
+    leftovers = re.sub(_TOKEN, " ", cleaned).replace(",", " ").split()
+    if leftovers:
+        raise InputError(f"cannot read {leftovers[0]!r} in the printout; paste exactly what print() showed.")
+    stack: list[list] = [[]]
+    for token in _TOKEN.findall(cleaned):
+        if token == "[":
+            stack.append([])
+        elif token == "]":
+            if len(stack) == 1:
+                raise InputError("the printout has a ']' without its '['.")
+            closed = stack.pop()
+            stack[-1].append(closed)
+        else:
+            stack[-1].append(_number(token, "the printout"))
+    if len(stack) != 1:
+        raise InputError("the printout has a '[' that is never closed; paste all of it.")
+    items = stack[0]
+    # print(list_of_arrays) wraps the arrays in one more list.
+    if len(items) == 1 and isinstance(items[0], list) and items[0] and all(isinstance(a, list) for a in items[0]):
+        nested_arrays = [a for a in items[0] if isinstance(a, list)]
+        if len(nested_arrays) in (2, 3) and _looks_like_weights(nested_arrays):
+            items = nested_arrays
+    arrays = []
+    for i, item in enumerate(items):
+        try:
+            arrays.append(np.array(item, dtype=np.float64))
+        except ValueError:
+            raise InputError(f"array {i} in the printout has rows of different lengths.") from None
+    return arrays
+
+
+def _looks_like_weights(arrays: list) -> bool:
+    """kernel and recurrent_kernel are 2-D with the same 3H columns."""
+    try:
+        kernel, recurrent = np.array(arrays[0], float), np.array(arrays[1], float)
+    except ValueError:
+        return True  # ragged: they are separate arrays, not one matrix
+    return kernel.ndim == 2 and recurrent.ndim == 2 and kernel.shape[1] == recurrent.shape[1]

@@ -1,0 +1,56 @@
+"""gruviz: what a GRU computes, one timestep and one number at a time.
+
+Layout and wiring only; the math lives in gruviz/, the widgets in gruviz/ui/."""
+
+import streamlit as st
+
+from gruviz import Convention, weights_file
+from gruviz.mistakes import Setup, outcomes
+from gruviz.ui import inputs, keras_panel, results, sources, state
+
+st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
+keras_panel.start_loading()
+state.init()
+
+with st.sidebar:
+    st.header("Weights")
+    sources.panel()
+    for note in st.session_state.notes:
+        st.caption(note)
+    st.header("Layer options")
+    inputs.layer_options()
+    st.download_button("Download weights (JSON)", weights_file.dumps(state.weights()), "gru-weights.json",
+                       mime="application/json", key="download_weights", on_click="ignore", width="stretch")
+
+st.title("What does this GRU compute?")
+st.caption("Every gate at every timestep, computed by gruviz in float64 and checked against a real "
+           "keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
+run_inputs = inputs.sequence_inputs()
+if run_inputs is None:
+    st.warning("Type a sequence to see the computation.")
+    st.stop()
+
+weights = state.weights()
+setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
+trace = setup.run()
+bahdanau = Setup(weights, run_inputs.x, run_inputs.h0, Convention.BAHDANAU, run_inputs.go_backwards,
+                 run_inputs.mask).run()
+mistakes = outcomes(setup)
+
+keras_slot = results.side_by_side(trace, bahdanau)
+results.claimed_result(mistakes, trace)
+compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
+
+step_tab, gates_tab, layout_tab = st.tabs(["One step under the magnifier", "Gates over time", "Weight layout"])
+with step_tab:
+    t, unit = results.magnifier(trace)
+with layout_tab:
+    results.weight_layout(trace)
+st.subheader("Pitfalls: what the classic mistakes give on these numbers")
+results.pitfalls(mistakes, trace)
+
+keras_live = keras_panel.fill(keras_slot, weights, run_inputs, trace) if compare else None
+if not compare:
+    keras_slot.caption("Keras comparison is off.")
+with gates_tab:
+    results.gates(trace, bahdanau, keras_live, t)

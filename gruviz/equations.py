@@ -1,0 +1,101 @@
+"""One step's equations written out in LaTeX with the trace's own numbers.
+
+Each line is built from the recorded parts (x_t W, h_{t-1} U, the two biases), so
+what the page shows adds up to what the core computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cell import Convention
+from .trace import Trace
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    latex: str
+
+
+def num(value: float, digits: int = 4) -> str:
+    """A number as the page prints it; negatives get parentheses when they are factors."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _factor(value: float) -> str:
+    text = num(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _dot(x: np.ndarray, w: np.ndarray) -> str:
+    """x·w written term by term for short vectors, else just its value."""
+    if len(x) > 4:
+        return num(float(x @ w))
+    return " + ".join(f"{_factor(a)}\\cdot{_factor(b)}" for a, b in zip(x, w))
+
+
+def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
+    """Equations (1)–(4) for step t (0-based in the trace), unit j. The page counts
+    steps from 1 so that h_0 is the initial state, as the papers write it."""
+    w = trace.weights
+    cfg = w.config
+    H = cfg.units
+    sigma, phi = cfg.sigma, cfg.phi
+    x, h_prev = trace.x[t], trace.h_prev[t]
+    sub, prev = f"_{{{t + 1}}}", f"_{{{t}}}"
+    lines = []
+    for gate, pre, value in (("z", trace.z_pre, trace.z), ("r", trace.r_pre, trace.r)):
+        col = "zr".index(gate) * H + j
+        xw, hu = trace.xW[t, col], trace.hU[t, col]
+        bx, bh = w.input_bias[col], w.recurrent_bias[col]
+        lines.append(
+            Line(
+                f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}",
+                f"{gate}{sub} = {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}"
+                f" = {sigma.write(f'{_dot(x, w.W(gate)[:, j])} + {_factor(bx)} + {_dot(h_prev, w.U(gate)[:, j])} + {_factor(bh)}')}"
+                f" = {sigma.write(num(pre[t, j]))} = {num(value[t, j])}",
+            )
+        )
+    col = 2 * H + j
+    r, xw_h, bx = trace.r[t, j], trace.xW[t, col], w.input_bias[col]
+    if cfg.reset_after:
+        hu, bh = trace.hU[t, col], w.recurrent_bias[col]
+        symbolic = f"x{sub}W_h + b^x_h + r{sub} \\odot (h{prev}U_h + b^h_h)"
+        numbers = f"{_factor(xw_h)} + {_factor(bx)} + {_factor(r)} \\cdot ({_factor(hu)} + {_factor(bh)})"
+        label = "(3) candidate, reset after the matmul (reset_after=True)"
+    else:
+        symbolic = f"x{sub}W_h + b_h + (r{sub} \\odot h{prev})U_h"
+        reset_h = trace.r[t] * h_prev
+        numbers = f"{_factor(xw_h)} + {_factor(bx)} + {_dot(reset_h, w.U('h')[:, j])}"
+        label = "(3) candidate, reset before the matmul (reset_after=False)"
+    lines.append(
+        Line(
+            label,
+            f"\\tilde h{sub} = {phi.write(symbolic)} = {phi.write(numbers)} = {phi.write(num(trace.h_tilde_pre[t, j]))}"
+            f" = {num(trace.h_tilde[t, j])}",
+        )
+    )
+    z, hp, ht = trace.z[t, j], h_prev[j], trace.h_tilde[t, j]
+    for convention in Convention:
+        keep = z if convention is Convention.KERAS else 1 - z
+        rule = (
+            f"z{sub} h{prev} + (1 - z{sub}) \\tilde h{sub}"
+            if convention is Convention.KERAS
+            else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}"
+        )
+        value = keep * hp + (1 - keep) * ht
+        used = " ← this trace" if convention is trace.convention else ""
+        lines.append(
+            Line(
+                f"(4) update, {convention.value} rule{used}",
+                f"h{sub} = {rule} = {_factor(keep)}\\cdot{_factor(hp)} + {_factor(1 - keep)}\\cdot{_factor(ht)}"
+                f" = {num(value)}",
+            )
+        )
+    if not trace.mask[t]:
+        lines.append(Line("masked step", f"h{sub} = h{prev} = {num(hp)}\\ \\text{{(the mask skips this step)}}"))
+    return lines

@@ -1,0 +1,233 @@
+"""The classic hand-calculation mistakes, as data over the one core.
+
+Each mistake rewrites the inputs of a run (weights, sequence, h0, update rule,
+direction) the way a person who made it would have used them, then runs the
+same `trace.run`. None of them copies the GRU loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .cell import Convention
+from .trace import Trace, run
+from .weights import GATES, GRUWeights, gate_columns
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """Everything one run needs."""
+
+    weights: GRUWeights
+    x: np.ndarray  # (T, D)
+    h0: np.ndarray | None = None  # (H,)
+    convention: Convention = Convention.KERAS
+    go_backwards: bool = False
+    mask: np.ndarray | None = None  # (T,)
+
+    def run(self) -> Trace:
+        return run(self.weights, self.x, self.h0, self.convention, self.go_backwards, self.mask)
+
+
+Variant = tuple[str, Setup]  # (what exactly was done, the setup it amounts to)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    id: str
+    title: str
+    explanation: str
+    variants: Callable[[Setup], Iterator[Variant]]
+
+
+def _with_arrays(weights: GRUWeights, kernel=None, recurrent=None, bias=None, **config) -> GRUWeights:
+    return GRUWeights.create(
+        replace(weights.config, **config),
+        weights.kernel if kernel is None else kernel,
+        weights.recurrent_kernel if recurrent is None else recurrent,
+        weights.bias if bias is None else bias,
+    )
+
+
+def _summed(s: Setup) -> Iterator[Variant]:
+    if len(s.x) > 1:
+        one_step = s.x.sum(axis=0, keepdims=True)  # (1, D)
+        yield f"used Σx = {np.array2string(one_step[0], precision=4)} as a single timestep", replace(
+            s, x=one_step, mask=None, go_backwards=False
+        )
+
+
+def _flipped_rule(s: Setup) -> Iterator[Variant]:
+    other = Convention.BAHDANAU if s.convention is Convention.KERAS else Convention.KERAS
+    rule = "(1−z)⊙h' + z⊙h~" if other is Convention.BAHDANAU else "z⊙h' + (1−z)⊙h~"
+    yield f"used h = {rule} ({other.value} rule)", replace(s, convention=other)
+
+
+def _reset_swapped(s: Setup) -> Iterator[Variant]:
+    after = not s.weights.config.reset_after
+    where = "after the recurrent matmul: r⊙(h'U_h)" if after else "before the recurrent matmul: (r⊙h')U_h"
+    yield f"applied the reset {where}", replace(s, weights=s.weights.with_config(reset_after=after))
+
+
+def _recurrent_bias_dropped(s: Setup) -> Iterator[Variant]:
+    w = s.weights
+    if w.bias is not None and w.bias.ndim == 2 and np.any(w.bias[1]):
+        yield "used only bias row 0", replace(s, weights=_with_arrays(w, bias=np.stack([w.bias[0], 0 * w.bias[1]])))
+
+
+def _bias_rows_swapped(s: Setup) -> Iterator[Variant]:
+    w = s.weights
+    if w.bias is not None and w.bias.ndim == 2 and not np.array_equal(w.bias[0], w.bias[1]):
+        yield "read bias row 1 as the input bias and row 0 as the recurrent bias", replace(
+            s, weights=_with_arrays(w, bias=w.bias[::-1])
+        )
+
+
+def _gate_orders(s: Setup) -> Iterator[Variant]:
+    H = s.weights.config.units
+    names = {("r", "z", "h"): "PyTorch's r, z, n", ("z", "r", "h"): "Keras's z, r, h"}
+    for order in itertools.permutations(GATES):
+        if order == GATES:
+            continue
+        # The person took block i to be gate order[i]; so gate g reads block order.index(g).
+        columns = np.concatenate([np.arange(3 * H)[gate_columns(GATES[order.index(g)], H)] for g in GATES])
+        w = s.weights
+        bias = None if w.bias is None else w.bias[..., columns]
+        label = names.get(order, ", ".join(order))
+        yield f"read the column blocks in the order {label}", replace(
+            s, weights=_with_arrays(w, w.kernel[:, columns], w.recurrent_kernel[:, columns], bias)
+        )
+
+
+def _activation_swap(pairs: dict[str, str], field: str, what: str) -> Callable[[Setup], Iterator[Variant]]:
+    def variants(s: Setup) -> Iterator[Variant]:
+        current = getattr(s.weights.config, field)
+        for other in pairs.get(current, ()):
+            yield f"used {other} {what} instead of {current}", replace(
+                s, weights=s.weights.with_config(**{field: other})
+            )
+
+    return variants
+
+
+def _reversed(s: Setup) -> Iterator[Variant]:
+    if len(s.x) > 1:
+        yield ("read the sequence forwards" if s.go_backwards else "read the sequence backwards"), replace(
+            s, go_backwards=not s.go_backwards
+        )
+
+
+def _h0_ignored(s: Setup) -> Iterator[Variant]:
+    if s.h0 is not None and np.any(s.h0):
+        yield "started from h0 = 0", replace(s, h0=None)
+
+
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "sequence_summed_into_one_step",
+        "The whole sequence as one input",
+        "A GRU reads a sequence one timestep at a time, carrying h from step to step. Multiplying the "
+        "kernel by all the inputs at once (or by their sum) runs a single step instead.",
+        _summed,
+    ),
+    Mistake(
+        "update_rule_flipped",
+        "Update rule flipped",
+        "Keras, PyTorch and Cho et al. keep the old state with z: h = z⊙h' + (1−z)⊙h~. Wikipedia, "
+        "Chung et al. and many tutorials write h = (1−z)⊙h' + z⊙h~. Same weights, other numbers.",
+        _flipped_rule,
+    ),
+    Mistake(
+        "reset_placement_swapped",
+        "Reset before vs after the matmul",
+        "Keras 3 defaults to reset_after=True: h~ = φ(xW_h + b^x_h + r⊙(h'U_h + b^h_h)). Older Keras, "
+        "TF1 and the papers use reset before: φ(xW_h + b_h + (r⊙h')U_h).",
+        _reset_swapped,
+    ),
+    Mistake(
+        "recurrent_bias_ignored",
+        "Second bias row dropped",
+        "With reset_after=True Keras stores the bias as (2, 3·units): row 0 is added to xW, row 1 to "
+        "h'U, inside the reset for the candidate.",
+        _recurrent_bias_dropped,
+    ),
+    Mistake(
+        "bias_rows_swapped",
+        "Bias rows swapped",
+        "Row 0 of the (2, 3·units) bias is the input bias, row 1 the recurrent bias. For z and r only "
+        "their sum matters, but the candidate's recurrent bias is multiplied by r.",
+        _bias_rows_swapped,
+    ),
+    Mistake(
+        "gate_order_swapped",
+        "Gate blocks read in another order",
+        "Keras's kernel columns are z | r | h. PyTorch stacks r, z, n and TF1's GRUCell r, u.",
+        _gate_orders,
+    ),
+    Mistake(
+        "hard_sigmoid_variant_swapped",
+        "Which hard sigmoid",
+        "Keras 3's hard_sigmoid is clip(x/6 + 0.5); Keras 2 and tf.keras used clip(0.2x + 0.5) under the "
+        "same name.",
+        _activation_swap(
+            {"hard_sigmoid": ("hard_sigmoid_legacy",), "hard_sigmoid_legacy": ("hard_sigmoid",)},
+            "recurrent_activation",
+            "as the gate activation",
+        ),
+    ),
+    Mistake(
+        "sigmoid_vs_hard_sigmoid",
+        "Sigmoid vs hard sigmoid",
+        "Keras 1.x–2.2 defaulted to hard_sigmoid gates; Keras 2.3 and later use the sigmoid.",
+        _activation_swap(
+            {
+                "sigmoid": ("hard_sigmoid", "hard_sigmoid_legacy"),
+                "hard_sigmoid": ("sigmoid",),
+                "hard_sigmoid_legacy": ("sigmoid",),
+            },
+            "recurrent_activation",
+            "as the gate activation",
+        ),
+    ),
+    Mistake(
+        "sequence_reversed",
+        "Sequence direction",
+        "With go_backwards=True Keras reads x from the last step to the first and returns the outputs "
+        "in that processing order.",
+        _reversed,
+    ),
+    Mistake(
+        "initial_state_ignored",
+        "Initial state forgotten",
+        "A non-zero initial state changes every step; Keras uses zeros only when none is passed.",
+        _h0_ignored,
+    ),
+    Mistake(
+        "candidate_activation_missing",
+        "Candidate activation forgotten",
+        "h~ = φ(…) with φ = tanh by default; leaving out φ uses the raw pre-activation.",
+        _activation_swap(
+            {name: ("linear",) for name in ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy", "relu", "softsign")},
+            "activation",
+            "as the candidate activation",
+        ),
+    ),
+)
+
+BY_ID = {mistake.id: mistake for mistake in MISTAKES}
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    mistake: Mistake
+    detail: str
+    trace: Trace
+
+
+def outcomes(setup: Setup) -> list[Outcome]:
+    """Every applicable variant of every mistake, run on the same numbers."""
+    return [Outcome(m, detail, variant.run()) for m in MISTAKES for detail, variant in m.variants(setup)]

@@ -1,0 +1,407 @@
+"""Read GRU weights and config out of uploaded Keras files, as data only.
+
+An uploaded file is untrusted: nothing in it is executed or unpickled, and Keras is
+never imported here (`keras.models.load_model` would run the file's config). We
+read JSON with `json` and arrays with h5py, from memory, after checking sizes.
+
+Where the arrays live (Keras 3.15; older files differ only in names):
+  .keras       zip of config.json, metadata.json ({"keras_version"}) and model.weights.h5;
+               a GRU's arrays are layers/<gru|gru_1|…>/cell/vars/{0,1,2}; the group
+               names come from the class, the layer's own name is the `name` attribute of
+               layers/<…>/vars. Nested models add layers/<model>/layers/…; a Bidirectional
+               holds layers/bidirectional/{forward_layer,backward_layer}/cell/vars.
+  .weights.h5  the same HDF5 tree without any config.
+  .h5 (legacy) attrs model_config (JSON) and keras_version; arrays listed, in
+               get_weights() order, by the `weight_names` attribute of model_weights/<layer>,
+               e.g. "gru/gru_cell/kernel" (Keras 3) or "gru/kernel:0" (Keras 2).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import h5py
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .errors import InputError
+from .weights import GRUWeights
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # all members of a .keras zip together
+MAX_ELEMENTS = 4_000_000  # per HDF5 dataset
+MAX_UNITS = 4096
+MAX_H5_OBJECTS = 10_000  # also stops a hard-link cycle
+ACCEPTED = (
+    "gruviz reads a Keras model saved with model.save('name.keras'), a weights file saved with "
+    "model.save_weights('name.weights.h5'), or a legacy model.save('name.h5')"
+)
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class FoundGRU:
+    name: str  # the layer's name in the file; "outer/inner" inside a nested model or Bidirectional
+    weights: GRUWeights
+    go_backwards: bool  # False when the file does not say
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """One GRU as the model config describes it."""
+
+    chain: tuple[str, ...]  # layer names from the top model down to the GRU
+    config: dict
+    role: str | None = None  # "forward" or "backward" inside a Bidirectional
+    notes: tuple[str, ...] = ()
+
+
+def read_model_file(data: bytes, filename: str) -> list[FoundGRU]:
+    """Every GRU layer in an uploaded Keras file, in model order."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
+            "Upload a model with fewer or smaller layers, or save only its weights (.weights.h5)."
+        )
+    name = filename.lower()
+    if name.endswith(".keras"):
+        return _read_keras_zip(bytes(data))
+    if name.endswith(".weights.h5"):
+        return _read_weights_h5(bytes(data))
+    if name.endswith((".h5", ".hdf5")):
+        return _read_legacy_h5(bytes(data))
+    raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+
+
+# --- .keras --------------------------------------------------------------------------------
+
+
+def _read_keras_zip(data: bytes) -> list[FoundGRU]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        hint = " This file is HDF5: rename it to end in .h5." if data.startswith(_HDF5_MAGIC) else ""
+        raise InputError(f"this is not a .keras file (a zip archive).{hint} {ACCEPTED}.") from None
+    with archive:
+        members = {info.filename: info for info in archive.infolist()}
+        _check_zip_sizes(members.values())
+        for needed in ("config.json", "model.weights.h5"):
+            if needed not in members:
+                raise InputError(
+                    f"the .keras archive has no {needed} (it holds {', '.join(members) or 'nothing'}). "
+                    "Save the model again with model.save('name.keras')."
+                )
+        config = _json(_unzip(archive, "config.json"), "config.json")
+        meta = _json(_unzip(archive, "metadata.json"), "metadata.json") if "metadata.json" in members else {}
+        weights_h5 = _unzip(archive, "model.weights.h5")
+    version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
+    specs = _gru_specs(config, "config.json")
+    with _open_h5(weights_h5) as f:
+        cells = _keras3_cells(f, gru_shaped_only=False)
+        pairs, notes = _match(specs, cells)
+        return [_found(s, [_array(d, s) for d in c[1]], version, notes.get(s.chain, ())) for s, c in pairs]
+
+
+def _check_zip_sizes(infos) -> None:
+    """Refuse zip bombs from the declared sizes, before anything is decompressed."""
+    infos = list(infos)
+    if len(infos) > 100:
+        raise InputError(f"the .keras archive has {len(infos)} files; a Keras model has 3.")
+    total = sum(info.file_size for info in infos)
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_UNZIPPED_BYTES or (info.file_size > 2**20 and ratio > 100):
+            raise InputError(
+                f"{info.filename} in the archive would unpack to {info.file_size / 2**20:.0f} MB from "
+                f"{info.compress_size / 2**20:.2f} MB; this does not look like a Keras model."
+            )
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(
+            f"the archive would unpack to {total / 2**20:.0f} MB; "
+            f"the limit is {MAX_UNZIPPED_BYTES // 2**20} MB."
+        )
+
+
+def _unzip(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        with archive.open(name) as member:
+            blob = member.read(MAX_UNZIPPED_BYTES + 1)  # bounded even if the header lied
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as e:
+        raise InputError(f"could not unpack {name} from the .keras archive ({e}).") from None
+    if len(blob) > MAX_UNZIPPED_BYTES:
+        raise InputError(f"{name} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB.")
+    return blob
+
+
+def _json(text, where: str):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
+        raise InputError(f"{where} is not valid JSON ({e}); the file may be damaged.") from None
+
+
+# --- .weights.h5 -------------------------------------------------------------------------
+
+
+def _read_weights_h5(data: bytes) -> list[FoundGRU]:
+    with _open_h5(data) as f:
+        if "layers" not in f:
+            raise InputError(
+                "this .weights.h5 file has no 'layers' group, so it was not written by Keras 3 "
+                f"save_weights. {ACCEPTED}."
+            )
+        cells = _keras3_cells(f, gru_shaped_only=True)
+        if not cells:
+            groups: list = []
+            f["layers"].visititems(lambda path, obj: groups.append(obj) if path.endswith("vars") else None)
+            names = ", ".join(sorted({_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
+            raise InputError(f"no GRU layer found in this weights file; its layers are: {names}.")
+        found = []
+        for chain, datasets in cells:
+            backward = any("backward" in name for name in chain[-1:])
+            notes = ["a weights-only file has no layer config: activations were assumed to be tanh and "
+                     "sigmoid (the Keras defaults) and could not be read; check them against your model."]
+            if len(datasets) == 2:
+                notes.append("without a bias, reset_after cannot be seen in the arrays; assumed True.")
+            spec = _Spec(chain, {"go_backwards": backward}, None, tuple(notes))
+            found.append(_found(spec, [_array(d, spec) for d in datasets], "3", ()))
+        return found
+
+
+# --- legacy .h5 --------------------------------------------------------------------------
+
+
+def _read_legacy_h5(data: bytes) -> list[FoundGRU]:
+    with _open_h5(data) as f:
+        if "model_config" not in f.attrs:
+            kind = "a Keras 3 weights file: rename it to end in .weights.h5" if "layers" in f else \
+                "weights only (save_weights), without the layer config"
+            raise InputError(f"this .h5 file has no model_config; it holds {kind}. {ACCEPTED}.")
+        config = _json(f.attrs["model_config"], "the model_config in this .h5 file")
+        version = _text(f.attrs.get("keras_version", "2"))
+        specs = _gru_specs(config, "the model_config")
+        root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
+        return [_found(s, _legacy_arrays(root, s), version, ()) for s in specs]
+
+
+def _legacy_arrays(root: h5py.Group, spec: _Spec) -> list[np.ndarray]:
+    """The arrays named by model_weights/<top layer>.attrs['weight_names'] that belong to this GRU."""
+    group = root.get(spec.chain[0])
+    names = _attr_strings(group, "weight_names") if isinstance(group, h5py.Group) else []
+
+    def ours(path: str) -> bool:
+        parts = path.split("/")
+        if spec.role:
+            return any(p.startswith(spec.role + "_") for p in parts)
+        return spec.chain[-1] in parts
+
+    picked = [n for n in names if ours(n)] or (names if not spec.role and len(names) in (2, 3) else [])
+    order = {"kernel": 0, "recurrent_kernel": 1, "bias": 2}
+    keys = [order.get(n.rsplit("/", 1)[-1].split(":")[0]) for n in picked]
+    if None not in keys:
+        picked = [n for _, n in sorted(zip(keys, picked))]
+    if len(picked) not in (2, 3) or any(not isinstance(group.get(n), h5py.Dataset) for n in picked):
+        raise InputError(f"GRU layer '{'/'.join(spec.chain)}' is in the model config but its weights "
+                         f"were not found under model_weights/{spec.chain[0]}; the file may be damaged.")
+    return [_array(group[n], spec) for n in picked]
+
+
+def _attr_strings(group: h5py.Group, name: str) -> list[str]:
+    """A list attribute, which Keras splits into name0, name1, … when it is large."""
+    values = list(group.attrs[name]) if name in group.attrs else []
+    for i in range(1000):
+        if f"{name}{i}" not in group.attrs:
+            break
+        values += list(group.attrs[f"{name}{i}"])
+    return [_text(v) for v in values]
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+# --- the model config --------------------------------------------------------------------
+
+
+def _gru_specs(config, where: str) -> list[_Spec]:
+    """Every GRU in a model config (Sequential, Functional, nested, Bidirectional) in model
+    order; when there is none, the message lists the class names of the other layers."""
+    specs: list[_Spec] = []
+    others: list[str] = []
+
+    def visit(layers, chain: tuple[str, ...], depth: int) -> None:
+        if not isinstance(layers, list) or depth > 20:
+            raise InputError(f"{where} has no list of layers where one is needed; is this a Keras model?")
+        for layer in layers:
+            if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
+                raise InputError(f"{where}: a layer entry has no 'config' object; the file may be damaged.")
+            kind, cfg = str(layer.get("class_name")), layer["config"]
+            name = str(cfg.get("name", layer.get("name", kind.lower())))
+            inner = cfg.get("layer") if isinstance(cfg.get("layer"), dict) else {}
+            if kind == "GRU":
+                specs.append(_Spec(chain + (name,), cfg))
+            elif kind == "Bidirectional" and inner.get("class_name") == "GRU":
+                forward = inner.get("config") or {}
+                backward = (cfg.get("backward_layer") or {}).get("config") or {
+                    **forward, "name": "backward_" + str(forward.get("name")),
+                    "go_backwards": not forward.get("go_backwards", False)}
+                for role, sub in (("forward", forward), ("backward", backward)):
+                    note = (f"the {role} half of Bidirectional layer '{name}'; with return_sequences=True "
+                            "Bidirectional flips the backward half's outputs back into input order.")
+                    specs.append(_Spec(chain + (name, str(sub.get("name"))), sub, role, (note,)))
+            elif isinstance(cfg.get("layers"), list):
+                visit(cfg["layers"], chain + (name,), depth + 1)
+            elif kind != "InputLayer":
+                others.append(kind + (f"({inner.get('class_name')})" if inner else ""))
+
+    if not isinstance(config, dict):
+        raise InputError(f"{where} must be a JSON object with class_name and config.")
+    top = config.get("config")
+    visit(top if isinstance(top, list) else (top or {}).get("layers"), (), 0)
+    if not specs:
+        held = ", ".join(dict.fromkeys(others)) or "no layers"
+        raise InputError(f"no GRU layer found in this file; it holds: {held}."
+                         " gruviz explains keras.layers.GRU.")
+    return specs
+
+
+def _found(spec: _Spec, arrays: list[np.ndarray], version: str, extra: tuple[str, ...]) -> FoundGRU:
+    """Validate one GRU's arrays against its config; every message names the layer."""
+    cfg, name = spec.config, "/".join(spec.chain)
+    notes = [*spec.notes, *extra]
+    try:
+        if isinstance(cfg.get("units"), int) and cfg["units"] > MAX_UNITS:
+            raise InputError(f"units={cfg['units']} is more than gruviz can show ({MAX_UNITS}).")
+        options = {k: cfg[k] for k in ("units", "reset_after", "use_bias") if k in cfg}
+        for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+            options[key] = _activation(cfg.get(key, default), key, version, notes)
+        weights = GRUWeights.from_keras_arrays(arrays, **options)
+    except InputError as e:
+        raise InputError(f"GRU layer '{name}': {e}") from None
+    return FoundGRU(name, weights, bool(cfg.get("go_backwards", False)), tuple(notes))
+
+
+def _activation(value, key: str, version: str, notes: list[str]) -> str:
+    if value is None:
+        return "linear"
+    if isinstance(value, dict) and value.get("class_name") == "function":
+        value = value.get("config")  # how some Keras versions serialise a built-in function
+    if not isinstance(value, str) or value not in ACTIVATIONS or value == "hard_sigmoid_legacy":
+        shown = repr(value) if isinstance(value, str) else "(a custom function)"
+        raise InputError(f"{key} {shown} is not supported; gruviz knows {', '.join(ACTIVATIONS)}. "
+                         "Rebuild the layer with one of these to explain it.")
+    if value == "hard_sigmoid" and version.split(".")[0] in ("1", "2"):
+        notes.append(f"{key} 'hard_sigmoid' in a Keras {version} file meant clip(0.2x+0.5, 0, 1); "
+                     "read as hard_sigmoid_legacy (Keras 3's hard_sigmoid is clip(x/6+0.5)).")
+        return "hard_sigmoid_legacy"
+    return value
+
+
+# --- HDF5 --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open_h5(data: bytes):
+    """h5py.File on bytes in memory, handed out only after every object in it is checked."""
+    try:
+        file = h5py.File(io.BytesIO(data), "r")
+    except (OSError, ValueError):
+        hint = " This file is a zip: rename it to end in .keras." if data.startswith(b"PK") else ""
+        raise InputError(f"this is not an HDF5 file.{hint} {ACCEPTED}.") from None
+    with file:
+        _check_h5(file)
+        yield file
+
+
+def _check_h5(root: h5py.File) -> None:
+    """Refuse links and storage that reach outside the file, and oversized arrays."""
+    stack, seen = [(root, 0)], 0
+    while stack:
+        group, depth = stack.pop()
+        for key in group:
+            link = group.get(key, getlink=True)
+            where = f"{group.name.rstrip('/')}/{key}"
+            if not isinstance(link, h5py.HardLink):
+                kind = type(link).__name__
+                raise InputError(f"the HDF5 file has a {kind} at {where}; gruviz reads only plain arrays "
+                                 "stored inside the file. Save the model again with Keras.")
+            obj, seen = group[key], seen + 1
+            if seen > MAX_H5_OBJECTS or depth > 32:
+                raise InputError(f"the HDF5 file has over {MAX_H5_OBJECTS} objects or is nested too deep.")
+            if isinstance(obj, h5py.Group):
+                stack.append((obj, depth + 1))
+            elif isinstance(obj, h5py.Dataset):
+                if obj.is_virtual or obj.external:
+                    raise InputError(f"the array {where} reads its data from another file; this is refused.")
+                if obj.size > MAX_ELEMENTS:
+                    raise InputError(
+                        f"the array {where} has {obj.size:,} numbers; the limit is {MAX_ELEMENTS:,}."
+                    )
+
+
+def _keras3_cells(root: h5py.Group, gru_shaped_only: bool) -> list[tuple[tuple[str, ...], list]]:
+    """(layer-name chain, [kernel, recurrent_kernel, bias?] datasets) for every `cell` group."""
+    found = []
+
+    def visit(group: h5py.Group, chain: tuple[str, ...], depth: int) -> None:
+        for key in sorted(group, key=lambda k: (k != "forward_layer", _natural(k))):
+            child = group[key]
+            if not isinstance(child, h5py.Group) or key == "vars" or depth > 32:
+                continue
+            if key == "cell" and isinstance(child.get("vars"), h5py.Group):
+                items = sorted(child["vars"].items(), key=lambda kv: _natural(kv[0]))
+                datasets = [d for _, d in items]
+                if not gru_shaped_only or _gru_shaped(datasets):
+                    found.append((chain, datasets))
+                continue
+            own = child.get("vars")  # a layer's group; its `name` attribute is the layer's name
+            name = _text(own.attrs.get("name", f"<{key}>")) if isinstance(own, h5py.Group) else None
+            visit(child, chain + (name,) if name else chain, depth + 1)
+
+    visit(root, (), 0)
+    return found
+
+
+def _gru_shaped(datasets) -> bool:
+    """kernel (D, 3H) and recurrent_kernel (H, 3H): a GRU's, never an LSTM's (4H) or SimpleRNN's."""
+    if len(datasets) not in (2, 3) or not all(isinstance(d, h5py.Dataset) for d in datasets):
+        return False
+    k, u = datasets[0].shape, datasets[1].shape
+    return len(k) == 2 and len(u) == 2 and k[1] % 3 == 0 and u == (k[1] // 3, k[1])
+
+
+def _match(specs: list[_Spec], cells: list) -> tuple[list, dict]:
+    """Pair each configured GRU with its cell by layer names; if the names in the weights
+    do not line up (older Keras 3 files lack them), pair by order."""
+    by_chain = {chain: (chain, ds) for chain, ds in cells}
+    pairs = [(s, by_chain.get(s.chain)) for s in specs]
+    if all(c is not None for _, c in pairs):
+        return pairs, {}
+    cells = [c for c in cells if _gru_shaped(c[1])]
+    if len(cells) != len(specs):
+        missing = next(s for s, c in pairs if c is None)
+        raise InputError(f"GRU layer '{'/'.join(missing.chain)}' is in config.json but its weights are "
+                         "not in model.weights.h5; the file may be damaged.")
+    note = ("matched to its weights by position, because the layer names in the weights file differ.",)
+    return list(zip(specs, cells)), {s.chain: note for s in specs}
+
+
+def _array(dataset, spec: _Spec) -> np.ndarray:
+    if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu" or \
+            _text(dataset.attrs.get("dtype", "")) == "bfloat16":
+        where = getattr(dataset, "name", "?")
+        raise InputError(f"GRU layer '{'/'.join(spec.chain)}': {where} is not an array of float32/float64 "
+                         "numbers; save the model in float32.")
+    return np.asarray(dataset[()], dtype=np.float64)
+
+
+def _natural(key: str):
+    """gru, gru_1, gru_2, gru_10: the order Keras named them in."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key)]

@@ -1,0 +1,120 @@
+"""The controls every run reads: the layer options, the sequence, h0, the mask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..activations import ACTIVATIONS
+from ..errors import InputError
+from ..parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
+from . import state
+
+
+@dataclass(frozen=True, eq=False)
+class RunInputs:
+    x: np.ndarray  # (T, D)
+    h0: np.ndarray | None  # (H,)
+    mask: np.ndarray | None  # (T,)
+    go_backwards: bool
+
+
+def _apply_config() -> None:
+    ss = st.session_state
+    changes = {name: ss[f"cfg_{name}"] for name in state.CONFIG_WIDGETS}
+    state.set_weights(state.weights().with_config(**changes), notes=tuple(ss.notes), preset=ss.get("preset"))
+
+
+def layer_options() -> None:
+    names = list(ACTIVATIONS)
+    c1, c2 = st.columns(2)
+    c1.checkbox("reset_after", key="cfg_reset_after", on_change=_apply_config,
+                help="Keras 3 default True: the reset gate multiplies (h·U_h + b^h_h). False: it multiplies h "
+                     "before U_h, and the bias has one row.")
+    c2.checkbox("use_bias", key="cfg_use_bias", on_change=_apply_config)
+    c1.selectbox("activation φ", names, key="cfg_activation", on_change=_apply_config,
+                 help="The candidate's activation (Keras default tanh).")
+    c2.selectbox("recurrent_activation σ", names, key="cfg_recurrent_activation", on_change=_apply_config,
+                 help="The gates' activation (Keras 3 default sigmoid). hard_sigmoid is Keras 3's clip(x/6+0.5); "
+                      "hard_sigmoid_legacy is Keras 2's clip(0.2x+0.5).")
+
+
+def _random_sequence() -> None:
+    ss = st.session_state
+    ss.seq_text = state.random_sequence_text(state.weights().config.input_dim, int(ss.rand_steps), int(ss.rand_seed))
+
+
+def _apply_sequence_table(key: str) -> None:
+    """Turn the table's edits back into sequence text, so the text stays the one truth."""
+    ss = st.session_state
+    x = ss.good.get("sequence")
+    edits = ss[key]
+    table = pd.DataFrame(x).astype(float)
+    for row, changes in edits.get("edited_rows", {}).items():
+        for column, value in changes.items():
+            table.iat[int(row), int(column)] = np.nan if value is None else value
+    table = table.drop(index=[table.index[i] for i in edits.get("deleted_rows", [])])
+    added = pd.DataFrame([{int(k): v for k, v in row.items()} for row in edits.get("added_rows", [])],
+                         columns=table.columns)
+    table = pd.concat([table, added], ignore_index=True)
+    if table.isna().to_numpy().any():
+        state.set_error("sequence_table", "every cell of the sequence table needs a number.")
+        ss.seq_table_version = ss.get("seq_table_version", 0) + 1
+        return
+    state.set_error("sequence_table", None)
+    ss.seq_text = state.sequence_text(table.to_numpy(float))
+
+
+def sequence_inputs() -> RunInputs | None:
+    """The sequence box and its companions; None when no good sequence exists yet."""
+    ss = st.session_state
+    cfg = state.weights().config
+    st.text_input("Input sequence", key="seq_text",
+                  help="';' or a new line separates timesteps; commas or spaces separate features. "
+                       "With one feature, 1, 2, 9, 8 is four timesteps.")
+    x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim)
+    state.show_error("sequence")
+    if x is None or x.shape[1] != cfg.input_dim:
+        return None
+    st.info(f"Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
+            f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
+            f"number{'s' if x.shape[1] != 1 else ''}.", icon=":material/straighten:")
+    with st.expander("Edit the sequence as a table, or draw a random one"):
+        key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
+        st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key, num_rows="dynamic",
+                       on_change=_apply_sequence_table, args=(key,))
+        state.show_error("sequence_table")
+        c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+        c1.number_input("timesteps", 1, 500, 6, key="rand_steps")
+        c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
+        c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
+    c1, c2 = st.columns(2)
+    c1.text_input("Initial state h0", key="h0_text", placeholder="zeros",
+                  help=f"{cfg.units} value{'s' if cfg.units != 1 else ''}, one per unit. Blank means zeros.")
+    h0 = state.remember("h0", _h0, ss.h0_text, cfg.units)
+    with c1:
+        state.show_error("h0")
+    c2.text_input("Mask", key="mask_text", placeholder="none",
+                  help="One 1 or 0 per timestep; at a 0 the state is carried and the output repeats.")
+    mask = state.remember("mask", parse_mask, ss.mask_text, len(x))
+    with c2:
+        state.show_error("mask")
+    if mask is not None and len(mask) != len(x):
+        mask = None
+    if isinstance(h0, np.ndarray) and len(h0) != cfg.units:
+        h0 = None
+    st.checkbox("go_backwards", key="go_backwards",
+                help="Keras reads the sequence from the last step to the first and returns outputs in that order.")
+    return RunInputs(x, h0 if isinstance(h0, np.ndarray) else None, mask, ss.go_backwards)
+
+
+def _h0(text: str, units: int):
+    if not (text or "").strip():
+        return False  # a remembered "no h0", distinct from "nothing good yet"
+    return parse_vector(text, "h0", units)
+
+
+__all__ = ["RunInputs", "layer_options", "sequence_inputs", "InputError"]

@@ -1,0 +1,116 @@
+"""What the page shows for a run: outputs side by side, one step under the
+magnifier, the gates over time, the weight layout and the pitfalls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import figures, presets
+from ..equations import num, step_lines
+from ..mistakes import Outcome
+from ..trace import Trace
+from .keras_panel import format_vector
+
+
+def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
+    """Three columns of outputs; returns the slot the Keras column fills later."""
+    c1, c2, c3 = st.columns(3)
+    c1.metric("gruviz, Keras rule  h = z·h′ + (1−z)·h̃", format_vector(keras_rule.output))
+    c2.metric("gruviz, Wikipedia rule  h = (1−z)·h′ + z·h̃", format_vector(bahdanau_rule.output))
+    if keras_rule.overflow_step is not None:
+        st.warning(f"The state left float64's range at step {keras_rule.overflow_step + 1}: with unbounded "
+                   "activations and large weights h grows without limit. Use smaller weights or a bounded "
+                   "activation.")
+    return c3.empty()
+
+
+def claimed_result(outcomes: list[Outcome], truth: Trace) -> None:
+    """A preset's wrong hand result beside the true one, and the mistake behind it."""
+    preset = presets.BY_KEY.get(st.session_state.get("preset"))
+    if preset is None or preset.claimed is None:
+        return
+    who, value = preset.claimed
+    digits = len(f"{value}".split(".")[-1])
+    tolerance = 0.5 * 10**-digits
+    reason = next((f"{o.mistake.title.lower()}: {o.detail} gives {num(o.trace.output[0], digits)}"
+                   for o in outcomes if abs(o.trace.output[0] - value) <= tolerance), None)
+    st.error(f"**{who.capitalize()}: {value}**, but the GRU gives **{num(truth.output[0])}**."
+             + (f" Reproduced by {reason}." if reason else ""), icon=":material/calculate:")
+
+
+def magnifier(trace: Trace) -> tuple[int, int]:
+    """Every equation of one step with the numbers in; returns (step, unit) chosen."""
+    ss = st.session_state
+    T, H = trace.steps, trace.weights.config.units
+    ss.step = min(max(int(ss.get("step", 1)), 1), T)
+    c1, c2 = st.columns([3, 1])
+    step = c1.slider("Step", 1, T, key="step") if T > 1 else 1
+    ss.unit = min(int(ss.get("unit", 0)), H - 1)
+    unit = c2.selectbox("Unit", list(range(H)), key="unit") if H > 1 else 0
+    t = step - 1
+    note = f" (input index {trace.order[t]}, read backwards)" if trace.go_backwards else ""
+    st.markdown(f"x_{step} = `{np.array2string(trace.x[t], precision=4)}`{note} · "
+                f"h_{step - 1} = `{np.array2string(trace.h_prev[t], precision=4)}`")
+    for line in step_lines(trace, t, unit):
+        st.caption(line.label)
+        st.latex(line.latex)
+    return t, unit
+
+
+def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: int) -> None:
+    table = {}
+    for name, label in (("z", "z"), ("r", "r"), ("h_tilde", "h̃"), ("h", "h")):
+        for j in range(trace.weights.config.units):
+            table[f"{label}[{j}]"] = getattr(trace, name)[:, j]
+    frame = pd.DataFrame(table, index=pd.Index(range(1, trace.steps + 1), name="step"))
+    st.dataframe(frame.style.format("{:.4f}").apply(
+        lambda row: ["background-color: #fff1b8" if row.name == t + 1 else "" for _ in row], axis=1))
+    st.plotly_chart(figures.gates_over_time(trace, t), key="fig_gates")
+    st.plotly_chart(figures.heatmaps(trace, t), key="fig_heat")
+    st.plotly_chart(figures.conventions(trace, bahdanau_rule, keras_live, t), key="fig_rules")
+
+
+def weight_layout(trace: Trace) -> None:
+    w = trace.weights
+    cfg = w.config
+    D, H = cfg.input_dim, cfg.units
+    bias = {
+        None: "no bias (use_bias=False).",
+        1: f"bias `{(3 * H,)}`: one row, added to x·W. With reset_after=False there is no recurrent bias.",
+        2: f"bias `{(2, 3 * H)}`: **row 0 is the input bias** b^x, added to x·W; **row 1 is the recurrent bias** "
+           "b^h, added to h·U, and for the candidate it sits inside r ⊙ (h·U_h + b^h_h).",
+    }[None if w.bias is None else w.bias.ndim]
+    st.markdown(
+        f"`get_weights()` returns **kernel** `{(D, 3 * H)}`, **recurrent_kernel** `{(H, 3 * H)}`"
+        f"{', **bias**' if w.bias is not None else ''}. Columns come in three blocks of units={H}: "
+        f"`[:, 0:{H}]` → z (update), `[:, {H}:{2 * H}]` → r (reset), `[:, {2 * H}:{3 * H}]` → h (candidate).\n\n"
+        f"- {bias}\n- Each row of the kernel belongs to one input feature, each row of the recurrent kernel "
+        "to one unit of h_{t−1}: x_t·W is a row vector times a matrix, as Keras computes it."
+    )
+    st.code(
+        f"kernel, recurrent_kernel{', bias' if w.bias is not None else ''} = layer.get_weights()\n"
+        f"W_z, W_r, W_h = kernel[:, :{H}], kernel[:, {H}:{2 * H}], kernel[:, {2 * H}:]\n"
+        f"U_z, U_r, U_h = recurrent_kernel[:, :{H}], recurrent_kernel[:, {H}:{2 * H}], recurrent_kernel[:, {2 * H}:]"
+        + ("\nb_x, b_h = bias[0], bias[1]   # input bias, recurrent bias" if w.bias is not None and w.bias.ndim == 2
+           else ""),
+        language="python",
+    )
+    st.plotly_chart(figures.weight_blocks(w), key="fig_weights")
+
+
+def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:
+    """Each classic mistake, recomputed on the current numbers."""
+    rows, shown = [], {}
+    for o in outcomes:
+        if o.mistake.id == "gate_order_swapped" and "PyTorch" not in o.detail:
+            continue  # one gate order is enough here; the detective tries them all
+        if shown.setdefault(o.mistake.id, 0) == 2:
+            continue
+        shown[o.mistake.id] += 1
+        same = np.allclose(o.trace.output, truth.output, atol=5e-7)
+        rows.append(f"- **{o.mistake.title}.** If you {o.detail}, you would get `{format_vector(o.trace.output, 4)}`"
+                    + (" — the same here, by coincidence of these numbers." if same else ".")
+                    + f"<br><span style='color:#57606a'>{o.mistake.explanation}</span>")
+    st.markdown("\n".join(rows), unsafe_allow_html=True)

@@ -1,0 +1,205 @@
+"""Where the weights come from: a preset, typed tables or a pasted printout, a fresh
+Keras model, an uploaded Keras file, or a gruviz weights JSON."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import presets, weights_file
+from ..activations import ACTIVATIONS
+from ..errors import InputError
+from ..parsing import parse_keras_printout
+from ..weights import GATES, GRUConfig, GRUWeights
+from . import state
+
+SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON")
+
+
+def panel() -> None:
+    source = st.radio("Weights from", SOURCES, key="source", horizontal=False)
+    {
+        "Preset": _presets,
+        "Enter by hand": _by_hand,
+        "Small Keras model": _keras_model,
+        "Upload a Keras file": _upload,
+        "Import gruviz JSON": _import_json,
+    }[source]()
+
+
+def _presets() -> None:
+    st.selectbox("Example", [p.key for p in presets.PRESETS], key="preset_choice",
+                 format_func=lambda key: presets.BY_KEY[key].title)
+    st.button("Load example", key="load_preset", type="primary", width="stretch",
+              on_click=lambda: state.load_preset(st.session_state.preset_choice))
+
+
+# --- typed tables ---------------------------------------------------------------------------
+
+def _columns(units: int) -> list[str]:
+    return [f"{g}{j}" for g in GATES for j in range(units)]
+
+
+def _tables(w: GRUWeights) -> dict[str, pd.DataFrame]:
+    H, cols = w.config.units, _columns(w.config.units)
+    tables = {
+        "kernel": pd.DataFrame(w.kernel, columns=cols, index=[f"x[{i}]" for i in range(w.config.input_dim)]),
+        "recurrent_kernel": pd.DataFrame(w.recurrent_kernel, columns=cols, index=[f"h[{i}]" for i in range(H)]),
+    }
+    if w.bias is not None:
+        rows = ["input bias (row 0)", "recurrent bias (row 1)"] if w.bias.ndim == 2 else ["bias"]
+        tables["bias"] = pd.DataFrame(np.atleast_2d(w.bias), columns=cols, index=rows)
+    return tables
+
+
+def _apply_table_edit(name: str, key: str) -> None:
+    """Fold one data_editor's edits into the weights; a blank cell is refused."""
+    w = state.weights()
+    arrays = {"kernel": w.kernel.copy(), "recurrent_kernel": w.recurrent_kernel.copy(),
+              "bias": None if w.bias is None else np.atleast_2d(w.bias).copy()}
+    table = _tables(w)[name]
+    for row, changes in st.session_state[key].get("edited_rows", {}).items():
+        for column, value in changes.items():
+            if value is None or (isinstance(value, float) and not np.isfinite(value)):
+                state.set_error("tables", f"{name} cell {table.index[int(row)]}, {column} is empty; type a number.")
+                st.session_state.weights_version += 1  # redraw the table from the last good weights
+                return
+            arrays[name][int(row), table.columns.get_loc(column)] = value
+    bias = arrays["bias"]
+    if bias is not None and w.bias.ndim == 1:
+        bias = bias[0]
+    state.set_error("tables", None)
+    state.set_weights(GRUWeights.create(w.config, arrays["kernel"], arrays["recurrent_kernel"], bias),
+                      preset=st.session_state.get("preset"))
+
+
+def _blank(units: int, input_dim: int) -> None:
+    config = GRUConfig(**{**state.weights().config.__dict__, "units": int(units), "input_dim": int(input_dim)})
+    bias = None if config.bias_shape is None else np.zeros(config.bias_shape)
+    state.set_weights(GRUWeights.create(config, np.zeros((input_dim, 3 * units)), np.zeros((units, 3 * units)), bias))
+
+
+def _read_printout() -> None:
+    try:
+        arrays = parse_keras_printout(st.session_state.printout)
+        cfg = state.weights().config
+        new = GRUWeights.from_keras_arrays(arrays, activation=cfg.activation,
+                                           recurrent_activation=cfg.recurrent_activation)
+    except InputError as problem:
+        state.set_error("printout", str(problem))
+        return
+    state.set_error("printout", None)
+    state.set_weights(new, notes=(f"Read {len(arrays)} arrays: units={new.config.units}, input_dim="
+                                  f"{new.config.input_dim}, reset_after={new.config.reset_after}, "
+                                  f"use_bias={new.config.use_bias} (from their shapes).",))
+
+
+def _by_hand() -> None:
+    w = state.weights()
+    st.caption("Columns are the gate blocks of Keras's arrays: z0 is column W_z[:, 0]. "
+               "Edit a cell and press Enter.")
+    version = st.session_state.weights_version
+    for name, table in _tables(w).items():
+        key = f"edit_{name}_{version}"
+        st.markdown(f"**{name}** `{w.keras_arrays()[['kernel', 'recurrent_kernel', 'bias'].index(name)].shape}`")
+        st.data_editor(table, key=key, on_change=_apply_table_edit, args=(name, key),
+                       column_config={c: st.column_config.NumberColumn(c, format="%.6g") for c in table.columns})
+    state.show_error("tables")
+    with st.expander("Paste print(layer.get_weights())"):
+        st.text_area("Printout", key="printout", height=120,
+                     placeholder="[array([[-0.90954137,  1.0425225 , -0.04404902]], dtype=float32), ...]")
+        st.button("Read these arrays", on_click=_read_printout, key="read_printout")
+        state.show_error("printout")
+    with st.expander("Start from blank tables"):
+        units = st.number_input("units", 1, 16, key="units_input")
+        input_dim = st.number_input("input_dim", 1, 16, key="input_dim_input")
+        st.button("Make zero tables", on_click=_blank, args=(units, input_dim), key="blank_tables")
+
+
+# --- a fresh Keras model ----------------------------------------------------------------------
+
+def _make_keras_model() -> None:
+    from ..keras_bridge import fresh_weights
+
+    ss = st.session_state
+    config = GRUConfig(units=int(ss.km_units), input_dim=int(ss.km_input_dim), reset_after=ss.km_reset_after,
+                       use_bias=ss.km_use_bias, activation=ss.km_activation,
+                       recurrent_activation=ss.km_recurrent_activation)
+    state.set_weights(fresh_weights(config, int(ss.km_seed), random_bias=ss.km_random_bias),
+                      notes=(f"Fresh keras.layers.GRU, seed {int(ss.km_seed)}: GlorotUniform kernel, "
+                             "Orthogonal recurrent_kernel, "
+                             + ("random biases." if ss.km_random_bias else "zero biases (Keras's default)."),))
+
+
+def _keras_model() -> None:
+    names = list(ACTIVATIONS)
+    c1, c2 = st.columns(2)
+    c1.number_input("units", 1, 16, 2, key="km_units")
+    c2.number_input("input_dim", 1, 16, 1, key="km_input_dim")
+    c1.number_input("seed", 0, 2**31 - 1, 42, key="km_seed")
+    c2.selectbox("activation", names, index=names.index("tanh"), key="km_activation")
+    c1.checkbox("reset_after", True, key="km_reset_after")
+    c2.selectbox("recurrent_activation", names, index=names.index("sigmoid"), key="km_recurrent_activation")
+    c1.checkbox("use_bias", True, key="km_use_bias")
+    c2.checkbox("random biases", False, key="km_random_bias", help="Keras starts biases at zero.")
+    st.button("Create with Keras", key="make_keras", type="primary", width="stretch", on_click=_make_keras_model)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def _upload() -> None:
+    from ..model_files import MAX_UPLOAD_BYTES, read_model_file
+
+    upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5"], key="model_upload")
+    if upload is None:
+        st.caption("Read as data: gruviz opens the zip and HDF5 structure itself and never loads the "
+                   "model with Keras, so nothing in the file runs.")
+        return
+    ss = st.session_state
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        found = _read_cached(upload.file_id, upload.getvalue(), upload.name, read_model_file)
+    except InputError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    names = [f.name for f in found]
+    name = st.selectbox("GRU layer", names, key="upload_layer") if len(found) > 1 else names[0]
+    chosen = found[names.index(name)]
+    if ss.get("loaded_upload") != (upload.file_id, name):
+        ss.loaded_upload = (upload.file_id, name)
+        ss.go_backwards = chosen.go_backwards
+        state.set_weights(chosen.weights, notes=(f"Layer {name!r} from {upload.name}.", *chosen.notes))
+        st.rerun()
+    st.success(f"Using layer {name!r} from {upload.name}.", icon=":material/check:")
+
+
+def _read_cached(file_id: str, data: bytes, filename: str, reader):
+    cache = st.session_state.setdefault("upload_cache", {})
+    if file_id not in cache:
+        cache.clear()  # one upload at a time is enough
+        cache[file_id] = reader(data, filename)
+    return cache[file_id]
+
+
+def _import_json() -> None:
+    upload = st.file_uploader("gruviz weights JSON", type=["json"], key="json_upload")
+    if upload is None:
+        st.caption('The file the "Download weights" button saves, and the CLI reads.')
+        return
+    ss = st.session_state
+    if ss.get("loaded_json") == upload.file_id:
+        st.success(f"Using {upload.name}.", icon=":material/check:")
+        return
+    try:
+        new = weights_file.loads(upload.getvalue().decode("utf-8", errors="strict"))
+    except UnicodeDecodeError:
+        st.error("this file is not text; a gruviz weights file is JSON.", icon=":material/error:")
+        return
+    except InputError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    ss.loaded_json = upload.file_id
+    state.set_weights(new, notes=(f"Imported {upload.name}.",))
+    st.rerun()

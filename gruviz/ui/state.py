@@ -1,0 +1,100 @@
+"""The app's session state: one GRUWeights as the source of truth, plus the last
+good value of every typed input, so a bad entry never loses what was there."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import presets
+from ..errors import InputError
+from ..parsing import parse_sequence
+from ..weights import GRUWeights
+
+CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
+DEFAULT_PRESET = "stack_exchange"
+
+
+def weights() -> GRUWeights:
+    return st.session_state.weights
+
+
+def error(slot: str) -> str | None:
+    return st.session_state.errors.get(slot)
+
+
+def set_error(slot: str, message: str | None) -> None:
+    if message is None:
+        st.session_state.errors.pop(slot, None)
+    else:
+        st.session_state.errors[slot] = message
+
+
+def show_error(slot: str) -> None:
+    """The message for a control, right under it."""
+    message = error(slot)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def init() -> None:
+    ss = st.session_state
+    if "weights" in ss:
+        return
+    ss.errors, ss.weights_version, ss.notes = {}, 0, []
+    load_preset(DEFAULT_PRESET)
+
+
+def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None = None) -> None:
+    """Make `new` current and line every control up with it."""
+    ss = st.session_state
+    ss.weights, ss.weights_version, ss.notes, ss.preset = new, ss.weights_version + 1, list(notes), preset
+    for name in CONFIG_WIDGETS:
+        ss[f"cfg_{name}"] = getattr(new.config, name)
+    ss.units_input, ss.input_dim_input = new.config.units, new.config.input_dim
+    if "seq_text" in ss:
+        try:
+            parse_sequence(ss.seq_text, new.config.input_dim)
+        except InputError:
+            # The old sequence has the wrong width for these weights: start a fitting one.
+            ss.seq_text = random_sequence_text(new.config.input_dim, 5, seed=0)
+            ss.notes.append("The sequence was replaced with a random one that fits input_dim="
+                            f"{new.config.input_dim}.")
+    if "h0_text" in ss and ss.h0_text.strip() and len(ss.h0_text.replace(";", ",").split(",")) != new.config.units:
+        ss.h0_text = ""
+
+
+def load_preset(key: str) -> None:
+    preset = presets.BY_KEY[key]
+    ss = st.session_state
+    ss.seq_text, ss.h0_text, ss.mask_text, ss.go_backwards = preset.sequence, preset.h0, "", False
+    for slot in ("sequence", "h0", "mask"):
+        set_error(slot, None)
+    set_weights(preset.weights, preset=key)
+
+
+def random_sequence_text(input_dim: int, steps: int, seed: int) -> str:
+    values = np.round(np.random.default_rng(seed).normal(0, 1, (steps, input_dim)), 2)
+    if input_dim == 1:
+        return ", ".join(f"{v:g}" for v in values[:, 0])
+    return "; ".join(" ".join(f"{v:g}" for v in row) for row in values)
+
+
+def sequence_text(x: np.ndarray) -> str:
+    if x.shape[1] == 1:
+        return ", ".join(f"{v:.6g}" for v in x[:, 0])
+    return "; ".join(" ".join(f"{v:.6g}" for v in row) for row in x)
+
+
+def remember(slot: str, parse, *args):
+    """Parse a typed value; on failure keep the last good one and record the message."""
+    ss = st.session_state
+    good = ss.setdefault("good", {})
+    try:
+        value = parse(*args)
+    except InputError as problem:
+        set_error(slot, f"{problem} The page still shows the last good value.")
+        return good.get(slot)
+    set_error(slot, None)
+    good[slot] = value
+    return value

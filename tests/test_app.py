@@ -1,0 +1,195 @@
+"""The app's logic through Streamlit's AppTest, with expected numbers from a real keras.layers.GRU."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gruviz.activations import ACTIVATIONS
+from gruviz.presets import PRESETS
+from gruviz.parsing import parse_sequence
+
+SEED_KERNEL = [[-0.90954137, 1.0425225, -0.04404902]]
+SEED_RECURRENT = [[0.24168766, 0.8981342, 0.36734456]]
+
+
+def keras_output(kernel, recurrent, bias, x, h0=None, mask=None, **options):
+    """An independent Keras run: a layer built here, not through gruviz's bridge."""
+    import keras
+
+    options = {"activation": "tanh", "recurrent_activation": "sigmoid", "reset_after": True, **options}
+    for key in ("activation", "recurrent_activation"):
+        if options[key] == "hard_sigmoid_legacy":
+            options[key] = lambda v: keras.ops.clip(0.2 * v + 0.5, 0.0, 1.0)
+    units = np.shape(recurrent)[0]
+    layer = keras.layers.GRU(units, use_bias=bias is not None, **options)
+    x = np.asarray(x, "float32")[None]
+    kwargs = {}
+    if h0 is not None:
+        kwargs["initial_state"] = [np.asarray(h0, "float32")[None]]
+    if mask is not None:
+        kwargs["mask"] = np.asarray(mask, bool)[None]
+    layer.build(x.shape)
+    layer.set_weights([np.asarray(a, "float32") for a in (kernel, recurrent, bias) if a is not None])
+    return np.asarray(layer(x, **kwargs))[0]
+
+
+def shown(values) -> str:
+    return "[" + ", ".join(f"{v:.6f}" for v in values[:4]) + (", …" if len(values) > 4 else "") + "]"
+
+
+def close_to(text: str, values, tol=2e-6) -> bool:
+    numbers = [float(v) for v in text.strip("[]").replace("…", "").split(",") if v.strip()]
+    return np.allclose(numbers, values[: len(numbers)], atol=tol)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def matched(at: AppTest) -> bool:
+    """The Keras column's badge says match (st.badge renders as badge markdown)."""
+    return any(m.value.startswith(":green-badge[") and "match" in m.value for m in at.markdown)
+
+
+def outputs(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.error] + [e.value for e in at.info]
+    parts += [e.value for e in at.warning] + [e.value for e in at.caption] + [e.value for e in at.latex]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_seed_example_matches_live_keras(app):
+    expected = keras_output(SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)), [[1], [2], [9], [8]])
+    assert abs(expected[0] - -0.46279544) < 1e-7
+    keras_rule, wikipedia_rule, keras_column = outputs(app)
+    assert keras_rule == shown(expected) and keras_column == shown(expected)
+    assert wikipedia_rule == "[-0.024000]"
+    assert matched(app)
+    text = page_text(app)
+    assert "4 timesteps × 1 feature" in text
+    assert "-0.7069" in text and "whole sequence as one input" in text
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.key)
+def test_each_preset_matches_keras(app, preset):
+    app.selectbox(key="preset_choice").select(preset.key).run()
+    app.button(key="load_preset").click().run()
+    assert not app.exception, app.exception
+    w = preset.weights
+    x = parse_sequence(preset.sequence, w.config.input_dim)
+    h0 = [float(v) for v in preset.h0.split(",")] if preset.h0 else None
+    expected = keras_output(w.kernel, w.recurrent_kernel, w.bias, x, h0, activation=w.config.activation,
+                            recurrent_activation=w.config.recurrent_activation, reset_after=w.config.reset_after)
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+    assert matched(app)
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n != "tanh"])
+def test_candidate_activation_option(app, name):
+    app.selectbox(key="cfg_activation").select(name).run()
+    expected = keras_output(SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)), [[1], [2], [9], [8]], activation=name)
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n != "sigmoid"])
+def test_gate_activation_option(app, name):
+    app.selectbox(key="cfg_recurrent_activation").select(name).run()
+    expected = keras_output(SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)), [[1], [2], [9], [8]],
+                            recurrent_activation=name)
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+
+
+def load_pytorch_style(app):
+    app.selectbox(key="preset_choice").select("pytorch_style").run()
+    app.button(key="load_preset").click().run()
+    return next(p for p in PRESETS if p.key == "pytorch_style")
+
+
+def test_reset_after_and_use_bias_options(app):
+    preset = load_pytorch_style(app)
+    w, x = preset.weights, parse_sequence(preset.sequence, 2)
+    h0 = [0.1, -0.2]
+    app.checkbox(key="cfg_reset_after").uncheck().run()
+    summed = w.bias[0] + w.bias[1]  # the app keeps both rows' values in the single row
+    expected = keras_output(w.kernel, w.recurrent_kernel, summed, x, h0, reset_after=False)
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+    app.checkbox(key="cfg_use_bias").uncheck().run()
+    expected = keras_output(w.kernel, w.recurrent_kernel, None, x, h0, reset_after=False)
+    assert close_to(outputs(app)[0], expected)
+
+
+def test_h0_go_backwards_and_mask(app):
+    app.text_input(key="h0_text").set_value("0.5").run()
+    seed = (SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)), [[1], [2], [9], [8]])
+    assert close_to(outputs(app)[0], keras_output(*seed, h0=[0.5]))
+    app.checkbox(key="go_backwards").check().run()
+    assert close_to(outputs(app)[0], keras_output(*seed, h0=[0.5], go_backwards=True))
+    app.text_input(key="mask_text").set_value("1, 0, 1, 0").run()
+    expected = keras_output(*seed, h0=[0.5], go_backwards=True, mask=[1, 0, 1, 0])
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+
+
+def test_pasted_printout_becomes_the_weights(app):
+    rng = np.random.default_rng(2)
+    arrays = [rng.normal(size=(1, 6)).astype("float32"), rng.normal(size=(2, 6)).astype("float32"),
+              rng.normal(size=(2, 6)).astype("float32")]
+    app.radio(key="source").set_value("Enter by hand").run()
+    app.text_area(key="printout").set_value(repr(arrays)).run()
+    app.button(key="read_printout").click().run()
+    assert not app.exception, app.exception
+    expected = keras_output(*arrays, [[1], [2], [9], [8]])
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
+    assert "units=2" in page_text(app)
+
+
+def test_small_keras_model_source(app):
+    app.radio(key="source").set_value("Small Keras model").run()
+    app.number_input(key="km_units").set_value(3).run()
+    app.number_input(key="km_input_dim").set_value(2).run()
+    app.button(key="make_keras").click().run()
+    assert not app.exception, app.exception
+    assert "× 2 features" in page_text(app)
+    assert matched(app)
+    assert len(outputs(app)[0].split(",")) == 3
+
+
+def test_selecting_a_step_shows_its_equations(app):
+    app.slider(key="step").set_value(3).run()
+    latex = "\n".join(e.value for e in app.latex)
+    assert "z_{3}" in latex and "h_{2}" in latex
+
+
+BAD = [
+    ("seq_text", "1, two, 9", "'two' is not a number"),
+    ("seq_text", "1, nan", "not a finite number"),
+    ("seq_text", "", "empty"),
+    ("seq_text", "1 2; 3 4", "input_dim=1"),
+    ("h0_text", "1, 2", "h0 has 2 values"),
+    ("mask_text", "1, 0", "the mask has 2 entries"),
+    ("mask_text", "1, 5, 1, 1", "not 1/0"),
+]
+
+
+@pytest.mark.parametrize("key, value, message", BAD)
+def test_bad_input_shows_a_message_and_keeps_the_last_good_state(app, key, value, message):
+    before = outputs(app)[0]
+    app.text_input(key=key).set_value(value).run()
+    assert not app.exception, app.exception
+    errors = "\n".join(e.value for e in app.error)
+    assert message in errors
+    assert outputs(app)[0] == before
+
+
+def test_bad_printout_shows_a_message(app):
+    app.radio(key="source").set_value("Enter by hand").run()
+    app.text_area(key="printout").set_value("[array([[1., 2., ...]])]").run()
+    app.button(key="read_printout").click().run()
+    assert "shortened by numpy" in "\n".join(e.value for e in app.error)
+    assert outputs(app)[0] == "[-0.462795]"
