@@ -4,7 +4,7 @@ Layout and wiring only; the math lives in gruviz/, the widgets in gruviz/ui/."""
 
 import streamlit as st
 
-from gruviz import Convention, weights_file
+from gruviz import Convention, presets, weights_file
 from gruviz.mistakes import Setup, outcomes
 from gruviz.ui import inputs, keras_panel, results, sources, state
 
@@ -21,8 +21,12 @@ with st.sidebar:
     inputs.layer_options()
     st.download_button("Download weights (JSON)", weights_file.dumps(state.weights()), "gru-weights.json",
                        mime="application/json", key="download_weights", on_click="ignore", width="stretch")
+    st.caption("The address bar always holds a link to this example: copy it to share.")
 
 st.title("What does this GRU compute?")
+preset = presets.BY_KEY.get(st.session_state.preset)
+if preset is not None:
+    st.markdown(f"**{preset.title}.** {preset.story}")
 st.caption("Every gate at every timestep, computed by gruviz in float64 and checked against a real "
            "keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
 run_inputs = inputs.sequence_inputs()
@@ -31,6 +35,7 @@ if run_inputs is None:
     st.stop()
 
 weights = state.weights()
+state.sync_link(st.session_state.seq_text)
 setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
 trace = setup.run()
 bahdanau = Setup(weights, run_inputs.x, run_inputs.h0, Convention.BAHDANAU, run_inputs.go_backwards,

@@ -58,8 +58,16 @@ def _shade(k: int, selected: int, fill: str = _HIGHLIGHT, outline: str | None = 
 
 def _figure(data: list[dict], layout: dict, height: int) -> go.Figure:
     layout = {"height": height, "margin": {"l": 45, "r": 10, "t": 35, "b": 35},
-              "legend": {"orientation": "h", "y": -0.12}, **layout}
+              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, **layout}
     return go.Figure({"data": data, "layout": layout})
+
+
+def _step_ticks(layout: dict, steps: int) -> dict:
+    """Whole-step ticks on every x axis while the steps are few enough to label."""
+    for name, axis in list(layout.items()):
+        if name.startswith("xaxis") and steps <= 30:
+            axis.update({"dtick": 1, "tick0": 1})
+    return layout
 
 
 def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
@@ -74,7 +82,8 @@ def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
                          "line": {"color": _color(unit)}, "xaxis": f"x{_axis_id(k)}", "yaxis": f"y{_axis_id(k)}",
                          "hovertemplate": f"{name}: %{{y:.4f}} at step %{{x}}"})
     layout["shapes"] = [] if selected is None else [_shade(k, selected) for k in range(4)]
-    return _figure(data, layout, 520)
+    layout["legend"] = {"orientation": "h", "y": -0.1}
+    return _figure(data, _step_ticks(layout, trace.steps), 540)
 
 
 def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
@@ -88,6 +97,8 @@ def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
          "hovertemplate": f"{name} at step %{{x}}, %{{y}}: %{{z:.4f}}<extra></extra>"}
         for k, (name, _) in enumerate(QUANTITIES)
     ]
+    for k in range(1, 4):
+        layout[f"yaxis{_axis_id(k)}"]["showticklabels"] = False  # the first panel names the units
     layout["coloraxis"] = {"colorscale": "RdBu", "cmid": 0}
     layout["shapes"] = [] if selected is None else [_shade(k, selected, "rgba(0,0,0,0)", "black") for k in range(4)]
     return _figure(data, layout, 220 + 22 * len(units))
@@ -110,8 +121,9 @@ def conventions(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray 
                          "name": f"unit {unit}: keras.layers.GRU",
                          "marker": {"symbol": "x", "size": 11, "color": "black"}})
     layout = {"xaxis": {"title": {"text": "step"}}, "yaxis": {"title": {"text": "output h"}},
-              "shapes": [] if selected is None else [_shade(0, selected)]}
-    return _figure(data, layout, 380)
+              "shapes": [] if selected is None else [_shade(0, selected)],
+              "margin": {"l": 45, "r": 10, "t": 90, "b": 40}}
+    return _figure(data, _step_ticks(layout, keras_rule.steps), 440)
 
 
 def weight_blocks(weights: GRUWeights) -> go.Figure:

@@ -34,12 +34,15 @@ def keras_output(kernel, recurrent, bias, x, h0=None, mask=None, **options):
 
 
 def shown(values) -> str:
-    return "[" + ", ".join(f"{v:.6f}" for v in values[:4]) + (", …" if len(values) > 4 else "") + "]"
+    return "[" + ", ".join(f"{v:.6f}" for v in values) + "]"
 
 
-def close_to(text: str, values, tol=2e-6) -> bool:
-    numbers = [float(v) for v in text.strip("[]").replace("…", "").split(",") if v.strip()]
-    return np.allclose(numbers, values[: len(numbers)], atol=tol)
+def close_to(text: str, values) -> bool:
+    """The shown numbers are the expected ones to the digits shown (float32 Keras adds ~1e-7)."""
+    words = [v.strip() for v in text.strip("[]").replace("…", "").split(",") if v.strip()]
+    digits = len(words[0].split(".")[1])
+    numbers = [float(v) for v in words]
+    return np.allclose(numbers, values[: len(numbers)], atol=0.5 * 10**-digits + 1e-6, rtol=1e-6)
 
 
 @pytest.fixture
@@ -193,3 +196,27 @@ def test_bad_printout_shows_a_message(app):
     app.button(key="read_printout").click().run()
     assert "shortened by numpy" in "\n".join(e.value for e in app.error)
     assert outputs(app)[0] == "[-0.462795]"
+
+
+def test_a_shared_link_opens_its_example():
+    from gruviz import share
+
+    preset = next(p for p in PRESETS if p.key == "old_keras_hard_sigmoid")
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    for key, value in share.encode(share.Shared(preset.weights, "1 2; 3 4", "0.5, -0.5")).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    w = preset.weights
+    expected = keras_output(w.kernel, w.recurrent_kernel, w.bias, [[1, 2], [3, 4]], [0.5, -0.5],
+                            reset_after=False, recurrent_activation="hard_sigmoid_legacy")
+    assert close_to(outputs(at)[0], expected) and matched(at)
+
+
+def test_a_damaged_link_falls_back_to_the_default_example():
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.query_params["w"] = "not-a-real-link"
+    at.run()
+    assert not at.exception, at.exception
+    assert outputs(at)[0] == "[-0.462795]"
+    assert "could not be opened" in page_text(at)

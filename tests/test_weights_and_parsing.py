@@ -90,3 +90,30 @@ def test_vectors_and_masks():
     assert parse_mask("  ", 4) is None
     with pytest.raises(InputError, match="not 1/0"):
         parse_mask("1, 2", 2)
+
+
+def test_weights_json_round_trip_is_exact():
+    from gruviz import weights_file
+
+    rng = np.random.default_rng(0)
+    for reset_after, use_bias in ((True, True), (False, True), (True, False)):
+        config = GRUConfig(3, 2, reset_after=reset_after, use_bias=use_bias, activation="softsign")
+        bias = rng.normal(size=config.bias_shape) if use_bias else None
+        w = GRUWeights.create(config, rng.normal(size=(2, 9)), rng.normal(size=(3, 9)), bias)
+        back = weights_file.loads(weights_file.dumps(w))
+        assert back.config == w.config
+        for a, b in zip(back.keras_arrays(), w.keras_arrays()):
+            assert np.array_equal(a, b)
+
+
+def test_share_link_round_trip_and_damage():
+    from gruviz import share
+
+    w = GRUWeights.create(GRUConfig(1, 1), [[0.1, 0.2, 0.3]], [[0.4, 0.5, 0.6]], np.zeros((2, 3)))
+    params = share.encode(share.Shared(w, "1, 2", "0.5", "1, 0", True))
+    back = share.decode(params)
+    assert (back.sequence, back.h0, back.mask, back.go_backwards) == ("1, 2", "0.5", "1, 0", True)
+    assert np.array_equal(back.weights.kernel, w.kernel)
+    assert share.decode({}) is None
+    with pytest.raises(InputError, match="damaged"):
+        share.decode({"w": params["w"][:-7] + "!!"})

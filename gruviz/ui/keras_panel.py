@@ -65,6 +65,8 @@ def fill(slot, weights: GRUWeights, inputs: RunInputs, ours: Trace) -> np.ndarra
     return keras.sequence_output
 
 
-def format_vector(values: np.ndarray, digits: int = 6) -> str:
-    shown = ", ".join(f"{v:.{digits}f}" for v in values[:4])
-    return f"[{shown}{', …' if len(values) > 4 else ''}]"
+def format_vector(values: np.ndarray, digits: int | None = None) -> str:
+    """A headline vector: 6 decimals for one unit, 4 for more, at most 3 units (it must fit a column)."""
+    digits = digits or (6 if len(values) == 1 else 4)
+    shown = ", ".join(f"{v:.{digits}f}" for v in values[:3])
+    return f"[{shown}{', …' if len(values) > 3 else ''}]"

@@ -19,6 +19,9 @@ def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
     c1, c2, c3 = st.columns(3)
     c1.metric("gruviz, Keras rule  h = z·h′ + (1−z)·h̃", format_vector(keras_rule.output))
     c2.metric("gruviz, Wikipedia rule  h = (1−z)·h′ + z·h̃", format_vector(bahdanau_rule.output))
+    if len(keras_rule.output) > 1:
+        c1.caption(f"all units: `{np.array2string(keras_rule.output, precision=6, separator=', ')}`")
+        c2.caption(f"all units: `{np.array2string(bahdanau_rule.output, precision=6, separator=', ')}`")
     if keras_rule.overflow_step is not None:
         st.warning(f"The state left float64's range at step {keras_rule.overflow_step + 1}: with unbounded "
                    "activations and large weights h grows without limit. Use smaller weights or a bounded "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import presets
+from .. import presets, share
 from ..errors import InputError
 from ..parsing import parse_sequence
 from ..weights import GRUWeights
@@ -38,11 +38,29 @@ def show_error(slot: str) -> None:
 
 
 def init() -> None:
+    """First view: the example a shared link carries, else the default preset."""
     ss = st.session_state
     if "weights" in ss:
         return
     ss.errors, ss.weights_version, ss.notes = {}, 0, []
     load_preset(DEFAULT_PRESET)
+    try:
+        shared = share.decode(st.query_params.to_dict())
+    except InputError as problem:
+        ss.notes.append(f"The link could not be opened: {problem} Showing the default example.")
+        return
+    if shared is not None:
+        ss.seq_text, ss.h0_text, ss.mask_text = shared.sequence, shared.h0, shared.mask
+        ss.go_backwards = shared.go_backwards
+        set_weights(shared.weights, notes=("Opened from a shared link.",))
+
+
+def sync_link(x_text: str) -> None:
+    """Keep the address bar a link to what is on screen."""
+    ss = st.session_state
+    params = share.encode(share.Shared(weights(), x_text, ss.h0_text, ss.mask_text, ss.go_backwards))
+    if params and params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
 
 
 def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None = None) -> None:
