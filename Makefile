@@ -25,5 +25,6 @@ run: setup
 test: setup chromium
 	$(PY) -m pytest
 
-bench: setup
+bench: setup chromium
 	$(PY) benchmarks/trace_vs_keras.py
+	$(PY) benchmarks/app_bench.py

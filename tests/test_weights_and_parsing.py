@@ -117,3 +117,17 @@ def test_share_link_round_trip_and_damage():
     assert share.decode({}) is None
     with pytest.raises(InputError, match="damaged"):
         share.decode({"w": params["w"][:-7] + "!!"})
+
+
+def test_table_edits_land_in_the_right_block():
+    from gruviz.ui.sources import edited_weights
+
+    w = GRUWeights.create(GRUConfig(2, 1), np.zeros((1, 6)), np.zeros((2, 6)), np.zeros((2, 6)))
+    new = edited_weights(w, "kernel", {0: {"r1": 0.5}})
+    assert new.W("r")[0, 1] == 0.5 and new.kernel.sum() == 0.5
+    new = edited_weights(w, "bias", {"1": {"h0": -2.0}})
+    assert new.b_h("h")[0] == -2.0 and new.b_x("h")[0] == 0
+    single = w.with_config(reset_after=False)
+    assert edited_weights(single, "bias", {0: {"z1": 3.0}}).bias.tolist() == [0, 3, 0, 0, 0, 0]
+    with pytest.raises(InputError, match="recurrent_kernel cell h\\[1\\], z0 is empty"):
+        edited_weights(w, "recurrent_kernel", {1: {"z0": None}})

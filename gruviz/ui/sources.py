@@ -53,25 +53,31 @@ def _tables(w: GRUWeights) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def _apply_table_edit(name: str, key: str) -> None:
-    """Fold one data_editor's edits into the weights; a blank cell is refused."""
-    w = state.weights()
+def edited_weights(w: GRUWeights, name: str, edited_rows: dict) -> GRUWeights:
+    """`w` with one table's data_editor edits folded in; a blank cell is refused."""
     arrays = {"kernel": w.kernel.copy(), "recurrent_kernel": w.recurrent_kernel.copy(),
               "bias": None if w.bias is None else np.atleast_2d(w.bias).copy()}
     table = _tables(w)[name]
-    for row, changes in st.session_state[key].get("edited_rows", {}).items():
+    for row, changes in edited_rows.items():
         for column, value in changes.items():
-            if value is None or (isinstance(value, float) and not np.isfinite(value)):
-                state.set_error("tables", f"{name} cell {table.index[int(row)]}, {column} is empty; type a number.")
-                st.session_state.weights_version += 1  # redraw the table from the last good weights
-                return
+            if value is None or not np.isfinite(float(value)):
+                raise InputError(f"{name} cell {table.index[int(row)]}, {column} is empty; type a number.")
             arrays[name][int(row), table.columns.get_loc(column)] = value
     bias = arrays["bias"]
     if bias is not None and w.bias.ndim == 1:
         bias = bias[0]
+    return GRUWeights.create(w.config, arrays["kernel"], arrays["recurrent_kernel"], bias)
+
+
+def _apply_table_edit(name: str, key: str) -> None:
+    try:
+        new = edited_weights(state.weights(), name, st.session_state[key].get("edited_rows", {}))
+    except InputError as problem:
+        state.set_error("tables", str(problem))
+        st.session_state.weights_version += 1  # redraw the table from the last good weights
+        return
     state.set_error("tables", None)
-    state.set_weights(GRUWeights.create(w.config, arrays["kernel"], arrays["recurrent_kernel"], bias),
-                      preset=st.session_state.get("preset"))
+    state.set_weights(new, preset=st.session_state.get("preset"))
 
 
 def _blank(units: int, input_dim: int) -> None:
@@ -103,8 +109,11 @@ def _by_hand() -> None:
     for name, table in _tables(w).items():
         key = f"edit_{name}_{version}"
         st.markdown(f"**{name}** `{w.keras_arrays()[['kernel', 'recurrent_kernel', 'bias'].index(name)].shape}`")
+        symbol = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}[name]
         st.data_editor(table, key=key, on_change=_apply_table_edit, args=(name, key),
-                       column_config={c: st.column_config.NumberColumn(c, format="%.6g") for c in table.columns})
+                       column_config={c: st.column_config.NumberColumn(
+                           c, format="%.6g", help=f"{symbol}_{c[0]}[:, {c[1:]}]: gate {c[0]}, unit {c[1:]}")
+                           for c in table.columns})
     state.show_error("tables")
     with st.expander("Paste print(layer.get_weights())"):
         st.text_area("Printout", key="printout", height=120,
