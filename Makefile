@@ -2,18 +2,27 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test bench chromium
+.PHONY: setup setup-test run test bench chromium
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.app-installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+$(VENV)/.test-installed: $(VENV)/.app-installed requirements-test.txt requirements-nodeps.txt
+	$(PIP) install --quiet -r requirements-test.txt
+	$(PIP) install --quiet --no-deps -r requirements-nodeps.txt
+	touch $@
+
+setup: $(VENV)/.app-installed
+setup-test: $(VENV)/.test-installed
 
 # Browser tests drive Debian's chromium; Playwright cannot download its own browser here.
 chromium:
@@ -22,9 +31,9 @@ chromium:
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: setup chromium
+test: setup-test chromium
 	$(PY) -m pytest
 
-bench: setup chromium
+bench: setup-test chromium
 	$(PY) benchmarks/trace_vs_keras.py
 	$(PY) benchmarks/app_bench.py

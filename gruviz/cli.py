@@ -2,6 +2,7 @@
 
     python -m gruviz trace WEIGHTS.json --sequence SEQ [--h0 V] [--convention keras|bahdanau]
                                         [--go-backwards] [--mask M] [--keras]
+    python -m gruviz diagnose WEIGHTS.json --sequence SEQ (--claimed-output V | --claimed-steps FILE.json)
 
 Bad input exits with status 2 and one line on stderr, never a traceback.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -18,10 +20,12 @@ from . import weights_file
 from .cell import Convention
 from .errors import InputError
 from .parsing import parse_mask, parse_sequence, parse_vector
-from .trace import Trace, run
+from .detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from .mistakes import Setup
+from .trace import Trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
-_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention"}
+_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,15 +48,32 @@ def _join_values(argv: list[str]) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gruviz", description="What a GRU computes, step by step.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    trace = commands.add_parser("trace", help="every intermediate value of a forward pass, as JSON")
-    trace.add_argument("weights", help="a gruviz-weights/1 JSON file")
-    trace.add_argument("--sequence", required=True, help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]")
-    trace.add_argument("--h0", help="initial state, one value per unit (default zeros)")
-    trace.add_argument("--convention", choices=[c.value for c in Convention], default="keras")
-    trace.add_argument("--go-backwards", action="store_true")
-    trace.add_argument("--mask", help="one 1/0 per timestep; 0 skips the step")
+    trace = _run_options(commands.add_parser("trace", help="every intermediate value of a forward pass"))
     trace.add_argument("--keras", action="store_true", help="also run a real keras.layers.GRU")
+    diagnose = _run_options(commands.add_parser("diagnose", help="why a hand calculation disagrees"))
+    claimed = diagnose.add_mutually_exclusive_group(required=True)
+    claimed.add_argument("--claimed-output", help="the final output you got, one value per unit")
+    claimed.add_argument("--claimed-steps", help='a JSON file: [{"t": 0, "z": [...], "h": [...]}, ...]')
     return parser
+
+
+def _run_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("weights", help="a gruviz-weights/1 JSON file")
+    command.add_argument("--sequence", required=True, help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]")
+    command.add_argument("--h0", help="initial state, one value per unit (default zeros)")
+    command.add_argument("--convention", choices=[c.value for c in Convention], default="keras")
+    command.add_argument("--go-backwards", action="store_true")
+    command.add_argument("--mask", help="one 1/0 per timestep; 0 skips the step")
+    return command
+
+
+def _setup(args) -> Setup:
+    weights = weights_file.load(args.weights)
+    cfg = weights.config
+    x = parse_sequence(args.sequence, cfg.input_dim)
+    h0 = parse_vector(args.h0, "--h0", cfg.units) if args.h0 is not None else None
+    mask = parse_mask(args.mask, len(x)) if args.mask is not None else None
+    return Setup(weights, x, h0, Convention(args.convention), args.go_backwards, mask)
 
 
 def _rows(array: np.ndarray) -> list:
@@ -88,17 +109,13 @@ def trace_json(trace: Trace) -> dict:
 
 
 def _trace(args) -> dict:
-    weights = weights_file.load(args.weights)
-    cfg = weights.config
-    x = parse_sequence(args.sequence, cfg.input_dim)
-    h0 = parse_vector(args.h0, "--h0", cfg.units) if args.h0 is not None else None
-    mask = parse_mask(args.mask, len(x)) if args.mask is not None else None
-    trace = run(weights, x, h0, args.convention, args.go_backwards, mask)
+    setup = _setup(args)
+    trace = setup.run()
     result = trace_json(trace)
     if args.keras:
         from .keras_bridge import run_keras
 
-        keras_run = run_keras(weights, x, h0, args.go_backwards, mask)
+        keras_run = run_keras(setup.weights, setup.x, setup.h0, setup.go_backwards, setup.mask)
         result["keras"] = {
             "output": _rows(keras_run.output),
             "sequence_output": _rows(keras_run.sequence_output),
@@ -108,7 +125,21 @@ def _trace(args) -> dict:
     return result
 
 
-COMMANDS = {"trace": _trace}
+def _diagnose(args) -> dict:
+    setup = _setup(args)
+    units, steps = setup.weights.config.units, len(setup.x)
+    if args.claimed_output is not None:
+        claims = parse_output_claim(args.claimed_output, units)
+    else:
+        try:
+            text = Path(args.claimed_steps).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read {args.claimed_steps}: {getattr(error, 'strerror', None) or error}.") from None
+        claims = parse_step_claims(text, units, steps)
+    return diagnosis_json(diagnose(setup, claims))
+
+
+COMMANDS = {"trace": _trace, "diagnose": _diagnose}
 
 
 def main(argv: list[str] | None = None) -> int:

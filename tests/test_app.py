@@ -220,3 +220,17 @@ def test_a_damaged_link_falls_back_to_the_default_example():
     assert not at.exception, at.exception
     assert outputs(at)[0] == "[-0.462795]"
     assert "could not be opened" in page_text(at)
+
+
+def test_check_my_calculation_names_the_seed_mistake(app):
+    """The seed preset pre-fills the asker's -0.7069; the check names the summed sequence."""
+    assert app.text_input(key="claim_output").value == "-0.7069"
+    text = page_text(app)
+    assert "first leave the true computation at **the final output**" in text
+    assert any("The whole sequence as one input" in e.label for e in app.expander)
+    app.text_input(key="claim_output").set_value("0.9680257").run()
+    assert "different model instance" in "\n".join(w.value for w in app.warning)
+    app.text_input(key="claim_output").set_value("-0.46279544").run()
+    assert "Your numbers match Keras." in "\n".join(s.value for s in app.success)
+    app.text_input(key="claim_output").set_value("-0.46, 7").run()
+    assert "has 2 values but the GRU has 1 unit" in "\n".join(e.value for e in app.error)

@@ -86,6 +86,7 @@ def load_preset(key: str) -> None:
     preset = presets.BY_KEY[key]
     ss = st.session_state
     ss.seq_text, ss.h0_text, ss.mask_text, ss.go_backwards = preset.sequence, preset.h0, "", False
+    ss.claim_output = "" if preset.claimed is None else str(preset.claimed[1])
     for slot in ("sequence", "h0", "mask"):
         set_error(slot, None)
     set_weights(preset.weights, preset=key)

@@ -1,0 +1,238 @@
+"""“Why doesn't my hand calculation match?” Compare what a person got with the true
+run, find the first number that leaves it, and name the known mistake (or pair
+of mistakes) that reproduces what they typed.
+
+Numbers are judged at the precision they were typed with: 0.7069 stands for
+anything within ±0.00005 of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .mistakes import MISTAKES, Mistake, Setup
+from .parsing import plural
+from .trace import Trace
+
+QUANTITIES = ("z", "r", "h_tilde", "h")
+ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7
+REL_FLOOR = 1e-6
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+@dataclass(frozen=True, eq=False)
+class Typed:
+    """Numbers as a person typed them, each with the tolerance its digits imply."""
+
+    values: np.ndarray  # (n,)
+    tolerance: np.ndarray  # (n,)
+
+    @classmethod
+    def parse(cls, words: list[str], where: str) -> "Typed":
+        values, tolerance = [], []
+        for word in words:
+            word = str(word).strip()
+            if not _NUMBER.match(word):
+                raise InputError(f"{where}: {word!r} is not a number.")
+            mantissa, _, exponent = word.lower().partition("e")
+            decimals = len(mantissa.partition(".")[2]) - int(exponent or 0)
+            value = float(word)
+            values.append(value)
+            tolerance.append(max(0.5 * 10.0**-decimals, ABS_FLOOR + REL_FLOOR * abs(value)))
+        return cls(np.array(values), np.array(tolerance))
+
+    def error(self, actual: np.ndarray) -> float:
+        return float(np.max(np.abs(actual - self.values))) if np.all(np.isfinite(actual)) else float("inf")
+
+    def matches(self, actual: np.ndarray) -> bool:
+        return bool(np.all(np.abs(actual - self.values) <= self.tolerance))
+
+
+@dataclass(frozen=True, eq=False)
+class Claimed:
+    """One claimed vector: `quantity` at processing step t (0-based), or the final output;
+    all units, or the one unit a person filled in."""
+
+    t: int | None  # None for the final output
+    quantity: str  # z, r, h_tilde, h or output
+    typed: Typed
+    unit: int | None = None
+
+
+def parse_output_claim(text: str, units: int) -> list[Claimed]:
+    words = [w for w in re.split(r"[,\s;\[\]]+", text or "") if w]
+    if not words:
+        raise InputError("type the output you got, one number per unit, like -0.7069.")
+    if len(words) != units:
+        raise InputError(f"the claimed output has {plural(len(words), 'value')} but the GRU has {units} "
+                         f"unit{'s' if units != 1 else ''}.")
+    return [Claimed(None, "output", Typed.parse(words, "claimed output"))]
+
+
+def parse_step_claims(text: str, units: int, steps: int) -> list[Claimed]:
+    """[{"t": 0, "z": [...], "h": [...]}, ...] with any subset of z, r, h_tilde, h."""
+    try:
+        # Floats stay text so the digits a person typed set the tolerance.
+        rows = json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as error:
+        raise InputError(f"the claimed steps are not valid JSON ({error.msg}, line {error.lineno}).") from None
+    if not isinstance(rows, list) or not rows:
+        raise InputError('the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].')
+    claims = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or "t" not in row:
+            raise InputError(f'claimed step {i} needs a "t" (the 0-based timestep).')
+        unknown = sorted(set(row) - {"t", *QUANTITIES})
+        if unknown:
+            raise InputError(f"claimed step {i} has {unknown[0]!r}; use any of {', '.join(QUANTITIES)}.")
+        t = row["t"]
+        if not (isinstance(t, str) and t.isdigit()) or int(t) >= steps:
+            raise InputError(f"claimed step {i} has t={t}, but the sequence has timesteps 0 to {steps - 1}.")
+        for quantity in QUANTITIES:
+            if quantity in row:
+                claims.append(Claimed(int(t), quantity, _vector(row[quantity], units, f"step {t} {quantity}")))
+    if not claims:
+        raise InputError("the claimed steps name no quantity; give z, r, h_tilde or h for some step.")
+    return claims
+
+
+def parse_cells(cells: dict[tuple[int, str, int], str], steps: int) -> list[Claimed]:
+    """A partly filled table, {(t, quantity, unit): typed text}, one claim per cell."""
+    claims = []
+    for (t, quantity, unit), text in sorted(cells.items(), key=lambda item: (item[0][0], QUANTITIES.index(item[0][1]), item[0][2])):
+        if t >= steps:
+            raise InputError(f"step {t + 1} is past the end of the sequence ({steps} steps).")
+        claims.append(Claimed(t, quantity, Typed.parse([text], f"step {t + 1}, {quantity}[{unit}]"), unit))
+    return claims
+
+
+def _vector(value, units: int, where: str) -> Typed:
+    words = value if isinstance(value, list) else [value]
+    if len(words) != units:
+        raise InputError(f"{where} has {plural(len(words), 'value')} but the GRU has {units} "
+                         f"unit{'s' if units != 1 else ''}.")
+    return Typed.parse(words, where)
+
+
+def actual(trace: Trace, claim: Claimed) -> np.ndarray:
+    """What a run gives for one claimed vector (NaN where that run has no such step)."""
+    units = slice(None) if claim.unit is None else [claim.unit]
+    if claim.quantity == "output":
+        return trace.output[units]
+    if claim.t >= trace.steps:
+        return np.full(len(claim.typed.values), np.nan)
+    return getattr(trace, claim.quantity)[claim.t][units]
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    mistakes: tuple[Mistake, ...]
+    detail: str
+    trace: Trace
+    max_abs_error: float
+    explains: bool
+
+    @property
+    def id(self) -> str:
+        return "+".join(m.id for m in self.mistakes)
+
+
+@dataclass(frozen=True, eq=False)
+class Divergence:
+    claim: Claimed
+    expected: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    verdict: str  # matches | explained | unexplained
+    truth: Trace
+    first_divergence: Divergence | None
+    explanations: tuple[Explanation, ...]
+
+
+UNEXPLAINED = (
+    "No known mistake, alone or in a pair, reproduces these numbers with these weights and this input. "
+    "That usually means the numbers came from other weights: printed from a different model instance "
+    "(a fresh, retrained or reloaded one), or from a layer whose input was scaled or reshaped first."
+)
+
+
+def _score(trace: Trace, claims: list[Claimed]) -> tuple[float, bool, float]:
+    """(largest error, all within tolerance, largest error in units of tolerance)."""
+    errors = [(c.typed.error(actual(trace, c)), c.typed.matches(actual(trace, c)),
+               np.max(np.abs(actual(trace, c) - c.typed.values) / c.typed.tolerance)) for c in claims]
+    worst = max(e for e, _, _ in errors)
+    return worst, all(m for _, m, _ in errors), float(max(s for _, _, s in errors))
+
+
+def _singles(setup: Setup):
+    for mistake in MISTAKES:
+        for detail, variant in mistake.variants(setup):
+            yield (mistake,), detail, variant
+
+
+def _pairs(setup: Setup):
+    """Two different mistakes, the second applied on top of the first, in catalog order."""
+    for (first,), detail, variant in _singles(setup):
+        for second in MISTAKES[MISTAKES.index(first) + 1:]:
+            for detail2, variant2 in second.variants(variant):
+                yield (first, second), f"{detail}; and {detail2}", variant2
+
+
+def diagnose(setup: Setup, claims: list[Claimed], keep: int = 8) -> Diagnosis:
+    truth = setup.run()
+    divergence = next((Divergence(c, actual(truth, c)) for c in sorted(claims, key=_order)
+                       if not c.typed.matches(actual(truth, c))), None)
+    if divergence is None:
+        return Diagnosis("matches", truth, None, ())
+    scored = []
+    for candidates in (_singles, _pairs):  # pairs only when no single mistake explains: the simpler story wins
+        for mistakes, detail, variant in candidates(setup):
+            trace = variant.run()
+            error, explains, relative = _score(trace, claims)
+            scored.append((not explains, len(mistakes), relative,
+                           Explanation(mistakes, detail, trace, error, explains)))
+        if any(not s[0] for s in scored):
+            break
+    scored.sort(key=lambda s: s[:3])
+    best = tuple(s[3] for s in scored[:keep])
+    verdict = "explained" if best and best[0].explains else "unexplained"
+    return Diagnosis(verdict, truth, divergence, best)
+
+
+def _order(claim: Claimed) -> tuple:
+    if claim.t is None:
+        return (float("inf"), 0, 0)
+    return (claim.t, QUANTITIES.index(claim.quantity), claim.unit or 0)
+
+
+def diagnosis_json(diagnosis: Diagnosis) -> dict:
+    d = diagnosis.first_divergence
+    truth = diagnosis.truth
+    return {
+        "verdict": diagnosis.verdict,
+        "first_divergence": None if d is None else {
+            "t": truth.steps - 1 if d.claim.t is None else d.claim.t,
+            "quantity": d.claim.quantity,
+            "expected": d.expected.tolist(),
+            "claimed": d.claim.typed.values.tolist(),
+        } | ({} if d.claim.unit is None else {"unit": d.claim.unit}),
+        "explanations": [
+            {"mistake": e.id, "detail": e.detail, "max_abs_error": e.max_abs_error, "explains": e.explains,
+             "explanation": " ".join(m.explanation for m in e.mistakes)}
+            for e in diagnosis.explanations
+        ],
+        "message": {"matches": "Your numbers match Keras.",
+                    "explained": f"Reproduced by: {diagnosis.explanations[0].detail}." if diagnosis.explanations else "",
+                    "unexplained": UNEXPLAINED}[diagnosis.verdict],
+    }
+
+
+__all__ = ["Claimed", "Diagnosis", "Explanation", "Typed", "diagnose", "diagnosis_json",
+           "parse_cells", "parse_output_claim", "parse_step_claims"]

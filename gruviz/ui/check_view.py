@@ -1,0 +1,106 @@
+"""“Check my calculation”: the user's numbers against the true run, and the known
+mistake that reproduces them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
+from ..equations import num
+from ..errors import InputError
+from ..mistakes import Setup
+from ..trace import Trace
+
+SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
+
+
+def _columns(units: int) -> list[tuple[str, int, str]]:
+    return [(q, j, f"{SYMBOL[q]}[{j}]") for q in QUANTITIES for j in range(units)]
+
+
+def table_claims(edited_rows: dict, steps: int, units: int):
+    """Cells the user filled in the step table (data_editor's edited_rows), as claims."""
+    edits = edited_rows
+    names = {label: (q, j) for q, j, label in _columns(units)}
+    cells = {}
+    for row, changes in edits.items():
+        for label, text in changes.items():
+            if text is not None and str(text).strip():
+                q, j = names[label]
+                cells[(int(row), q, j)] = str(text).strip()
+    return parse_cells(cells, steps) if cells else []
+
+
+def render(setup: Setup, truth: Trace) -> None:
+    units, steps = truth.weights.config.units, truth.steps
+    st.markdown("Type what you got, with the digits you have: **0.7069** is checked to ±0.00005. "
+                "gruviz finds where your numbers leave the true computation and which known mistake "
+                "reproduces them.")
+    form = st.radio("What did you get?", ["The final output", "Some gate values, step by step"],
+                    key="claim_form", horizontal=True)
+    try:
+        if form == "The final output":
+            text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
+                                 placeholder="-0.7069")
+            claims = parse_output_claim(text, units) if text.strip() else []
+        else:
+            key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
+            blank = pd.DataFrame({label: [None] * steps for _, _, label in _columns(units)},
+                                 index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
+            st.data_editor(blank, key=key, column_config={label: st.column_config.TextColumn(label)
+                                                          for _, _, label in _columns(units)})
+            st.caption("Fill any cells you have; leave the rest blank.")
+            claims = table_claims(st.session_state[key].get("edited_rows", {}), steps, units)
+    except InputError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    if not claims:
+        return
+    _show(diagnose(setup, claims), truth)
+
+
+def _show(diagnosis: Diagnosis, truth: Trace) -> None:
+    if diagnosis.verdict == "matches":
+        st.success("Your numbers match Keras.", icon=":material/check_circle:")
+        return
+    d = diagnosis.first_divergence
+    claim = d.claim
+    where = "the final output" if claim.t is None else f"step {claim.t + 1}, {SYMBOL[claim.quantity]}"
+    unit = "" if claim.unit is None else f"[{claim.unit}]"
+    st.error(f"Your numbers first leave the true computation at **{where}{unit}**: Keras gives "
+             f"`{', '.join(num(v, 6) for v in d.expected)}`, you have "
+             f"`{', '.join(num(v, 6) for v in claim.typed.values)}`.", icon=":material/call_split:")
+    _divergence_table(truth, claim)
+    explaining = [e for e in diagnosis.explanations if e.explains]
+    if explaining:
+        st.markdown("**What reproduces your numbers**, best first:")
+        for e in explaining:
+            with st.expander(f"{' + '.join(m.title for m in e.mistakes)}: {e.detail}", expanded=e is explaining[0]):
+                for m in e.mistakes:
+                    st.markdown(m.explanation)
+                st.markdown(f"This reproduces your numbers to within {e.max_abs_error:.2g}. The correct "
+                            f"computation gives `{np.array2string(truth.output, precision=6)}`; the step-by-step "
+                            "tab shows every number of it.")
+    else:
+        st.warning(UNEXPLAINED, icon=":material/help:")
+        near = ", ".join(f"{e.detail} (off by {e.max_abs_error:.3g})" for e in diagnosis.explanations[:3])
+        st.caption(f"Closest known mistakes, none close enough: {near}.")
+
+
+def _divergence_table(truth: Trace, claim) -> None:
+    if claim.t is None:
+        return
+    frame = pd.DataFrame({label: getattr(truth, q)[:, j] for q, j, label in _columns(truth.weights.config.units)},
+                         index=pd.Index(range(1, truth.steps + 1), name="step"))
+    columns = [f"{SYMBOL[claim.quantity]}[{j}]" for j in
+               (range(truth.weights.config.units) if claim.unit is None else [claim.unit])]
+
+    def mark(column):
+        return ["background-color: #ffd6d6; font-weight: bold" if column.name in columns and step == claim.t + 1
+                else "" for step in column.index]
+
+    st.caption("The true values; your first divergence is marked.")
+    st.dataframe(frame.style.format("{:.4f}").apply(mark, axis=0))
+

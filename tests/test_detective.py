@@ -1,0 +1,228 @@
+"""The mismatch detective against "hand" numbers made by an independent small GRU
+written here, with each mistake made the way a person would make it."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gruviz import GRUConfig, GRUWeights, InputError
+from gruviz.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from gruviz.mistakes import MISTAKES, Setup
+
+SIGMOIDS = {
+    "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+    "hard_sigmoid": lambda a: np.clip(a / 6 + 0.5, 0, 1),
+    "hard_sigmoid_legacy": lambda a: np.clip(0.2 * a + 0.5, 0, 1),
+}
+
+
+def hand_gru(W, U, bx, bh, x, h0, *, rule="keras", reset_after=True, gate="sigmoid", candidate=np.tanh,
+             order="zrh"):
+    """A person's GRU: columns read in `order`, one step per row of x, returns every step's z, r, h~, h."""
+    H = U.shape[0]
+    block = {g: slice(i * H, (i + 1) * H) for i, g in enumerate(order)}
+    sig = SIGMOIDS[gate]
+    h, steps = np.array(h0, float), []
+    for xt in x:
+        z = sig(xt @ W[:, block["z"]] + bx[block["z"]] + h @ U[:, block["z"]] + bh[block["z"]])
+        r = sig(xt @ W[:, block["r"]] + bx[block["r"]] + h @ U[:, block["r"]] + bh[block["r"]])
+        if reset_after:
+            a = xt @ W[:, block["h"]] + bx[block["h"]] + r * (h @ U[:, block["h"]] + bh[block["h"]])
+        else:
+            a = xt @ W[:, block["h"]] + bx[block["h"]] + bh[block["h"]] + (r * h) @ U[:, block["h"]]
+        ht = candidate(a)
+        h = z * h + (1 - z) * ht if rule == "keras" else (1 - z) * h + z * ht
+        steps.append({"z": z, "r": r, "h_tilde": ht, "h": h})
+    return steps
+
+
+def hand_numbers(mistake, W, U, bx, bh, x, h0, gate):
+    """The steps a person gets after making `mistake` (None: no mistake)."""
+    kw = dict(gate=gate)
+    if mistake == "sequence_summed_into_one_step":
+        x = x.sum(axis=0, keepdims=True)
+    elif mistake == "update_rule_flipped":
+        kw["rule"] = "bahdanau"
+    elif mistake == "reset_placement_swapped":
+        kw["reset_after"] = False  # the true model resets after; the bias rows add up outside r
+        bx, bh = bx + bh, 0 * bh
+    elif mistake == "recurrent_bias_ignored":
+        bh = 0 * bh
+    elif mistake == "bias_rows_swapped":
+        bx, bh = bh, bx
+    elif mistake == "gate_order_swapped":
+        kw["order"] = "rzh"  # PyTorch's r, z, n
+    elif mistake == "hard_sigmoid_variant_swapped":
+        kw["gate"] = {"hard_sigmoid": "hard_sigmoid_legacy", "hard_sigmoid_legacy": "hard_sigmoid"}[gate]
+    elif mistake == "sigmoid_vs_hard_sigmoid":
+        kw["gate"] = "hard_sigmoid" if gate == "sigmoid" else "sigmoid"
+    elif mistake == "sequence_reversed":
+        x = x[::-1]
+    elif mistake == "initial_state_ignored":
+        h0 = 0 * h0
+    elif mistake == "candidate_activation_missing":
+        kw["candidate"] = lambda a: a
+    return hand_gru(W, U, bx, bh, x, h0, **kw)
+
+
+def gate_for(mistake: str) -> str:
+    return "hard_sigmoid" if mistake == "hard_sigmoid_variant_swapped" else "sigmoid"
+
+
+def random_case(seed: int, gate: str):
+    rng = np.random.default_rng(seed)
+    D, H, T = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(3, 7))
+    W, U = rng.normal(0, 0.8, (D, 3 * H)), rng.normal(0, 0.8, (H, 3 * H))
+    bx, bh = rng.normal(0, 0.5, 3 * H), rng.normal(0, 0.5, 3 * H)
+    x, h0 = rng.normal(0, 1, (T, D)), rng.normal(0, 0.5, H)
+    weights = GRUWeights.create(GRUConfig(H, D, recurrent_activation=gate), W, U, np.stack([bx, bh]))
+    return (W, U, bx, bh, x, h0), Setup(weights, x, h0)
+
+
+def typed(values, decimals: int) -> str:
+    return ", ".join(f"{v:.{decimals}f}" for v in values)
+
+
+def equivalent_mistakes(args, gate, target, decimals):
+    """Every catalog mistake whose hand output equals `target` at this precision."""
+    same = set()
+    for m in MISTAKES:
+        if m.id in ("hard_sigmoid_variant_swapped",) and gate == "sigmoid":
+            continue
+        out = hand_numbers(m.id, *args, gate)[-1]["h"]
+        if np.all(np.abs(out - target) <= 0.5 * 10**-decimals + 1e-9):
+            same.add(m.id)
+    return same
+
+
+@pytest.mark.parametrize("mistake", [m.id for m in MISTAKES])
+@pytest.mark.parametrize("seed", range(4))
+def test_each_mistake_is_named_first(mistake, seed):
+    gate = gate_for(mistake)
+    args, setup = random_case(100 * seed + len(mistake), gate)
+    claimed = hand_numbers(mistake, *args, gate)[-1]["h"]
+    diagnosis = diagnose(setup, parse_output_claim(typed(claimed, 6), setup.weights.config.units))
+    assert diagnosis.verdict == "explained"
+    best = diagnosis.explanations[0]
+    assert best.explains
+    assert best.id in equivalent_mistakes(args, gate, claimed, 6) | {mistake}
+    if best.id == "gate_order_swapped":
+        assert "PyTorch" in best.detail
+
+
+@pytest.mark.parametrize("decimals", [2, 3, 4, 5, 6])
+def test_rounded_claims_follow_their_precision(decimals):
+    args, setup = random_case(7, "sigmoid")
+    claimed = hand_numbers("update_rule_flipped", *args, "sigmoid")[-1]["h"]
+    diagnosis = diagnose(setup, parse_output_claim(typed(claimed, decimals), setup.weights.config.units))
+    explaining = [e.id for e in diagnosis.explanations if e.explains]
+    assert "update_rule_flipped" in explaining
+    if decimals >= 4:
+        assert explaining[0] in equivalent_mistakes(args, "sigmoid", claimed, decimals) | {"update_rule_flipped"}
+
+
+def test_the_truth_matches():
+    args, setup = random_case(3, "sigmoid")
+    truth = hand_numbers(None, *args, "sigmoid")[-1]["h"]
+    diagnosis = diagnose(setup, parse_output_claim(typed(truth, 4), setup.weights.config.units))
+    assert diagnosis.verdict == "matches" and diagnosis.first_divergence is None
+
+
+def test_partial_table_finds_the_first_divergence():
+    """The flipped rule leaves z at step 0 right and h wrong: the divergence is h at t=0."""
+    args, setup = random_case(11, "sigmoid")
+    steps = hand_numbers("update_rule_flipped", *args, "sigmoid")
+    table = [{"t": 0, "z": [round(v, 5) for v in steps[0]["z"]], "h": [round(v, 5) for v in steps[0]["h"]]},
+             {"t": 2, "h": [round(v, 5) for v in steps[2]["h"]]}]
+    claims = parse_step_claims(json.dumps(table), setup.weights.config.units, len(setup.x))
+    diagnosis = diagnose(setup, claims)
+    assert diagnosis.verdict == "explained"
+    assert (diagnosis.first_divergence.claim.t, diagnosis.first_divergence.claim.quantity) == (0, "h")
+    assert diagnosis.explanations[0].id == "update_rule_flipped"
+
+
+def test_pairs_of_mistakes_are_found():
+    args, setup = random_case(5, "sigmoid")
+    W, U, bx, bh, x, h0 = args
+    claimed = hand_gru(W, U, bx, bh, x[::-1], h0, rule="bahdanau")[-1]["h"]
+    diagnosis = diagnose(setup, parse_output_claim(typed(claimed, 6), setup.weights.config.units))
+    assert diagnosis.verdict == "explained"
+    assert set(diagnosis.explanations[0].id.split("+")) == {"update_rule_flipped", "sequence_reversed"}
+
+
+SEED = GRUWeights.create(GRUConfig(1, 1), [[-0.90954137, 1.0425225, -0.04404902]],
+                         [[0.24168766, 0.8981342, 0.36734456]], np.zeros((2, 3)))
+
+
+def test_seed_hand_result_is_the_summed_sequence():
+    diagnosis = diagnose(Setup(SEED, np.array([[1.0], [2], [9], [8]])), parse_output_claim("-0.70691013", 1))
+    assert diagnosis.verdict == "explained"
+    assert diagnosis.explanations[0].id == "sequence_summed_into_one_step"
+
+
+def test_seed_reported_keras_output_is_honestly_unexplained():
+    diagnosis = diagnose(Setup(SEED, np.array([[1.0], [2], [9], [8]])), parse_output_claim("0.9680257", 1))
+    assert diagnosis.verdict == "unexplained"
+    assert not any(e.explains for e in diagnosis.explanations)
+    assert "different model instance" in diagnosis_json(diagnosis)["message"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[{"t": 0, "h": [0.1, 0.2]}]', "has 2 values but the GRU has 1 unit"),
+    ('[{"t": 9, "h": [0.1]}]', "timesteps 0 to 3"),
+    ('[{"t": 0, "h": ["abc"]}]', "'abc' is not a number"),
+    ('[{"t": 0, "q": [1]}]', "'q'"),
+    ('[{"h": [1]}]', '"t"'),
+    ("[{", "not valid JSON"),
+])
+def test_bad_claimed_steps(text, message):
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        parse_step_claims(text, 1, 4)
+
+
+def test_bad_claimed_output():
+    with pytest.raises(InputError, match="not a number"):
+        parse_output_claim("abc", 1)
+    with pytest.raises(InputError, match="has 2 values"):
+        parse_output_claim("1, 2", 1)
+
+
+def test_cli_diagnose_contract(tmp_path):
+    weights = tmp_path / "w.json"
+    from gruviz import weights_file
+
+    weights.write_text(weights_file.dumps(SEED))
+    steps = tmp_path / "steps.json"
+    steps.write_text('[{"t": 0, "z": [0.2871], "h": [-0.0314]}, {"t": 3, "h": [-0.7069]}]')
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gruviz", "diagnose", str(weights),  # noqa: E731
+                                     "--sequence", "1,2,9,8", *a], capture_output=True, text=True, timeout=60)
+    done = run("--claimed-output", "-0.7069")
+    result = json.loads(done.stdout)
+    assert result["verdict"] == "explained"
+    assert result["explanations"][0]["mistake"] == "sequence_summed_into_one_step"
+    assert set(result["first_divergence"]) == {"t", "quantity", "expected", "claimed"}
+    result = json.loads(run("--claimed-steps", str(steps)).stdout)
+    assert result["first_divergence"]["t"] == 3 and result["first_divergence"]["quantity"] == "h"
+    bad = run("--claimed-output", "x")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    both = run("--claimed-output", "1", "--claimed-steps", str(steps))
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_a_partly_filled_app_table_becomes_cell_claims():
+    from gruviz.ui.check_view import table_claims
+
+    setup = Setup(SEED, np.array([[1.0], [2], [9], [8]]))
+    truth = setup.run()
+    # Row 0 is step 1 on the page; a student has z and a wrong h (the Wikipedia rule's) for it.
+    edits = {0: {"z[0]": f"{truth.z[0, 0]:.4f}", "h[0]": "-0.0126"}, 2: {"r[0]": " "}}
+    claims = table_claims(edits, 4, 1)
+    assert [(c.t, c.quantity, c.unit) for c in claims] == [(0, "z", 0), (0, "h", 0)]
+    diagnosis = diagnose(setup, claims)
+    assert diagnosis.first_divergence.claim.quantity == "h"
+    assert diagnosis.explanations[0].id == "update_rule_flipped"
+    with pytest.raises(InputError, match="not a number"):
+        table_claims({1: {"h[0]": "abc"}}, 4, 1)
