@@ -32,10 +32,26 @@ def _factor(value: float) -> str:
 
 
 def _dot(x: np.ndarray, w: np.ndarray) -> str:
-    """x·w written term by term for short vectors, else just its value."""
-    if len(x) > 4:
-        return num(float(x @ w))
+    """x·w written term by term for short vectors."""
     return " + ".join(f"{_factor(a)}\\cdot{_factor(b)}" for a, b in zip(x, w))
+
+
+def _product_row(name: str, x: np.ndarray, w: np.ndarray) -> list[str]:
+    """A row `name = terms = value` when the product has several terms; short ones stay inline."""
+    if len(x) == 1:
+        return []
+    terms = f"{_dot(x, w)} = " if len(x) <= 4 else ""
+    return [f"{name} &= {terms}{num(float(x @ w))}"]
+
+
+def _inline(x: np.ndarray, w: np.ndarray) -> str:
+    """The product as it appears inside the activation: its terms when it has one, else its value."""
+    return _dot(x, w) if len(x) == 1 else _factor(float(x @ w))
+
+
+def _aligned(rows: list[str]) -> str:
+    """Rows of one derivation, aligned on '=' so each stays short enough for the page."""
+    return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
 
 
 def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
@@ -50,35 +66,37 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
     lines = []
     for gate, pre, value in (("z", trace.z_pre, trace.z), ("r", trace.r_pre, trace.r)):
         col = "zr".index(gate) * H + j
-        xw, hu = trace.xW[t, col], trace.hU[t, col]
         bx, bh = w.input_bias[col], w.recurrent_bias[col]
-        lines.append(
-            Line(
-                f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}",
-                f"{gate}{sub} = {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}"
-                f" = {sigma.write(f'{_dot(x, w.W(gate)[:, j])} + {_factor(bx)} + {_dot(h_prev, w.U(gate)[:, j])} + {_factor(bh)}')}"
-                f" = {sigma.write(num(pre[t, j]))} = {num(value[t, j])}",
-            )
-        )
+        W, U = w.W(gate)[:, j], w.U(gate)[:, j]
+        rows = [f"{gate}{sub} &= {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}"]
+        rows += _product_row(f"x{sub}W_{gate}", x, W) + _product_row(f"h{prev}U_{gate}", h_prev, U)
+        rows.append(f"{gate}{sub} &= {sigma.write(f'{_inline(x, W)} + {_factor(bx)} + {_inline(h_prev, U)} + {_factor(bh)}')}"
+                    f" = {sigma.write(num(pre[t, j]))} = {num(value[t, j])}")
+        label = f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}, unit {j}"
+        lines.append(Line(label, _aligned(rows)))
+
     col = 2 * H + j
-    r, xw_h, bx = trace.r[t, j], trace.xW[t, col], w.input_bias[col]
+    r, bx, W_h = trace.r[t, j], w.input_bias[col], w.W("h")[:, j]
+    rows = _product_row(f"x{sub}W_h", x, W_h)
     if cfg.reset_after:
-        hu, bh = trace.hU[t, col], w.recurrent_bias[col]
+        bh = w.recurrent_bias[col]
         symbolic = f"x{sub}W_h + b^x_h + r{sub} \\odot (h{prev}U_h + b^h_h)"
-        numbers = f"{_factor(xw_h)} + {_factor(bx)} + {_factor(r)} \\cdot ({_factor(hu)} + {_factor(bh)})"
+        rows += _product_row(f"h{prev}U_h", h_prev, w.U("h")[:, j])
+        numbers = (f"{_inline(x, W_h)} + {_factor(bx)} + {_factor(r)} \\cdot "
+                   f"({_inline(h_prev, w.U('h')[:, j])} + {_factor(bh)})")
         label = "(3) candidate, reset after the matmul (reset_after=True)"
     else:
         symbolic = f"x{sub}W_h + b_h + (r{sub} \\odot h{prev})U_h"
         reset_h = trace.r[t] * h_prev
-        numbers = f"{_factor(xw_h)} + {_factor(bx)} + {_dot(reset_h, w.U('h')[:, j])}"
+        rows += [f"r{sub} \\odot h{prev} &= [{', '.join(num(v) for v in reset_h)}]"]
+        rows += _product_row(f"(r{sub} \\odot h{prev})U_h", reset_h, w.U("h")[:, j])
+        numbers = f"{_inline(x, W_h)} + {_factor(bx)} + {_inline(reset_h, w.U('h')[:, j])}"
         label = "(3) candidate, reset before the matmul (reset_after=False)"
-    lines.append(
-        Line(
-            label,
-            f"\\tilde h{sub} = {phi.write(symbolic)} = {phi.write(numbers)} = {phi.write(num(trace.h_tilde_pre[t, j]))}"
-            f" = {num(trace.h_tilde[t, j])}",
-        )
-    )
+    rows.insert(0, f"\\tilde h{sub} &= {phi.write(symbolic)}")
+    rows.append(f"\\tilde h{sub} &= {phi.write(numbers)} = {phi.write(num(trace.h_tilde_pre[t, j]))}"
+                f" = {num(trace.h_tilde[t, j])}")
+    lines.append(Line(label, _aligned(rows)))
+
     z, hp, ht = trace.z[t, j], h_prev[j], trace.h_tilde[t, j]
     for convention in Convention:
         keep = z if convention is Convention.KERAS else 1 - z
@@ -88,12 +106,12 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
             else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}"
         )
         value = keep * hp + (1 - keep) * ht
-        used = " ← this trace" if convention is trace.convention else ""
+        used = " ← this trace" if convention is trace.convention else " (same z, h, h̃)"
         lines.append(
             Line(
                 f"(4) update, {convention.value} rule{used}",
-                f"h{sub} = {rule} = {_factor(keep)}\\cdot{_factor(hp)} + {_factor(1 - keep)}\\cdot{_factor(ht)}"
-                f" = {num(value)}",
+                _aligned([f"h{sub} &= {rule}",
+                          f"&= {_factor(keep)}\\cdot{_factor(hp)} + {_factor(1 - keep)}\\cdot{_factor(ht)} = {num(value)}"]),
             )
         )
     if not trace.mask[t]:
