@@ -3,8 +3,10 @@
     python -m gruviz trace WEIGHTS.json --sequence SEQ [--h0 V] [--convention keras|bahdanau]
                                         [--go-backwards] [--mask M] [--keras]
     python -m gruviz diagnose WEIGHTS.json --sequence SEQ (--claimed-output V | --claimed-steps FILE.json)
+    python -m gruviz convert WEIGHTS.json --to LAYOUT [--keep-rule | --negate-z] [--sequence SEQ]
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2, a conversion the math does not allow with status 3,
+each with one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from . import weights_file
 from .cell import Convention
 from .errors import InputError
 from .parsing import parse_mask, parse_sequence, parse_vector
+from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
 from .detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
 from .mistakes import Setup
 from .trace import Trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
-_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps"}
+_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     claimed = diagnose.add_mutually_exclusive_group(required=True)
     claimed.add_argument("--claimed-output", help="the final output you got, one value per unit")
     claimed.add_argument("--claimed-steps", help='a JSON file: [{"t": 0, "z": [...], "h": [...]}, ...]')
+    convert = commands.add_parser("convert", help="the same GRU in another framework's layout")
+    convert.add_argument("weights", help="a gruviz-weights/1 JSON file in any layout")
+    convert.add_argument("--to", required=True, choices=LAYOUT_NAMES)
+    rule = convert.add_mutually_exclusive_group()
+    rule.add_argument("--keep-rule", action="store_true", help="Wikipedia <-> others: keep the arrays and the rule")
+    rule.add_argument("--negate-z", action="store_true", help="Wikipedia <-> others: negate z's parameters")
+    convert.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
     return parser
 
 
@@ -139,13 +149,33 @@ def _diagnose(args) -> dict:
     return diagnosis_json(diagnose(setup, claims))
 
 
-COMMANDS = {"trace": _trace, "diagnose": _diagnose}
+def _convert(args) -> dict:
+    """The converted weights file on stdout; how it was done and its proof on stderr."""
+    source = weights_file.load_any(args.weights)
+    keep_rule = True if args.keep_rule else False if args.negate_z else None
+    converted = convert(source, args.to, keep_rule)
+    input_dim = to_keras(source)[0].config.input_dim
+    if args.sequence is None:
+        x = np.random.default_rng(0).normal(size=(10, input_dim))
+    else:
+        x = parse_sequence(args.sequence, input_dim)
+    difference = prove(source, converted, x)
+    for note in converted.notes:
+        print(f"gruviz: {note}", file=sys.stderr)
+    print(f"gruviz: proved on {len(x)} steps: largest difference {difference:.1e}", file=sys.stderr)
+    return weights_file.to_dict_any(converted.weights)
+
+
+COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(_join_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         result = COMMANDS[args.command](args)
+    except ConversionRefused as refusal:
+        print(f"gruviz: cannot convert: {refusal}", file=sys.stderr)
+        return 3
     except InputError as error:
         print(f"gruviz: {error}", file=sys.stderr)
         return 2

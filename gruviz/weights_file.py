@@ -4,7 +4,13 @@
      "config": {"units", "input_dim", "reset_after", "use_bias", "activation", "recurrent_activation"},
      "kernel": [[...]], "recurrent_kernel": [[...]], "bias": [...]}
 
-The bias is nested as Keras returns it and absent when use_bias is false.
+The bias is nested as Keras returns it and absent when use_bias is false. Other
+layouts ("pytorch", "tf1", "dl4mt", "epynn", "wikipedia") hold their arrays under
+the framework's own names, e.g. "weight_ih_l0" or "gates/kernel", beside a config
+of units, input_dim, activation and recurrent_activation ("pytorch" adds "bias").
+
+`loads`/`load`/`from_dict` return Keras weights for any layout (converted exactly);
+`loads_any`/`load_any`/`from_dict_any` keep the file's own layout.
 """
 
 from __future__ import annotations
@@ -12,11 +18,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .cell import Convention
 from .errors import InputError
+from .layouts import LAYOUT_NAMES, LAYOUTS, LayoutConfig, LayoutWeights, PyTorchGRU, convert, title
+from .layouts.exact import ConversionRefused
 from .weights import GRUConfig, GRUWeights
 
 FORMAT = "gruviz-weights/1"
 CONFIG_KEYS = ("units", "input_dim", "reset_after", "use_bias", "activation", "recurrent_activation")
+LAYOUT_CONFIG_KEYS = ("units", "input_dim", "activation", "recurrent_activation")
+_EXTRA_CONFIG = {"pytorch": ("bias",)}  # nn.GRU(bias=False) has no bias arrays
+_HEADER = ("format", "layout", "config")
 
 
 def to_dict(weights: GRUWeights) -> dict:
@@ -33,21 +45,70 @@ def to_dict(weights: GRUWeights) -> dict:
     return data
 
 
+def to_dict_any(weights: LayoutWeights) -> dict:
+    """Any layout as JSON data, its arrays under the framework's names."""
+    if isinstance(weights, GRUWeights):
+        return to_dict(weights)
+    config = {key: getattr(weights.config, key) for key in LAYOUT_CONFIG_KEYS}
+    if isinstance(weights, PyTorchGRU):
+        config["bias"] = weights.bias
+    data = {"format": FORMAT, "layout": weights.NAME, "config": config}
+    data.update({key: array.tolist() for key, array in weights.arrays().items()})
+    return data
+
+
 def dumps(weights: GRUWeights) -> str:
     return json.dumps(to_dict(weights), indent=1)
 
 
-def from_dict(data) -> GRUWeights:
+def dumps_any(weights: LayoutWeights) -> str:
+    return json.dumps(to_dict_any(weights), indent=1)
+
+
+def from_dict_any(data) -> LayoutWeights:
+    """Weights in the file's own layout, validated."""
     if not isinstance(data, dict):
-        raise InputError("a weights file must be a JSON object with format, config, kernel and recurrent_kernel.")
+        raise InputError("a weights file must be a JSON object with format, layout, config and the arrays.")
     if data.get("format") != FORMAT:
         raise InputError(f'this is not a gruviz weights file: "format" must be "{FORMAT}".')
     layout = data.get("layout", "keras")
-    if layout != "keras":
-        raise InputError(f'layout "{layout}" is not supported; use "keras".')
+    if layout not in LAYOUT_NAMES:
+        raise InputError(f'layout "{layout}" is unknown; use one of {", ".join(LAYOUT_NAMES)}.')
     config = data.get("config")
     if not isinstance(config, dict):
         raise InputError('the weights file needs a "config" object with units and input_dim.')
+    if layout == "keras":
+        return _keras_from_dict(data, config)
+    known = LAYOUT_CONFIG_KEYS + _EXTRA_CONFIG.get(layout, ())
+    unknown = sorted(set(config) - set(known))
+    if unknown:
+        raise InputError(
+            f'unknown config key {unknown[0]!r} for layout "{layout}"; known keys: {", ".join(known)}.'
+        )
+    try:
+        cfg = LayoutConfig(**{key: config[key] for key in LAYOUT_CONFIG_KEYS if key in config})
+    except TypeError:
+        raise InputError('the config needs at least "units" and "input_dim".') from None
+    arrays = {key: value for key, value in data.items() if key not in _HEADER}
+    if layout == "pytorch":
+        _check_pytorch_bias(config, arrays)
+    return LAYOUTS[layout].from_arrays(cfg, arrays)
+
+
+def _check_pytorch_bias(config: dict, arrays: dict) -> None:
+    bias = config.get("bias", "bias_ih_l0" in arrays or "bias_hh_l0" in arrays)
+    if not isinstance(bias, bool):
+        raise InputError(f"config bias must be true or false, got {bias!r}.")
+    names = [key for key in ("bias_ih_l0", "bias_hh_l0") if (key in arrays) != bias]
+    if names and bias:
+        raise InputError(f"config bias is true but {' and '.join(names)} {'is' if len(names) == 1 else 'are'} "
+                         "missing: nn.GRU(bias=True) has bias_ih_l0 and bias_hh_l0, each (3·units,).")
+    if names:
+        raise InputError(f"config bias is false but the file has {' and '.join(names)}; remove "
+                         f"{'it' if len(names) == 1 else 'them'} or set bias to true.")
+
+
+def _keras_from_dict(data: dict, config: dict) -> GRUWeights:
     unknown = sorted(set(config) - set(CONFIG_KEYS))
     if unknown:
         raise InputError(f"unknown config key {unknown[0]!r}; known keys: {', '.join(CONFIG_KEYS)}.")
@@ -61,19 +122,51 @@ def from_dict(data) -> GRUWeights:
     return GRUWeights.create(cfg, data["kernel"], data["recurrent_kernel"], data.get("bias"))
 
 
-def loads(text: str) -> GRUWeights:
+def as_keras(weights: LayoutWeights) -> GRUWeights:
+    """Keras weights computing exactly what `weights` compute under Keras's update rule."""
+    if isinstance(weights, GRUWeights):
+        return weights
+    converted = convert(weights, "keras")
+    if converted.convention is not Convention.KERAS:
+        raise ConversionRefused(
+            f"this {title(weights.NAME)} file's gates use {weights.config.recurrent_activation}, for which no "
+            "Keras weights compute its update rule h = (1−z)⊙h' + z⊙h~ under Keras's; convert it with "
+            "--to keras --keep-rule and trace the result with --convention bahdanau."
+        )
+    return converted.weights
+
+
+def from_dict(data) -> GRUWeights:
+    return as_keras(from_dict_any(data))
+
+
+def _parse(text: str):
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"the weights file is not valid JSON ({error.msg}, line {error.lineno}).") from None
-    return from_dict(data)
 
 
-def load(path: str | Path) -> GRUWeights:
+def _read(path: str | Path) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
     except UnicodeDecodeError:
         raise InputError(f"{path} is not a text file; a weights file is JSON.") from None
-    return loads(text)
+
+
+def loads(text: str) -> GRUWeights:
+    return from_dict(_parse(text))
+
+
+def loads_any(text: str) -> LayoutWeights:
+    return from_dict_any(_parse(text))
+
+
+def load(path: str | Path) -> GRUWeights:
+    return loads(_read(path))
+
+
+def load_any(path: str | Path) -> LayoutWeights:
+    return loads_any(_read(path))

@@ -234,3 +234,51 @@ def test_check_my_calculation_names_the_seed_mistake(app):
     assert "Your numbers match Keras." in "\n".join(s.value for s in app.success)
     app.text_input(key="claim_output").set_value("-0.46, 7").run()
     assert "has 2 values but the GRU has 1 unit" in "\n".join(e.value for e in app.error)
+
+
+@pytest.fixture(scope="module")
+def keras_file(tmp_path_factory):
+    """A real .keras file whose GRU is not the first layer."""
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 2)), keras.layers.Dense(2), keras.layers.GRU(3, name="encoder")])
+    path = tmp_path_factory.mktemp("upload") / "model.keras"
+    model.save(path)
+    return path, [np.asarray(a) for a in model.get_layer("encoder").get_weights()]
+
+
+def test_upload_a_keras_file(app, keras_file):
+    path, arrays = keras_file
+    app.radio(key="source").set_value("Upload a Keras file").run()
+    app.file_uploader(key="model_upload").set_value(("model.keras", path.read_bytes(), "application/zip")).run()
+    assert not app.exception, app.exception
+    w = app.session_state.weights
+    np.testing.assert_array_equal(w.kernel, arrays[0])
+    assert "× 2 features" in page_text(app) and matched(app)
+    x = parse_sequence(app.text_input(key="seq_text").value, 2)
+    assert close_to(outputs(app)[0], keras_output(*arrays, x))
+
+
+def test_upload_garbage_keeps_the_weights(app):
+    before = app.session_state.weights
+    app.radio(key="source").set_value("Upload a Keras file").run()
+    app.file_uploader(key="model_upload").set_value(("bad.keras", b"not a zip at all", "application/zip")).run()
+    assert not app.exception, app.exception
+    assert ".keras" in "\n".join(e.value for e in app.error)
+    assert app.session_state.weights is before and outputs(app)[0] == "[-0.462795]"
+
+
+def test_import_gruviz_json_round_trip(app):
+    from gruviz import weights_file
+
+    preset = next(p for p in PRESETS if p.key == "two_units_linear")
+    app.radio(key="source").set_value("Import gruviz JSON").run()
+    data = weights_file.dumps(preset.weights).encode()
+    app.file_uploader(key="json_upload").set_value(("w.json", data, "application/json")).run()
+    assert not app.exception, app.exception
+    w = preset.weights
+    expected = keras_output(w.kernel, w.recurrent_kernel, w.bias, [[1], [2], [9], [8]], activation="linear")
+    assert close_to(outputs(app)[0], expected)
+    app.file_uploader(key="json_upload").set_value(("x.json", b'{"format": "nope"}', "application/json")).run()
+    assert "not a gruviz weights file" in "\n".join(e.value for e in app.error)
+    assert close_to(outputs(app)[0], expected)

@@ -140,3 +140,33 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):
     done = gruviz(*[a.replace("{w}", path) for a in args])
     assert done.returncode == 2
     assert message in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_convert_to_pytorch_and_back_is_exact(tmp_path):
+    rng = np.random.default_rng(9)
+    keras_file = write(tmp_path, {"format": "gruviz-weights/1", "layout": "keras",
+                                  "config": {"units": 2, "input_dim": 3},
+                                  "kernel": rng.normal(size=(3, 6)).tolist(),
+                                  "recurrent_kernel": rng.normal(size=(2, 6)).tolist(),
+                                  "bias": rng.normal(size=(2, 6)).tolist()})
+    done = gruviz("convert", keras_file, "--to", "pytorch", "--sequence", "1 2 3; -1 0 2")
+    assert done.returncode == 0, done.stderr
+    torch_file = json.loads(done.stdout)
+    assert torch_file["layout"] == "pytorch" and np.shape(torch_file["weight_ih_l0"]) == (6, 3)
+    assert "proved on 2 steps" in done.stderr
+    pytorch_path = write(tmp_path, torch_file, "torch.json")
+    a = json.loads(gruviz("trace", keras_file, "--sequence", "1 2 3; -1 0 2").stdout)["output"]
+    b = json.loads(gruviz("trace", pytorch_path, "--sequence", "1 2 3; -1 0 2").stdout)["output"]
+    np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_impossible_conversion_exits_3_with_the_reason(tmp_path):
+    rng = np.random.default_rng(10)
+    path = write(tmp_path, {"format": "gruviz-weights/1", "layout": "keras",
+                            "config": {"units": 2, "input_dim": 1, "reset_after": False},
+                            "kernel": rng.normal(size=(1, 6)).tolist(),
+                            "recurrent_kernel": rng.normal(size=(2, 6)).tolist(),
+                            "bias": rng.normal(size=6).tolist()})
+    done = gruviz("convert", path, "--to", "pytorch")
+    assert done.returncode == 3 and done.stdout == ""
+    assert "(r ⊙ h) U_h" in done.stderr and "diagonal" in done.stderr and "Traceback" not in done.stderr

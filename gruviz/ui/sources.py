@@ -14,7 +14,8 @@ from ..parsing import parse_keras_printout
 from ..weights import GATES, GRUConfig, GRUWeights
 from . import state
 
-SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON")
+SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
+           "PyTorch state_dict (JSON or .npz)")
 
 
 def panel() -> None:
@@ -25,6 +26,7 @@ def panel() -> None:
         "Small Keras model": _keras_model,
         "Upload a Keras file": _upload,
         "Import gruviz JSON": _import_json,
+        "PyTorch state_dict (JSON or .npz)": _import_state_dict,
     }[source]()
 
 
@@ -211,4 +213,34 @@ def _import_json() -> None:
         return
     ss.loaded_json = upload.file_id
     state.set_weights(new, notes=(f"Imported {upload.name}.",))
+    st.rerun()
+
+
+def _import_state_dict() -> None:
+    from ..layouts.state_dict import EXPORT_HINT, read_state_dict
+    from ..model_files import MAX_UPLOAD_BYTES
+
+    # .pt and .pth are accepted by the uploader only so that they can be refused with a reason.
+    upload = st.file_uploader("An nn.GRU state_dict", type=["json", "npz", "pt", "pth"], key="state_dict_upload")
+    if upload is None:
+        st.caption(f"Read as data, never unpickled. {EXPORT_HINT}")
+        return
+    ss = st.session_state
+    if ss.get("loaded_state_dict") == upload.file_id:
+        st.success(f"Using {upload.name}.", icon=":material/check:")
+        return
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        layout, notes = read_state_dict(upload.getvalue(), upload.name)
+        new, _ = layout.to_keras()  # exact: nn.GRU is Keras reset_after=True with its rows reordered
+    except InputError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    ss.loaded_state_dict = upload.file_id
+    D, H = new.config.input_dim, new.config.units
+    state.set_weights(new, notes=(
+        f"Read nn.GRU(input_size={D}, hidden_size={H}{'' if layout.bias else ', bias=False'}) from {upload.name}: "
+        "rows r | z | n became Keras columns z | r | h, bias_ih_l0 → bias row 0, bias_hh_l0 → row 1 "
+        "(reset_after=True, exact).", *notes))
     st.rerun()

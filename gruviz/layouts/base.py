@@ -1,0 +1,145 @@
+"""What every non-Keras layout shares: its config, its named arrays, and validation.
+
+A layout is a frozen dataclass with a `config` and one field per array, named as
+the framework names it. `ArraySpec` ties the field to the framework's own key
+(TF1's "gates/kernel" is not a Python name) and to the shape that key must have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Mapping
+
+import numpy as np
+
+from ..activations import ACTIVATIONS, Activation
+from ..cell import Convention
+from ..errors import InputError
+from ..weights import GRUConfig, GRUWeights, as_finite_array
+from .exact import prepared
+
+
+@dataclass(frozen=True)
+class LayoutConfig:
+    """What every layout needs besides its arrays; validated like a Keras config."""
+
+    units: int
+    input_dim: int
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+
+    def __post_init__(self) -> None:
+        self.keras(reset_after=True)  # GRUConfig owns the checks and their messages
+
+    @property
+    def phi(self) -> Activation:
+        return ACTIVATIONS[self.activation]
+
+    @property
+    def sigma(self) -> Activation:
+        return ACTIVATIONS[self.recurrent_activation]
+
+    def keras(self, reset_after: bool, use_bias: bool = True) -> GRUConfig:
+        return GRUConfig(
+            units=self.units,
+            input_dim=self.input_dim,
+            reset_after=reset_after,
+            use_bias=use_bias,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
+
+    @classmethod
+    def of(cls, config: GRUConfig) -> "LayoutConfig":
+        return cls(config.units, config.input_dim, config.activation, config.recurrent_activation)
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    key: str  # the framework's name, used in the weights JSON
+    field: str  # the dataclass field holding it
+    shape: Callable[[int, int], tuple[int, ...]]  # (input_dim D, units H) → shape
+    role: str  # what its rows and columns hold, for people
+    optional: bool = False  # may be absent (PyTorch bias=False)
+
+
+class Layout:
+    """Base of the non-Keras layouts. Subclasses are frozen dataclasses declaring
+    `config: LayoutConfig` and one array field per `SPECS` entry; construction
+    validates every array, so an instance is always consistent."""
+
+    NAME: ClassVar[str]
+    TITLE: ClassVar[str]
+    RESET_AFTER: ClassVar[bool]  # where its candidate applies r
+    CONVENTION: ClassVar[Convention]  # its update rule
+    RECURRENT_BIAS: ClassVar[bool] = True  # False: nothing can be added to h U_h inside r ⊙ (…)
+    SPECS: ClassVar[tuple[ArraySpec, ...]]
+
+    config: LayoutConfig
+
+    def __post_init__(self) -> None:
+        D, H = self.config.input_dim, self.config.units
+        for spec in self.SPECS:
+            value = getattr(self, spec.field)
+            if value is None:
+                if not spec.optional:
+                    raise InputError(f"{self.TITLE} needs {spec.key}; it is missing.")
+                continue
+            array = as_finite_array(spec.key, value)
+            expected = spec.shape(D, H)
+            if array.shape != expected:
+                raise InputError(
+                    f"{spec.key} has shape {array.shape} but units={H}, input_dim={D} needs {expected}: "
+                    f"{spec.role}."
+                )
+            object.__setattr__(self, spec.field, array)
+
+    @classmethod
+    def from_arrays(cls, config: LayoutConfig, arrays: Mapping[str, object]):
+        """Build from the framework's own names, saying which names are wrong or missing."""
+        known = [spec.key for spec in cls.SPECS]
+        unknown = sorted(set(arrays) - set(known))
+        if unknown:
+            raise InputError(
+                f"{unknown[0]!r} is not an array of {cls.TITLE}; its arrays are {', '.join(known)}."
+            )
+        missing = [spec.key for spec in cls.SPECS if spec.key not in arrays and not spec.optional]
+        if missing:
+            listing = ", ".join(s.key + (" (optional)" if s.optional else "") for s in cls.SPECS)
+            raise InputError(
+                f"{cls.TITLE} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} missing; "
+                f"its arrays are {listing}."
+            )
+        return cls(config, **{spec.field: arrays.get(spec.key) for spec in cls.SPECS})
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays under the framework's names, in its order; absent ones left out."""
+        return {s.key: getattr(self, s.field) for s in self.SPECS if getattr(self, s.field) is not None}
+
+    def to_keras(self) -> tuple[GRUWeights, Convention]:
+        """Keras weights computing exactly what this layout computes, and the update
+        rule they must be run with (Keras's own, except for Wikipedia's)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_keras(cls, weights: GRUWeights):
+        """The inverse of `to_keras`: this layout's arrays computing what `weights`
+        compute under `CONVENTION`. Refuses (ConversionRefused) when no arrays can;
+        `gruviz.layouts.convert` also changes the update rule when asked."""
+        return cls._from_prepared(prepared(weights, cls)[0])
+
+    @classmethod
+    def _from_prepared(cls, weights: GRUWeights):
+        """The plain array mapping, for weights whose reset placement and biases already fit."""
+        raise NotImplementedError
+
+    @staticmethod
+    def equations(config: LayoutConfig) -> tuple[str, ...]:
+        """Its equations in its own symbols, as LaTeX lines."""
+        raise NotImplementedError
+
+    @staticmethod
+    def limits(config: LayoutConfig) -> str | None:
+        """Why the real framework cannot run this config, if it cannot."""
+        return None
+

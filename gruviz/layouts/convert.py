@@ -1,0 +1,144 @@
+"""Move one GRU between layouts exactly, or refuse and say why; prove it on a sequence.
+
+Every conversion goes through the Keras layout: source.to_keras(), then the exact
+rewrites the target needs (update rule, reset placement, recurrent bias), then the
+target's plain array mapping. Nothing here runs a GRU except `prove`, which uses
+the one trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cell import Convention
+from ..errors import InputError
+from ..trace import Trace, run
+from ..weights import GRUWeights
+from . import keras
+from .base import Layout
+from .dl4mt import Dl4mtGRU
+from .epynn import EpyNNGRU
+from .exact import ConversionRefused, can_negate_z, negate_refusal, negate_z, prepared
+from .pytorch import PyTorchGRU
+from .tf1 import TF1GRUCell
+from .wikipedia import WikipediaGRU
+
+LayoutWeights = GRUWeights | PyTorchGRU | TF1GRUCell | Dl4mtGRU | EpyNNGRU | WikipediaGRU
+LAYOUTS: dict[str, type[Layout]] = {
+    cls.NAME: cls for cls in (PyTorchGRU, TF1GRUCell, Dl4mtGRU, EpyNNGRU, WikipediaGRU)
+}
+LAYOUT_NAMES = (keras.NAME, *LAYOUTS)
+_RULES = {Convention.KERAS: "h = z⊙h' + (1−z)⊙h~", Convention.BAHDANAU: "h = (1−z)⊙h' + z⊙h~"}
+
+
+def layout_name(weights: LayoutWeights) -> str:
+    return keras.NAME if isinstance(weights, GRUWeights) else weights.NAME
+
+
+def title(name: str) -> str:
+    return keras.TITLE if name == keras.NAME else LAYOUTS[name].TITLE
+
+
+def native_convention(name: str) -> Convention:
+    return keras.CONVENTION if name == keras.NAME else LAYOUTS[name].CONVENTION
+
+
+def to_keras(weights: LayoutWeights) -> tuple[GRUWeights, Convention]:
+    """Keras weights computing what `weights` compute, and the update rule to run them with."""
+    if isinstance(weights, GRUWeights):
+        return weights, keras.CONVENTION
+    return weights.to_keras()
+
+
+def named_arrays(weights: LayoutWeights) -> dict[str, np.ndarray]:
+    """The arrays under the framework's own names, in its order."""
+    return keras.arrays(weights) if isinstance(weights, GRUWeights) else weights.arrays()
+
+
+def run_layout(
+    weights: LayoutWeights,
+    x,
+    h0=None,
+    convention: Convention | str | None = None,
+    go_backwards: bool = False,
+    mask=None,
+) -> Trace:
+    """Trace any layout through the one Keras-exact trace. `convention` None means the
+    layout's own update rule; the Trace's weights are the Keras form."""
+    keras_weights, own = to_keras(weights)
+    return run(keras_weights, x, h0, own if convention is None else convention, go_backwards, mask)
+
+
+@dataclass(frozen=True, eq=False)
+class Converted:
+    weights: LayoutWeights
+    convention: Convention  # the update rule under which `weights` compute what the source computed
+    notes: tuple[str, ...]  # every rewrite made, for people
+
+    @property
+    def layout(self) -> str:
+        return layout_name(self.weights)
+
+    @property
+    def native(self) -> bool:
+        """True when the target framework's own update rule is the one needed."""
+        return self.convention is native_convention(self.layout)
+
+
+def convert(
+    source: LayoutWeights,
+    to_layout: str,
+    keep_rule: bool | None = None,
+    convention: Convention | str | None = None,
+) -> Converted:
+    """`source` in layout `to_layout`, exactly, or ConversionRefused saying why not.
+
+    When the two layouts use different update rules (Wikipedia's versus everyone
+    else's), keep_rule=False negates z's parameters (exact for sigmoid and hard
+    sigmoid gates), keep_rule=True keeps the arrays and the source's rule, and None
+    negates when that is exact and keeps the rule otherwise. `convention` is the rule
+    `source` is run with, if not its layout's own."""
+    if to_layout not in LAYOUT_NAMES:
+        raise InputError(f"unknown layout {to_layout!r}; choose one of {', '.join(LAYOUT_NAMES)}.")
+    w, rule = to_keras(source)
+    if convention is not None:
+        rule = Convention(convention)
+    target = LAYOUTS.get(to_layout)
+    notes: list[str] = []
+    if target is not None:
+        w, placement = prepared(w, target)
+        notes += placement
+    wanted = native_convention(to_layout)
+    if rule is not wanted:
+        w, rule, note = _change_rule(w, rule, wanted, keep_rule, title(layout_name(source)), title(to_layout))
+        notes.append(note)
+    converted = w if target is None else target._from_prepared(w)
+    return Converted(converted, rule, tuple(notes))
+
+
+def _change_rule(w: GRUWeights, rule: Convention, wanted: Convention, keep_rule: bool | None,
+                 source: str, target: str) -> tuple[GRUWeights, Convention, str]:
+    gate = w.config.recurrent_activation
+    head = (f"{source} → {target} changes the update rule ({rule.value}: {_RULES[rule]}; "
+            f"{target}: {_RULES[wanted]}):")
+    if keep_rule is False and not can_negate_z(gate):
+        raise ConversionRefused(f"{head} {negate_refusal(gate)}")
+    if not keep_rule and can_negate_z(gate):
+        return negate_z(w), wanted, (
+            f"{head} negated z's parameters (W_z, U_z and z's biases), exact because σ(−a) = 1 − σ(a) for {gate}. "
+            f"keep_rule=True (--keep-rule) would keep the arrays and the {rule.value} rule instead.")
+    why = "" if keep_rule else f" (negating z is not exact for {gate} gates)"
+    return w, rule, (
+        f"{head} kept the {rule.value} rule{why}. These arrays reproduce the source only when run with the "
+        f"{rule.value} rule (--convention {rule.value}); a real {target} computes {_RULES[wanted]}.")
+
+
+def prove(source: LayoutWeights, converted: Converted, x, h0=None, go_backwards: bool = False, mask=None,
+          convention: Convention | str | None = None) -> float:
+    """The largest difference between the two on one input, each run with its rule:
+    ~1e-15 for an exact conversion."""
+    before = run_layout(source, x, h0, convention, go_backwards, mask)
+    after = run_layout(converted.weights, x, h0, converted.convention, go_backwards, mask)
+    return float(np.max(np.abs(before.sequence_output - after.sequence_output)))
