@@ -6,7 +6,7 @@ import streamlit as st
 
 from gruviz import Convention, presets, weights_file
 from gruviz.mistakes import Setup, outcomes
-from gruviz.ui import check_view, frameworks_view, inputs, keras_panel, results, sources, state
+from gruviz.ui import backward_view, check_view, frameworks_view, inputs, keras_panel, results, sources, state
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
 keras_panel.start_loading()
@@ -46,8 +46,9 @@ keras_slot = results.side_by_side(trace, bahdanau)
 results.claimed_result(mistakes, trace)
 compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
 
-step_tab, check_tab, gates_tab, layout_tab, frameworks_tab = st.tabs(
-    ["One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks"])
+step_tab, check_tab, gates_tab, layout_tab, frameworks_tab, backward_tab = st.tabs(
+    ["One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
+     "Backward"])
 with step_tab:
     t, unit = results.magnifier(trace)
 with check_tab:
@@ -56,6 +57,8 @@ with layout_tab:
     results.weight_layout(trace)
 with frameworks_tab:
     frameworks_view.render(weights, trace, setup)
+with backward_tab:
+    backward_view.render(setup)
 st.subheader("Pitfalls: what the classic mistakes give on these numbers")
 results.pitfalls(mistakes, trace)
 

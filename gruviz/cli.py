@@ -4,6 +4,7 @@
                                         [--go-backwards] [--mask M] [--keras]
     python -m gruviz diagnose WEIGHTS.json --sequence SEQ (--claimed-output V | --claimed-steps FILE.json)
     python -m gruviz convert WEIGHTS.json --to LAYOUT [--keep-rule | --negate-z] [--sequence SEQ]
+    python -m gruviz backward WEIGHTS.json --sequence SEQ [--loss sum|mse|mse_all] [--target V] [...]
 
 Bad input exits with status 2, a conversion the math does not allow with status 3,
 each with one line on stderr, never a traceback.
@@ -22,13 +23,14 @@ from . import weights_file
 from .cell import Convention
 from .errors import InputError
 from .parsing import parse_mask, parse_sequence, parse_vector
+from .backward import LOSSES, backward, backward_json, parse_target
 from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
 from .detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
 from .mistakes import Setup
 from .trace import Trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
-_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to"}
+_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     claimed = diagnose.add_mutually_exclusive_group(required=True)
     claimed.add_argument("--claimed-output", help="the final output you got, one value per unit")
     claimed.add_argument("--claimed-steps", help='a JSON file: [{"t": 0, "z": [...], "h": [...]}, ...]')
+    backward = _run_options(commands.add_parser("backward", help="BPTT gradients, step by step"))
+    backward.add_argument("--loss", choices=list(LOSSES), default="sum")
+    backward.add_argument("--target", help="mse: one value per unit; mse_all: a sequence of units-wide steps")
     convert = commands.add_parser("convert", help="the same GRU in another framework's layout")
     convert.add_argument("weights", help="a gruviz-weights/1 JSON file in any layout")
     convert.add_argument("--to", required=True, choices=LAYOUT_NAMES)
@@ -166,7 +171,17 @@ def _convert(args) -> dict:
     return weights_file.to_dict_any(converted.weights)
 
 
-COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert}
+def _backward(args) -> dict:
+    setup = _setup(args)
+    target = parse_target(args.target, args.loss, setup.weights.config.units, len(setup.x))
+    grads = backward(setup.run(), args.loss, target)
+    if not grads.finite:
+        raise InputError("the values grew past float64's range, so the gradients are not numbers; "
+                         "use smaller weights or bounded activations.")
+    return backward_json(grads)
+
+
+COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert, "backward": _backward}
 
 
 def main(argv: list[str] | None = None) -> int:

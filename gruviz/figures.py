@@ -23,15 +23,15 @@ def _color(unit: int) -> str:
     return _COLORS[unit % len(_COLORS)]
 
 
-def _steps(trace: Trace) -> list[int]:
+def step_numbers(trace: Trace) -> list[int]:
     return list(range(1, trace.steps + 1))  # the page counts steps from 1; h_0 is the initial state
 
 
-def _axis_id(k: int) -> str:
+def axis_id(k: int) -> str:
     return "" if k == 0 else str(k + 1)
 
 
-def _clamp(low: float, high: float) -> list[float]:
+def clamp(low: float, high: float) -> list[float]:
     return [min(max(low, 0.0), 1.0), min(max(high, 0.0), 1.0)]  # rounding leaves -5e-17
 
 
@@ -42,27 +42,27 @@ def _grid(rows: int, cols: int, titles: list[str], gap: float = 0.08) -> dict:
     for k, title in enumerate(titles):
         row, col = divmod(k, cols)
         x0, y1 = col * (width + gap), 1 - row * (height + gap * 1.6)
-        layout[f"xaxis{_axis_id(k)}"] = {"domain": _clamp(x0, x0 + width), "anchor": f"y{_axis_id(k)}"}
-        layout[f"yaxis{_axis_id(k)}"] = {"domain": _clamp(y1 - height, y1), "anchor": f"x{_axis_id(k)}"}
+        layout[f"xaxis{axis_id(k)}"] = {"domain": clamp(x0, x0 + width), "anchor": f"y{axis_id(k)}"}
+        layout[f"yaxis{axis_id(k)}"] = {"domain": clamp(y1 - height, y1), "anchor": f"x{axis_id(k)}"}
         layout["annotations"].append({"text": title, "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",
                                       "xanchor": "center", "yanchor": "bottom", "showarrow": False})
     return layout
 
 
-def _shade(k: int, selected: int, fill: str = _HIGHLIGHT, outline: str | None = None) -> dict:
+def shade(k: int, selected: int, fill: str = _HIGHLIGHT, outline: str | None = None) -> dict:
     """A band over step `selected` (0-based) in cell k."""
-    return {"type": "rect", "xref": f"x{_axis_id(k)}", "yref": f"y{_axis_id(k)} domain",
+    return {"type": "rect", "xref": f"x{axis_id(k)}", "yref": f"y{axis_id(k)} domain",
             "x0": selected + 0.5, "x1": selected + 1.5, "y0": 0, "y1": 1, "fillcolor": fill,
             "line": {"width": 2 if outline else 0, "color": outline or fill}, "layer": "below" if not outline else "above"}
 
 
-def _figure(data: list[dict], layout: dict, height: int) -> go.Figure:
+def figure_from_spec(data: list[dict], layout: dict, height: int) -> go.Figure:
     layout = {"height": height, "margin": {"l": 45, "r": 10, "t": 35, "b": 35},
               "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, **layout}
     return go.Figure({"data": data, "layout": layout})
 
 
-def _step_ticks(layout: dict, steps: int) -> dict:
+def step_ticks(layout: dict, steps: int) -> dict:
     """Whole-step ticks on every x axis while the steps are few enough to label."""
     for name, axis in list(layout.items()):
         if name.startswith("xaxis") and steps <= 30:
@@ -73,41 +73,41 @@ def _step_ticks(layout: dict, steps: int) -> dict:
 def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
     """z, r, h~ and h against the step, one line per unit; the selected step is shaded."""
     layout = _grid(2, 2, [title for _, title in QUANTITIES])
-    steps, data = _steps(trace), []
+    steps, data = step_numbers(trace), []
     for k, (name, _) in enumerate(QUANTITIES):
         values = getattr(trace, name)  # (T, H)
         for unit in range(values.shape[1]):
             data.append({"type": "scatter", "x": steps, "y": values[:, unit].tolist(), "mode": "lines+markers",
                          "name": f"unit {unit}", "legendgroup": f"unit {unit}", "showlegend": k == 0,
-                         "line": {"color": _color(unit)}, "xaxis": f"x{_axis_id(k)}", "yaxis": f"y{_axis_id(k)}",
+                         "line": {"color": _color(unit)}, "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
                          "hovertemplate": f"{name}: %{{y:.4f}} at step %{{x}}"})
-    layout["shapes"] = [] if selected is None else [_shade(k, selected) for k in range(4)]
+    layout["shapes"] = [] if selected is None else [shade(k, selected) for k in range(4)]
     layout["legend"] = {"orientation": "h", "y": -0.1}
-    return _figure(data, _step_ticks(layout, trace.steps), 540)
+    return figure_from_spec(data, step_ticks(layout, trace.steps), 540)
 
 
 def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
     """Units × time for each quantity; the selected step is outlined."""
     layout = _grid(1, 4, [title for _, title in QUANTITIES], gap=0.04)
-    steps = _steps(trace)
+    steps = step_numbers(trace)
     units = [f"unit {j}" for j in range(trace.weights.config.units)]
     data = [
         {"type": "heatmap", "z": getattr(trace, name).T.tolist(), "x": steps, "y": units, "coloraxis": "coloraxis",
-         "xaxis": f"x{_axis_id(k)}", "yaxis": f"y{_axis_id(k)}",
+         "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
          "hovertemplate": f"{name} at step %{{x}}, %{{y}}: %{{z:.4f}}<extra></extra>"}
         for k, (name, _) in enumerate(QUANTITIES)
     ]
     for k in range(1, 4):
-        layout[f"yaxis{_axis_id(k)}"]["showticklabels"] = False  # the first panel names the units
+        layout[f"yaxis{axis_id(k)}"]["showticklabels"] = False  # the first panel names the units
     layout["coloraxis"] = {"colorscale": "RdBu", "cmid": 0}
-    layout["shapes"] = [] if selected is None else [_shade(k, selected, "rgba(0,0,0,0)", "black") for k in range(4)]
-    return _figure(data, layout, 220 + 22 * len(units))
+    layout["shapes"] = [] if selected is None else [shade(k, selected, "rgba(0,0,0,0)", "black") for k in range(4)]
+    return figure_from_spec(data, layout, 220 + 22 * len(units))
 
 
 def conventions(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None = None,
                 selected: int | None = None) -> go.Figure:
     """Outputs under both update rules on the same weights, and Keras's own if known."""
-    steps, data = _steps(keras_rule), []
+    steps, data = step_numbers(keras_rule), []
     for unit in range(keras_rule.weights.config.units):
         color = _color(unit)
         data.append({"type": "scatter", "x": steps, "y": keras_rule.sequence_output[:, unit].tolist(),
@@ -121,9 +121,9 @@ def conventions(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray 
                          "name": f"unit {unit}: keras.layers.GRU",
                          "marker": {"symbol": "x", "size": 11, "color": "black"}})
     layout = {"xaxis": {"title": {"text": "step"}}, "yaxis": {"title": {"text": "output h"}},
-              "shapes": [] if selected is None else [_shade(0, selected)],
+              "shapes": [] if selected is None else [shade(0, selected)],
               "margin": {"l": 45, "r": 10, "t": 90, "b": 40}}
-    return _figure(data, _step_ticks(layout, keras_rule.steps), 440)
+    return figure_from_spec(data, step_ticks(layout, keras_rule.steps), 440)
 
 
 def weight_blocks(weights: GRUWeights) -> go.Figure:
@@ -141,19 +141,19 @@ def weight_blocks(weights: GRUWeights) -> go.Figure:
     gap = 0.1
     for k, (title, array, rows) in enumerate(arrays):
         share = (1 - gap * (len(arrays) - 1)) * len(rows) / total_rows
-        layout[f"xaxis{_axis_id(k)}"] = {"anchor": f"y{_axis_id(k)}", "side": "top" if k == 0 else "bottom",
+        layout[f"xaxis{axis_id(k)}"] = {"anchor": f"y{axis_id(k)}", "side": "top" if k == 0 else "bottom",
                                          "showticklabels": k == 0}
-        layout[f"yaxis{_axis_id(k)}"] = {"domain": _clamp(top - share, top), "autorange": "reversed"}
+        layout[f"yaxis{axis_id(k)}"] = {"domain": clamp(top - share, top), "autorange": "reversed"}
         layout["annotations"].append({"text": title, "x": 1.0, "y": top, "xref": "paper", "yref": "paper",
                                       "xanchor": "right", "yanchor": "bottom", "showarrow": False})
         data.append({"type": "heatmap", "z": array.tolist(), "x": columns, "y": rows, "coloraxis": "coloraxis",
                      "text": np.round(array, 3).tolist(), "texttemplate": "%{text}" if array.size <= 150 else "",
-                     "xaxis": f"x{_axis_id(k)}", "yaxis": f"y{_axis_id(k)}",
+                     "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
                      "hovertemplate": "%{y}, column %{x}: %{z:.6f}<extra></extra>"})
         for boundary in (H - 0.5, 2 * H - 0.5):
-            layout["shapes"].append({"type": "line", "xref": f"x{_axis_id(k)}", "yref": f"y{_axis_id(k)} domain",
+            layout["shapes"].append({"type": "line", "xref": f"x{axis_id(k)}", "yref": f"y{axis_id(k)} domain",
                                      "x0": boundary, "x1": boundary, "y0": 0, "y1": 1,
                                      "line": {"color": "black", "width": 3}})
         top -= share + gap
     layout["coloraxis"] = {"colorscale": "RdBu", "cmid": 0, "showscale": False}
-    return _figure(data, layout, 120 + 34 * total_rows)
+    return figure_from_spec(data, layout, 120 + 34 * total_rows)

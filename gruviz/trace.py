@@ -102,8 +102,8 @@ def run(
 
     # Keras outputs the state at kept steps and repeats the last output at masked
     # ones; before any kept step that output is 0, not h0.
-    last_kept = np.maximum.accumulate(np.where(mask, np.arange(T), -1))  # (T,)
-    sequence_output = np.where((last_kept >= 0)[:, None], h[np.maximum(last_kept, 0)], 0.0)
+    shown = shown_steps(mask)  # (T,)
+    sequence_output = np.where((shown >= 0)[:, None], h[np.maximum(shown, 0)], 0.0)
 
     return Trace(
         weights=weights,
@@ -124,6 +124,12 @@ def run(
         h=h,
         sequence_output=sequence_output,
     )
+
+
+def shown_steps(mask: np.ndarray) -> np.ndarray:
+    """For each step, the step whose state Keras outputs there: itself when kept, the
+    last kept step when masked, -1 before any kept step (where the output is 0). (T,)"""
+    return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
 
 
 class _Step:

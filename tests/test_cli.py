@@ -170,3 +170,28 @@ def test_impossible_conversion_exits_3_with_the_reason(tmp_path):
     done = gruviz("convert", path, "--to", "pytorch")
     assert done.returncode == 3 and done.stdout == ""
     assert "(r ⊙ h) U_h" in done.stderr and "diagonal" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_backward_contract_and_errors(tmp_path):
+    path = seed_file(tmp_path)
+    done = gruviz("backward", path, "--sequence", "1,2,9,8", "--h0=0.3")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"loss", "grads", "steps"}
+    assert set(result["grads"]) == {"kernel", "recurrent_kernel", "bias", "x", "h0"}
+    assert np.shape(result["grads"]["bias"]) == (2, 3) and len(result["steps"]) == 4
+    assert set(result["steps"][0]) == {"t", "dh", "dz_pre", "dr_pre", "dh_tilde_pre"}
+    # dL/dh0 for L = h_T, by central differences through the forward pass.
+    from gruviz import GRUConfig, GRUWeights, run
+
+    w = GRUWeights.create(GRUConfig(1, 1), SEED_KERNEL, SEED_RECURRENT, np.zeros((2, 3)))
+    x, eps = [[1.0], [2.0], [9.0], [8.0]], 1e-6
+    numeric = (run(w, x, [0.3 + eps]).output[0] - run(w, x, [0.3 - eps]).output[0]) / (2 * eps)
+    assert abs(result["grads"]["h0"][0] - numeric) < 1e-8
+    mse = json.loads(gruviz("backward", path, "--sequence", "1,2,9,8", "--loss", "mse", "--target", "0.5").stdout)
+    assert abs(mse["loss"] - (-0.46279538 - 0.5) ** 2) < 1e-7
+    for args, message in ((["--target", "1"], "takes no target"),
+                          (["--loss", "mse_all", "--target", "1,2"], "2 timesteps"),
+                          (["--loss", "mse", "--target", "x"], "not a number")):
+        bad = gruviz("backward", path, "--sequence", "1,2,9,8", *args)
+        assert bad.returncode == 2 and message in bad.stderr and bad.stderr.count("\n") == 1

@@ -1,0 +1,92 @@
+"""The "Backward" view: BPTT gradients of a loss, one step under the magnifier, and
+a knob on the recurrent weights that makes vanishing and exploding gradients visible."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import figures_backward
+from ..backward import LOSSES, backward, parse_target
+from ..equations_backward import loss_line, step_lines
+from ..errors import InputError
+from ..mistakes import Setup
+from ..weights import GRUWeights
+
+_LOSS_LABELS = {
+    "sum": "sum of the final output",
+    "mse": "MSE of the final output",
+    "mse_all": "MSE of every step's output",
+}
+
+
+def _target(loss: str, units: int, steps: int) -> np.ndarray | None:
+    """The target box for mse / mse_all, blank meaning zeros; a bad entry shows its
+    message right here and the page goes on with zeros."""
+    if LOSSES[loss].target == "none":
+        st.text_input("Target", value="", disabled=True, key="bw_target_none", help="The sum loss has no target.")
+        return None
+    vector = LOSSES[loss].target == "vector"
+    st.text_input(
+        "Target y" if vector else "Target sequence Y", key=f"bw_target_{loss}", placeholder="zeros",
+        help=(f"{units} value{'s' if units != 1 else ''}, one per unit." if vector else
+              f"{steps} timesteps of {units} value{'s' if units != 1 else ''} each, in the order the outputs "
+              "come out (processing order); ';' or a new line separates timesteps."),
+    )
+    try:
+        return parse_target(st.session_state.get(f"bw_target_{loss}", ""), loss, units, steps)
+    except InputError as problem:
+        st.error(f"{problem} Using zeros until it is fixed.", icon=":material/error:")
+        return parse_target("", loss, units, steps)
+
+
+def _scaled(setup: Setup, scale: float) -> Setup:
+    if scale == 1.0:
+        return setup
+    w = setup.weights
+    return replace(setup, weights=GRUWeights.create(w.config, w.kernel, scale * w.recurrent_kernel, w.bias))
+
+
+def render(setup: Setup) -> None:
+    ss = st.session_state
+    cfg = setup.weights.config
+    T, H = len(setup.x), cfg.units
+    c1, c2, c3 = st.columns([1.2, 2, 1.6])
+    loss = c1.radio("Loss", list(LOSSES), key="bw_loss", format_func=_LOSS_LABELS.get)
+    with c2:
+        target = _target(loss, H, T)
+    scale = c3.slider("Scale recurrent weights", 0.1, 5.0, 1.0, 0.1, key="bw_scale",
+                      help="Multiplies recurrent_kernel by this factor. Small recurrent weights make the "
+                           "gradient vanish over time; large ones can make it explode.")
+
+    trace = _scaled(setup, scale).run()
+    kept = np.flatnonzero(trace.mask)
+    # First view: the last step that computed anything (a trailing masked step only passes through).
+    ss.bw_step = min(max(int(ss.get("bw_step", kept[-1] + 1 if len(kept) else T)), 1), T)
+    grads = backward(trace, loss, target)
+    line = loss_line(grads)
+    st.latex(line.latex)
+    if not grads.finite:
+        st.warning("The state or a gradient left float64's range: with these weights the numbers explode. "
+                   "Lower the scale or the weights.")
+    st.plotly_chart(figures_backward.gradient_norms(grads, ss.bw_step - 1), key="bw_fig_norms")
+
+    st.caption("δv means ∂L/∂v. Steps count from 1, so step s makes h_s from h_{s−1}.")
+    c1, c2 = st.columns([3, 1])
+    step = c1.slider("Step", 1, T, key="bw_step") if T > 1 else 1
+    ss.bw_unit = min(int(ss.get("bw_unit", 0)), H - 1)
+    unit = c2.selectbox("Unit", list(range(H)), key="bw_unit") if H > 1 else 0
+    for eq in step_lines(grads, step - 1, unit):
+        st.caption(eq.label)
+        st.latex(eq.latex)
+
+    st.markdown("**Parameter gradients**, laid out like `get_weights()` with z | r | h blocks:")
+    st.plotly_chart(figures_backward.parameter_gradients(grads), key="bw_fig_params")
+    st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]`; ∂L/∂x, one row per "
+                "input in the order you typed it" + (" (go_backwards reads it last to first)" if trace.go_backwards
+                                                     else "") + ":")
+    st.dataframe(pd.DataFrame(grads.x, columns=[f"∂L/∂x[{k}]" for k in range(cfg.input_dim)],
+                              index=pd.Index(range(1, T + 1), name="input")), width="content")
