@@ -128,28 +128,37 @@ def conventions(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray 
 
 def weight_blocks(weights: GRUWeights) -> go.Figure:
     """The arrays of get_weights() with their z | r | h column blocks marked."""
-    H = weights.config.units
-    arrays = [(f"kernel {weights.kernel.shape}", weights.kernel, [f"x[{k}]" for k in range(weights.config.input_dim)]),
-              (f"recurrent_kernel {weights.recurrent_kernel.shape}", weights.recurrent_kernel,
-               [f"h[{k}]" for k in range(H)])]
-    if weights.bias is not None:
-        rows = ["input bias (row 0)", "recurrent bias (row 1)"] if weights.bias.ndim == 2 else ["bias"]
-        arrays.append((f"bias {weights.bias.shape}", np.atleast_2d(weights.bias), rows))
+    return gate_blocks(weights.config, weights.kernel, weights.recurrent_kernel, weights.bias,
+                       title="{name} {shape}", cell=".3f", hover=".6f")
+
+
+def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None,
+                title: str, cell: str, hover: str) -> go.Figure:
+    """Arrays shaped like kernel, recurrent_kernel and bias, one panel each, with the
+    z | r | h column blocks marked. `title` formats {name} and {shape}; `cell` and
+    `hover` are d3 number formats."""
+    H = config.units
+    arrays = [("kernel", kernel, [f"x[{k}]" for k in range(config.input_dim)]),
+              ("recurrent_kernel", recurrent_kernel, [f"h[{k}]" for k in range(H)])]
+    if bias is not None:
+        rows = ["input bias (row 0)", "recurrent bias (row 1)"] if bias.ndim == 2 else ["bias"]
+        arrays.append(("bias", bias, rows))
     columns = [f"{g}{j}" for g in GATES for j in range(H)]
     total_rows = sum(len(rows) for _, _, rows in arrays)
-    data, layout, top = [], {"annotations": [], "shapes": []}, 1.0
-    gap = 0.1
-    for k, (title, array, rows) in enumerate(arrays):
+    data, layout, top, gap = [], {"annotations": [], "shapes": []}, 1.0, 0.1
+    for k, (name, array, rows) in enumerate(arrays):
         share = (1 - gap * (len(arrays) - 1)) * len(rows) / total_rows
         layout[f"xaxis{axis_id(k)}"] = {"anchor": f"y{axis_id(k)}", "side": "top" if k == 0 else "bottom",
                                          "showticklabels": k == 0}
         layout[f"yaxis{axis_id(k)}"] = {"domain": clamp(top - share, top), "autorange": "reversed"}
-        layout["annotations"].append({"text": title, "x": 1.0, "y": top, "xref": "paper", "yref": "paper",
-                                      "xanchor": "right", "yanchor": "bottom", "showarrow": False})
+        layout["annotations"].append({"text": title.format(name=name, shape=array.shape), "x": 1.0, "y": top,
+                                      "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
+                                      "showarrow": False})
+        array = np.atleast_2d(array)
         data.append({"type": "heatmap", "z": array.tolist(), "x": columns, "y": rows, "coloraxis": "coloraxis",
-                     "text": np.round(array, 3).tolist(), "texttemplate": "%{text}" if array.size <= 150 else "",
+                     "texttemplate": f"%{{z:{cell}}}" if array.size <= 150 else "",
                      "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-                     "hovertemplate": "%{y}, column %{x}: %{z:.6f}<extra></extra>"})
+                     "hovertemplate": f"%{{y}}, column %{{x}}: %{{z:{hover}}}<extra></extra>"})
         for boundary in (H - 0.5, 2 * H - 0.5):
             layout["shapes"].append({"type": "line", "xref": f"x{axis_id(k)}", "yref": f"y{axis_id(k)} domain",
                                      "x0": boundary, "x1": boundary, "y0": 0, "y1": 1,

@@ -12,7 +12,7 @@ from typing import Callable, ClassVar, Mapping
 
 import numpy as np
 
-from ..activations import ACTIVATIONS, Activation
+from ..activations import Activation
 from ..cell import Convention
 from ..errors import InputError
 from ..weights import GRUConfig, GRUWeights, as_finite_array
@@ -33,11 +33,11 @@ class LayoutConfig:
 
     @property
     def phi(self) -> Activation:
-        return ACTIVATIONS[self.activation]
+        return self.keras(reset_after=True).phi
 
     @property
     def sigma(self) -> Activation:
-        return ACTIVATIONS[self.recurrent_activation]
+        return self.keras(reset_after=True).sigma
 
     def keras(self, reset_after: bool, use_bias: bool = True) -> GRUConfig:
         return GRUConfig(
