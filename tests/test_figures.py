@@ -46,3 +46,18 @@ def test_weight_blocks_split_columns_at_the_gate_boundaries():
     assert list(fig.data[0].x) == ["z0", "z1", "z2", "r0", "r1", "r2", "h0", "h1", "h2"]
     assert list(fig.data[2].y) == ["input bias (row 0)", "recurrent bias (row 1)"]
     assert sorted({s.x0 for s in fig.layout.shapes}) == [2.5, 5.5]
+
+
+def test_every_figure_spec_passes_plotly_validation():
+    """The app skips plotly's validation for speed, so every builder is validated here."""
+    import plotly.graph_objects as go
+
+    from gruviz.backward import backward
+    from gruviz.figures_backward import gradient_norms, parameter_gradients
+
+    keras_rule, bahdanau = traces()
+    grads = backward(keras_rule)
+    for fig in (gates_over_time(keras_rule, 1), heatmaps(keras_rule, 1), conventions(keras_rule, bahdanau,
+                keras_rule.sequence_output, 1), weight_blocks(keras_rule.weights), gradient_norms(grads, 2),
+                parameter_gradients(grads)):
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property

@@ -102,5 +102,6 @@ def _divergence_table(truth: Trace, claim) -> None:
                 else "" for step in column.index]
 
     st.caption("The true values; your first divergence is marked.")
+    # Shown only while a claim diverges, so the Styler's cost does not touch ordinary reruns.
     st.dataframe(frame.style.format("{:.4f}").apply(mark, axis=0))
 
