@@ -109,8 +109,10 @@ def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     via_r = float(grads.dr_pre[t] @ w.U("r")[j])
     lines.append(Line(
         f"(0←) what step {t + 1} passes back to h_{t}: the carry, both gates and the candidate",
-        f"\\delta h{p}\\big|_{{\\text{{step }}{t + 1}}} = \\delta h{s} \\odot {c}{s}"
-        f" + (\\delta a^z{s} U_z^\\top)_{{{j}}} + (\\delta a^r{s} U_r^\\top)_{{{j}}} + {candidate}"
-        f" = {_f(dh * keep)} + {_f(via_z)} + {_f(via_r)} + {_f(candidate_value)} = {gnum(grads.dh_prev[t, j])}",
+        # Two aligned rows: symbols, then numbers; one row overflows the page.
+        f"\\begin{{aligned}}\\delta h{p}\\big|_{{\\text{{step }}{t + 1}}} &= \\delta h{s} \\odot {c}{s}"
+        f" + (\\delta a^z{s} U_z^\\top)_{{{j}}} + (\\delta a^r{s} U_r^\\top)_{{{j}}} + {candidate} \\\\"
+        f" &= {_f(dh * keep)} + {_f(via_z)} + {_f(via_r)} + {_f(candidate_value)} = {gnum(grads.dh_prev[t, j])}"
+        "\\end{aligned}",
     ))
     return lines

@@ -389,7 +389,8 @@ def test_step_equations_add_up_to_the_stored_gradients(reset_after, convention):
     stored = [g.dh[3, 1], g.dh_tilde[3, 1], g.dz[3, 1], g.dh_tilde_pre[3, 1], g.dr[3, 1], g.dr_pre[3, 1],
               g.dz_pre[3, 1], g.dh_prev[3, 1]]
     np.testing.assert_allclose(finals, stored, rtol=1e-3)
-    passed_back = _numbers(lines[-1].latex.split(" = ")[-2])
+    numbers_row = lines[-1].latex.removesuffix("\\end{aligned}").split("&= ")[-1]  # the row with numbers
+    passed_back = _numbers(numbers_row.split(" = ")[-2])
     assert len(passed_back) == 4 and abs(sum(passed_back) - g.dh_prev[3, 1]) < 2e-3 * max(1, abs(g.dh_prev[3, 1]))
     masked = step_lines(g, 2, 0)
     assert "masked" in masked[-1].label and _numbers(masked[-1].latex.split(" = ")[-1])[0] == pytest.approx(
