@@ -12,6 +12,7 @@ from ..equations import num
 from ..errors import InputError
 from ..mistakes import Setup
 from ..trace import Trace
+from . import state
 
 SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
 
@@ -58,7 +59,19 @@ def render(setup: Setup, truth: Trace) -> None:
         return
     if not claims:
         return
-    _show(diagnose(setup, claims), truth)
+    _show(_diagnosis(setup, claims), truth)
+
+
+def _diagnosis(setup: Setup, claims) -> Diagnosis:
+    """The last diagnosis again while nothing it depends on changed: with no single
+    mistake explaining, the pair search runs ~200 traces, too slow for every rerun."""
+    key = (state.run_key(setup), tuple((c.t, c.quantity, c.unit, c.typed.values.tobytes(),
+                                        c.typed.tolerance.tobytes()) for c in claims))
+    memo = st.session_state.get("diagnosis_memo")
+    if memo is None or memo[0] != key:
+        memo = (key, diagnose(setup, claims))
+        st.session_state.diagnosis_memo = memo
+    return memo[1]
 
 
 def _show(diagnosis: Diagnosis, truth: Trace) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ..trace import Trace
 from ..weights import GRUWeights
+from . import state
 from .inputs import RunInputs
 
 MATCH_TOLERANCE = 1e-5  # float32 Keras against float64 gruviz (spec §5: ≤ 5.2e-7 seen)
@@ -31,11 +32,7 @@ def start_loading() -> None:
 def _cached_run(weights: GRUWeights, inputs: RunInputs):
     from ..keras_bridge import run_keras
 
-    key = (
-        st.session_state.weights_version, inputs.x.tobytes(), inputs.x.shape,
-        None if inputs.h0 is None else inputs.h0.tobytes(),
-        None if inputs.mask is None else inputs.mask.tobytes(), inputs.go_backwards,
-    )
+    key = state.run_key(inputs)
     cache = st.session_state.setdefault("keras_cache", {})
     if key not in cache:
         if len(cache) > 16:

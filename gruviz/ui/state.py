@@ -105,6 +105,15 @@ def sequence_text(x: np.ndarray) -> str:
     return "; ".join(" ".join(f"{v:.6g}" for v in row) for row in x)
 
 
+def run_key(run) -> tuple:
+    """What a computation over the current weights and `run`'s x, h0, mask and
+    direction depends on: a key for memos that outlive one rerun."""
+    def raw(array):
+        return None if array is None else (array.tobytes(), array.shape)
+
+    return (st.session_state.weights_version, raw(run.x), raw(run.h0), raw(run.mask), run.go_backwards)
+
+
 def remember(slot: str, parse, *args):
     """Parse a typed value; on failure keep the last good one and record the message."""
     ss = st.session_state
