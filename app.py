@@ -2,6 +2,8 @@
 
 Layout and wiring only; the math lives in gruviz/, the widgets in gruviz/ui/."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from gruviz import Convention, presets, weights_file
@@ -38,32 +40,38 @@ weights = state.weights()
 state.sync_link(st.session_state.seq_text)
 setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
 trace = setup.run()
-bahdanau = Setup(weights, run_inputs.x, run_inputs.h0, Convention.BAHDANAU, run_inputs.go_backwards,
-                 run_inputs.mask).run()
+bahdanau = replace(setup, convention=Convention.BAHDANAU).run()
 mistakes = outcomes(setup)
 
 keras_slot = results.side_by_side(trace, bahdanau)
 results.claimed_result(mistakes, trace)
 compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
 
+# Only the open tab runs (on_change="rerun"): hidden charts cost the browser ~1 s a rerun.
 step_tab, check_tab, gates_tab, layout_tab, frameworks_tab, backward_tab = st.tabs(
     ["One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
-     "Backward"])
-with step_tab:
-    t, unit = results.magnifier(trace)
-with check_tab:
-    check_view.render(setup, trace)
-with layout_tab:
-    results.weight_layout(trace)
-with frameworks_tab:
-    frameworks_view.render(weights, trace, setup)
-with backward_tab:
-    backward_view.render(setup)
+     "Backward"], key="view", on_change="rerun")
+if step_tab.open:
+    with step_tab:
+        results.magnifier(trace)
+if check_tab.open:
+    with check_tab:
+        check_view.render(setup, trace)
+if layout_tab.open:
+    with layout_tab:
+        results.weight_layout(trace)
+if frameworks_tab.open:
+    with frameworks_tab:
+        frameworks_view.render(weights, trace, setup)
+if backward_tab.open:
+    with backward_tab:
+        backward_view.render(setup)
 st.subheader("Pitfalls: what the classic mistakes give on these numbers")
 results.pitfalls(mistakes, trace)
 
 keras_live = keras_panel.fill(keras_slot, weights, run_inputs, trace) if compare else None
 if not compare:
     keras_slot.caption("Keras comparison is off.")
-with gates_tab:
-    results.gates(trace, bahdanau, keras_live, t)
+if gates_tab.open:
+    with gates_tab:
+        results.gates(trace, bahdanau, keras_live, results.selected_step(trace))

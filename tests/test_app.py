@@ -222,8 +222,27 @@ def test_a_damaged_link_falls_back_to_the_default_example():
     assert "could not be opened" in page_text(at)
 
 
+def test_only_the_open_tab_runs(app):
+    assert app.latex  # the magnifier is open; the check tab's explanation is not computed
+    assert not any("The whole sequence as one input" in e.label for e in app.expander)
+    app.session_state["view"] = "Gates over time"
+    app.run()
+    assert not app.latex and len(app.get("plotly_chart")) == 3
+
+
+def test_the_chosen_step_survives_a_trip_to_another_tab(app):
+    app.slider(key="step").set_value(3).run()
+    app.session_state["view"] = "Weight layout"
+    app.run()
+    app.session_state["view"] = "One step under the magnifier"
+    app.run()
+    assert app.slider(key="step").value == 3 and "z_{3}" in "\n".join(e.value for e in app.latex)
+
+
 def test_check_my_calculation_names_the_seed_mistake(app):
     """The seed preset pre-fills the asker's -0.7069; the check names the summed sequence."""
+    app.session_state["view"] = "Check my calculation"
+    app.run()
     assert app.text_input(key="claim_output").value == "-0.7069"
     text = page_text(app)
     assert "first leave the true computation at **the final output**" in text

@@ -43,15 +43,22 @@ def claimed_result(outcomes: list[Outcome], truth: Trace) -> None:
              + (f" Reproduced by {reason}." if reason else ""), icon=":material/calculate:")
 
 
-def magnifier(trace: Trace) -> tuple[int, int]:
-    """Every equation of one step with the numbers in; returns (step, unit) chosen."""
+def selected_step(trace: Trace) -> int:
+    """The step chosen under the magnifier (0-based), kept while other tabs are open."""
+    return min(max(int(st.session_state.get("selected_step", 1)), 1), trace.steps) - 1
+
+
+def magnifier(trace: Trace) -> None:
+    """Every equation of one step with the numbers in."""
     ss = st.session_state
     T, H = trace.steps, trace.weights.config.units
-    ss.step = min(max(int(ss.get("step", 1)), 1), T)
+    # Widget state is dropped while its tab is closed, so the choice lives in plain keys too.
+    ss.step = min(max(int(ss.get("step", ss.get("selected_step", 1))), 1), T)
+    ss.unit = min(int(ss.get("unit", ss.get("selected_unit", 0))), H - 1)
     c1, c2 = st.columns([3, 1])
     step = c1.slider("Step", 1, T, key="step") if T > 1 else 1
-    ss.unit = min(int(ss.get("unit", 0)), H - 1)
     unit = c2.selectbox("Unit", list(range(H)), key="unit") if H > 1 else 0
+    ss.selected_step, ss.selected_unit = step, unit
     t = step - 1
     note = f" (input index {trace.order[t]}, read backwards)" if trace.go_backwards else ""
     st.markdown(f"x_{step} = `{np.array2string(trace.x[t], precision=4)}`{note} · "
@@ -59,7 +66,6 @@ def magnifier(trace: Trace) -> tuple[int, int]:
     for line in step_lines(trace, t, unit):
         st.caption(line.label)
         st.latex(line.latex)
-    return t, unit
 
 
 def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: int) -> None:
