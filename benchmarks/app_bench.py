@@ -16,9 +16,8 @@ In one run, against a real `streamlit run` in Debian's headless chromium:
 Times in the browser come from the page's own clock: a MutationObserver checks the page
 once per frame after DOM changes (textContent only, no forced layout) and stamps the
 frame after it; no polling.
---no-watch starts the server with --server.fileWatcherType none: Streamlit's watcher
-follows /work/main recursively, .venv included, and file events elsewhere in the tree
-(an editor, pytest, pip) make it rescan and reload modules while we measure.
+The server runs with the project's .streamlit/config.toml, as `make run` does (file
+watcher off).
 Target: warm rerun <= 250 ms (median). The machine's load average is printed: other
 work on the same CPUs slows every figure here.
 """
@@ -134,9 +133,9 @@ def read(page) -> dict:
     return page.evaluate("() => window.__gv.read()")
 
 
-def start_server(log_path: Path, watch: bool = True) -> tuple[subprocess.Popen, str]:
+def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     try:
-        return start_app(log_path, *([] if watch else ["--server.fileWatcherType", "none"]))
+        return start_app(log_path)
     except AppDidNotStart as problem:
         sys.exit(str(problem))
 
@@ -285,12 +284,11 @@ def main() -> None:
 
     if not os.path.exists(CHROMIUM):
         sys.exit(f"{CHROMIUM} is missing: `make chromium` installs it.")
-    print(f"gruviz app benchmark · {os.cpu_count()} CPUs · load average {os.getloadavg()[0]:.2f} at start"
-          + (" · file watcher off" if "--no-watch" in sys.argv else ""))
+    print(f"gruviz app benchmark · {os.cpu_count()} CPUs · load average {os.getloadavg()[0]:.2f} at start")
     log = Path(tempfile.gettempdir()) / "gruviz-app-bench-streamlit.log"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        proc, url = start_server(log, watch="--no-watch" not in sys.argv)
+        proc, url = start_server(log)
         try:
             cold = first_paint(new_context(browser), url)
             warm_context = new_context(browser)

@@ -160,7 +160,7 @@ def _keras_model() -> None:
 # --- files ------------------------------------------------------------------------------------
 
 def _upload() -> None:
-    from ..model_files import MAX_UPLOAD_BYTES, read_model_file
+    from ..model_files import read_model_file
 
     upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5"], key="model_upload")
     if upload is None:
@@ -169,8 +169,6 @@ def _upload() -> None:
         return
     ss = st.session_state
     try:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
         found = _read_cached(upload.file_id, upload.getvalue(), upload.name, read_model_file)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
@@ -194,53 +192,59 @@ def _read_cached(file_id: str, data: bytes, filename: str, reader):
     return cache[file_id]
 
 
+def _load_once(upload, read) -> None:
+    """Make an upload's weights current, once per file; a bad file shows why and changes nothing.
+    `read(data, filename)` returns (GRUWeights, notes) or raises InputError."""
+    from ..model_files import MAX_UPLOAD_BYTES
+
+    ss = st.session_state
+    if ss.get("loaded_upload_id") == upload.file_id:
+        st.success(f"Using {upload.name}.", icon=":material/check:")
+        return
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        new, notes = read(upload.getvalue(), upload.name)
+    except InputError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    ss.loaded_upload_id = upload.file_id
+    state.set_weights(new, notes=notes)
+    st.rerun()
+
+
 def _import_json() -> None:
     upload = st.file_uploader("gruviz weights JSON", type=["json"], key="json_upload")
     if upload is None:
         st.caption('The file the "Download weights" button saves, and the CLI reads.')
         return
-    ss = st.session_state
-    if ss.get("loaded_json") == upload.file_id:
-        st.success(f"Using {upload.name}.", icon=":material/check:")
-        return
-    try:
-        new = weights_file.loads(upload.getvalue().decode("utf-8", errors="strict"))
-    except UnicodeDecodeError:
-        st.error("this file is not text; a gruviz weights file is JSON.", icon=":material/error:")
-        return
-    except InputError as problem:
-        st.error(str(problem), icon=":material/error:")
-        return
-    ss.loaded_json = upload.file_id
-    state.set_weights(new, notes=(f"Imported {upload.name}.",))
-    st.rerun()
+
+    def read(data: bytes, name: str):
+        try:
+            text = data.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise InputError("this file is not text; a gruviz weights file is JSON.") from None
+        return weights_file.loads(text), (f"Imported {name}.",)
+
+    _load_once(upload, read)
 
 
 def _import_state_dict() -> None:
     from ..layouts.state_dict import EXPORT_HINT, read_state_dict
-    from ..model_files import MAX_UPLOAD_BYTES
 
     # .pt and .pth are accepted by the uploader only so that they can be refused with a reason.
     upload = st.file_uploader("An nn.GRU state_dict", type=["json", "npz", "pt", "pth"], key="state_dict_upload")
     if upload is None:
         st.caption(f"Read as data, never unpickled. {EXPORT_HINT}")
         return
-    ss = st.session_state
-    if ss.get("loaded_state_dict") == upload.file_id:
-        st.success(f"Using {upload.name}.", icon=":material/check:")
-        return
-    try:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
-        layout, notes = read_state_dict(upload.getvalue(), upload.name)
+
+    def read(data: bytes, name: str):
+        layout, notes = read_state_dict(data, name)
         new, _ = layout.to_keras()  # exact: nn.GRU is Keras reset_after=True with its rows reordered
-    except InputError as problem:
-        st.error(str(problem), icon=":material/error:")
-        return
-    ss.loaded_state_dict = upload.file_id
-    D, H = new.config.input_dim, new.config.units
-    state.set_weights(new, notes=(
-        f"Read nn.GRU(input_size={D}, hidden_size={H}{'' if layout.bias else ', bias=False'}) from {upload.name}: "
-        "rows r | z | n became Keras columns z | r | h, bias_ih_l0 → bias row 0, bias_hh_l0 → row 1 "
-        "(reset_after=True, exact).", *notes))
-    st.rerun()
+        D, H = new.config.input_dim, new.config.units
+        return new, (
+            f"Read nn.GRU(input_size={D}, hidden_size={H}{'' if layout.bias else ', bias=False'}) from {name}: "
+            "rows r | z | n became Keras columns z | r | h, bias_ih_l0 → bias row 0, bias_hh_l0 → row 1 "
+            "(reset_after=True, exact).", *notes)
+
+    _load_once(upload, read)
