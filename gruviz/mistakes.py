@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .cell import Convention
 from .trace import Trace, run
 from .weights import GATES, GRUWeights, gate_columns
@@ -211,7 +212,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "Candidate activation forgotten",
         "h~ = φ(…) with φ = tanh by default; leaving out φ uses the raw pre-activation.",
         _activation_swap(
-            {name: ("linear",) for name in ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy", "relu", "softsign")},
+            {name: ("linear",) for name in ACTIVATIONS if name != "linear"},
             "activation",
             "as the candidate activation",
         ),

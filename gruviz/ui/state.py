@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import presets, share
 from ..errors import InputError
-from ..parsing import parse_sequence
+from ..parsing import parse_sequence, parse_vector
 from ..weights import GRUWeights
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
@@ -78,8 +78,11 @@ def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None
             ss.seq_text = random_sequence_text(new.config.input_dim, 5, seed=0)
             ss.notes.append("The sequence was replaced with a random one that fits input_dim="
                             f"{new.config.input_dim}.")
-    if "h0_text" in ss and ss.h0_text.strip() and len(ss.h0_text.replace(";", ",").split(",")) != new.config.units:
-        ss.h0_text = ""
+    if "h0_text" in ss and ss.h0_text.strip():
+        try:  # the parser that reads h0 decides whether it still fits, not a second count of commas
+            parse_vector(ss.h0_text, "h0", new.config.units)
+        except InputError:
+            ss.h0_text = ""
 
 
 def load_preset(key: str) -> None:
