@@ -21,7 +21,6 @@ import numpy as np
 
 from . import cell, cell_backward
 from .errors import InputError
-from .parsing import parse_sequence, parse_vector, plural
 from .trace import Trace, shown_steps
 from .weights import as_finite_array
 
@@ -72,13 +71,13 @@ def get_loss(name: str) -> Loss:
     return LOSSES[name]
 
 
-def _target_shape(loss: Loss, units: int, steps: int) -> tuple[int, ...] | None:
+def target_shape(loss: Loss, units: int, steps: int) -> tuple[int, ...] | None:
     return {"none": None, "vector": (units,), "sequence": (steps, units)}[loss.target]
 
 
 def check_target(loss: Loss, target, units: int, steps: int) -> np.ndarray | None:
     """The target as a read-only float64 array of the shape `loss` needs, or InputError."""
-    shape = _target_shape(loss, units, steps)
+    shape = target_shape(loss, units, steps)
     if shape is None:
         if target is not None:
             raise InputError(f"the {loss.name} loss takes no target.")
@@ -89,33 +88,6 @@ def check_target(loss: Loss, target, units: int, steps: int) -> np.ndarray | Non
     target = as_finite_array("target", target)
     if target.shape != shape:
         raise InputError(f"the {loss.name} target has shape {target.shape} but {shape} is needed ({what}).")
-    return target
-
-
-def parse_target(text: str | None, loss: str, units: int, steps: int) -> np.ndarray | None:
-    """A typed target for `loss`: none for sum, H values for mse, a sequence of T steps
-    of H values for mse_all (written like --sequence, in processing order). Blank
-    means zeros."""
-    chosen = get_loss(loss)
-    blank = not (text or "").strip()
-    shape = _target_shape(chosen, units, steps)
-    if shape is None:
-        if not blank:
-            raise InputError(f"the {chosen.name} loss takes no target; use --loss mse or mse_all to give one.")
-        return None
-    if blank:
-        return np.zeros(shape)
-    if chosen.target == "vector":
-        return parse_vector(text, "the target", units)
-    try:
-        target = parse_sequence(text, units)
-    except InputError as problem:
-        # parse_sequence speaks of inputs; a target row has one value per unit
-        message = str(problem).replace("the model has input_dim=", "the GRU has units=")
-        raise InputError(f"target: {message}") from None
-    if len(target) != steps:
-        raise InputError(f"the target has {plural(len(target), 'timestep')} but the sequence has "
-                         f"{plural(steps, 'timestep')}; mse_all needs one target row per output step.")
     return target
 
 

@@ -22,8 +22,8 @@ import numpy as np
 from . import weights_file
 from .cell import Convention
 from .errors import InputError
-from .parsing import parse_mask, parse_sequence, parse_vector
-from .backward import LOSSES, backward, backward_json, parse_target
+from .parsing import parse_mask, parse_sequence, parse_target, parse_vector
+from .backward import LOSSES, backward, backward_json
 from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
 from .detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
 from .mistakes import Setup

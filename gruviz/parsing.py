@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from .backward import get_loss, target_shape
 from .errors import InputError
 
 _FEATURE_SPLIT = re.compile(r"[,\s]+")
@@ -175,3 +176,30 @@ def _looks_like_weights(arrays: list) -> bool:
     except ValueError:
         return True  # ragged: they are separate arrays, not one matrix
     return kernel.ndim == 2 and recurrent.ndim == 2 and kernel.shape[1] == recurrent.shape[1]
+
+
+def parse_target(text: str | None, loss: str, units: int, steps: int) -> np.ndarray | None:
+    """A typed target for `loss`: none for sum, H values for mse, a sequence of T steps
+    of H values for mse_all (written like --sequence, in processing order). Blank
+    means zeros."""
+    chosen = get_loss(loss)
+    blank = not (text or "").strip()
+    shape = target_shape(chosen, units, steps)
+    if shape is None:
+        if not blank:
+            raise InputError(f"the {chosen.name} loss takes no target; use --loss mse or mse_all to give one.")
+        return None
+    if blank:
+        return np.zeros(shape)
+    if chosen.target == "vector":
+        return parse_vector(text, "the target", units)
+    try:
+        target = parse_sequence(text, units)
+    except InputError as problem:
+        # parse_sequence speaks of inputs; a target row has one value per unit
+        message = str(problem).replace("the model has input_dim=", "the GRU has units=")
+        raise InputError(f"target: {message}") from None
+    if len(target) != steps:
+        raise InputError(f"the target has {plural(len(target), 'timestep')} but the sequence has "
+                         f"{plural(steps, 'timestep')}; mse_all needs one target row per output step.")
+    return target

@@ -12,7 +12,8 @@ import pytest
 from conftest import random_weights
 from gruviz import GRUConfig, GRUWeights, InputError, run
 from gruviz.activations import ACTIVATIONS
-from gruviz.backward import backward, backward_json, parse_target
+from gruviz.backward import backward, backward_json
+from gruviz.parsing import parse_target
 from gruviz.keras_bridge import keras_gradients
 
 PAIRS = list(itertools.product(ACTIVATIONS, ACTIVATIONS))  # (activation, recurrent_activation)

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from .. import figures_backward
-from ..backward import LOSSES, backward, parse_target
+from ..backward import LOSSES, backward
+from ..parsing import parse_target
 from ..equations_backward import loss_line, step_lines
 from ..errors import InputError
 from ..mistakes import Setup
