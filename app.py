@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from gruviz import Convention, presets, weights_file
-from gruviz.mistakes import Setup, outcomes
+from gruviz import Convention
+from gruviz.classroom import presets
+from gruviz.io import weights_file
+from gruviz.explain.mistakes import Setup, outcomes
 from gruviz.ui import backward_view, check_view, frameworks_view, inputs, keras_panel, results, sources, state
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")

@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from gruviz import GRUConfig, GRUWeights, run  # noqa: E402
-from gruviz.keras_bridge import run_keras  # noqa: E402
+from gruviz.io.keras_bridge import run_keras  # noqa: E402
 
 
 def median_ms(fn, repeats: int) -> float:

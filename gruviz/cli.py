@@ -19,15 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import weights_file
-from .cell import Convention
+from .io import weights_file
+from .math.cell import Convention
 from .errors import InputError
-from .parsing import parse_mask, parse_sequence, parse_target, parse_vector
-from .backward import LOSSES, backward, backward_json
+from .io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
+from .math.backward import LOSSES, backward, backward_json
 from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
-from .detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
-from .mistakes import Setup
-from .trace import Trace
+from .explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from .explain.mistakes import Setup
+from .math.trace import Trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
 _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target"}
@@ -128,7 +128,7 @@ def _trace(args) -> dict:
     trace = setup.run()
     result = trace_json(trace)
     if args.keras:
-        from .keras_bridge import run_keras
+        from .io.keras_bridge import run_keras
 
         keras_run = run_keras(setup.weights, setup.x, setup.h0, setup.go_backwards, setup.mask)
         result["keras"] = {

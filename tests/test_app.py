@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gruviz.activations import ACTIVATIONS
-from gruviz.presets import PRESETS
-from gruviz.parsing import parse_sequence
+from gruviz.math.activations import ACTIVATIONS
+from gruviz.classroom.presets import PRESETS
+from gruviz.io.parsing import parse_sequence
 
 SEED_KERNEL = [[-0.90954137, 1.0425225, -0.04404902]]
 SEED_RECURRENT = [[0.24168766, 0.8981342, 0.36734456]]
@@ -199,7 +199,7 @@ def test_bad_printout_shows_a_message(app):
 
 
 def test_a_shared_link_opens_its_example():
-    from gruviz import share
+    from gruviz.io import share
 
     preset = next(p for p in PRESETS if p.key == "old_keras_hard_sigmoid")
     at = AppTest.from_file("../app.py", default_timeout=180)
@@ -288,7 +288,7 @@ def test_upload_garbage_keeps_the_weights(app):
 
 
 def test_import_gruviz_json_round_trip(app):
-    from gruviz import weights_file
+    from gruviz.io import weights_file
 
     preset = next(p for p in PRESETS if p.key == "two_units_linear")
     app.radio(key="source").set_value("Import gruviz JSON").run()

@@ -11,10 +11,10 @@ import pytest
 
 from conftest import random_weights
 from gruviz import GRUConfig, GRUWeights, InputError, run
-from gruviz.activations import ACTIVATIONS
-from gruviz.backward import backward, backward_json
-from gruviz.parsing import parse_target
-from gruviz.keras_bridge import keras_gradients
+from gruviz.math.activations import ACTIVATIONS
+from gruviz.math.backward import backward, backward_json
+from gruviz.io.parsing import parse_target
+from gruviz.io.keras_bridge import keras_gradients
 
 PAIRS = list(itertools.product(ACTIVATIONS, ACTIVATIONS))  # (activation, recurrent_activation)
 LOSSES = ("sum", "mse", "mse_all")
@@ -379,7 +379,7 @@ def _numbers(latex: str) -> list[float]:
 @pytest.mark.parametrize("reset_after, convention", [(True, "keras"), (False, "bahdanau")])
 def test_step_equations_add_up_to_the_stored_gradients(reset_after, convention):
     """Each line ends in the stored value, and the terms it shows produce that value."""
-    from gruviz.equations_backward import step_lines
+    from gruviz.explain.equations_backward import step_lines
 
     rng = np.random.default_rng(21)
     w = random_weights(rng, GRUConfig(units=3, input_dim=2, reset_after=reset_after))
@@ -399,7 +399,7 @@ def test_step_equations_add_up_to_the_stored_gradients(reset_after, convention):
 
 
 def test_figures_carry_the_gradients():
-    from gruviz.figures_backward import gradient_norms, parameter_gradients
+    from gruviz.explain.figures_backward import gradient_norms, parameter_gradients
 
     rng = np.random.default_rng(4)
     w = random_weights(rng, GRUConfig(units=2, input_dim=3))
@@ -421,7 +421,7 @@ def _backward_page():
     import numpy as np
 
     from gruviz import GRUConfig, GRUWeights
-    from gruviz.mistakes import Setup
+    from gruviz.explain.mistakes import Setup
     from gruviz.ui import backward_view
 
     rng = np.random.default_rng(0)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gruviz import GRUConfig, GRUWeights, InputError
-from gruviz.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
-from gruviz.mistakes import MISTAKES, Setup
+from gruviz.explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from gruviz.explain.mistakes import MISTAKES, Setup
 
 SIGMOIDS = {
     "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
@@ -192,7 +192,7 @@ def test_bad_claimed_output():
 
 def test_cli_diagnose_contract(tmp_path):
     weights = tmp_path / "w.json"
-    from gruviz import weights_file
+    from gruviz.io import weights_file
 
     weights.write_text(weights_file.dumps(SEED))
     steps = tmp_path / "steps.json"

@@ -4,7 +4,7 @@ import numpy as np
 
 from conftest import random_weights
 from gruviz import GRUConfig, run
-from gruviz.equations import num, step_lines
+from gruviz.explain.equations import num, step_lines
 
 
 def test_each_line_shows_its_parts_and_result():

@@ -4,7 +4,7 @@ import numpy as np
 
 from conftest import random_weights
 from gruviz import GRUConfig, run
-from gruviz.figures import conventions, gates_over_time, heatmaps, weight_blocks
+from gruviz.explain.figures import conventions, gates_over_time, heatmaps, weight_blocks
 
 
 def traces():
@@ -52,8 +52,8 @@ def test_every_figure_spec_passes_plotly_validation():
     """The app skips plotly's validation for speed, so every builder is validated here."""
     import plotly.graph_objects as go
 
-    from gruviz.backward import backward
-    from gruviz.figures_backward import gradient_norms, parameter_gradients
+    from gruviz.math.backward import backward
+    from gruviz.explain.figures_backward import gradient_norms, parameter_gradients
 
     keras_rule, bahdanau = traces()
     grads = backward(keras_rule)

@@ -17,7 +17,7 @@ from epynn.gru.models import GRU as EpyNNLayer
 from conftest import random_weights
 from gruviz import GRUConfig, GRUWeights
 from gruviz import layouts as L
-from gruviz.keras_bridge import run_keras
+from gruviz.io.keras_bridge import run_keras
 from gruviz.layouts.state_dict import from_state_dict, read_state_dict
 
 torch.manual_seed(0)

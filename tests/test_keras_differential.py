@@ -7,8 +7,8 @@ import pytest
 
 from conftest import random_weights
 from gruviz import GRUConfig, run
-from gruviz.activations import ACTIVATIONS
-from gruviz.keras_bridge import run_keras
+from gruviz.math.activations import ACTIVATIONS
+from gruviz.io.keras_bridge import run_keras
 
 PAIRS = list(itertools.product(ACTIVATIONS, ACTIVATIONS))  # (activation, recurrent_activation)
 CASES = 2 * len(PAIRS)  # every pair twice; len(PAIRS) is odd, so each meets both reset_after values

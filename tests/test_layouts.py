@@ -15,7 +15,7 @@ import pytest
 from conftest import SEED_KERNEL, SEED_RECURRENT, random_weights
 from gruviz import Convention, GRUConfig, GRUWeights, InputError
 from gruviz import layouts as L
-from gruviz import weights_file
+from gruviz.io import weights_file
 from gruviz.layouts.state_dict import read_state_dict
 
 
@@ -517,7 +517,7 @@ def _view_script(reset_after: bool, keep_mask: bool) -> None:
 
     from conftest import random_weights
     from gruviz import GRUConfig
-    from gruviz.mistakes import Setup
+    from gruviz.explain.mistakes import Setup
     from gruviz.ui import frameworks_view
 
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""gruviz.model_files against files written by real Keras: every expected number
+"""gruviz.io.model_files against files written by real Keras: every expected number
 (weights, config, outputs) comes from Keras, never from gruviz."""
 
 import io
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gruviz import InputError, run
-from gruviz.model_files import MAX_UPLOAD_BYTES, read_model_file
+from gruviz.io.model_files import MAX_UPLOAD_BYTES, read_model_file
 
 T, D = 5, 3
 GRU_FIELDS = ("units", "reset_after", "use_bias", "activation", "recurrent_activation")
@@ -125,7 +125,7 @@ def test_weights_only_files_match_keras(keras, saved, name):
 
 
 def test_reading_never_imports_keras():
-    code = ("import sys, gruviz.model_files as m; "
+    code = ("import sys, gruviz.io.model_files as m; "
             "assert not {'keras', 'tensorflow'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
 

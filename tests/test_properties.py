@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from conftest import random_weights
 from gruviz import GRUConfig, GRUWeights, run
-from gruviz.activations import ACTIVATIONS
-from gruviz.weights import gate_columns
+from gruviz.math.activations import ACTIVATIONS
+from gruviz.math.weights import gate_columns
 
 configs = st.builds(
     GRUConfig,

@@ -4,7 +4,7 @@ import numpy as np
 
 from conftest import SEED_SEQUENCE
 from gruviz import run
-from gruviz.keras_bridge import run_keras
+from gruviz.io.keras_bridge import run_keras
 
 
 def test_seed_matches_live_keras(seed_weights):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gruviz import GRUConfig, GRUWeights, InputError
-from gruviz.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
+from gruviz.io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
 
 
 def test_named_blocks_follow_keras_column_order():
@@ -93,7 +93,7 @@ def test_vectors_and_masks():
 
 
 def test_weights_json_round_trip_is_exact():
-    from gruviz import weights_file
+    from gruviz.io import weights_file
 
     rng = np.random.default_rng(0)
     for reset_after, use_bias in ((True, True), (False, True), (True, False)):
@@ -107,7 +107,7 @@ def test_weights_json_round_trip_is_exact():
 
 
 def test_share_link_round_trip_and_damage():
-    from gruviz import share
+    from gruviz.io import share
 
     w = GRUWeights.create(GRUConfig(1, 1), [[0.1, 0.2, 0.3]], [[0.4, 0.5, 0.6]], np.zeros((2, 3)))
     params = share.encode(share.Shared(w, "1, 2", "0.5", "1, 0", True))

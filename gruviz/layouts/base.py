@@ -12,10 +12,10 @@ from typing import Callable, ClassVar, Mapping
 
 import numpy as np
 
-from ..activations import Activation
-from ..cell import Convention
+from ..math.activations import Activation
+from ..math.cell import Convention
 from ..errors import InputError
-from ..weights import GRUConfig, GRUWeights, as_finite_array
+from ..math.weights import GRUConfig, GRUWeights, as_finite_array
 from .exact import prepared
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Convention
+from ..math.cell import Convention
 from ..errors import InputError
-from ..trace import Trace, run
-from ..weights import GRUWeights
+from ..math.trace import Trace, run
+from ..math.weights import GRUWeights
 from . import keras
 from .base import Layout
 from .dl4mt import Dl4mtGRU

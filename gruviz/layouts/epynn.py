@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Convention
-from ..weights import GRUWeights
+from ..math.cell import Convention
+from ..math.weights import GRUWeights
 from .base import ArraySpec, Layout, LayoutConfig
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..weights import GRUWeights, gate_columns
+from ..math.weights import GRUWeights, gate_columns
 
 # Gates for which σ(−a) = 1 − σ(a) holds exactly, so negating z's parameters turns
 # one update rule into the other. tanh, relu, linear and softsign are not symmetric

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cell import Convention
-from ..weights import GRUConfig, GRUWeights
+from ..math.cell import Convention
+from ..math.weights import GRUConfig, GRUWeights
 
 NAME = "keras"
 TITLE = "Keras 3 GRU"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Convention
+from ..math.cell import Convention
 from ..errors import InputError
-from ..weights import GRUWeights
+from ..math.weights import GRUWeights
 from .base import ArraySpec, Layout, LayoutConfig
 
 _ORDER = ("r", "z", "h")  # PyTorch's row blocks, in Keras's gate names (its n is Keras's h)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Convention
-from ..weights import GRUWeights
+from ..math.cell import Convention
+from ..math.weights import GRUWeights
 from . import keras
 from .convert import LayoutWeights, layout_name, native_convention, title
 

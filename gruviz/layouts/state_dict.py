@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InputError
-from ..weights import as_finite_array
+from ..math.weights import as_finite_array
 from .base import LayoutConfig
 from .pytorch import PyTorchGRU
 

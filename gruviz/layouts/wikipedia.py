@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Convention
-from ..weights import GATES, GRUWeights
+from ..math.cell import Convention
+from ..math.weights import GATES, GRUWeights
 from .base import ArraySpec, Layout, LayoutConfig
 
 

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import figures_backward
-from ..backward import LOSSES, backward
-from ..parsing import parse_target
-from ..equations_backward import loss_line, step_lines
+from ..explain import figures_backward
+from ..math.backward import LOSSES, backward
+from ..io.parsing import parse_target
+from ..explain.equations_backward import loss_line, step_lines
 from ..errors import InputError
-from ..mistakes import Setup
-from ..weights import GRUWeights
+from ..explain.mistakes import Setup
+from ..math.weights import GRUWeights
 
 _LOSS_LABELS = {
     "sum": "sum of the final output",

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
-from ..equations import num
+from ..explain.detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
+from ..explain.equations import num
 from ..errors import InputError
-from ..mistakes import Setup
-from ..trace import Trace
+from ..explain.mistakes import Setup
+from ..math.trace import Trace
 from . import state
 
 SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}

@@ -10,9 +10,9 @@ import streamlit as st
 
 from .. import layouts
 from ..layouts import keras as keras_layout
-from ..mistakes import Setup
-from ..trace import Trace
-from ..weights import GRUWeights
+from ..explain.mistakes import Setup
+from ..math.trace import Trace
+from ..math.weights import GRUWeights
 
 # The conversions are exact: what is left is float64 rounding, ~1e-15.
 MATCH_ATOL = 1e-9

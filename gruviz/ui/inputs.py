@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..activations import ACTIVATIONS
+from ..math.activations import ACTIVATIONS
 from ..errors import InputError
-from ..parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
+from ..io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
 from . import state
 
 

@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import streamlit as st
 
-from ..trace import Trace
-from ..weights import GRUWeights
+from ..math.trace import Trace
+from ..math.weights import GRUWeights
 from . import state
 from .inputs import RunInputs
 
@@ -18,7 +18,7 @@ MATCH_TOLERANCE = 1e-5  # float32 Keras against float64 gruviz (spec §5: ≤ 5.
 
 @st.cache_resource(show_spinner=False)
 def _tensorflow_loader() -> threading.Thread:
-    from .. import keras_bridge
+    from ..io import keras_bridge
 
     thread = threading.Thread(target=keras_bridge.keras_version, name="import-keras", daemon=True)
     thread.start()
@@ -30,7 +30,7 @@ def start_loading() -> None:
 
 
 def _cached_run(weights: GRUWeights, inputs: RunInputs):
-    from ..keras_bridge import run_keras
+    from ..io.keras_bridge import run_keras
 
     key = state.run_key(inputs)
     cache = st.session_state.setdefault("keras_cache", {})

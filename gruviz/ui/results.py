@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import figures, presets
-from ..equations import num, step_lines
-from ..mistakes import Outcome
-from ..trace import Trace
+from ..explain import figures
+from ..classroom import presets
+from ..explain.equations import num, step_lines
+from ..explain.mistakes import Outcome
+from ..math.trace import Trace
 from .keras_panel import format_vector
 
 

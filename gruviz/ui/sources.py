@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import presets, weights_file
-from ..activations import ACTIVATIONS
+from ..classroom import presets
+from ..io import weights_file
+from ..math.activations import ACTIVATIONS
 from ..errors import InputError
-from ..parsing import parse_keras_printout
-from ..weights import GATES, GRUConfig, GRUWeights
+from ..io.parsing import parse_keras_printout
+from ..math.weights import GATES, GRUConfig, GRUWeights
 from . import state
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
@@ -131,7 +132,7 @@ def _by_hand() -> None:
 # --- a fresh Keras model ----------------------------------------------------------------------
 
 def _make_keras_model() -> None:
-    from ..keras_bridge import fresh_weights
+    from ..io.keras_bridge import fresh_weights
 
     ss = st.session_state
     config = GRUConfig(units=int(ss.km_units), input_dim=int(ss.km_input_dim), reset_after=ss.km_reset_after,
@@ -160,7 +161,7 @@ def _keras_model() -> None:
 # --- files ------------------------------------------------------------------------------------
 
 def _upload() -> None:
-    from ..model_files import read_model_file
+    from ..io.model_files import read_model_file
 
     upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5"], key="model_upload")
     if upload is None:
@@ -195,7 +196,7 @@ def _read_cached(file_id: str, data: bytes, filename: str, reader):
 def _load_once(upload, read) -> None:
     """Make an upload's weights current, once per file; a bad file shows why and changes nothing.
     `read(data, filename)` returns (GRUWeights, notes) or raises InputError."""
-    from ..model_files import MAX_UPLOAD_BYTES
+    from ..io.model_files import MAX_UPLOAD_BYTES
 
     ss = st.session_state
     if ss.get("loaded_upload_id") == upload.file_id:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import presets, share
+from ..classroom import presets
+from ..io import share
 from ..errors import InputError
-from ..parsing import parse_sequence, parse_vector
-from ..weights import GRUWeights
+from ..io.parsing import parse_sequence, parse_vector
+from ..math.weights import GRUWeights
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"

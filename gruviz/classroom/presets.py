@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .weights import GRUConfig, GRUWeights
+from ..math.weights import GRUConfig, GRUWeights
 
 
 @dataclass(frozen=True)

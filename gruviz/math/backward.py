@@ -9,7 +9,7 @@ An output at a masked step repeats the last kept step's output, so its gradient 
 to that step's h (or nowhere before the first kept step: that output is a constant 0).
 A masked step carries the state, so its gradient passes straight through to h_{t-1}.
 Then each kept step, from the last to the first, applies the rules of
-`gruviz.cell_backward`; the parameter gradients are sums over steps, done at the end.
+`gruviz.math.cell_backward`; the parameter gradients are sums over steps, done at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from . import cell, cell_backward
-from .errors import InputError
+from ..errors import InputError
 from .trace import Trace, shown_steps
 from .weights import as_finite_array
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .errors import InputError
-from .weights import GRUWeights
+from ..math.activations import ACTIVATIONS
+from ..errors import InputError
+from ..math.weights import GRUWeights
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # all members of a .keras zip together

@@ -13,8 +13,8 @@ import zlib
 from dataclasses import dataclass
 
 from . import weights_file
-from .errors import InputError
-from .weights import GRUWeights
+from ..errors import InputError
+from ..math.weights import GRUWeights
 
 MAX_PARAM_CHARS = 6000  # browsers and proxies cut URLs somewhere past 8 KB
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .mistakes import MISTAKES, Mistake, Setup
-from .parsing import plural
-from .trace import Trace
+from ..io.parsing import plural
+from ..math.trace import Trace
 
 QUANTITIES = ("z", "r", "h_tilde", "h")
 ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
-from .errors import InputError
+from ..errors import InputError
 
 GATES = ("z", "r", "h")
 

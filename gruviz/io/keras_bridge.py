@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .weights import GRUConfig, GRUWeights
+from ..math.weights import GRUConfig, GRUWeights
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +124,7 @@ class KerasGradients:
 
 
 def _keras_loss(loss: str, sequence_output, target):
-    """The losses of gruviz.backward, written again in TensorFlow so the check is independent."""
+    """The losses of gruviz.math.backward, written again in TensorFlow so the check is independent."""
     import tensorflow as tf
 
     if loss == "sum":
@@ -148,7 +148,7 @@ def keras_gradients(
     weights: GRUWeights, x, h0=None, go_backwards: bool = False, mask=None,
     loss: str = "sum", target=None, dtype: str = "float64",
 ) -> KerasGradients:
-    """The loss of gruviz.backward and its gradients, by tf.GradientTape through a real
+    """The loss of gruviz.math.backward and its gradients, by tf.GradientTape through a real
     keras.layers.GRU (keras convention only: Keras has no other update rule).
     target: None for sum, (H,) for mse, (T, H) in processing order for mse_all.
 

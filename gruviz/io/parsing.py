@@ -12,8 +12,8 @@ import re
 
 import numpy as np
 
-from .backward import get_loss, target_shape
-from .errors import InputError
+from ..math.backward import get_loss, target_shape
+from ..errors import InputError
 
 _FEATURE_SPLIT = re.compile(r"[,\s]+")
 _STEP_SPLIT = re.compile(r"[;\n]+")

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .cell import Convention
-from .errors import InputError
-from .layouts import LAYOUT_NAMES, LAYOUTS, LayoutConfig, LayoutWeights, PyTorchGRU, convert, title
-from .layouts.exact import ConversionRefused
-from .weights import GRUConfig, GRUWeights
+from ..math.cell import Convention
+from ..errors import InputError
+from ..layouts import LAYOUT_NAMES, LAYOUTS, LayoutConfig, LayoutWeights, PyTorchGRU, convert, title
+from ..layouts.exact import ConversionRefused
+from ..math.weights import GRUConfig, GRUWeights
 
 FORMAT = "gruviz-weights/1"
 CONFIG_KEYS = ("units", "input_dim", "reset_after", "use_bias", "activation", "recurrent_activation")

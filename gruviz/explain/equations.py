@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cell import Convention
-from .trace import Trace
+from ..math.cell import Convention
+from ..math.trace import Trace
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import cell
 from .cell import Convention
-from .errors import InputError
+from ..errors import InputError
 from .weights import GRUWeights, as_finite_array, gate_columns
 
 

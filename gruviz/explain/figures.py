@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from .trace import Trace
-from .weights import GATES, GRUWeights
+from ..math.trace import Trace
+from ..math.weights import GATES, GRUWeights
 
 QUANTITIES = (("z", "update gate z"), ("r", "reset gate r"), ("h_tilde", "candidate h̃"), ("h", "state h"))
 _COLORS = qualitative.Plotly

@@ -1,4 +1,4 @@
-r"""One GRU step backwards: each rule of `gruviz.cell`, differentiated, in the same order
+r"""One GRU step backwards: each rule of `gruviz.math.cell`, differentiated, in the same order
 the chain rule meets them (4) → (3) → (2), (1). Row vectors as in `cell`; ∂ means ∂L/∂.
 
     (4←) update        ∂h~ = ∂h ⊙ (1 − c)     ∂z = ∂h ⊙ (h_{t-1} − h~) ⊙ dc/dz     ∂h_{t-1} ∋ ∂h ⊙ c
@@ -9,7 +9,7 @@ the chain rule meets them (4) → (3) → (2), (1). Row vectors as in `cell`; �
     (0←) state         ∂h_{t-1} = ∂h ⊙ c + [∂a_z, ∂a_r] U_{zr}ᵀ + (the candidate's share)
 
 c = `cell.carry(z, convention)`. Like the forward rules, each function is elementwise
-over leading axes; the matrix products with U live in `gruviz.backward`, which owns
+over leading axes; the matrix products with U live in `gruviz.math.backward`, which owns
 the weights. (1) and (2) are sums, `cell.gate_pre`: their pre-activation gradient
 flows unchanged into x_t W, the biases and h_{t-1} U.
 """

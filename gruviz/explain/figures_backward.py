@@ -1,4 +1,4 @@
-"""Plotly figures of a backward pass, as plain specs like `gruviz.figures` (make_subplots
+"""Plotly figures of a backward pass, as plain specs like `gruviz.explain.figures` (make_subplots
 costs ~100 ms a figure; the app rebuilds these on every rerun)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .backward import Gradients
+from ..math.backward import Gradients
 from .figures import figure_from_spec, gate_blocks, shade, step_numbers, step_ticks
 
 

@@ -13,10 +13,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .cell import Convention
-from .trace import Trace, run
-from .weights import GATES, GRUWeights, gate_columns
+from ..math.activations import ACTIVATIONS
+from ..math.cell import Convention
+from ..math.trace import Trace, run
+from ..math.weights import GATES, GRUWeights, gate_columns
 
 
 @dataclass(frozen=True, eq=False)

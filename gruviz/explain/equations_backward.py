@@ -1,7 +1,7 @@
 r"""One step's backward equations in LaTeX with the numbers of a `Gradients`.
 
-δv stands for ∂L/∂v. The lines follow `gruviz.cell_backward` in the order the chain
-rule meets them, and each ends in the value `gruviz.backward` stored, so the page
+δv stands for ∂L/∂v. The lines follow `gruviz.math.cell_backward` in the order the chain
+rule meets them, and each ends in the value `gruviz.math.backward` stored, so the page
 shows what the core computed; the terms before it are the same rule spelled out.
 """
 
@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from .backward import LOSSES, Gradients
-from .cell import Convention
-from .cell_backward import carry_slope
+from ..math.backward import LOSSES, Gradients
+from ..math.cell import Convention
+from ..math.cell_backward import carry_slope
 from .equations import Line
 
 
