@@ -13,6 +13,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from ..errors import InputError
+from ..limits import CORE
 
 GATES = ("z", "r", "h")
 
@@ -31,6 +32,10 @@ class GRUConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise InputError(f"{name} must be a whole number of at least 1, got {value!r}.")
+            cap = getattr(CORE, f"max_{name}")
+            if value > cap:
+                raise InputError(f"{name}={value} is more than gruviz handles (at most {cap}); "
+                                 "use a smaller layer.")
         for name in ("activation", "recurrent_activation"):
             value = getattr(self, name)
             if value not in ACTIVATIONS:
