@@ -4,6 +4,8 @@ that need it: it costs seconds and hundreds of MB, and the app paints without it
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,11 +24,30 @@ class KerasRun:
         return self.sequence_output[-1]
 
 
+# Tests and rehearsals simulate a broken or slow TensorFlow with this variable:
+#   fail            every import of Keras raises ImportError;
+#   slow:SECONDS    the first import in this process waits SECONDS (default 30) first;
+#   slow-fail:S     the first import waits S seconds, then every import fails.
+FAKE_IMPORT = "GRUVIZ_FAKE_TF_IMPORT"
+_imported = False  # Keras imported once in this process: a slow first import is not paid again
+
+
+def _simulated_import_trouble() -> None:
+    mode, _, seconds = os.environ.get(FAKE_IMPORT, "").partition(":")
+    if mode in ("slow", "slow-fail") and not _imported:
+        time.sleep(float(seconds or 30))
+    if mode in ("fail", "slow-fail"):
+        raise ImportError(f"TensorFlow could not be imported (simulated by {FAKE_IMPORT}={mode}).")
+
+
 def _keras():
+    global _imported
+    _simulated_import_trouble()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
 
+    _imported = True
     return keras
 
 
@@ -42,53 +63,77 @@ def _activation(name: str):
     return name
 
 
-def _layer(config: GRUConfig, go_backwards: bool, dtype: str, **initializers):
+# Building a layer registers names and variables in Keras's process-wide bookkeeping, so
+# builds take turns; calls never write to a layer and run side by side.
+_BUILDING = threading.Lock()
+
+
+def _built_layer(config: GRUConfig, go_backwards: bool, dtype: str, **initializers):
     keras = _keras()
-    return keras.layers.GRU(
-        config.units,
-        activation=_activation(config.activation),
-        recurrent_activation=_activation(config.recurrent_activation),
-        use_bias=config.use_bias,
-        reset_after=config.reset_after,
-        go_backwards=go_backwards,
-        return_sequences=True,
-        dtype=dtype,
-        **initializers,
-    )
+    with _BUILDING:
+        layer = keras.layers.GRU(
+            config.units,
+            activation=_activation(config.activation),
+            recurrent_activation=_activation(config.recurrent_activation),
+            use_bias=config.use_bias,
+            reset_after=config.reset_after,
+            go_backwards=go_backwards,
+            return_sequences=True,
+            dtype=dtype,
+            **initializers,
+        )
+        layer.build((None, None, config.input_dim))
+    return layer
+
+
+@lru_cache(maxsize=64)
+def _shared_layer(config: GRUConfig, go_backwards: bool, dtype: str):
+    """One built GRU per config, shared by every session: its own variables are never
+    set or read for a result, each call brings its weights (see `_stateless`)."""
+    layer = _built_layer(config, go_backwards, dtype)
+    names = [v.name for v in layer.trainable_variables]
+    if names != ["kernel", "recurrent_kernel", "bias"][: len(names)]:
+        raise RuntimeError(f"this Keras orders a GRU's weights as {names}, not as get_weights() does")
+    return layer
+
+
+def _stateless(layer, arrays, x, h0, mask):
+    """GRU(x; arrays) with `arrays` = [kernel, recurrent_kernel, bias?] standing in for the
+    layer's variables, in a scope local to the calling thread: nothing shared is written.
+    x (1, T, D), h0 (1, H), mask (1, T) → sequence output (1, T, H)."""
+    output, _ = layer.stateless_call(list(arrays), list(layer.non_trainable_variables),
+                                     x, initial_state=h0, mask=mask, training=False)
+    return output
 
 
 @lru_cache(maxsize=32)
 def _compiled(config: GRUConfig, go_backwards: bool, dtype: str):
-    """A Keras GRU and a traced call for one config; reused so a rerun pays only the call."""
-    keras = _keras()
+    """A traced stateless call for one config whose inputs include the weights, so a
+    rerun with any weights pays only the call."""
     import tensorflow as tf
 
-    x = keras.Input((None, config.input_dim), dtype=dtype)
-    h0 = keras.Input((config.units,), dtype=dtype)
-    mask = keras.Input((None,), dtype="bool")
-    layer = _layer(config, go_backwards, dtype)
-    model = keras.Model([x, h0, mask], layer(x, initial_state=h0, mask=mask))
-    signature = [
+    layer = _shared_layer(config, go_backwards, dtype)
+    weight_specs = [tf.TensorSpec(v.shape, dtype) for v in layer.trainable_variables]
+    signature = weight_specs + [
         tf.TensorSpec((1, None, config.input_dim), dtype),
         tf.TensorSpec((1, config.units), dtype),
         tf.TensorSpec((1, None), tf.bool),
     ]
-    call = tf.function(lambda x, h0, mask: model([x, h0, mask], training=False), input_signature=signature)
-    return layer, call
+    n = len(weight_specs)
+    return tf.function(lambda *a: _stateless(layer, a[:n], *a[n:]), input_signature=signature)
 
 
 def run_keras(
     weights: GRUWeights, x, h0=None, go_backwards: bool = False, mask=None, dtype: str = "float32"
 ) -> KerasRun:
-    """Run a real keras.layers.GRU with these weights on x (T, D)."""
+    """Run a real keras.layers.GRU with these weights on x (T, D); safe from many threads at once."""
     keras = _keras()
     cfg = weights.config
-    x = np.asarray(x, dtype=dtype)
-    h0 = np.zeros(cfg.units) if h0 is None else np.asarray(h0)
-    mask = np.ones(len(x), bool) if mask is None else np.asarray(mask, bool)
-    layer, call = _compiled(cfg, go_backwards, dtype)
-    layer.set_weights([np.asarray(a, dtype=dtype) for a in weights.keras_arrays()])
-    out = call(x[None], h0.astype(dtype)[None], mask[None])
+    x = np.asarray(x, dtype=dtype)  # (T, D)
+    h0 = np.zeros(cfg.units) if h0 is None else np.asarray(h0)  # (H,)
+    mask = np.ones(len(x), bool) if mask is None else np.asarray(mask, bool)  # (T,)
+    arrays = [np.asarray(a, dtype=dtype) for a in weights.keras_arrays()]
+    out = _compiled(cfg, go_backwards, dtype)(*arrays, x[None], h0.astype(dtype)[None], mask[None])
     return KerasRun(np.asarray(out, dtype=np.float64)[0], keras.__version__)
 
 
@@ -96,10 +141,9 @@ def fresh_weights(config: GRUConfig, seed: int, random_bias: bool = False) -> GR
     """The weights of a new keras.layers.GRU, initialised by Keras's own initializers.
 
     Keras starts biases at zero; `random_bias` draws them too, which shows what
-    the second bias row of reset_after=True does."""
-    keras = _keras()
-    init = keras.initializers
-    layer = _layer(
+    the second bias row of reset_after=True does. Each call builds its own layer."""
+    init = _keras().initializers
+    layer = _built_layer(
         config,
         go_backwards=False,
         dtype="float32",
@@ -107,7 +151,6 @@ def fresh_weights(config: GRUConfig, seed: int, random_bias: bool = False) -> GR
         recurrent_initializer=init.Orthogonal(seed=seed),
         bias_initializer=init.RandomNormal(stddev=0.5, seed=seed) if random_bias else "zeros",
     )
-    layer.build((None, None, config.input_dim))
     return GRUWeights.create(config, *[np.asarray(a, np.float64) for a in layer.get_weights()])
 
 
@@ -136,14 +179,6 @@ def _keras_loss(loss: str, sequence_output, target):
     raise ValueError(f"unknown loss {loss!r}")
 
 
-@lru_cache(maxsize=64)
-def _gradient_layer(config: GRUConfig, go_backwards: bool, dtype: str):
-    """A built Keras GRU per config, reused with new weights."""
-    layer = _layer(config, go_backwards, dtype)
-    layer.build((None, None, config.input_dim))
-    return layer
-
-
 def keras_gradients(
     weights: GRUWeights, x, h0=None, go_backwards: bool = False, mask=None,
     loss: str = "sum", target=None, dtype: str = "float64",
@@ -158,19 +193,17 @@ def keras_gradients(
     import tensorflow as tf
 
     cfg = weights.config
-    layer = _gradient_layer(cfg, go_backwards, dtype)
-    layer.set_weights([np.asarray(a, dtype=dtype) for a in weights.keras_arrays()])
-    cell = layer.cell
-    variables = [cell.kernel, cell.recurrent_kernel] + ([cell.bias] if cfg.use_bias else [])
+    layer = _shared_layer(cfg, go_backwards, dtype)
+    arrays = [tf.constant(np.asarray(a, dtype=dtype)) for a in weights.keras_arrays()]  # this call's weights
     x = tf.constant(np.asarray(x, dtype=dtype)[None])  # (1, T, D)
     h0 = tf.constant((np.zeros(cfg.units) if h0 is None else np.asarray(h0)).astype(dtype)[None])  # (1, H)
     mask = tf.constant((np.ones(x.shape[1], bool) if mask is None else np.asarray(mask, bool))[None])
     target = None if target is None else tf.constant(np.atleast_2d(target).astype(dtype))
     with tf.GradientTape() as tape:
-        tape.watch([x, h0])
-        sequence_output = layer(x, initial_state=h0, mask=mask, training=False)[0]  # (T, H)
+        tape.watch([x, h0, *arrays])
+        sequence_output = _stateless(layer, arrays, x, h0, mask)[0]  # (T, H)
         value = _keras_loss(loss, sequence_output, target)
     # An all-masked run does not touch the weights; their gradient is then 0, not None.
-    grads = tape.gradient(value, [x, h0, *variables], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    grads = tape.gradient(value, [x, h0, *arrays], unconnected_gradients=tf.UnconnectedGradients.ZERO)
     dx, dh0, kernel, recurrent_kernel, *bias = [np.asarray(g, dtype=np.float64) for g in grads]
     return KerasGradients(float(value), kernel, recurrent_kernel, bias[0] if bias else None, dx[0], dh0[0])
