@@ -88,14 +88,13 @@ def run(
 
     # The recurrence needs only h, so the loop keeps only h; every other number is
     # recomputed afterwards for all steps at once by the same `_Step`, from h_{t-1}.
-    h = np.empty((T, H))
-    h_prev = h0
+    states, h_prev = [], h0
     with np.errstate(over="ignore", invalid="ignore"):  # reported through Trace.overflow_step
-        for t in range(T):
-            if mask[t]:
-                _, _, _, _, z, _, _, h_tilde = step(xw[t], h_prev)
-                h_prev = cell.h(z, h_prev, h_tilde, convention)
-            h[t] = h_prev  # a masked step carries the state unchanged
+        for xw_t, kept in zip(xw, mask.tolist()):
+            if kept:
+                h_prev = step.next_state(xw_t, h_prev, convention)
+            states.append(h_prev)  # a masked step carries the state unchanged
+        h = np.array(states)  # (T, H)
         h_prev_all = np.vstack([h0[None, :], h[:-1]])  # (T, H)
         hU_zr, hU_h, z_pre, r_pre, z, r, h_tilde_pre, h_tilde = step(xw, h_prev_all)
     hU = np.concatenate([hU_zr, hU_h], axis=-1)  # (T, 3H)
@@ -144,6 +143,18 @@ class _Step:
         self.U_first = weights.recurrent_kernel if cfg.reset_after else weights.recurrent_kernel[:, : 2 * H].copy()
         self.U_h = weights.recurrent_kernel[:, 2 * H :].copy()  # (H, H)
         self.b_h = weights.recurrent_bias[: self.U_first.shape[-1]]
+
+    def next_state(self, xw: np.ndarray, h_prev: np.ndarray, convention: Convention) -> np.ndarray:
+        """h_t alone, for the loop: the rules of `__call__` without keeping what only
+        the page needs, since per-call overhead, not arithmetic, is what a step costs."""
+        H, H2 = self.H, 2 * self.H
+        hu = h_prev @ self.U_first + self.b_h  # (3H,) or (2H,)
+        zr = self.sigma.fn(cell.gate_pre(xw[:H2], hu[:H2]))  # (2H,)
+        if self.reset_after:
+            h_tilde_pre = cell.candidate_pre_reset_after(xw[H2:], hu[H2:], zr[H:])
+        else:
+            h_tilde_pre = cell.candidate_pre_reset_before(xw[H2:], cell.reset_state(zr[H:], h_prev) @ self.U_h)
+        return cell.h(zr[:H], h_prev, self.phi.fn(h_tilde_pre), convention)
 
     def __call__(self, xw: np.ndarray, h_prev: np.ndarray):
         """xw = x W + b^x (…, 3H) and h_{t-1} (…, H) → hU_zr, hU_h, z_pre, r_pre, z, r,
