@@ -8,6 +8,9 @@ core caps in `GRUConfig`, and the app checks its own, tighter ones at its edge."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
+
+from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,24 @@ class Limits:
         return (f"units ≤ {self.max_units}, input features ≤ {self.max_input_dim}, "
                 f"timesteps ≤ {self.max_steps:,}")
 
+    def check_layer(self, units: int, input_dim: int) -> None:
+        """Refuse a layer over the unit or feature cap, before its arrays are allocated."""
+        for name, value, cap in (("units", units, self.max_units), ("input_dim", input_dim, self.max_input_dim)):
+            if value > cap:
+                raise InputError(f"{name}={value:,} is more than gruviz shows here (at most {cap:,}); "
+                                 "save a smaller layer.")
+
+    def check_arrays(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        """Refuse arrays over the element caps from their declared shapes, before reading them."""
+        for name, shape in shapes.items():
+            if prod(shape) > self.max_array_elements:
+                raise InputError(f"{name} has {prod(shape):,} numbers {tuple(shape)}; the limit is "
+                                 f"{self.max_array_elements:,} per array ({self.describe()}).")
+        total = sum(prod(shape) for shape in shapes.values())
+        if total > self.max_total_elements:
+            raise InputError(f"the layer's arrays hold {total:,} numbers together; the limit is "
+                             f"{self.max_total_elements:,} ({self.describe()}).")
+
 
 # The hard caps of the core: no GRUConfig is ever bigger, whatever reads it.
 CORE = Limits(max_units=1024, max_input_dim=1024, max_steps=100_000, max_text_chars=20_000_000,
@@ -35,3 +56,21 @@ APP = Limits(max_units=32, max_input_dim=32, max_steps=400, max_text_chars=40_00
              max_file_bytes=5 * 2**20)
 
 CLI = CORE
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What reading one untrusted file may cost. The reader runs in a child process
+    (`gruviz.io.sandbox`) under these limits; the structural caps also stop a file
+    whose links loop or whose archive inflates far beyond its size."""
+
+    max_unpacked_bytes: int  # all members of a zip (.keras, .npz) together, decompressed
+    max_objects: int  # HDF5 links, groups and attributes, or archive members
+    max_depth: int  # HDF5 groups inside groups
+    max_attribute_bytes: int  # one HDF5 attribute as declared
+    seconds: float  # wall clock for one read, child start included
+    memory_bytes: int  # address space the child may add once it has started
+
+
+FILES = FileLimits(max_unpacked_bytes=64 * 2**20, max_objects=10_000, max_depth=32,
+                   max_attribute_bytes=2**20, seconds=10.0, memory_bytes=256 * 2**20)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from gruviz import InputError, run
-from gruviz.io.model_files import MAX_UPLOAD_BYTES, read_model_file
+from gruviz.io.model_files import read_model_file
+from gruviz.limits import APP, CORE
 
 T, D = 5, 3
 GRU_FIELDS = ("units", "reset_after", "use_bias", "activation", "recurrent_activation")
@@ -228,7 +229,9 @@ def test_wrong_kinds_of_file(saved):
 
 
 def test_oversized_upload():
-    _raises(b"\0" * (MAX_UPLOAD_BYTES + 1), "model.keras", "5.0 MB", "limit is 5 MB")
+    _raises(b"\0" * (CORE.max_file_bytes + 1), "model.keras", "20.0 MB", "limit is 20 MB")
+    with pytest.raises(InputError, match="5.0 MB; the limit is 5 MB"):
+        read_model_file(b"\0" * (APP.max_file_bytes + 1), "model.keras", APP)
 
 
 def test_broken_keras_archives(saved):
@@ -240,7 +243,7 @@ def test_broken_keras_archives(saved):
 
 def test_zip_bomb():
     data = _zip(config_json=b"\0" * (60 * 2**20), model_weights_h5=b"")
-    assert len(data) < MAX_UPLOAD_BYTES
+    assert len(data) < APP.max_file_bytes
     _raises(data, "bomb.keras", "unpack")
 
 
@@ -282,12 +285,13 @@ def test_external_link_inside_legacy_h5(saved, tmp_path):
 
 
 def test_huge_array_is_refused(saved, tmp_path):
-    def edit(f):
-        f.create_dataset("layers/gru/cell/big", (5_000_000,), "f4", compression="gzip")
+    def edit(f):  # a bias of 5,000,000 numbers: compressed, the file stays small
+        del f["layers/gru/cell/vars/2"]
+        f.create_dataset("layers/gru/cell/vars/2", (5_000_000,), "f4", compression="gzip")
 
     data = _patched_h5(saved["plain"][2][".weights.h5"], tmp_path, edit)
-    assert len(data) < MAX_UPLOAD_BYTES
-    _raises(data, "m.weights.h5", "5,000,000", "limit")
+    assert len(data) < APP.max_file_bytes
+    _raises(data, "m.weights.h5", "bias has 5,000,000 numbers", "limit is 4,000,000")
 
 
 def test_nan_in_kernel_names_the_layer(saved, tmp_path):

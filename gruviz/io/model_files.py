@@ -23,26 +23,22 @@ import json
 import re
 import zipfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
-from ..math.activations import ACTIVATIONS
 from ..errors import InputError
+from ..limits import CORE, FILES, Limits
+from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
+from .hdf5_guard import open_h5
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # all members of a .keras zip together
-MAX_ELEMENTS = 4_000_000  # per HDF5 dataset
-MAX_UNITS = 4096
-MAX_H5_OBJECTS = 10_000  # also stops a hard-link cycle
 ACCEPTED = (
     "gruviz reads a Keras model saved with model.save('name.keras'), a weights file saved with "
     "model.save_weights('name.weights.h5'), or a legacy model.save('name.h5')"
 )
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_DAMAGED = (OSError, RuntimeError, KeyError, ValueError, EOFError, zlib.error, zipfile.BadZipFile)
 
 
 @dataclass(frozen=True)
@@ -63,95 +59,128 @@ class _Spec:
     notes: tuple[str, ...] = ()
 
 
-def read_model_file(data: bytes, filename: str) -> list[FoundGRU]:
-    """Every GRU layer in an uploaded Keras file, in model order."""
-    if len(data) > MAX_UPLOAD_BYTES:
+def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[FoundGRU]:
+    """Every GRU layer in an uploaded Keras file, in model order. Run it in the bounded
+    child process of `gruviz.io.sandbox` when the file comes from a stranger."""
+    if len(data) > limits.max_file_bytes:
         raise InputError(
-            f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
+            f"the file is {len(data) / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB. "
             "Upload a model with fewer or smaller layers, or save only its weights (.weights.h5)."
         )
     name = filename.lower()
     if name.endswith(".keras"):
-        return _read_keras_zip(bytes(data))
-    if name.endswith(".weights.h5"):
-        return _read_weights_h5(bytes(data))
-    if name.endswith((".h5", ".hdf5")):
-        return _read_legacy_h5(bytes(data))
-    raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+        read = _read_keras_zip
+    elif name.endswith(".weights.h5"):
+        read = _read_weights_h5
+    elif name.endswith((".h5", ".hdf5")):
+        read = _read_legacy_h5
+    else:
+        raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+    try:
+        return read(bytes(data), limits)
+    except InputError:
+        raise
+    except _DAMAGED as e:  # what h5py, zipfile and zlib raise on a damaged file
+        if "memory allocation failed" in str(e):
+            raise MemoryError(str(e)) from None
+        raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
+                         "Save the model again with Keras and upload the new file.") from None
 
 
 # --- .keras --------------------------------------------------------------------------------
 
 
-def _read_keras_zip(data: bytes) -> list[FoundGRU]:
+def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        hint = " This file is HDF5: rename it to end in .h5." if data.startswith(_HDF5_MAGIC) else ""
+        hint = " This file is HDF5: rename it to end in .h5." if data.startswith(b"\x89HDF") else ""
         raise InputError(f"this is not a .keras file (a zip archive).{hint} {ACCEPTED}.") from None
     with archive:
         members = {info.filename: info for info in archive.infolist()}
-        _check_zip_sizes(members.values())
+        check_zip_sizes(members.values(), "the .keras archive")
         for needed in ("config.json", "model.weights.h5"):
             if needed not in members:
                 raise InputError(
                     f"the .keras archive has no {needed} (it holds {', '.join(members) or 'nothing'}). "
                     "Save the model again with model.save('name.keras')."
                 )
-        config = _json(_unzip(archive, "config.json"), "config.json")
-        meta = _json(_unzip(archive, "metadata.json"), "metadata.json") if "metadata.json" in members else {}
-        weights_h5 = _unzip(archive, "model.weights.h5")
+        text_cap = limits.max_file_bytes  # a model's config is text; no bigger than a whole upload
+        config = _json(_unzip(archive, "config.json", text_cap), "config.json")
+        meta = _json(_unzip(archive, "metadata.json", text_cap), "metadata.json") if "metadata.json" in members else {}
+        weights_h5 = _unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
     version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
     specs = _gru_specs(config, "config.json")
-    with _open_h5(weights_h5) as f:
+    with open_h5(weights_h5, ACCEPTED) as f:
         cells = _keras3_cells(f, gru_shaped_only=False)
         pairs, notes = _match(specs, cells)
-        return [_found(s, [_array(d, s) for d in c[1]], version, notes.get(s.chain, ())) for s, c in pairs]
+        return [_found(s, c[1], version, notes.get(s.chain, ()), limits) for s, c in pairs]
 
 
-def _check_zip_sizes(infos) -> None:
+def check_zip_sizes(infos, what: str) -> None:
     """Refuse zip bombs from the declared sizes, before anything is decompressed."""
     infos = list(infos)
-    if len(infos) > 100:
-        raise InputError(f"the .keras archive has {len(infos)} files; a Keras model has 3.")
-    total = sum(info.file_size for info in infos)
+    if len(infos) > FILES.max_objects:
+        raise InputError(f"{what} has {len(infos):,} members; the limit is {FILES.max_objects:,}.")
+    cap = FILES.max_unpacked_bytes
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_UNZIPPED_BYTES or (info.file_size > 2**20 and ratio > 100):
+        if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
             raise InputError(
-                f"{info.filename} in the archive would unpack to {info.file_size / 2**20:.0f} MB from "
-                f"{info.compress_size / 2**20:.2f} MB; this does not look like a Keras model."
+                f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
+                f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
             )
-    if total > MAX_UNZIPPED_BYTES:
-        raise InputError(
-            f"the archive would unpack to {total / 2**20:.0f} MB; "
-            f"the limit is {MAX_UNZIPPED_BYTES // 2**20} MB."
-        )
+    total = sum(info.file_size for info in infos)
+    if total > cap:
+        raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
 
 
-def _unzip(archive: zipfile.ZipFile, name: str) -> bytes:
+def _unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
     try:
         with archive.open(name) as member:
-            blob = member.read(MAX_UNZIPPED_BYTES + 1)  # bounded even if the header lied
+            blob = member.read(cap + 1)  # bounded even if the header lied
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as e:
         raise InputError(f"could not unpack {name} from the .keras archive ({e}).") from None
-    if len(blob) > MAX_UNZIPPED_BYTES:
-        raise InputError(f"{name} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB.")
+    if len(blob) > cap:
+        raise InputError(f"{name} unpacks to more than {cap / 2**20:.0f} MB; the limit is {cap / 2**20:.0f} MB.")
     return blob
 
 
 def _json(text, where: str):
     try:
-        return json.loads(text)
+        config = json.loads(text)
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
-        raise InputError(f"{where} is not valid JSON ({e}); the file may be damaged.") from None
+        raise InputError(f"{where} is not valid JSON ({str(e)[:120]}); the file may be damaged.") from None
+    _refuse_code(config, where)
+    return config
+
+
+def _refuse_code(config, where: str) -> None:
+    """Refuse a config that carries code: Keras runs it only with safe_mode off, gruviz never,
+    but such a file is an attack or a model gruviz cannot explain."""
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            kind = node.get("class_name")
+            if kind in ("Lambda", "__lambda__", "TFOpLambda") or "function_type" in node:
+                raise InputError(f"{where} holds Python code (a {kind or 'lambda function'}); gruviz never runs "
+                                 "code from a file and refuses files that carry it. Save the model without it, "
+                                 "or only its weights with model.save_weights('name.weights.h5').")
+            stack.extend(node.values())
+            stack.extend(node)
+        elif node == "enable_unsafe_deserialization":
+            raise InputError(f"{where} calls enable_unsafe_deserialization, which only serves to run code "
+                             "from a file; gruviz refuses it.")
 
 
 # --- .weights.h5 -------------------------------------------------------------------------
 
 
-def _read_weights_h5(data: bytes) -> list[FoundGRU]:
-    with _open_h5(data) as f:
+def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
+    with open_h5(data, ACCEPTED) as f:
         if "layers" not in f:
             raise InputError(
                 "this .weights.h5 file has no 'layers' group, so it was not written by Keras 3 "
@@ -171,15 +200,15 @@ def _read_weights_h5(data: bytes) -> list[FoundGRU]:
             if len(datasets) == 2:
                 notes.append("without a bias, reset_after cannot be seen in the arrays; assumed True.")
             spec = _Spec(chain, {"go_backwards": backward}, None, tuple(notes))
-            found.append(_found(spec, [_array(d, spec) for d in datasets], "3", ()))
+            found.append(_found(spec, datasets, "3", (), limits))
         return found
 
 
 # --- legacy .h5 --------------------------------------------------------------------------
 
 
-def _read_legacy_h5(data: bytes) -> list[FoundGRU]:
-    with _open_h5(data) as f:
+def _read_legacy_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
+    with open_h5(data, ACCEPTED) as f:
         if "model_config" not in f.attrs:
             kind = "a Keras 3 weights file: rename it to end in .weights.h5" if "layers" in f else \
                 "weights only (save_weights), without the layer config"
@@ -188,10 +217,10 @@ def _read_legacy_h5(data: bytes) -> list[FoundGRU]:
         version = _text(f.attrs.get("keras_version", "2"))
         specs = _gru_specs(config, "the model_config")
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
-        return [_found(s, _legacy_arrays(root, s), version, ()) for s in specs]
+        return [_found(s, _legacy_datasets(root, s), version, (), limits) for s in specs]
 
 
-def _legacy_arrays(root: h5py.Group, spec: _Spec) -> list[np.ndarray]:
+def _legacy_datasets(root: h5py.Group, spec: _Spec) -> list[h5py.Dataset]:
     """The arrays named by model_weights/<top layer>.attrs['weight_names'] that belong to this GRU."""
     group = root.get(spec.chain[0])
     names = _attr_strings(group, "weight_names") if isinstance(group, h5py.Group) else []
@@ -210,16 +239,16 @@ def _legacy_arrays(root: h5py.Group, spec: _Spec) -> list[np.ndarray]:
     if len(picked) not in (2, 3) or any(not isinstance(group.get(n), h5py.Dataset) for n in picked):
         raise InputError(f"GRU layer '{'/'.join(spec.chain)}' is in the model config but its weights "
                          f"were not found under model_weights/{spec.chain[0]}; the file may be damaged.")
-    return [_array(group[n], spec) for n in picked]
+    return [group[n] for n in picked]
 
 
 def _attr_strings(group: h5py.Group, name: str) -> list[str]:
     """A list attribute, which Keras splits into name0, name1, … when it is large."""
-    values = list(group.attrs[name]) if name in group.attrs else []
+    values = list(np.atleast_1d(group.attrs[name]).ravel()) if name in group.attrs else []
     for i in range(1000):
         if f"{name}{i}" not in group.attrs:
             break
-        values += list(group.attrs[f"{name}{i}"])
+        values += list(np.atleast_1d(group.attrs[f"{name}{i}"]).ravel())
     return [_text(v) for v in values]
 
 
@@ -272,13 +301,21 @@ def _gru_specs(config, where: str) -> list[_Spec]:
     return specs
 
 
-def _found(spec: _Spec, arrays: list[np.ndarray], version: str, extra: tuple[str, ...]) -> FoundGRU:
-    """Validate one GRU's arrays against its config; every message names the layer."""
+def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], limits: Limits) -> FoundGRU:
+    """Check one GRU's declared sizes, then read and validate its arrays; every message names the layer."""
     cfg, name = spec.config, "/".join(spec.chain)
     notes = [*spec.notes, *extra]
     try:
-        if isinstance(cfg.get("units"), int) and cfg["units"] > MAX_UNITS:
-            raise InputError(f"units={cfg['units']} is more than gruviz can show ({MAX_UNITS}).")
+        for d in datasets:
+            if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu" or \
+                    _text(d.attrs.get("dtype", "")) == "bfloat16":
+                raise InputError(f"{getattr(d, 'name', '?')} is not an array of float32/float64 numbers; "
+                                 "save the model in float32.")
+        kernel = datasets[0].shape  # (D, 3H) as declared: checked before a number is read
+        units = cfg.get("units") if isinstance(cfg.get("units"), int) else (kernel[-1] // 3 if kernel else 0)
+        limits.check_layer(units, kernel[0] if len(kernel) == 2 else 0)
+        limits.check_arrays({n: d.shape for n, d in zip(("kernel", "recurrent_kernel", "bias"), datasets)})
+        arrays = [np.asarray(d[()], dtype=np.float64) for d in datasets]
         options = {k: cfg[k] for k in ("units", "reset_after", "use_bias") if k in cfg}
         for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
             options[key] = _activation(cfg.get(key, default), key, version, notes)
@@ -304,46 +341,7 @@ def _activation(value, key: str, version: str, notes: list[str]) -> str:
     return value
 
 
-# --- HDF5 --------------------------------------------------------------------------------
-
-
-@contextmanager
-def _open_h5(data: bytes):
-    """h5py.File on bytes in memory, handed out only after every object in it is checked."""
-    try:
-        file = h5py.File(io.BytesIO(data), "r")
-    except (OSError, ValueError):
-        hint = " This file is a zip: rename it to end in .keras." if data.startswith(b"PK") else ""
-        raise InputError(f"this is not an HDF5 file.{hint} {ACCEPTED}.") from None
-    with file:
-        _check_h5(file)
-        yield file
-
-
-def _check_h5(root: h5py.File) -> None:
-    """Refuse links and storage that reach outside the file, and oversized arrays."""
-    stack, seen = [(root, 0)], 0
-    while stack:
-        group, depth = stack.pop()
-        for key in group:
-            link = group.get(key, getlink=True)
-            where = f"{group.name.rstrip('/')}/{key}"
-            if not isinstance(link, h5py.HardLink):
-                kind = type(link).__name__
-                raise InputError(f"the HDF5 file has a {kind} at {where}; gruviz reads only plain arrays "
-                                 "stored inside the file. Save the model again with Keras.")
-            obj, seen = group[key], seen + 1
-            if seen > MAX_H5_OBJECTS or depth > 32:
-                raise InputError(f"the HDF5 file has over {MAX_H5_OBJECTS} objects or is nested too deep.")
-            if isinstance(obj, h5py.Group):
-                stack.append((obj, depth + 1))
-            elif isinstance(obj, h5py.Dataset):
-                if obj.is_virtual or obj.external:
-                    raise InputError(f"the array {where} reads its data from another file; this is refused.")
-                if obj.size > MAX_ELEMENTS:
-                    raise InputError(
-                        f"the array {where} has {obj.size:,} numbers; the limit is {MAX_ELEMENTS:,}."
-                    )
+# --- the Keras 3 HDF5 tree ----------------------------------------------------------
 
 
 def _keras3_cells(root: h5py.Group, gru_shaped_only: bool) -> list[tuple[tuple[str, ...], list]]:
@@ -391,15 +389,6 @@ def _match(specs: list[_Spec], cells: list) -> tuple[list, dict]:
                          "not in model.weights.h5; the file may be damaged.")
     note = ("matched to its weights by position, because the layer names in the weights file differ.",)
     return list(zip(specs, cells)), {s.chain: note for s in specs}
-
-
-def _array(dataset, spec: _Spec) -> np.ndarray:
-    if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu" or \
-            _text(dataset.attrs.get("dtype", "")) == "bfloat16":
-        where = getattr(dataset, "name", "?")
-        raise InputError(f"GRU layer '{'/'.join(spec.chain)}': {where} is not an array of float32/float64 "
-                         "numbers; save the model in float32.")
-    return np.asarray(dataset[()], dtype=np.float64)
 
 
 def _natural(key: str):

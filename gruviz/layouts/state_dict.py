@@ -16,6 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InputError
+from ..limits import CORE, FILES, Limits
 from ..math.weights import as_finite_array
 from .base import LayoutConfig
 from .pytorch import PyTorchGRU
@@ -27,9 +28,10 @@ EXPORT_HINT = (
 _PICKLES = (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt", ".tar")
 _NAMES = tuple(spec.key for spec in PyTorchGRU.SPECS)
 _GRU_KEY = re.compile(r"(weight|bias)_(ih|hh)_l\d+(_reverse)?$")
+_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def read_state_dict(data: bytes, filename: str) -> tuple[PyTorchGRU, tuple[str, ...]]:
+def read_state_dict(data: bytes, filename: str, limits: Limits = CORE) -> tuple[PyTorchGRU, tuple[str, ...]]:
     """The first layer, forward direction, of the one nn.GRU in an exported state dict."""
     suffix = PurePath(filename).suffix.lower()
     if suffix in _PICKLES:
@@ -37,27 +39,68 @@ def read_state_dict(data: bytes, filename: str) -> tuple[PyTorchGRU, tuple[str, 
             f"{filename} is a PyTorch pickle: loading it would run whatever code it contains, so gruviz never "
             f"opens {suffix} files. {EXPORT_HINT}"
         )
+    if len(data) > limits.max_file_bytes:
+        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
+                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
     if suffix == ".npz":
-        arrays = _npz(data, filename)
-    elif suffix == ".json":
-        arrays = _json(data, filename)
-    else:
-        raise InputError(f"{filename} is neither .json nor .npz. {EXPORT_HINT}")
-    return from_state_dict(arrays)
+        return _from_npz(data, filename, limits)
+    if suffix == ".json":
+        return from_state_dict(_json(data, filename), limits)
+    raise InputError(f"{filename} is neither .json nor .npz. {EXPORT_HINT}")
 
 
-def _npz(data: bytes, filename: str) -> dict[str, np.ndarray]:
-    # np.load takes anything that is not a zip for a single .npy or a pickle: check first.
+def check_zip_sizes(infos, what: str) -> None:
+    """Refuse zip bombs from the declared sizes, before anything is decompressed."""
+    infos = list(infos)
+    if len(infos) > FILES.max_objects:
+        raise InputError(f"{what} has {len(infos):,} members; the limit is {FILES.max_objects:,}.")
+    cap = FILES.max_unpacked_bytes
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
+            raise InputError(
+                f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
+                f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
+            )
+    total = sum(info.file_size for info in infos)
+    if total > cap:
+        raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
+
+
+def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, tuple[str, ...]]:
+    """Each member's .npy header is read first; only the GRU's arrays are ever unpacked, and
+    only once their declared shapes pass the limits."""
+    # np.load takes anything that is not a zip for a single .npy or a pickle: never call it here.
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError(f"{filename} is not a .npz archive. {EXPORT_HINT}")
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, OSError, EOFError):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        with archive:
+            check_zip_sizes(archive.infolist(), filename)
+            shapes = {info.filename.removesuffix(".npy"): _npy_shape(archive, info, filename)
+                      for info in archive.infolist()}
+            return from_state_dict(shapes, limits, load=lambda key: _npy_array(archive, key + ".npy"))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:
+        if isinstance(e, InputError):
+            raise
         raise InputError(f"{filename} is not a readable .npz archive. {EXPORT_HINT}") from None
-    except ValueError:  # object arrays need pickle, which stays off
-        raise InputError(f"{filename} holds something other than plain number arrays (Python objects, which only "
-                         "unpickling could read). Save each tensor with v.cpu().numpy().") from None
+
+
+def _npy_shape(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> tuple[int, ...]:
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version not in _HEADERS:
+            raise InputError(f"{info.filename} in {filename} is a .npy of format {version}; gruviz reads 1.0 and 2.0.")
+        shape, _, dtype = _HEADERS[version](member)
+    if dtype.hasobject or dtype.kind not in "fiu":
+        raise InputError(f"{filename} holds something other than plain number arrays ({info.filename} is {dtype}; "
+                         "Python objects could only be read by unpickling). Save each tensor with v.cpu().numpy().")
+    return tuple(shape)
+
+
+def _npy_array(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    with archive.open(name) as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
 
 
 def _json(data: bytes, filename: str) -> dict:
@@ -67,6 +110,8 @@ def _json(data: bytes, filename: str) -> dict:
         raise InputError(f"{filename} is not text; a state dict JSON is text.") from None
     except json.JSONDecodeError as error:
         raise InputError(f"{filename} is not valid JSON ({error.msg}, line {error.lineno}).") from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit integer; lists nested 1,000 deep
+        raise InputError(f"{filename} is not a state dict gruviz can read ({str(error)[:100]}).") from None
     if not isinstance(parsed, dict):
         raise InputError(f"{filename} must be a JSON object mapping names like weight_ih_l0 to nested lists.")
     if "format" in parsed:
@@ -74,9 +119,23 @@ def _json(data: bytes, filename: str) -> dict:
     return parsed
 
 
-def from_state_dict(arrays: Mapping[str, object]) -> tuple[PyTorchGRU, tuple[str, ...]]:
+def _declared_shape(value) -> tuple[int, ...]:
+    """An array's shape, or nested lists' shape read down their first elements (ragged
+    lists are refused later, when they become an array)."""
+    if isinstance(value, np.ndarray):
+        return value.shape
+    shape = []
+    while isinstance(value, list) and len(shape) < 32:
+        shape.append(len(value))
+        value = value[0] if value else None
+    return tuple(shape)
+
+
+def from_state_dict(arrays: Mapping[str, object], limits: Limits = CORE,
+                    load=None) -> tuple[PyTorchGRU, tuple[str, ...]]:
     """A PyTorchGRU from a state dict's entries, reading units and input_dim off
-    weight_ih_l0. A prefix ("encoder.gru.") is allowed when one GRU has it."""
+    weight_ih_l0. A prefix ("encoder.gru.") is allowed when one GRU has it. With `load`,
+    `arrays` holds declared shapes and `load(key)` reads an array, after the limits pass."""
     prefixes = sorted({key[: -len("weight_ih_l0")] for key in arrays if key.endswith("weight_ih_l0")})
     if not prefixes:
         shown = ", ".join(list(arrays)[:6]) or "none"
@@ -87,11 +146,15 @@ def from_state_dict(arrays: Mapping[str, object]) -> tuple[PyTorchGRU, tuple[str
         raise InputError(f"this state dict holds {len(prefixes)} GRUs ({where}); export just the one to show, "
                          "e.g. model.encoder.gru.state_dict().")
     prefix = prefixes[0]
-    weight_ih = as_finite_array("weight_ih_l0", arrays[prefix + "weight_ih_l0"])
-    if weight_ih.ndim != 2 or weight_ih.shape[0] % 3:
-        raise InputError(f"weight_ih_l0 has shape {weight_ih.shape}; nn.GRU's is (3·hidden_size, input_size).")
-    config = LayoutConfig(units=weight_ih.shape[0] // 3, input_dim=weight_ih.shape[1])
-    mine = {name: arrays[prefix + name] for name in _NAMES if prefix + name in arrays}
+    shapes = {name: tuple(arrays[prefix + name]) if load else _declared_shape(arrays[prefix + name])
+              for name in _NAMES if prefix + name in arrays}
+    ih = shapes["weight_ih_l0"]
+    if len(ih) != 2 or ih[0] % 3:
+        raise InputError(f"weight_ih_l0 has shape {ih}; nn.GRU's is (3·hidden_size, input_size).")
+    limits.check_layer(ih[0] // 3, ih[1])
+    limits.check_arrays(shapes)
+    mine = {name: load(prefix + name) if load else arrays[prefix + name] for name in shapes}
+    config = LayoutConfig(units=ih[0] // 3, input_dim=ih[1])
     layout = PyTorchGRU.from_arrays(config, mine)
     notes = []
     if prefix:

@@ -161,16 +161,16 @@ def _keras_model() -> None:
 # --- files ------------------------------------------------------------------------------------
 
 def _upload() -> None:
-    from ..io.model_files import read_model_file
+    from ..io.sandbox import read_keras_file
 
     upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5"], key="model_upload")
     if upload is None:
-        st.caption("Read as data: gruviz opens the zip and HDF5 structure itself and never loads the "
-                   "model with Keras, so nothing in the file runs.")
+        st.caption("Read as data: gruviz opens the zip and HDF5 structure itself, in a separate process with "
+                   "time and memory limits, and never loads the model with Keras, so nothing in the file runs.")
         return
     ss = st.session_state
     try:
-        found = _read_cached(upload.file_id, upload.getvalue(), upload.name, read_model_file)
+        found = _read_cached(upload, read_keras_file)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
         return
@@ -185,27 +185,45 @@ def _upload() -> None:
     st.success(f"Using layer {name!r} from {upload.name}.", icon=":material/check:")
 
 
-def _read_cached(file_id: str, data: bytes, filename: str, reader):
+def _read_cached(upload, reader):
+    """`reader(data, filename, APP)`, run once per uploaded file. A refusal is remembered
+    too: a file that took 10 s to refuse must not be read again on every rerun. Anything a
+    reader raises becomes a message; the weights on screen stay as they were."""
+    from ..io.sandbox import FileRefused
+    from ..limits import APP
+
     cache = st.session_state.setdefault("upload_cache", {})
-    if file_id not in cache:
+    if upload.file_id not in cache:
+        try:
+            if upload.size > APP.max_file_bytes:
+                raise InputError(f"the file is {upload.size / 2**20:.1f} MB; the app reads files up to "
+                                 f"{APP.max_file_bytes / 2**20:.0f} MB.")
+            outcome = (True, reader(upload.getvalue(), upload.name, APP))
+        except FileRefused as problem:
+            if problem.reason == "busy":
+                raise  # the server was busy, the file may be fine: read it on the next rerun
+            outcome = (False, str(problem))
+        except InputError as problem:
+            outcome = (False, str(problem))
+        except Exception:  # a reader's bug must not blank the page or lose what is on it
+            outcome = (False, "gruviz could not read this file; it may be damaged. Save it again and upload it.")
         cache.clear()  # one upload at a time is enough
-        cache[file_id] = reader(data, filename)
-    return cache[file_id]
+        cache[upload.file_id] = outcome
+    ok, value = cache[upload.file_id]
+    if not ok:
+        raise InputError(value)
+    return value
 
 
 def _load_once(upload, read) -> None:
     """Make an upload's weights current, once per file; a bad file shows why and changes nothing.
-    `read(data, filename)` returns (GRUWeights, notes) or raises InputError."""
-    from ..io.model_files import MAX_UPLOAD_BYTES
-
+    `read(data, filename, limits)` returns (GRUWeights, notes) or raises InputError."""
     ss = st.session_state
     if ss.get("loaded_upload_id") == upload.file_id:
         st.success(f"Using {upload.name}.", icon=":material/check:")
         return
     try:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise InputError(f"the file is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
-        new, notes = read(upload.getvalue(), upload.name)
+        new, notes = _read_cached(upload, read)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
         return
@@ -215,23 +233,22 @@ def _load_once(upload, read) -> None:
 
 
 def _import_json() -> None:
+    from ..io.sandbox import read_weights_json
+
     upload = st.file_uploader("gruviz weights JSON", type=["json"], key="json_upload")
     if upload is None:
         st.caption('The file the "Download weights" button saves, and the CLI reads.')
         return
 
-    def read(data: bytes, name: str):
-        try:
-            text = data.decode("utf-8", errors="strict")
-        except UnicodeDecodeError:
-            raise InputError("this file is not text; a gruviz weights file is JSON.") from None
-        return weights_file.loads(text), (f"Imported {name}.",)
+    def read(data: bytes, name: str, limits):
+        return read_weights_json(data, name, limits), (f"Imported {name}.",)
 
     _load_once(upload, read)
 
 
 def _import_state_dict() -> None:
-    from ..layouts.state_dict import EXPORT_HINT, read_state_dict
+    from ..io.sandbox import read_state_dict_file
+    from ..layouts.state_dict import EXPORT_HINT
 
     # .pt and .pth are accepted by the uploader only so that they can be refused with a reason.
     upload = st.file_uploader("An nn.GRU state_dict", type=["json", "npz", "pt", "pth"], key="state_dict_upload")
@@ -239,8 +256,8 @@ def _import_state_dict() -> None:
         st.caption(f"Read as data, never unpickled. {EXPORT_HINT}")
         return
 
-    def read(data: bytes, name: str):
-        layout, notes = read_state_dict(data, name)
+    def read(data: bytes, name: str, limits):
+        layout, notes = read_state_dict_file(data, name, limits)
         new, _ = layout.to_keras()  # exact: nn.GRU is Keras reset_after=True with its rows reordered
         D, H = new.config.input_dim, new.config.units
         return new, (

@@ -1,0 +1,104 @@
+"""An HDF5 file from a stranger, opened from memory and checked before anything is read.
+
+libhdf5 follows whatever the file says: links to other files, groups that contain
+themselves, attributes that declare gigabytes, compression filters it cannot run. The
+walk below looks at every link and attribute once, from declared metadata only, and
+refuses the file at the first thing a Keras save never writes. What metadata cannot
+show (a corrupted heap that makes libhdf5 spin or allocate) is bounded by the child
+process that runs every upload (`gruviz.io.sandbox`).
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from math import prod
+
+import h5py
+
+from ..errors import InputError
+from ..limits import FILES
+
+_FILTERS = {1: "gzip", 2: "shuffle", 3: "fletcher32", 5: "nbit", 6: "scaleoffset"}  # built into libhdf5
+_RESAVE = "Save the model again with Keras."
+
+
+@contextmanager
+def open_h5(data: bytes, accepted: str):
+    """h5py.File on bytes in memory, handed out only after every object in it is checked."""
+    try:
+        file = h5py.File(io.BytesIO(data), "r")
+    except (OSError, ValueError, RuntimeError):
+        hint = " This file is a zip: rename it to end in .keras." if data.startswith(b"PK") else ""
+        raise InputError(f"this is not an HDF5 file.{hint} {accepted}.") from None
+    with file:
+        check_h5(file)
+        yield file
+
+
+def check_h5(root: h5py.File) -> None:
+    """Refuse links that leave the file or loop, deep nesting, too many objects, oversized
+    attributes, and arrays stored outside the file or behind a filter libhdf5 lacks."""
+    stack = [(root, 0, (_address(root),))]
+    seen = {_address(root)}
+    count = _check_attributes(root, 0)
+    while stack:
+        group, depth, path = stack.pop()
+        for key in group:
+            where = f"{group.name.rstrip('/')}/{key}"
+            link = group.get(key, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                raise InputError(f"the HDF5 file has a {type(link).__name__} at {where}; gruviz reads only plain "
+                                 f"arrays stored inside the file. {_RESAVE}")
+            count += 1
+            if count > FILES.max_objects:
+                raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes; "
+                                 f"a Keras GRU model has a few dozen. {_RESAVE}")
+            obj = group[key]
+            count = _check_attributes(obj, count)
+            if isinstance(obj, h5py.Group):
+                address = _address(obj)
+                if address in path:
+                    raise InputError(f"the HDF5 group {where} links back to a group that contains it (a link "
+                                     f"cycle); reading it would never end. {_RESAVE}")
+                if address in seen:
+                    raise InputError(f"the HDF5 group {where} is linked from two places; Keras never writes "
+                                     f"that. {_RESAVE}")
+                if depth + 1 > FILES.max_depth:
+                    raise InputError(f"the HDF5 file nests groups more than {FILES.max_depth} deep (at {where}); "
+                                     f"a Keras model nests a few. {_RESAVE}")
+                seen.add(address)
+                stack.append((obj, depth + 1, path + (address,)))
+            elif isinstance(obj, h5py.Dataset):
+                _check_storage(obj, where)
+
+
+def _address(obj) -> int:
+    return h5py.h5o.get_info(obj.id).addr
+
+
+def _check_attributes(obj, count: int) -> int:
+    """Every attribute's declared size, from its dataspace and type, before any value is read."""
+    for name in obj.attrs:
+        count += 1
+        if count > FILES.max_objects:
+            raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes. {_RESAVE}")
+        attr = obj.attrs.get_id(name)
+        shape = attr.shape or ()
+        declared = prod(shape) * attr.get_type().get_size()  # a variable-length value counts its heap reference
+        if declared > FILES.max_attribute_bytes:
+            where = f"{obj.name.rstrip('/')}/@{name}"
+            raise InputError(f"the HDF5 attribute {where} declares {declared / 2**20:,.0f} MB; the limit is "
+                             f"{FILES.max_attribute_bytes / 2**20:.0f} MB. {_RESAVE}")
+    return count
+
+
+def _check_storage(dataset: h5py.Dataset, where: str) -> None:
+    if dataset.is_virtual or dataset.external:
+        raise InputError(f"the array {where} reads its data from another file; this is refused.")
+    plist = dataset.id.get_create_plist()
+    for i in range(plist.get_nfilters()):
+        code = plist.get_filter(i)[0]
+        if code not in _FILTERS or not h5py.h5z.filter_avail(code):
+            raise InputError(f"the array {where} is stored with compression filter {code}, which gruviz does not "
+                             f"read; Keras saves arrays uncompressed. {_RESAVE}")

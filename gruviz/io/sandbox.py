@@ -1,0 +1,190 @@
+"""Read an untrusted file in a bounded child process, and rebuild what it found here.
+
+A damaged or hostile file can make libhdf5 spin for minutes, allocate gigabytes, or
+crash. So the server never parses an upload itself: `python -m gruviz.io.sandbox_child`
+does, started with `subprocess` (never fork), with the bytes on its stdin, its address
+space and CPU time capped by `resource.setrlimit`, and a wall-clock limit enforced
+here (`FILES.seconds`, then SIGKILL). Waiting on the child releases the GIL, so every
+other session keeps running. Only plain arrays and config come back; GRUWeights,
+FoundGRU and PyTorchGRU are rebuilt and validated in this process.
+
+Every outcome that is not a result is an `InputError` (a `FileRefused`) with a message
+for a person: the reader's own refusal, a timeout, the memory cap, or a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..layouts.base import LayoutConfig
+from ..layouts.pytorch import PyTorchGRU
+from ..layouts.state_dict import check_zip_sizes
+from ..limits import APP, FILES, Limits
+from ..math.weights import GRUConfig, GRUWeights
+from .model_files import FoundGRU
+from .sandbox_child import RESULT
+
+_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the gruviz package
+_AGAIN = "Save it again (Keras: model.save) and upload the new file."
+# Few children at once: each may use FILES.memory_bytes, and the machine has few cores.
+_SLOTS = threading.BoundedSemaphore(max(2, (os.cpu_count() or 1) * 2))
+
+
+class FileRefused(InputError):
+    """A file the sandboxed reader did not turn into weights; `reason` is one of refused,
+    timeout, memory, crash, bug or busy, for tests and logs."""
+
+    def __init__(self, message: str, reason: str, seconds: float = 0.0, peak_bytes: int = 0):
+        super().__init__(message)
+        self.reason, self.seconds, self.peak_bytes = reason, seconds, peak_bytes
+
+
+def read_keras_file(data: bytes, filename: str, limits: Limits = APP) -> list[FoundGRU]:
+    """`model_files.read_model_file`, run in the bounded child."""
+    header, arrays = run_child("keras", data, filename, limits)
+    with _rebuilding():
+        found = []
+        for i, item in enumerate(header["items"]):
+            weights = _keras_weights(item["config"], [arrays[f"{i}.{j}"] for j in range(_count(arrays, i))], limits)
+            found.append(FoundGRU(str(item["name"]), weights, item["go_backwards"] is True,
+                                  tuple(str(n) for n in item["notes"])))
+    if not found:
+        raise FileRefused("no GRU layer found in this file.", "refused")
+    return found
+
+
+def read_state_dict_file(data: bytes, filename: str,
+                         limits: Limits = APP) -> tuple[PyTorchGRU, tuple[str, ...]]:
+    """`layouts.state_dict.read_state_dict`, run in the bounded child."""
+    header, arrays = run_child("state_dict", data, filename, limits)
+    with _rebuilding():
+        [item] = header["items"]
+        config = LayoutConfig(**item["config"])
+        limits.check_layer(config.units, config.input_dim)
+        named = {str(key): arrays[f"0.{j}"] for j, key in enumerate(item["keys"])}
+        limits.check_arrays({key: a.shape for key, a in named.items()})
+        return PyTorchGRU.from_arrays(config, named), tuple(str(n) for n in item["notes"])
+
+
+def read_weights_json(data: bytes, filename: str, limits: Limits = APP) -> GRUWeights:
+    """`weights_file.loads` on the file's text, run in the bounded child."""
+    header, arrays = run_child("weights_json", data, filename, limits)
+    with _rebuilding():
+        [item] = header["items"]
+        return _keras_weights(item["config"], [arrays[f"0.{j}"] for j in range(_count(arrays, 0))], limits)
+
+
+@contextmanager
+def _rebuilding():
+    """What the child sent is plain data; anything malformed in it is refused, never raised."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise FileRefused(f"gruviz could not read this file (its reader returned {type(e).__name__}). {_AGAIN}",
+                          "bug") from None
+
+
+def _count(arrays: dict, item: int) -> int:
+    return sum(1 for key in arrays if key.split(".")[0] == str(item))
+
+
+def _keras_weights(config: dict, values: list[np.ndarray], limits: Limits) -> GRUWeights:
+    cfg = GRUConfig(**config)
+    limits.check_layer(cfg.units, cfg.input_dim)
+    limits.check_arrays({f"array {j}": v.shape for j, v in enumerate(values)})
+    return GRUWeights.create(cfg, *values)
+
+
+def run_child(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, dict[str, np.ndarray]]:
+    """Run the child on `data`; its header (status "ok") and arrays, or a FileRefused."""
+    if len(data) > limits.max_file_bytes:
+        raise FileRefused(f"the file is {len(data) / 2**20:.1f} MB; gruviz reads files up to "
+                          f"{limits.max_file_bytes / 2**20:.0f} MB here.", "refused")
+    if not _SLOTS.acquire(timeout=FILES.seconds):
+        raise FileRefused("the server is busy reading other files; try again in a moment.", "busy")
+    out_dir = tempfile.mkdtemp(prefix="gruviz-read-")
+    try:
+        start = time.monotonic()
+        returncode = _run(kind, data, filename, limits, out_dir)
+        seconds = time.monotonic() - start
+        header, arrays = _result(out_dir, returncode, seconds)
+    finally:
+        _SLOTS.release()
+        shutil.rmtree(out_dir, ignore_errors=True)
+    if header.get("status") == "ok":
+        return header, arrays
+    raise _refusal(header, seconds)
+
+
+def _run(kind: str, data: bytes, filename: str, limits: Limits, out_dir: str) -> int | None:
+    """The child's exit code, or None when it ran out of time and was killed."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    with open(os.path.join(out_dir, "stderr"), "wb") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "gruviz.io.sandbox_child", kind, os.path.basename(filename)[:200],
+             json.dumps(asdict(limits)), out_dir],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=_ROOT, env=env, close_fds=True)
+    try:
+        child.communicate(input=bytes(data), timeout=FILES.seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()  # SIGKILL: a process stuck inside libhdf5 ignores anything gentler
+        threading.Thread(target=child.wait, daemon=True).start()  # reap it without waiting here
+        return None
+    return child.returncode
+
+
+def _result(out_dir: str, returncode: int | None, seconds: float) -> tuple[dict, dict[str, np.ndarray]]:
+    path = os.path.join(out_dir, RESULT)
+    if returncode is None:
+        return {"status": "timeout"}, {}
+    if returncode != 0 or not os.path.exists(path):
+        return {"status": "crash", "code": returncode}, {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip_sizes(archive.infolist(), "the reader's result")
+        with np.load(path, allow_pickle=False) as result:
+            arrays = {key: result[key] for key in result.files}
+        header = json.loads(arrays.pop("meta").tobytes())
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        return {"status": "bug", "error": type(e).__name__}, {}
+    return header, arrays
+
+
+def _refusal(header: dict, seconds: float) -> FileRefused:
+    status, peak = header.get("status"), int(header.get("peak_bytes") or 0)
+    if status == "refused":
+        return FileRefused(str(header.get("message")), "refused", seconds, peak)
+    if status == "timeout":
+        return FileRefused(f"this file took longer than {FILES.seconds:.0f} s to read, so gruviz stopped reading it. "
+                           f"It is damaged or built to stall a reader. {_AGAIN}", "timeout", seconds)
+    if status == "memory":
+        return FileRefused(f"this file needed more than {FILES.memory_bytes // 2**20} MB of memory to read, so gruviz "
+                           "stopped reading it; a GRU that fits on screen needs a few MB. It is damaged or built to "
+                           f"exhaust the server. {_AGAIN}", "memory", seconds, peak)
+    if status == "crash":
+        code = header.get("code")
+        if code == -signal.SIGXCPU:
+            return FileRefused(f"this file took more than {FILES.seconds:.0f} s of computing to read, so gruviz "
+                               f"stopped reading it. {_AGAIN}", "timeout", seconds)
+        how = f" ({signal.Signals(-code).name})" if isinstance(code, int) and -code in signal.valid_signals() else ""
+        return FileRefused(f"the file reader crashed on this file{how}; the file is damaged. {_AGAIN}",
+                           "crash", seconds)
+    return FileRefused(f"gruviz could not read this file (the reader stopped with {header.get('error', 'an error')}); "
+                       f"it may be damaged. {_AGAIN}", "bug", seconds, peak)

@@ -1,0 +1,124 @@
+"""The child side of `gruviz.io.sandbox`: read one untrusted file under resource limits.
+
+    python -m gruviz.io.sandbox_child KIND FILENAME LIMITS_JSON OUT_DIR  < file bytes
+
+It caps its own address space, CPU time and file writes, reads the file from stdin
+with the reader for KIND, and writes OUT_DIR/result.npz: plain number arrays plus a
+JSON header (uint8) saying what they are, or why the file was refused. Nothing but
+numbers, strings and booleans leaves this process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import resource
+import sys
+from dataclasses import asdict
+
+import numpy as np
+
+from ..errors import InputError
+from ..limits import FILES, Limits
+
+RESULT = "result.npz"
+KINDS = ("keras", "state_dict", "weights_json")
+
+
+def _keras(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from .model_files import read_model_file
+
+    return [({"name": f.name, "go_backwards": f.go_backwards, "notes": list(f.notes),
+              "config": asdict(f.weights.config)}, f.weights.keras_arrays())
+            for f in read_model_file(data, filename, limits)]
+
+
+def _state_dict(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from ..layouts.state_dict import read_state_dict
+
+    layout, notes = read_state_dict(data, filename, limits)
+    arrays = layout.arrays()
+    return [({"config": asdict(layout.config), "notes": list(notes), "keys": list(arrays)}, list(arrays.values()))]
+
+
+def _weights_json(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from . import weights_file
+
+    if len(data) > limits.max_file_bytes:
+        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
+                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InputError("this file is not text; a gruviz weights file is JSON.") from None
+    weights = weights_file.loads(text)
+    return [({"config": asdict(weights.config)}, weights.keras_arrays())]
+
+
+READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json}
+_MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file"}
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmSize:"))
+    return int(line.split()[1]) * 1024
+
+
+def bound_self() -> None:
+    """Address space: what the interpreter holds now plus FILES.memory_bytes. CPU: the
+    parent's wall-clock limit plus a margin, so a child outliving its parent still stops."""
+    budget = _vm_bytes() + FILES.memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    cpu = math.ceil(FILES.seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILES.max_unpacked_bytes, FILES.max_unpacked_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def read(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays to send back; every outcome, refusals included, is a header."""
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        items = READERS[kind](data, filename, limits)
+        header = {"status": "ok", "items": [meta for meta, _ in items]}
+        for i, (_, values) in enumerate(items):
+            arrays.update({f"{i}.{j}": np.asarray(v, dtype=np.float64) for j, v in enumerate(values)})
+    except InputError as e:
+        header = {"status": "refused", "message": str(e)}
+    except MemoryError:
+        header, arrays = {"status": "memory"}, {}
+    except RecursionError:
+        header = {"status": "refused", "message": "this file is nested too deeply to be a model or a state dict."}
+    except Exception as e:  # a reader bug: the parent says so without a traceback
+        header = {"status": "bug", "error": type(e).__name__}
+    header["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return header, arrays
+
+
+def write(out_dir: str, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    partial = os.path.join(out_dir, "partial.npz")
+    meta = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(partial, "wb") as out:
+        np.savez(out, meta=meta, **arrays)
+    os.replace(partial, os.path.join(out_dir, RESULT))  # the parent sees a whole file or none
+
+
+def main(argv: list[str]) -> int:
+    kind, filename, limits_json, out_dir = argv
+    limits = Limits(**json.loads(limits_json))
+    importlib.import_module(_MODULES[kind], __package__)  # imported before the address space is capped
+    bound_self()
+    data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
+    header, arrays = read(kind, data, filename, limits)
+    try:
+        write(out_dir, header, arrays)
+    except MemoryError:
+        write(out_dir, {"status": "memory"}, {})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
