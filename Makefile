@@ -1,12 +1,15 @@
-# `make run` sets up and starts the app; `make test` sets up and runs every test.
+# `make run` sets up and starts the app; `make serve` serves it to a class; `make test` sets up and runs every test.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 PORT ?= 8501
+# make serve: Streamlit processes behind nginx (one per core), and the address nginx listens on.
+PROCESSES ?= 2
+ADDRESS ?= 0.0.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test run test bench chromium
+.PHONY: setup setup-test run serve test bench chromium nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +31,20 @@ setup-test: $(VENV)/.test-installed
 chromium:
 	@command -v /usr/bin/chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# make serve runs Debian's nginx from its own run directory; nothing under /etc is used.
+nginx:
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
+
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: setup-test chromium
+serve: setup nginx
+	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT)
+
+test: setup-test chromium nginx
 	$(PY) -m pytest
 
-bench: setup-test chromium
+bench: setup-test chromium nginx
 	$(PY) benchmarks/trace_vs_keras.py
 	$(PY) benchmarks/app_bench.py
+	$(PY) benchmarks/load_test.py
