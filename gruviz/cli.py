@@ -7,13 +7,15 @@
     python -m gruviz backward WEIGHTS.json --sequence SEQ [--loss sum|mse|mse_all] [--target V] [...]
 
 Bad input exits with status 2, a conversion the math does not allow with status 3,
-each with one line on stderr, never a traceback.
+each with one line on stderr, never a traceback: `main` turns even an unexpected
+error into one line and status 2. With no arguments it prints a short usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -23,19 +25,23 @@ from .io import weights_file
 from .math.cell import Convention
 from .errors import InputError
 from .io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
+from .io.untrusted import read_text
+from .limits import CLI
 from .math.backward import LOSSES, backward, backward_json
 from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
 from .explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
 from .explain.mistakes import Setup
 from .math.trace import Trace
+from . import cli_lstm
+from .classroom import commands as classroom
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
-_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target"}
+_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target", "--c0"}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
-        self.exit(2, f"gruviz: {message} (see python -m gruviz {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"gruviz: {_one_line(message)} (see {self.prog} --help)\n")
 
 
 def _join_values(argv: list[str]) -> list[str]:
@@ -51,10 +57,13 @@ def _join_values(argv: list[str]) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gruviz", description="What a GRU computes, step by step.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="python -m gruviz", description="What a GRU computes, step by step.",
+                     epilog="python -m gruviz COMMAND --help shows a command's options.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
+                                     title="commands")
     trace = _run_options(commands.add_parser("trace", help="every intermediate value of a forward pass"))
-    trace.add_argument("--keras", action="store_true", help="also run a real keras.layers.GRU")
+    trace.add_argument("--keras", action="store_true", help="also run a real keras.layers.GRU (or LSTM)")
+    trace.add_argument("--c0", help="LSTM weights only: initial cell state, one value per unit (default zeros)")
     diagnose = _run_options(commands.add_parser("diagnose", help="why a hand calculation disagrees"))
     claimed = diagnose.add_mutually_exclusive_group(required=True)
     claimed.add_argument("--claimed-output", help="the final output you got, one value per unit")
@@ -69,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     rule.add_argument("--keep-rule", action="store_true", help="Wikipedia <-> others: keep the arrays and the rule")
     rule.add_argument("--negate-z", action="store_true", help="Wikipedia <-> others: negate z's parameters")
     convert.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
+    cli_lstm.add_to(commands)
+    classroom.add_to(commands)
     return parser
 
 
@@ -124,6 +135,9 @@ def trace_json(trace: Trace) -> dict:
 
 
 def _trace(args) -> dict:
+    if cli_lstm.holds_lstm(args):
+        return cli_lstm.trace(args)
+    cli_lstm.refuse_c0(args)
     setup = _setup(args)
     trace = setup.run()
     result = trace_json(trace)
@@ -146,10 +160,7 @@ def _diagnose(args) -> dict:
     if args.claimed_output is not None:
         claims = parse_output_claim(args.claimed_output, units)
     else:
-        try:
-            text = Path(args.claimed_steps).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"cannot read {args.claimed_steps}: {getattr(error, 'strerror', None) or error}.") from None
+        text = read_text(Path(args.claimed_steps), "the claimed steps", CLI.max_file_bytes)
         claims = parse_step_claims(text, units, steps)
     return diagnosis_json(diagnose(setup, claims))
 
@@ -182,18 +193,27 @@ def _backward(args) -> dict:
 
 
 COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert, "backward": _backward}
+COMMANDS.update(cli_lstm.COMMANDS)
+COMMANDS.update(classroom.COMMANDS)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(_join_values(list(sys.argv[1:] if argv is None else argv)))
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"gruviz: {_one_line(message)}", file=sys.stderr)
+    return status
+
+
+def _run(args) -> int:
     try:
-        result = COMMANDS[args.command](args)
+        with np.errstate(all="ignore"):  # non-finite results are reported as such, not as warnings
+            result = COMMANDS[args.command](args)
     except ConversionRefused as refusal:
-        print(f"gruviz: cannot convert: {refusal}", file=sys.stderr)
-        return 3
+        return _fail(f"cannot convert: {refusal}", 3)
     except InputError as error:
-        print(f"gruviz: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     try:
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
@@ -201,3 +221,21 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, less) left early; that is not an error
         sys.stderr.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    try:
+        return _run(parser.parse_args(_join_values(argv)))
+    except KeyboardInterrupt:
+        return _fail("interrupted.", 130)
+    except (SystemExit, BrokenPipeError):
+        raise
+    except BaseException as error:  # a bug, or a limit no check foresaw: still one line, never a traceback
+        logging.getLogger("gruviz").debug("unexpected error", exc_info=True)
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return _fail(f"unexpected error ({detail[:200]}); please report it with the command that caused it.")

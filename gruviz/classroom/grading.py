@@ -1,0 +1,181 @@
+"""Grading a hand-worked exercise, one typed number at a time.
+
+Each number is judged at the precision it was typed with (the detective's `Typed`).
+A wrong one gets: the earlier numbers it was built on that are already wrong, the
+mistake that reproduces it (the detective's ranking), and a hint: its equation from
+`equations.step_lines`, filled in with the student's own earlier numbers and a "?"
+wherever the student has not written a number yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import InputError
+from ..explain.detective import QUANTITIES, Claimed, Typed, diagnose
+from ..explain.equations import step_lines
+from ..math.trace import Trace
+from .exercises import Exercise
+
+Cell = tuple[int, str, int]  # (t from 0, quantity, unit)
+SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
+_LINE = {"z": 0, "r": 1, "h_tilde": 2}  # which of step_lines' equations computes each quantity
+UNKNOWN = r"\,?\,"  # what a hint shows for a number the student has not written yet
+
+
+def name(cell: Cell) -> str:
+    """How the page names a number: steps count from 1, as h_0 is the initial state."""
+    t, quantity, unit = cell
+    return f"{SYMBOL[quantity]}{t + 1}[{unit}]"
+
+
+def key(cell: Cell) -> str:
+    """The cell in a link: `h_tilde.2.0`."""
+    t, quantity, unit = cell
+    return f"{quantity}.{t}.{unit}"
+
+
+def from_key(text: str, exercise: Exercise) -> Cell:
+    quantity, _, rest = text.partition(".")
+    t, _, unit = rest.partition(".")
+    if quantity not in QUANTITIES or not t.isdigit() or not unit.isdigit():
+        raise InputError(f"{text!r} names no number of this exercise; use e.g. z.0.0 (z of step 1, unit 0).")
+    cell = (int(t), quantity, int(unit))
+    if cell not in exercise.cells():
+        raise InputError(f"{name(cell)} is not part of this exercise ({exercise.steps} steps, "
+                         f"{exercise.units} unit{'s' if exercise.units > 1 else ''}).")
+    return cell
+
+
+@dataclass(frozen=True)
+class Feedback:
+    cell: Cell
+    typed: str
+    status: str  # right | wrong | invalid
+    message: str = ""  # what is wrong with text that is not a number
+    wrong_inputs: tuple[Cell, ...] = ()  # earlier numbers it was built on, typed wrong
+    mistake: str = ""  # the detective's best story, empty when nothing reproduces the number
+    mistake_id: str = ""
+    hint: str = ""  # LaTeX
+
+
+@dataclass(frozen=True)
+class Grades:
+    feedback: tuple[Feedback, ...]  # in the order a person computes the numbers
+    total: int
+
+    @property
+    def right(self) -> int:
+        return sum(f.status == "right" for f in self.feedback)
+
+    def progress(self) -> str:
+        return f"{self.right} of {self.total} right"
+
+
+def inputs(exercise: Exercise, cell: Cell) -> list[Cell]:
+    """The numbers this one is computed from, one step back in the equations."""
+    t, quantity, j = cell
+    previous = [(t - 1, "h", i) for i in range(exercise.units)] if t else []
+    if quantity in ("z", "r"):
+        return previous
+    if quantity == "h_tilde":
+        reset_units = [j] if exercise.setup.weights.config.reset_after else range(exercise.units)
+        return [(t, "r", i) for i in reset_units] + previous
+    return [(t, "z", j), (t, "h_tilde", j)] + ([(t - 1, "h", j)] if t else [])
+
+
+def _wrong_inputs(exercise: Exercise, cell: Cell, status: dict[Cell, str]) -> tuple[Cell, ...]:
+    """Typed inputs that are wrong; through untyped inputs, the typed ones behind them."""
+    found, todo, seen = [], list(inputs(exercise, cell)), set()
+    while todo:
+        source = todo.pop(0)
+        if source in seen:
+            continue
+        seen.add(source)
+        if source in status:
+            if status[source] == "wrong":
+                found.append(source)
+        else:
+            todo.extend(inputs(exercise, source))
+    return tuple(sorted(found, key=exercise.cells().index))
+
+
+def _claim(cell: Cell, typed: Typed) -> Claimed:
+    t, quantity, unit = cell
+    return Claimed(t, quantity, typed, unit)
+
+
+def _culprit(exercise: Exercise, cell: Cell, parsed: dict[Cell, Typed]) -> tuple[str, str]:
+    """The detective's story for this number, with the numbers typed before it if one story fits all."""
+    order = exercise.cells()
+    before = [_claim(c, parsed[c]) for c in order[: order.index(cell)] if c in parsed]
+    for claims in ([*before, _claim(cell, parsed[cell])], [_claim(cell, parsed[cell])]):
+        diagnosis = diagnose(exercise.setup, claims, keep=1)
+        if diagnosis.verdict == "explained":
+            best = diagnosis.explanations[0]
+            return best.detail, best.id
+        if not before:
+            break
+    return "", ""
+
+
+def student_trace(exercise: Exercise, known: dict[Cell, float]) -> Trace:
+    """The true run's data (x, h0, weights) with only the numbers the student wrote; NaN elsewhere."""
+    truth = exercise.truth
+    arrays = {q: np.full_like(getattr(truth, q), np.nan) for q in QUANTITIES}
+    for (t, quantity, unit), value in known.items():
+        arrays[quantity][t, unit] = value
+    blank = np.full_like(truth.z_pre, np.nan)
+    return replace(truth, z_pre=blank, r_pre=blank, h_tilde_pre=blank, **arrays)
+
+
+def hint(exercise: Exercise, cell: Cell, known: dict[Cell, float]) -> str:
+    """The equation of `cell` with the student's numbers: never the answer, which shows as "?"."""
+    t, quantity, unit = cell
+    known = {c: v for c, v in known.items() if c != cell}
+    lines = step_lines(student_trace(exercise, known), t, unit)
+    if quantity == "h":  # step_lines writes both update rules; the exercise asks for its own
+        index = next(i for i, line in enumerate(lines) if "this trace" in line.label)
+    else:
+        index = _LINE[quantity]
+    latex = lines[index].latex.replace("nan", UNKNOWN)
+    # The update line works its value out from z, h' and h~ itself; with the student's right
+    # inputs that value is the answer, so it is cut off.
+    if quantity != "h":
+        return latex
+    return re.sub(r" = [-0-9.]+(\\end\{aligned\})$", lambda m: f" = {UNKNOWN}{m.group(1)}", latex)
+
+
+def grade(exercise: Exercise, typed: dict[Cell, str]) -> Grades:
+    """Feedback for every typed number, in computation order."""
+    order = exercise.cells()
+    parsed, status, invalid = {}, {}, {}
+    for cell in sorted(typed, key=order.index):
+        text = str(typed[cell]).strip()
+        try:
+            parsed[cell] = Typed.parse([text], name(cell))
+        except InputError as error:
+            invalid[cell] = str(error)
+            continue
+        status[cell] = "right" if parsed[cell].matches(np.array([exercise.answer(*cell)])) else "wrong"
+    known = {c: float(p.values[0]) for c, p in parsed.items()}
+    feedback = []
+    for cell in sorted(typed, key=order.index):
+        text = str(typed[cell]).strip()
+        if cell in invalid:
+            feedback.append(Feedback(cell, text, "invalid", invalid[cell]))
+        elif status[cell] == "right":
+            feedback.append(Feedback(cell, text, "right"))
+        else:
+            detail, mistake_id = _culprit(exercise, cell, parsed)
+            feedback.append(Feedback(cell, text, "wrong", "", _wrong_inputs(exercise, cell, status), detail,
+                                     mistake_id, hint(exercise, cell, known)))
+    return Grades(tuple(feedback), len(order))
+
+
+def reveal(exercise: Exercise, cell: Cell) -> str:
+    """The "show this number" action: the true value, to the exercise's precision."""
+    return exercise.rounded(exercise.answer(*cell))

@@ -1,0 +1,139 @@
+"""What a worksheet says, whatever it is printed with (PDF or LaTeX source).
+
+The equations are the first, symbolic row of each line `equations.step_lines`
+writes, with step 1's subscripts made general (x_1 → x_t, h_0 → h_{t-1}).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..explain.detective import QUANTITIES
+from ..explain.equations import step_lines
+from ..math.cell import Convention
+from .exercises import Exercise
+from .grading import student_trace
+
+TEX_SYMBOL = {"z": "z", "r": "r", "h_tilde": r"\tilde h", "h": "h"}
+PRE = {"z": ("z_pre", "a_z"), "r": ("r_pre", "a_r"), "h_tilde": ("h_tilde_pre", "a_h")}
+
+
+@dataclass(frozen=True)
+class Matrix:
+    latex: str  # its name, e.g. W_z
+    values: np.ndarray  # (rows, columns), as a person reads it
+
+
+@dataclass(frozen=True)
+class Equation:
+    label: str
+    latex: str  # one row, no alignment marks
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]  # LaTeX for math columns, text otherwise (see `math_header`)
+    rows: tuple[tuple[str, ...], ...]
+    math_header: bool = True
+
+
+def title(exercise: Exercise) -> str:
+    seed = "" if exercise.seed is None else f" — exercise {exercise.seed}"
+    return f"A GRU by hand{seed}"
+
+
+def facts(exercise: Exercise) -> list[str]:
+    cfg = exercise.setup.weights.config
+    rule = "h = z·h' + (1−z)·h~ (Keras, PyTorch, Cho et al.)" if exercise.setup.convention is Convention.KERAS \
+        else "h = (1−z)·h' + z·h~ (Wikipedia, Chung et al.)"
+    reset = "after the recurrent product (reset_after=True)" if cfg.reset_after \
+        else "before the recurrent product (reset_after=False)"
+    return [
+        f"{cfg.units} unit{'s' if cfg.units > 1 else ''}, {cfg.input_dim} input feature"
+        f"{'s' if cfg.input_dim > 1 else ''}, {exercise.steps} timesteps. Vectors are rows: x_t W is (1 × units).",
+        f"Gates σ = {cfg.recurrent_activation}, candidate φ = {cfg.activation}; reset applied {reset}.",
+        f"Update rule: {rule}.",
+        f"Write every answer to {exercise.answer_decimals} decimal places; steps count from 1, h_0 is the initial state.",
+    ]
+
+
+def matrices(exercise: Exercise) -> list[list[Matrix]]:
+    """Rows of labelled matrices: W, U, then the biases as row vectors."""
+    w = exercise.setup.weights
+    rows = [[Matrix(f"W_{g}", w.W(g)) for g in "zrh"], [Matrix(f"U_{g}", w.U(g)) for g in "zrh"]]
+    if w.config.reset_after:
+        rows.append([Matrix(f"b^x_{g}", w.b_x(g)[None, :]) for g in "zrh"])
+        rows.append([Matrix(f"b^h_{g}", w.b_h(g)[None, :]) for g in "zrh"])
+    else:
+        rows.append([Matrix(f"b^x_{g}", w.b_x(g)[None, :]) for g in "zrh"])
+    return rows
+
+
+def bias_note(exercise: Exercise) -> str:
+    if exercise.setup.weights.config.reset_after:
+        return ""
+    return "With reset_after=False Keras keeps one bias: every b^h is 0 and b_h = b^x_h."
+
+
+def sequence(exercise: Exercise) -> list[Matrix]:
+    s = exercise.setup
+    h0 = np.zeros(exercise.units) if s.h0 is None else s.h0
+    return [Matrix(f"x_{{{t + 1}}}", s.x[t][None, :]) for t in range(exercise.steps)] + [Matrix("h_0", h0[None, :])]
+
+
+def _general(row: str) -> str:
+    row = row.replace("\\begin{aligned}", "").replace("&", "").strip()
+    return re.sub(r"_\{0\}", "_{t-1}", re.sub(r"_\{1\}", "_t", row))
+
+
+def equations(exercise: Exercise) -> list[Equation]:
+    """(1)–(4) for this exercise's reset placement and update rule, in general form."""
+    lines = step_lines(student_trace(exercise, {}), 0, 0)
+    chosen = lines[:3] + [next(line for line in lines if "this trace" in line.label)]
+    names = ("update gate", "reset gate", "candidate", "new state")
+    return [Equation(f"({i + 1}) {name}", _general(line.latex.split(" \\\\ ")[0]))
+            for i, (name, line) in enumerate(zip(names, chosen))]
+
+
+def column_label(quantity: str, unit: int, units: int, step: str = "t") -> str:
+    sub = step if units == 1 else f"{step},{unit}"
+    return f"{TEX_SYMBOL[quantity]}_{{{sub}}}"
+
+
+def box_header(exercise: Exercise) -> tuple[str, ...]:
+    return ("t",) + tuple(column_label(q, j, exercise.units) for q in QUANTITIES for j in range(exercise.units))
+
+
+def key_tables(exercise: Exercise) -> list[Table]:
+    """Every intermediate of the true run, one table per unit: pre-activations, gates, candidate, state."""
+    truth, k, H = exercise.truth, exercise.answer_decimals, exercise.units
+    tables = []
+    for j in range(H):
+        columns = []
+        for quantity in QUANTITIES:
+            if quantity in PRE:
+                field, symbol = PRE[quantity]
+                columns.append((symbol if H == 1 else f"{symbol[:2]}{{{symbol[2:]},{j}}}", getattr(truth, field)[:, j]))
+            columns.append((column_label(quantity, j, H), getattr(truth, quantity)[:, j]))
+        header = ("t",) + tuple(label for label, _ in columns)
+        rows = tuple((str(t + 1),) + tuple(f"{values[t]:.{k}f}" for _, values in columns)
+                     for t in range(exercise.steps))
+        tables.append(Table(header, rows))
+    return tables
+
+
+def grading_table(exercise: Exercise) -> Table:
+    """"If you got X, you probably did Y": each mistake's h at every step (— past its last step)."""
+    k, T = exercise.answer_decimals, exercise.steps
+    header = ("If you got", "you probably did")
+    rows = []
+    def written(h: np.ndarray) -> str:  # (steps of that run, H)
+        return "\n".join(f"h{t + 1} = " + (", ".join(f"{v:.{k}f}" for v in h[t]) if t < len(h) else "— (one step only)")
+                         for t in range(T))
+
+    rows = [(written(exercise.truth.h), "nothing wrong: these are the answers")]
+    rows += [(written(run.trace.h), f"{run.mistakes[0].title}: {run.detail}") for run in exercise.mistakes]
+    return Table(header, tuple(rows), math_header=False)
