@@ -50,17 +50,24 @@ def test_with_config_relays_the_bias():
     assert w.with_config(use_bias=False).bias is None
 
 
-@pytest.mark.parametrize("text, dim, shape", [
-    ("1, 2, 9, 8", 1, (4, 1)),
-    ("1 2; 3 4", 2, (2, 2)),
-    ("1 2\n3 4\n", 2, (2, 2)),
-    ("1,2,9,8", 4, (1, 4)),
-    ("[[1],[2],[9],[8]]", 1, (4, 1)),
-    ("[1, 2, 9, 8]", 1, (4, 1)),
-    ("-1e-3; 2.5", 1, (2, 1)),
+@pytest.mark.parametrize("text, dim, expected", [
+    ("1, 2, 9, 8", 1, [[1], [2], [9], [8]]),
+    ("1 2; 3 4", 2, [[1, 2], [3, 4]]),
+    ("1 2\n3 4\n", 2, [[1, 2], [3, 4]]),
+    ("1,2,9,8", 4, [[1, 2, 9, 8]]),
+    ("[[1],[2],[9],[8]]", 1, [[1], [2], [9], [8]]),
+    ("[1, 2, 9, 8]", 1, [[1], [2], [9], [8]]),
+    ("[1, 2]", 2, [[1, 2]]),
+    ("[[1, -2], [0.5, 3]]", 2, [[1, -2], [0.5, 3]]),
+    ("-1e-3; 2.5", 1, [[-0.001], [2.5]]),
+    ("  -.5 ;+3.25 ;\n 1E2  ", 1, [[-0.5], [3.25], [100]]),
+    ("  -.5 ,+3.25  1E2  ", 1, [[-0.5], [3.25], [100]]),
+    ("0.1 -0.2 0.3; 4 5 6", 3, [[0.1, -0.2, 0.3], [4, 5, 6]]),
 ])
-def test_sequence_forms(text, dim, shape):
-    assert parse_sequence(text, dim).shape == shape
+def test_sequence_forms(text, dim, expected):
+    x = parse_sequence(text, dim)
+    assert x.dtype == np.float64
+    np.testing.assert_array_equal(x, np.array(expected, dtype=np.float64))
 
 
 def test_sequence_description():
@@ -72,7 +79,7 @@ def test_sequence_description():
     ("", 1, "empty"),
     ("1, two", 1, "'two' is not a number"),
     ("1; NaN", 1, "not a finite number"),
-    ("1 2; 3", 2, "timestep 1 has 1 feature but the model has input_dim=2"),
+    ("1 2; 3", 2, "timestep 2 has 1 feature but the model has input_dim=2"),  # counted from 1, as on the page
     ("[[1, [2]]]", 2, "flat list"),
     ("[]", 1, "empty"),
 ])
@@ -84,9 +91,12 @@ def test_sequence_errors(text, dim, message):
 def test_vectors_and_masks():
     assert parse_vector("-0.5, 0.2", "h0", 2).tolist() == [-0.5, 0.2]
     assert parse_vector("[1, 2]", "h0").tolist() == [1, 2]
+    assert parse_vector(" 3e-1  -4 ", "h0", 2).tolist() == [0.3, -4.0]
+    assert parse_vector("[0.25]", "h0", 1).tolist() == [0.25]
     with pytest.raises(InputError, match="3 are needed"):
         parse_vector("1, 2", "h0", 3)
     assert parse_mask("1, 0, true, False", 4).tolist() == [True, False, True, False]
+    assert parse_mask("[0, 1.0, 0.0, TRUE]", 4).tolist() == [False, True, False, True]
     assert parse_mask("  ", 4) is None
     with pytest.raises(InputError, match="not 1/0"):
         parse_mask("1, 2", 2)
