@@ -2,15 +2,13 @@
 
 Layout and wiring only; the math lives in gruviz/, the widgets in gruviz/ui/."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
-from gruviz.explain.mistakes import Setup, outcomes
-from gruviz.ui import backward_view, check_view, frameworks_view, inputs, keras_panel, results, sources, state
+from gruviz.explain.mistakes import Setup
+from gruviz.ui import inputs, keras_panel, memo, results, sources, state, views
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
 keras_panel.start_loading()
@@ -41,39 +39,15 @@ if run_inputs is None:
 weights = state.weights()
 state.sync_link(st.session_state.seq_text)
 setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
-trace = setup.run()
-bahdanau = replace(setup, convention=Convention.BAHDANAU).run()
-mistakes = outcomes(setup)
+derived = memo.derived(setup)
 
-keras_slot = results.side_by_side(trace, bahdanau)
-results.claimed_result(mistakes, trace)
+keras_slot = results.side_by_side(derived.trace, derived.bahdanau)
+results.claimed_result(derived.mistakes, derived.trace)
 compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
-
-# Only the open tab runs (on_change="rerun"): hidden charts cost the browser ~1 s a rerun.
-step_tab, check_tab, gates_tab, layout_tab, frameworks_tab, backward_tab = st.tabs(
-    ["One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
-     "Backward"], key="view", on_change="rerun")
-if step_tab.open:
-    with step_tab:
-        results.magnifier(trace)
-if check_tab.open:
-    with check_tab:
-        check_view.render(setup, trace)
-if layout_tab.open:
-    with layout_tab:
-        results.weight_layout(trace)
-if frameworks_tab.open:
-    with frameworks_tab:
-        frameworks_view.render(weights, trace, setup)
-if backward_tab.open:
-    with backward_tab:
-        backward_view.render(setup)
-st.subheader("Pitfalls: what the classic mistakes give on these numbers")
-results.pitfalls(mistakes, trace)
-
-keras_live = keras_panel.fill(keras_slot, weights, run_inputs, trace) if compare else None
+keras_live = keras_panel.fill(keras_slot, weights, run_inputs, derived.trace) if compare else None
 if not compare:
     keras_slot.caption("Keras comparison is off.")
-if gates_tab.open:
-    with gates_tab:
-        results.gates(trace, bahdanau, keras_live, results.selected_step(trace))
+
+views.tabs(setup, derived, keras_live)
+st.subheader("Pitfalls: what the classic mistakes give on these numbers")
+results.pitfalls(derived.mistakes, derived.trace)

@@ -12,6 +12,7 @@ from ..classroom import presets
 from ..explain.equations import num, step_lines
 from ..explain.mistakes import Outcome
 from ..math.trace import Trace
+from . import memo
 from .keras_panel import format_vector
 
 
@@ -78,9 +79,11 @@ def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: 
     frame = pd.DataFrame({"": ["▶" if k == t else "" for k in range(trace.steps)], **table},
                          index=pd.Index(range(1, trace.steps + 1), name="step"))
     st.dataframe(frame, column_config={name: st.column_config.NumberColumn(format="%.4f") for name in table})
-    st.plotly_chart(figures.gates_over_time(trace, t), key="fig_gates")
-    st.plotly_chart(figures.heatmaps(trace, t), key="fig_heat")
-    st.plotly_chart(figures.conventions(trace, bahdanau_rule, keras_live, t), key="fig_rules")
+    st.plotly_chart(memo.once(("gates", t), lambda: figures.gates_over_time(trace, t)), key="fig_gates")
+    st.plotly_chart(memo.once(("heatmaps", t), lambda: figures.heatmaps(trace, t)), key="fig_heat")
+    rules = memo.once(("rules", t, keras_live is None),
+                      lambda: figures.conventions(trace, bahdanau_rule, keras_live, t))
+    st.plotly_chart(rules, key="fig_rules")
 
 
 def weight_layout(trace: Trace) -> None:
@@ -108,11 +111,15 @@ def weight_layout(trace: Trace) -> None:
            else ""),
         language="python",
     )
-    st.plotly_chart(figures.weight_blocks(w), key="fig_weights")
+    st.plotly_chart(memo.once(("weights",), lambda: figures.weight_blocks(w)), key="fig_weights")
 
 
 def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:
     """Each classic mistake, recomputed on the current numbers."""
+    st.markdown(memo.once(("pitfalls",), lambda: _pitfall_rows(outcomes, truth)), unsafe_allow_html=True)
+
+
+def _pitfall_rows(outcomes: list[Outcome], truth: Trace) -> str:
     rows, shown = [], {}
     for o in outcomes:
         if o.mistake.id == "gate_order_swapped" and "PyTorch" not in o.detail:
@@ -124,4 +131,4 @@ def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:
         rows.append(f"- **{o.mistake.title}.** If you {o.detail}, you would get `{format_vector(o.trace.output, 4)}`"
                     + (" — the same here, by coincidence of these numbers." if same else ".")
                     + f"<br><span style='color:#57606a'>{o.mistake.explanation}</span>")
-    st.markdown("\n".join(rows), unsafe_allow_html=True)
+    return "\n".join(rows)
