@@ -130,3 +130,39 @@ def test_fresh_weights_from_many_threads_are_each_seeds_own(random_bias):
     for (t, i), w in results.items():
         for got, ref in zip(w.keras_arrays(), want[t * 4 + i]):
             np.testing.assert_array_equal(np.asarray(got, np.float32), ref)
+
+
+def test_results_stay_their_own_while_streamlit_clears_the_keras_session():
+    """Streamlit runs keras.backend.clear_session() after every script run of every session,
+    which swaps Keras's thread-local state under all other threads. With the bridge's
+    `hold_session` (the app applies it once TensorFlow loads), tracing new configs and
+    eager gradients in other threads must not notice."""
+    from streamlit.runtime.scriptrunner.script_runner import _clean_problem_modules
+    from gruviz.io.keras_bridge import hold_session
+
+    hold_session()
+    stop = threading.Event()
+
+    def server():  # what every finished script run does
+        while not stop.is_set():
+            _clean_problem_modules()
+
+    cleaner = threading.Thread(target=server)
+    cleaner.start()
+    try:
+        def work(thread, i):  # a config no call has traced yet: the trace runs while the session is cleared
+            rng = np.random.default_rng(50_000 + 10 * thread + i)
+            config = GRUConfig(units=4 + thread, input_dim=1 + i, reset_after=bool(thread % 2))
+            c = Case(random_weights(rng, config), rng.normal(0, 1, (4, config.input_dim)), None, False, None)
+            forward = run_keras(c.weights, c.x).sequence_output
+            grads = keras_gradients(c.weights, c.x)
+            return c, forward, grads
+
+        results = hammer(work, 2)
+    finally:
+        stop.set()
+        cleaner.join()
+    for (c, forward, grads) in results.values():
+        trace = run(c.weights, c.x)
+        assert np.allclose(forward, trace.sequence_output, atol=1e-5)
+        np.testing.assert_allclose(grads.kernel, backward(trace, "sum").kernel, rtol=1e-9, atol=1e-9)

@@ -55,6 +55,18 @@ def keras_version() -> str:
     return _keras().__version__
 
 
+def hold_session() -> None:
+    """Make keras.backend.clear_session() a no-op in this process.
+
+    Servers that clear Keras's session after every request (Streamlit does, after each
+    script run) replace Keras's thread-local state under every other thread: a stateless
+    call in flight would lose its weights mid-call, and each clear runs a full gc.collect
+    (~0.5 s of held GIL with TensorFlow loaded). This module keeps one layer per config
+    (bounded caches) and never needs the session cleared."""
+    keras = _keras()
+    keras.backend.clear_session = lambda free_memory=True: None
+
+
 def _activation(name: str):
     keras = _keras()
     if name == "hard_sigmoid_legacy":
@@ -88,12 +100,15 @@ def _built_layer(config: GRUConfig, go_backwards: bool, dtype: str, **initialize
 
 @lru_cache(maxsize=64)
 def _shared_layer(config: GRUConfig, go_backwards: bool, dtype: str):
-    """One built GRU per config, shared by every session: its own variables are never
-    set or read for a result, each call brings its weights (see `_stateless`)."""
+    """One built GRU per config, shared by every session. Each call brings its own
+    weights (see `_stateless`); the layer's own variables hold NaN, so a read that ever
+    bypassed the call's weights would show as nan, never as someone else's numbers."""
     layer = _built_layer(config, go_backwards, dtype)
     names = [v.name for v in layer.trainable_variables]
     if names != ["kernel", "recurrent_kernel", "bias"][: len(names)]:
         raise RuntimeError(f"this Keras orders a GRU's weights as {names}, not as get_weights() does")
+    for variable in layer.trainable_variables:
+        variable.assign(np.full(variable.shape, np.nan, dtype=dtype))
     return layer
 
 
@@ -120,7 +135,12 @@ def _compiled(config: GRUConfig, go_backwards: bool, dtype: str):
         tf.TensorSpec((1, None), tf.bool),
     ]
     n = len(weight_specs)
-    return tf.function(lambda *a: _stateless(layer, a[:n], *a[n:]), input_signature=signature)
+    call = tf.function(lambda *a: _stateless(layer, a[:n], *a[n:]), input_signature=signature)
+    if call.get_concrete_function().captured_inputs:
+        # The trace read a variable instead of the call's weights: Keras's session was cleared
+        # by another thread mid-trace (see `hold_session`). Not cached; the next call traces again.
+        raise RuntimeError("Keras's session was reset while this configuration was being prepared; try again.")
+    return call
 
 
 def run_keras(
@@ -207,3 +227,64 @@ def keras_gradients(
     grads = tape.gradient(value, [x, h0, *arrays], unconnected_gradients=tf.UnconnectedGradients.ZERO)
     dx, dh0, kernel, recurrent_kernel, *bias = [np.asarray(g, dtype=np.float64) for g in grads]
     return KerasGradients(float(value), kernel, recurrent_kernel, bias[0] if bias else None, dx[0], dh0[0])
+
+
+# --- keras.layers.LSTM, the same way: one shared built layer per config holding NaN,
+# --- every call passing its own weights through a traced stateless call.
+
+
+def _built_lstm(config, go_backwards: bool, dtype: str, **initializers):
+    keras = _keras()
+    with _BUILDING:
+        layer = keras.layers.LSTM(
+            config.units, activation=_activation(config.activation), use_bias=config.use_bias,
+            recurrent_activation=_activation(config.recurrent_activation), go_backwards=go_backwards,
+            return_sequences=True, dtype=dtype, **initializers)
+        layer.build((None, None, config.input_dim))
+    return layer
+
+
+@lru_cache(maxsize=32)
+def _compiled_lstm(config, go_backwards: bool, dtype: str):
+    """(kernel, recurrent_kernel, bias?, x (1, T, D), h0 (1, H), c0 (1, H), mask (1, T)) → (1, T, H)."""
+    import tensorflow as tf
+
+    layer = _built_lstm(config, go_backwards, dtype)
+    for variable in layer.trainable_variables:
+        variable.assign(np.full(variable.shape, np.nan, dtype=dtype))
+    specs = [tf.TensorSpec(v.shape, dtype) for v in layer.trainable_variables]
+    n = len(specs)
+    specs += [tf.TensorSpec((1, None, config.input_dim), dtype), tf.TensorSpec((1, config.units), dtype),
+              tf.TensorSpec((1, config.units), dtype), tf.TensorSpec((1, None), tf.bool)]
+
+    def call(*a):
+        output, _ = layer.stateless_call(list(a[:n]), list(layer.non_trainable_variables), a[n],
+                                         initial_state=[a[n + 1], a[n + 2]], mask=a[n + 3], training=False)
+        return output
+
+    compiled = tf.function(call, input_signature=specs)
+    if compiled.get_concrete_function().captured_inputs:
+        raise RuntimeError("Keras's session was reset while this configuration was being prepared; try again.")
+    return compiled
+
+
+def run_keras_lstm(weights, x, h0=None, c0=None, go_backwards: bool = False, mask=None,
+                   dtype: str = "float32") -> KerasRun:
+    """Run a real keras.layers.LSTM with these LSTMWeights on x (T, D); safe from many threads at once."""
+    keras = _keras()
+    cfg = weights.config
+    x = np.asarray(x, dtype=dtype)  # (T, D)
+    h0, c0 = (np.zeros(cfg.units) if v is None else np.asarray(v) for v in (h0, c0))  # (H,) each
+    mask = np.ones(len(x), bool) if mask is None else np.asarray(mask, bool)  # (T,)
+    arrays = [np.asarray(a, dtype=dtype) for a in weights.keras_arrays()]
+    out = _compiled_lstm(cfg, go_backwards, dtype)(*arrays, x[None], h0.astype(dtype)[None],
+                                                   c0.astype(dtype)[None], mask[None])
+    return KerasRun(np.asarray(out, dtype=np.float64)[0], keras.__version__)
+
+
+def fresh_lstm_arrays(config, seed: int, unit_forget_bias: bool = True) -> list[np.ndarray]:
+    """The arrays of a new keras.layers.LSTM from Keras's own initializers (b_f = 1 with unit_forget_bias)."""
+    init = _keras().initializers
+    layer = _built_lstm(config, False, "float32", kernel_initializer=init.GlorotUniform(seed=seed),
+                        recurrent_initializer=init.Orthogonal(seed=seed), unit_forget_bias=unit_forget_bias)
+    return [np.asarray(a, np.float64) for a in layer.get_weights()]
