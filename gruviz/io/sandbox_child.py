@@ -61,16 +61,18 @@ READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_
 _MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file"}
 
 
-def _vm_bytes() -> int:
+def _status_bytes(field: str) -> int:
+    """VmSize (address space now) or VmHWM (peak resident memory since exec, unlike
+    ru_maxrss, which remembers the server this process was forked from)."""
     with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmSize:"))
+        line = next(line for line in status if line.startswith(field + ":"))
     return int(line.split()[1]) * 1024
 
 
 def bound_self() -> None:
     """Address space: what the interpreter holds now plus FILES.memory_bytes. CPU: the
     parent's wall-clock limit plus a margin, so a child outliving its parent still stops."""
-    budget = _vm_bytes() + FILES.memory_bytes
+    budget = _status_bytes("VmSize") + FILES.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     cpu = math.ceil(FILES.seconds) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -94,7 +96,7 @@ def read(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, d
         header = {"status": "refused", "message": "this file is nested too deeply to be a model or a state dict."}
     except Exception as e:  # a reader bug: the parent says so without a traceback
         header = {"status": "bug", "error": type(e).__name__}
-    header["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    header["peak_bytes"] = _status_bytes("VmHWM")
     return header, arrays
 
 
