@@ -44,6 +44,20 @@ serve: setup nginx
 test: setup-test chromium nginx
 	$(PY) -m pytest
 
+# make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
+# runs the fast tests of each package; prints the score per package and every surviving mutant.
+# Slow (tens of minutes): run it before a release and when the core changes, not in `make test`.
+# MUTATION_PACKAGES="math layouts" limits the run; MUTATION_CHILDREN sets how many mutants run at once.
+MUTATION_PACKAGES ?= math layouts parsing detective readers
+MUTATION_CHILDREN ?= 2
+.PHONY: mutation
+$(VENV)/.mutation-installed: $(VENV)/.test-installed requirements-mutation.txt
+	$(PIP) install --quiet -r requirements-mutation.txt
+	touch $@
+
+mutation: $(VENV)/.mutation-installed
+	nice -n 19 $(PY) tools/mutation.py $(MUTATION_PACKAGES) --children $(MUTATION_CHILDREN)
+
 bench: setup-test chromium nginx
 	$(PY) benchmarks/trace_vs_keras.py
 	$(PY) benchmarks/app_bench.py

@@ -1,0 +1,146 @@
+"""Mutation score of gruviz's core: mutmut plants small bugs in one package at a time and
+runs the fast tests that exercise that package; a mutant the tests miss "survives".
+
+    make mutation                                  every package
+    make mutation PACKAGES="math layouts"          some of them
+    .venv/bin/python tools/mutation.py math --children 2
+
+Each package runs in its own copy of the tree under MUTATION_DIR (default
+/tmp/gruviz-mutation), so the working tree is never touched. The score is
+(killed + timed out) / (mutants tested), as mutmut's own badge counts it; every
+survivor is printed with its diff. It takes tens of minutes: run it before a
+release and whenever the core changes, not in `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+
+@dataclass(frozen=True)
+class Package:
+    mutate: tuple[str, ...]  # globs, relative to the repository
+    oracle: tuple[str, ...]  # test files under tests/, fast and browser-free
+
+
+PACKAGES = {
+    "math": Package(("gruviz/math/*",), (
+        "test_properties.py", "test_seed_example.py", "test_weights_and_parsing.py", "test_equations.py",
+        "test_precision.py", "test_layouts.py", "test_backward.py")),
+    "layouts": Package(("gruviz/layouts/*",), ("test_layouts.py", "test_frameworks_real.py")),
+    "parsing": Package(("gruviz/io/parsing.py",), (
+        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py")),
+    "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py")),
+    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files.py", "test_hostile_files.py")),
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    package: str
+    statuses: dict[str, str]  # mutant name -> killed, survived, timeout, no tests, ...
+
+    def count(self, *statuses: str) -> int:
+        return sum(s in statuses for s in self.statuses.values())
+
+    @property
+    def tested(self) -> int:
+        return len(self.statuses) - self.count("skipped")
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.count("killed", "timeout") / max(self.tested, 1)
+
+    def line(self) -> str:
+        return (f"{self.package:10s} {self.percent:5.1f}% killed  ({self.count('killed', 'timeout')} of "
+                f"{self.tested}; survived {self.count('survived')}, no tests {self.count('no tests')}, "
+                f"other {self.tested - self.count('killed', 'timeout', 'survived', 'no tests')})")
+
+
+def prepare(name: str, package: Package, root: Path) -> Path:
+    work = root / name
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "tests").mkdir(parents=True)
+    shutil.copytree(REPO / "gruviz", work / "gruviz", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "pyproject.toml", work)
+    oracle = [f for f in package.oracle if (REPO / "tests" / f).exists()]
+    for helper in ("conftest.py", *oracle):
+        shutil.copy2(REPO / "tests" / helper, work / "tests" / helper)
+    lines = lambda items: "".join(f"\n    {item}" for item in items)  # noqa: E731
+    (work / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = gruviz\n"
+        f"only_mutate ={lines(package.mutate)}\n"
+        f"pytest_add_cli_args_test_selection ={lines('tests/' + f for f in oracle)}\n"
+        # -x: one failing test kills the mutant; the rest would only cost time.
+        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider'])}\n"
+    )
+    return work
+
+
+def mutmut(work: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([str(MUTMUT), *args], cwd=work, env=env, text=True,
+                          capture_output=capture, check=False)
+
+
+def score(name: str, work: Path) -> Score:
+    listed = mutmut(work, "results", "--all", "true", capture=True).stdout
+    statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listed, re.MULTILINE))
+    return Score(name, statuses)
+
+
+def show_survivors(result: Score, work: Path) -> None:
+    for mutant, status in sorted(result.statuses.items()):
+        if status in ("killed", "timeout", "skipped"):
+            continue
+        diff = mutmut(work, "show", mutant, capture=True).stdout
+        changed = [line for line in diff.splitlines()
+                   if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        print(f"  {status:9s} {mutant}")
+        for line in changed:
+            print(f"      {line.strip()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("packages", nargs="*", default=list(PACKAGES), help=" ".join(PACKAGES))
+    parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--dir", default=os.environ.get("MUTATION_DIR", "/tmp/gruviz-mutation"))
+    parser.add_argument("--report-only", action="store_true", help="print the last run's results")
+    args = parser.parse_args()
+    unknown = sorted(set(args.packages) - set(PACKAGES))
+    if unknown:
+        parser.error(f"no package {unknown[0]!r}; choose from {', '.join(PACKAGES)}")
+    results = []
+    for name in args.packages:
+        work = Path(args.dir) / name
+        if not args.report_only:
+            work = prepare(name, PACKAGES[name], Path(args.dir))
+            print(f"== {name}: mutating {', '.join(PACKAGES[name].mutate)}", flush=True)
+            if mutmut(work, "run", "--max-children", str(args.children)).returncode != 0:
+                print(f"== {name}: mutmut did not finish (see above)", flush=True)
+        result = score(name, work)
+        print(f"== {name}: {result.line()}")
+        show_survivors(result, work)
+        (work / "score.json").write_text(json.dumps(result.statuses, indent=1))
+        results.append(result)
+    print("\nMutation score (killed or timed out / tested):")
+    for result in results:
+        print("  " + result.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
