@@ -9,8 +9,12 @@ from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
 from gruviz.ui import inputs, keras_panel, memo, results, sources, state, views
+from gruviz.ui import exercise_view
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
+if exercise_view.wanted():  # a practice link: its own page
+    exercise_view.render()
+    st.stop()
 keras_panel.start_loading()
 state.init()
 

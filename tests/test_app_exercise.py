@@ -1,0 +1,101 @@
+"""The practice page through Streamlit's AppTest: numbers checked as typed, mistakes named,
+answers kept off the student's page until asked for, everything typed kept in the link."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from gruviz.classroom import exercises
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SEED = 7
+
+
+def start(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"exercise": str(SEED), **params})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page shows as text: markdown, LaTeX, notes, alerts, labels, tables."""
+    parts = [e.value for kind in ("markdown", "latex", "caption", "info", "success", "warning", "error", "title",
+                                  "subheader") for e in getattr(at, kind)]
+    parts += [t.label for t in at.text_input] + [str(t.value) for t in at.text_input]
+    parts += [str(p.proto) for p in at.get("progress")]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+def answers(ex: exercises.Exercise) -> set[str]:
+    k = ex.answer_decimals
+    return {f"{getattr(ex.truth, q)[t, j]:.{k}f}" for t, q, j in ex.cells()}
+
+
+def test_student_page_checks_each_number_and_names_the_mistake():
+    ex = exercises.generate(SEED)
+    flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped")
+    at = start(mode="student")
+    assert len(at.text_input) == len(ex.cells())
+    at.text_input(key="exercise_z.0.0").input(ex.rounded(ex.answer(0, "z", 0)))
+    at.text_input(key="exercise_h.0.0").input(ex.rounded(float(flipped.trace.h[0, 0])))
+    at.run()
+    text = page_text(at)
+    assert "✓ right" in text and "✗ not right" in text
+    assert flipped.detail in text  # the detective's story for that number
+    assert f"1 of {len(ex.cells())} right" in text
+    assert at.query_params["h.0.0"] == ex.rounded(float(flipped.trace.h[0, 0]))
+    # A wrong later number built on the wrong h says so.
+    at.text_input(key="exercise_z.1.0").input(ex.rounded(float(flipped.trace.z[1, 0])))
+    at.run()
+    assert "built on h1[0]" in page_text(at)
+
+
+def test_answers_stay_off_the_student_page_until_revealed():
+    ex = exercises.generate(SEED)
+    at = start(mode="student")
+    wrong = f"{ex.answer(0, 'h', 0) + 0.2:.{ex.answer_decimals}f}"
+    at.text_input(key="exercise_h.0.0").input(wrong)
+    at.run()
+    truth = ex.rounded(ex.answer(0, "h", 0))
+    leaked = [a for a in answers(ex) if a in page_text(at)]
+    assert leaked == [], leaked
+    at.button(key="exercise_show_h.0.0").click()
+    at.run()
+    text = page_text(at)
+    assert f"h1[0] = {truth}" in text
+    assert [a for a in answers(ex) - {truth} if a in text] == []
+    assert at.query_params["shown"] == "h.0.0"
+
+
+def test_a_reload_from_the_link_keeps_what_was_typed():
+    ex = exercises.generate(SEED)
+    z = ex.rounded(ex.answer(0, "z", 1))
+    at = start(mode="student", **{"z.0.1": z, "r.0.0": "0.1"})
+    assert at.text_input(key="exercise_z.0.1").value == z
+    assert at.text_input(key="exercise_r.0.0").value == "0.1"
+    text = page_text(at)
+    assert "✓ right" in text and "✗ not right" in text and f"1 of {len(ex.cells())} right" in text
+
+
+def test_teacher_page_has_the_key_and_every_mistakes_answers():
+    ex = exercises.generate(SEED)
+    at = start(mode="teacher")
+    text = page_text(at)
+    assert [a for a in answers(ex) if a not in text] == []
+    for run in ex.mistakes:
+        assert run.detail in text
+        h = run.trace.h
+        assert f"{h[-1, 0]:.{ex.answer_decimals}f}" in text
+    assert "mode=student" in text
+
+
+def test_a_broken_link_says_what_is_wrong():
+    at = start(units="9", mode="student")
+    assert at.error and "units" in at.error[0].value
+    assert not np.any([t.label for t in at.text_input])
