@@ -154,7 +154,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def report(name: str, tally: Tally, students: int) -> tuple[float, int]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(name: str, tally: Tally, students: int, server_cpu_s: float, own_cpu_s: float) -> tuple[float, int]:
     print(f"\n{name}: {students} students")
     print(f"  {'interaction':<18}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     every = [t for k, ts in tally.times.items() if k not in ("first page", "reconnect") for t in ts]
@@ -165,6 +171,9 @@ def report(name: str, tally: Tally, students: int) -> tuple[float, int]:
             print(f"  {key:<18}{len(values):>6}{1000 * statistics.median(values):>10.0f}"
                   f"{1000 * percentile(values, 0.95):>10.0f}{1000 * max(values):>10.0f}")
     errors = sum(len(v) for v in tally.errors.values())
+    runs = sum(len(ts) for ts in tally.times.values())
+    print(f"  server CPU per run (first pages included): {1000 * server_cpu_s / max(runs, 1):.0f} ms; "
+          f"the load generator used {own_cpu_s:.1f} s of CPU")
     print(f"  errors: {errors}" + "".join(f"\n    {k}: {len(v)} (e.g. {v[0]})" for k, v in tally.errors.items()))
     p95 = percentile(every, 0.95) if every else float("inf")
     verdict = "meets" if p95 <= TARGET_P95_S and errors == 0 else "misses"
@@ -184,10 +193,14 @@ def run_configuration(processes: int, students: int, duration: float, seed: int)
     try:
         warm = [asyncio.run(warm_up(b)) for b in backends]
         print(f"\n[{name}] warm-up page view per process: " + ", ".join(f"{w:.1f} s" for w in warm), flush=True)
+        pids = [proc.pid] if processes == 1 else [b.proc.pid for b in serving.backends]
+        server_before, own_before = sum(cpu_seconds(p) for p in pids), time.process_time()
         tally = asyncio.run(drive_class(url, students, duration, seed))
+        server_cpu = sum(cpu_seconds(p) for p in pids) - server_before
+        own_cpu = time.process_time() - own_before
     finally:
         stop()
-    report(name, tally, students)
+    report(name, tally, students, server_cpu, own_cpu)
 
 
 def rss_mb(pid: int) -> float:
@@ -213,13 +226,32 @@ def settled_rss(pid: int, limit_s: float = 60) -> float:
     return last
 
 
+def blocked_tensorflow_path() -> str:
+    """A PYTHONPATH on which `import tensorflow` / `import keras` fail: a replica without TensorFlow."""
+    root = Path(tempfile.mkdtemp(prefix="gruviz-no-tf-"))
+    for name in ("tensorflow", "keras"):
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text(f"raise ImportError('{name} left out for the memory figure')\n")
+    return os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
 def replica_memory() -> None:
-    """RSS of a fresh process: idle, and after a first page view with the Keras column on or off."""
+    """RSS of a fresh process: idle, and after a first page view with the Keras column on or off,
+    and with TensorFlow not importable at all."""
     print("Memory of one replica (fresh `streamlit run` process each time):")
     compare_id = None
-    for keras_on in (True, False):
+    for keras_on, tf_importable in ((True, True), (False, True), (False, False)):
         log = Path(tempfile.mkdtemp(prefix="gruviz-mem-")) / "streamlit.log"
-        proc, url = start_app(log)
+        saved = os.environ.get("PYTHONPATH")
+        if not tf_importable:
+            os.environ["PYTHONPATH"] = blocked_tensorflow_path()
+        try:
+            proc, url = start_app(log)
+        finally:
+            if saved is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = saved
         try:
             idle = settled_rss(proc.pid, 10)
 
@@ -237,8 +269,9 @@ def replica_memory() -> None:
             compare_id = compare_id or seen_id
             after = settled_rss(proc.pid)
             tf = "loaded" if tensorflow_mapped(proc.pid) else "not loaded"
-            print(f"  Keras column {'on ' if keras_on else 'off'}: idle {idle:.0f} MB, after the first page view "
-                  f"{after:.0f} MB (TensorFlow {tf})", flush=True)
+            case = f"Keras column {'on' if keras_on else 'off'}" + ("" if tf_importable else ", TensorFlow not importable")
+            print(f"  {case + ':':<48} idle {idle:4.0f} MB, after the first page view {after:4.0f} MB "
+                  f"(TensorFlow {tf})", flush=True)
         finally:
             stop_app(proc)
 
@@ -266,7 +299,7 @@ def main() -> None:
     if args.url:
         require_loopback(args.url)
         tally = asyncio.run(drive_class(args.url.rstrip("/"), args.students, args.duration, args.seed))
-        report(args.url, tally, args.students)
+        report(args.url, tally, args.students, float("nan"), time.process_time())
         return
     for processes in args.processes:
         run_configuration(processes, args.students, args.duration, args.seed)
