@@ -47,8 +47,14 @@ def close_to(text: str, values) -> bool:
 
 @pytest.fixture
 def app() -> AppTest:
+    import time
+
     at = AppTest.from_file("../app.py", default_timeout=180)
     at.run()
+    deadline = time.monotonic() + 240
+    while any("Loading TensorFlow" in i.value for i in at.info) and time.monotonic() < deadline:
+        time.sleep(0.2)  # TensorFlow imports in the background; the page polls, as this loop does
+        at.run()
     assert not at.exception, at.exception
     return at
 

@@ -1,9 +1,18 @@
-"""The live Keras column. TensorFlow loads in a background thread from the first
-page view, so gruviz's own numbers paint at once and this column fills in later."""
+"""The live Keras column. TensorFlow is imported once per server process, in a
+background thread, from the first page view: gruviz's own numbers paint at once and
+this column fills in when the import has finished. A failed or timed-out import is
+never tried again; the column says so and everything else runs at full speed.
+
+`GRUVIZ_TF_IMPORT_TIMEOUT` (seconds, default 60) sets how long the import may take;
+`GRUVIZ_FAKE_TF_IMPORT` (see gruviz.io.keras_bridge) simulates a broken or slow one."""
 
 from __future__ import annotations
 
+import enum
+import os
 import threading
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -14,19 +23,86 @@ from . import state
 from .inputs import RunInputs
 
 MATCH_TOLERANCE = 1e-5  # float32 Keras against float64 gruviz (spec §5: ≤ 5.2e-7 seen)
+IMPORT_TIMEOUT_ENV = "GRUVIZ_TF_IMPORT_TIMEOUT"
+DEFAULT_IMPORT_TIMEOUT = 60.0  # seconds; a warm import takes 3–10 s on a shared 2-core box
+POLL_SECONDS = 1.0  # how often a loading column looks again
+
+
+class Phase(enum.Enum):
+    LOADING = "loading"
+    READY = "ready"
+    UNAVAILABLE = "unavailable"  # the import failed or timed out: final for this process
+
+
+@dataclass(frozen=True)
+class TensorFlowStatus:
+    phase: Phase
+    reason: str = ""  # why TensorFlow is unavailable, as a clause: "loading it took more than 60 s"
+
+    @property
+    def column_message(self) -> str:
+        if self.phase is Phase.LOADING:
+            return "Loading TensorFlow for the Keras column (once per server)…"
+        return (f"TensorFlow is not available on this server ({self.reason}), so the live Keras comparison "
+                "is off. Every gruviz number on the page is computed without it.")
+
+
+class _Import:
+    """The process's one import of TensorFlow, running in a daemon thread.
+
+    Never retried: a failed import of TensorFlow is not cached by Python, so trying
+    again would pay its full cost on every rerun."""
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.problem: str | None = "the import stopped without a result"
+        threading.Thread(target=self._run, name="import-tensorflow", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            from ..io import keras_bridge
+
+            keras_bridge.keras_version()
+            keras_bridge.hold_session()  # Streamlit clears Keras's session after every script run
+            self.problem = None
+        except Exception as problem:  # a broken install raises anything; it is reported, not raised
+            first_line = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+            self.problem = first_line[:200]
+        finally:
+            self.done.set()
+
+    def status(self) -> TensorFlowStatus:
+        # A late success still counts: nothing is retried, the first result is kept.
+        if self.done.is_set() and self.problem is None:
+            return TensorFlowStatus(Phase.READY)
+        if self.done.is_set():
+            return TensorFlowStatus(Phase.UNAVAILABLE, f"its import failed: {self.problem}")
+        if time.monotonic() - self.started > self.timeout:
+            return TensorFlowStatus(Phase.UNAVAILABLE, f"loading it took more than {self.timeout:g} s")
+        return TensorFlowStatus(Phase.LOADING)
+
+
+def _timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(IMPORT_TIMEOUT_ENV, DEFAULT_IMPORT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_IMPORT_TIMEOUT
 
 
 @st.cache_resource(show_spinner=False)
-def _tensorflow_loader() -> threading.Thread:
-    from ..io import keras_bridge
-
-    thread = threading.Thread(target=keras_bridge.keras_version, name="import-keras", daemon=True)
-    thread.start()
-    return thread
+def _tensorflow_import() -> _Import:
+    return _Import(_timeout())
 
 
 def start_loading() -> None:
-    _tensorflow_loader()
+    _tensorflow_import()
+
+
+def tensorflow_status() -> TensorFlowStatus:
+    """Where the process's one import of TensorFlow stands; never waits for it."""
+    return _tensorflow_import().status()
 
 
 def _cached_run(weights: GRUWeights, inputs: RunInputs):
@@ -42,11 +118,16 @@ def _cached_run(weights: GRUWeights, inputs: RunInputs):
 
 
 def fill(slot, weights: GRUWeights, inputs: RunInputs, ours: Trace) -> np.ndarray | None:
-    """Run a real keras.layers.GRU and show its output with a match badge."""
-    loader = _tensorflow_loader()
-    if loader.is_alive():
-        slot.info("Loading TensorFlow for the Keras column (first view only)…", icon=":material/hourglass:")
-        loader.join()
+    """Run a real keras.layers.GRU and show its output with a match badge; while
+    TensorFlow loads, say so and fill in later. Never waits for the import."""
+    status = tensorflow_status()
+    if status.phase is Phase.LOADING:
+        with slot.container():
+            _wait_for_tensorflow()
+        return None
+    if status.phase is Phase.UNAVAILABLE:
+        slot.warning(status.column_message, icon=":material/warning:")
+        return None
     try:
         keras = _cached_run(weights, inputs)
     except Exception as problem:  # Keras's own refusal must not become a traceback on the page
@@ -60,6 +141,17 @@ def fill(slot, weights: GRUWeights, inputs: RunInputs, ours: Trace) -> np.ndarra
         else:
             st.badge(f"mismatch · largest difference {diff:.3g}", icon=":material/error:", color="red")
     return keras.sequence_output
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _wait_for_tensorflow() -> None:
+    """Polls only while TensorFlow loads: once the import is over, one full rerun fills
+    the column (and the Keras line of the gates chart) and this fragment is not drawn again."""
+    status = tensorflow_status()
+    if status.phase is Phase.LOADING:
+        st.info(status.column_message, icon=":material/hourglass:")
+    else:
+        st.rerun()
 
 
 def format_vector(values: np.ndarray, digits: int | None = None) -> str:

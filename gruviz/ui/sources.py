@@ -132,16 +132,33 @@ def _by_hand() -> None:
 # --- a fresh Keras model ----------------------------------------------------------------------
 
 def _make_keras_model() -> None:
+    """A fresh Keras layer's weights, or a message under the button saying why not now."""
+    from . import keras_panel
+
+    tensorflow = keras_panel.tensorflow_status()
+    if tensorflow.phase is keras_panel.Phase.LOADING:
+        state.set_error("keras_model", "TensorFlow is still loading (once per server, usually well under a "
+                        "minute). Click Create with Keras again in a few seconds.")
+        return
+    if tensorflow.phase is keras_panel.Phase.UNAVAILABLE:
+        state.set_error("keras_model", f"Create with Keras needs TensorFlow, which is not available on this "
+                        f"server ({tensorflow.reason}). Presets, typed tables and files work without it.")
+        return
     from ..io.keras_bridge import fresh_weights
 
     ss = st.session_state
     config = GRUConfig(units=int(ss.km_units), input_dim=int(ss.km_input_dim), reset_after=ss.km_reset_after,
                        use_bias=ss.km_use_bias, activation=ss.km_activation,
                        recurrent_activation=ss.km_recurrent_activation)
-    state.set_weights(fresh_weights(config, int(ss.km_seed), random_bias=ss.km_random_bias),
-                      notes=(f"Fresh keras.layers.GRU, seed {int(ss.km_seed)}: GlorotUniform kernel, "
-                             "Orthogonal recurrent_kernel, "
-                             + ("random biases." if ss.km_random_bias else "zero biases (Keras's default)."),))
+    try:
+        new = fresh_weights(config, int(ss.km_seed), random_bias=ss.km_random_bias)
+    except Exception as problem:  # TensorFlow loaded but refused to build: a message, never a blank page
+        state.set_error("keras_model", f"Keras could not create this layer: {problem}")
+        return
+    state.set_error("keras_model", None)
+    state.set_weights(new, notes=(f"Fresh keras.layers.GRU, seed {int(ss.km_seed)}: GlorotUniform kernel, "
+                                  "Orthogonal recurrent_kernel, "
+                                  + ("random biases." if ss.km_random_bias else "zero biases (Keras's default)."),))
 
 
 def _keras_model() -> None:
@@ -156,6 +173,7 @@ def _keras_model() -> None:
     c1.checkbox("use_bias", True, key="km_use_bias")
     c2.checkbox("random biases", False, key="km_random_bias", help="Keras starts biases at zero.")
     st.button("Create with Keras", key="make_keras", type="primary", width="stretch", on_click=_make_keras_model)
+    state.show_error("keras_model")
 
 
 # --- files ------------------------------------------------------------------------------------
