@@ -426,3 +426,49 @@ def test_mutated_files_give_weights_or_a_refusal(saved):
     print(f"\n{len(cases)} mutated files: {outcomes}")
     assert sum(outcomes.values()) == len(cases) == 210
     assert "bug" not in outcomes, outcomes
+
+
+# --- the app's upload boundary -----------------------------------------------------------------
+
+def _sources_script() -> None:
+    from gruviz.ui import sources, state
+
+    state.init()
+    sources.panel()
+
+
+def test_the_app_turns_any_reader_failure_into_a_message_once(monkeypatch):
+    """A reader that raises something unexpected shows a message, the weights stay, and a
+    refused file is not read again on the next rerun (a stalling file costs its 10 s once)."""
+    from streamlit.testing.v1 import AppTest
+
+    calls = []
+
+    def broken(data, filename, limits):
+        calls.append(filename)
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr(sandbox, "read_keras_file", broken)
+    at = AppTest.from_function(_sources_script, default_timeout=30)
+    at.run()
+    before = at.session_state.weights
+    at.radio(key="source").set_value("Upload a Keras file").run()
+    at.file_uploader(key="model_upload").set_value(("m.keras", b"PK\x03\x04", "application/zip")).run()
+    assert not at.exception, at.exception
+    assert "could not read this file" in at.error[0].value
+    assert at.session_state.weights is before
+    at.run()
+    assert calls == ["m.keras"] and "could not read this file" in at.error[0].value
+
+
+def test_the_app_refuses_a_file_over_its_size_limit_without_reading_it(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(sandbox, "read_state_dict_file", lambda *a: pytest.fail("the reader was started"))
+    at = AppTest.from_function(_sources_script, default_timeout=30)
+    at.run()
+    at.radio(key="source").set_value("PyTorch state_dict (JSON or .npz)").run()
+    big = bytes(APP.max_file_bytes + 1)
+    at.file_uploader(key="state_dict_upload").set_value(("gru.npz", big, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert "the app reads files up to 5 MB" in at.error[0].value

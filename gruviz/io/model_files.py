@@ -29,6 +29,7 @@ import h5py
 import numpy as np
 
 from ..errors import InputError
+from ..layouts.state_dict import check_zip_sizes
 from ..limits import CORE, FILES, Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
@@ -115,24 +116,6 @@ def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
         cells = _keras3_cells(f, gru_shaped_only=False)
         pairs, notes = _match(specs, cells)
         return [_found(s, c[1], version, notes.get(s.chain, ()), limits) for s, c in pairs]
-
-
-def check_zip_sizes(infos, what: str) -> None:
-    """Refuse zip bombs from the declared sizes, before anything is decompressed."""
-    infos = list(infos)
-    if len(infos) > FILES.max_objects:
-        raise InputError(f"{what} has {len(infos):,} members; the limit is {FILES.max_objects:,}.")
-    cap = FILES.max_unpacked_bytes
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
-            raise InputError(
-                f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
-                f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
-            )
-    total = sum(info.file_size for info in infos)
-    if total > cap:
-        raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
 
 
 def _unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
