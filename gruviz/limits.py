@@ -22,6 +22,8 @@ class Limits:
     max_array_elements: int  # one weight array
     max_total_elements: int  # all weight arrays of one layer together
     max_file_bytes: int  # one uploaded or named file
+    who: str = "gruviz"  # who applies these limits, as messages name it
+    instead: str = ""  # where to go beyond them, when somewhere exists
 
     def describe(self) -> str:
         return (f"units ≤ {self.max_units}, input features ≤ {self.max_input_dim}, "
@@ -53,7 +55,8 @@ CORE = Limits(max_units=1024, max_input_dim=1024, max_steps=100_000, max_text_ch
 # What one interactive session may ask of the shared server.
 APP = Limits(max_units=32, max_input_dim=32, max_steps=400, max_text_chars=40_000,
              max_array_elements=32 * 96, max_total_elements=3 * 32 * 96 + 2 * 96,
-             max_file_bytes=5 * 2**20)
+             max_file_bytes=5 * 2**20, who="the app",
+             instead="use the command line (python -m gruviz) for larger examples")
 
 CLI = CORE
 

@@ -16,13 +16,14 @@ import numpy as np
 
 from ..errors import InputError
 from .mistakes import MISTAKES, Mistake, Setup
-from ..io.parsing import plural
+from ..io.parsing import ordinal, plural
+from ..io.untrusted import NumberText, json_text, check_length, loads, number_text, shown
+from ..limits import CLI, Limits
 from ..math.trace import Trace
 
 QUANTITIES = ("z", "r", "h_tilde", "h")
 ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7
 REL_FLOOR = 1e-6
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,14 +34,17 @@ class Typed:
     tolerance: np.ndarray  # (n,)
 
     @classmethod
-    def parse(cls, words: list[str], where: str) -> "Typed":
+    def parse(cls, words: list, where: str) -> "Typed":
+        r"""Each word's value and its half-unit in the last typed place,
+        $\tfrac12 10^{-(\text{decimals} - \text{exponent})}$, floored at float32's precision."""
         values, tolerance = [], []
         for word in words:
-            word = str(word).strip()
-            if not _NUMBER.match(word):
-                raise InputError(f"{where}: {word!r} is not a number.")
+            if isinstance(word, bool) or not isinstance(word, (str, int, float)):
+                raise InputError(f"{where}: {shown(json_text(word))} is not a number.")
+            word = number_text(str(word).strip(), where)
             mantissa, _, exponent = word.lower().partition("e")
-            decimals = len(mantissa.partition(".")[2]) - int(exponent or 0)
+            # a finite value of at most MAX_NUMBER_CHARS characters keeps this well inside ±400
+            decimals = min(max(len(mantissa.partition(".")[2]) - int(exponent or 0), -300), 300)
             value = float(word)
             values.append(value)
             tolerance.append(max(0.5 * 10.0**-decimals, ABS_FLOOR + REL_FLOOR * abs(value)))
@@ -64,8 +68,9 @@ class Claimed:
     unit: int | None = None
 
 
-def parse_output_claim(text: str, units: int) -> list[Claimed]:
-    words = [w for w in re.split(r"[,\s;\[\]]+", text or "") if w]
+def parse_output_claim(text: str, units: int, limits: Limits = CLI) -> list[Claimed]:
+    text = check_length(text or "", "the claimed output", limits)
+    words = [w for w in re.split(r"[,\s;\[\]]+", text) if w]
     if not words:
         raise InputError("type the output you got, one number per unit, like -0.7069.")
     if len(words) != units:
@@ -74,28 +79,34 @@ def parse_output_claim(text: str, units: int) -> list[Claimed]:
     return [Claimed(None, "output", Typed.parse(words, "claimed output"))]
 
 
-def parse_step_claims(text: str, units: int, steps: int) -> list[Claimed]:
-    """[{"t": 0, "z": [...], "h": [...]}, ...] with any subset of z, r, h_tilde, h."""
-    try:
-        # Floats stay text so the digits a person typed set the tolerance.
-        rows = json.loads(text, parse_float=str, parse_int=str)
-    except json.JSONDecodeError as error:
-        raise InputError(f"the claimed steps are not valid JSON ({error.msg}, line {error.lineno}).") from None
+def parse_step_claims(text: str, units: int, steps: int, limits: Limits = CLI) -> list[Claimed]:
+    """[{"t": 0, "z": [...], "h": [...]}, ...] with any subset of z, r, h_tilde, h.
+
+    "t" counts from 0 as JSON fields do; messages name the timestep counted from 1."""
+    # Numbers stay text so the digits a person typed set the tolerance.
+    rows = loads(text or "", "the claimed steps", limits, keep_number_text=True)
     if not isinstance(rows, list) or not rows:
         raise InputError('the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].')
+    if len(rows) > 4 * steps:
+        raise InputError(f"the claimed steps have {len(rows):,} entries for {plural(steps, 'timestep')}; give at "
+                         "most one entry per timestep and quantity.")
     claims = []
     for i, row in enumerate(rows):
+        entry = f"the {ordinal(i + 1)} claimed step"
         if not isinstance(row, dict) or "t" not in row:
-            raise InputError(f'claimed step {i} needs a "t" (the 0-based timestep).')
+            raise InputError(f'{entry} needs a "t": the timestep, counted from 0 (the page\'s step 1 is "t": 0).')
         unknown = sorted(set(row) - {"t", *QUANTITIES})
         if unknown:
-            raise InputError(f"claimed step {i} has {unknown[0]!r}; use any of {', '.join(QUANTITIES)}.")
+            raise InputError(f"{entry} has {shown(unknown[0])}; use any of {', '.join(QUANTITIES)}.")
         t = row["t"]
-        if not (isinstance(t, str) and t.isdigit()) or int(t) >= steps:
-            raise InputError(f"claimed step {i} has t={t}, but the sequence has timesteps 0 to {steps - 1}.")
+        if not (isinstance(t, str) and t.isascii() and t.isdigit() and len(t) <= 9 and int(t) < steps):
+            raise InputError(f'{entry} has "t": {t if isinstance(t, NumberText) else shown(json_text(t))}, but the '
+                             f'sequence has {plural(steps, "timestep")}: "t" counts from 0, so it names timesteps '
+                             f"0 to {steps - 1} (the page's steps 1 to {steps}).")
         for quantity in QUANTITIES:
             if quantity in row:
-                claims.append(Claimed(int(t), quantity, _vector(row[quantity], units, f"step {t} {quantity}")))
+                where = f'timestep {int(t) + 1} ("t": {int(t)}), {quantity}'
+                claims.append(Claimed(int(t), quantity, _vector(row[quantity], units, where)))
     if not claims:
         raise InputError("the claimed steps name no quantity; give z, r, h_tilde or h for some step.")
     return claims
@@ -107,7 +118,7 @@ def parse_cells(cells: dict[tuple[int, str, int], str], steps: int) -> list[Clai
     for (t, quantity, unit), text in sorted(cells.items(), key=lambda item: (item[0][0], QUANTITIES.index(item[0][1]), item[0][2])):
         if t >= steps:
             raise InputError(f"step {t + 1} is past the end of the sequence ({steps} steps).")
-        claims.append(Claimed(t, quantity, Typed.parse([text], f"step {t + 1}, {quantity}[{unit}]"), unit))
+        claims.append(Claimed(t, quantity, Typed.parse([str(text).strip()], f"step {t + 1}, {quantity}[{unit}]"), unit))
     return claims
 
 

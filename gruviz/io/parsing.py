@@ -6,23 +6,30 @@ message that says what was wrong and how to write it instead.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 
 import numpy as np
 
-from ..math.backward import get_loss, target_shape
 from ..errors import InputError
+from ..limits import CLI, Limits
+from ..math.backward import get_loss, target_shape
+from .untrusted import MAX_DEPTH, check_length, loads, number, odd_character, over, shown
 
 _FEATURE_SPLIT = re.compile(r"[,\s]+")
 _STEP_SPLIT = re.compile(r"[;\n]+")
+_EMPTY_STEP = re.compile(r"^\s*;|;[ \t\r]*;")
 
 
 def plural(n: int, word: str) -> str:
     if n == 1:
         return f"{n} {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+    return f"{n:,} {word[:-1]}ies" if word.endswith("y") else f"{n:,} {word}s"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st: how a person counts values."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 def describe_sequence(x: np.ndarray) -> str:
@@ -30,106 +37,121 @@ def describe_sequence(x: np.ndarray) -> str:
     return f"{plural(x.shape[0], 'timestep')} × {plural(x.shape[1], 'feature')}"
 
 
-def _number(token, where: str) -> float:
-    if isinstance(token, bool) or not isinstance(token, (int, float, str)):
-        raise InputError(f"{where}: {json.dumps(token)} is not a number.")
-    try:
-        value = float(token)
-    except ValueError:
-        raise InputError(f"{where}: {token!r} is not a number.") from None
-    if not math.isfinite(value):
-        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
-    return value
+def _words(text: str, name: str) -> list[str]:
+    """The values of one row, split by commas or spaces. Two commas with nothing
+    between them are a slip, not a separator: reading '1,,2' as two values would
+    hide it. A trailing comma is harmless and allowed."""
+    pieces = text.split(",")
+    for i, piece in enumerate(pieces[:-1]):
+        if not piece.strip():
+            after = "at its start" if i == 0 else f"after its {ordinal(len(_split(','.join(pieces[:i]))))} value"
+            raise InputError(f"{name} has an empty value {after} (two commas with nothing between); type a "
+                             "number there or remove a comma.")
+    return _split(text)
 
 
-def _words(text: str) -> list[str]:
+def _split(text: str) -> list[str]:
     return [w for w in _FEATURE_SPLIT.split(text.strip()) if w]
 
 
-def parse_vector(text: str, name: str, size: int | None = None) -> np.ndarray:
+def parse_vector(text: str, name: str, size: int | None = None, limits: Limits = CLI) -> np.ndarray:
     """'0.1, -0.2' or '[0.1, -0.2]' → (size,)."""
-    text = (text or "").strip()
+    text = check_length((text or "").strip(), name, limits)
     if text.startswith("["):
-        values = _json(text, name)
-        if not isinstance(values, list) or any(isinstance(v, list) for v in values):
+        values = loads(text, name, limits)
+        if not isinstance(values, list) or any(isinstance(v, (list, dict)) for v in values):
             raise InputError(f"{name} must be a flat list of numbers, like [0.1, -0.2].")
     else:
-        values = _words(text)
+        values = _words(text, name)
     if not values:
         raise InputError(f"{name} is empty; type numbers separated by commas, like 0.1, -0.2.")
-    vector = np.array([_number(v, f"{name} entry {i}") for i, v in enumerate(values)])
-    if size is not None and vector.size != size:
-        raise InputError(f"{name} has {plural(vector.size, 'value')} but {size} {'is' if size == 1 else 'are'} needed (one per unit).")
-    return vector
+    if size is not None and len(values) != size:
+        raise InputError(f"{name} has {plural(len(values), 'value')} but {size} {'is' if size == 1 else 'are'} "
+                         "needed (one per unit).")
+    return np.array([number(v, f"the {ordinal(i + 1)} value of {name}") for i, v in enumerate(values)])
 
 
-def _json(text: str, name: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{name} looks like JSON but is not valid JSON ({error.msg}, column {error.colno}).") from None
-
-
-def parse_sequence(text: str, input_dim: int) -> np.ndarray:
+def parse_sequence(text: str, input_dim: int, limits: Limits = CLI) -> np.ndarray:
     """A sequence as typed → (T, input_dim).
 
     Accepts a JSON array of steps ([[1], [2]]) or text in which ';' or newlines
     separate timesteps and commas or spaces separate features. With one feature,
-    '1, 2, 9, 8' is four timesteps: a list of scalars can only mean that.
+    '1, 2, 9, 8' is four timesteps: a list of scalars can only mean that. Messages
+    count timesteps from 1, as the page does.
     """
     text = (text or "").strip()
+    if len(text) > limits.max_text_chars and _rough_steps(text, input_dim) > limits.max_steps:
+        # the count a person can act on, rather than a count of characters
+        raise over("the sequence", _rough_steps(text, input_dim), "timesteps", limits.max_steps, limits)
+    check_length(text, "the sequence", limits)
     if not text:
         raise InputError("the sequence is empty; type at least one timestep, for example 1, 2, 9, 8.")
     if text.startswith("["):
-        steps = _json(text, "the sequence")
+        steps = loads(text, "the sequence", limits)
         if not isinstance(steps, list) or not steps:
             raise InputError("the sequence is an empty JSON list; give at least one timestep.")
         if all(not isinstance(s, list) for s in steps):
             steps = [[s] for s in steps] if input_dim == 1 else [steps]
     else:
-        rows = [_words(row) for row in _STEP_SPLIT.split(text)]
-        steps = [row for row in rows if row]
+        if _EMPTY_STEP.search(text):
+            raise InputError("the sequence has an empty timestep (two ';' with nothing between); type its "
+                             "values there or remove a ';'.")
+        rows = [row for row in _STEP_SPLIT.split(text) if row.strip()]
+        steps = [_words(row, "the sequence" if len(rows) == 1 else f"timestep {t + 1}") for t, row in enumerate(rows)]
         if input_dim == 1 and len(steps) == 1:
             steps = [[value] for value in steps[0]]
+    if len(steps) > limits.max_steps:
+        raise over("the sequence", len(steps), "timesteps", limits.max_steps, limits)
     x = []
     for t, step in enumerate(steps):
-        if not isinstance(step, list) or any(isinstance(v, list) for v in step):
-            raise InputError(f"timestep {t} must be a flat list of numbers.")
+        if not isinstance(step, list) or any(isinstance(v, (list, dict)) for v in step):
+            raise InputError(f"timestep {t + 1} must be a flat list of numbers.")
         if len(step) != input_dim:
             raise InputError(
-                f"timestep {t} has {plural(len(step), 'feature')} but the model has input_dim={input_dim}. "
+                f"timestep {t + 1} has {plural(len(step), 'feature')} but the model has input_dim={input_dim}. "
                 "Separate timesteps with ';' or new lines and features with commas or spaces."
             )
-        x.append([_number(v, f"timestep {t}") for v in step])
+        x.append([number(v, f"timestep {t + 1}") for v in step])
     return np.array(x, dtype=np.float64).reshape(len(x), input_dim)
 
 
-def parse_mask(text: str, steps: int) -> np.ndarray | None:
+def _rough_steps(text: str, input_dim: int) -> int:
+    """How many timesteps a long text holds, counted without splitting it."""
+    rows = text.count(";") + text.count("\n") + 1
+    if rows > 1 or input_dim != 1:
+        return rows
+    return text.count(",") + 1 if "," in text else text.count(" ") + 1
+
+
+def parse_mask(text: str, steps: int, limits: Limits = CLI) -> np.ndarray | None:
     """'1, 1, 0, 1' (or true/false) → (steps,) bool; blank means no mask."""
-    words = _words((text or "").replace("[", " ").replace("]", " "))
+    text = check_length(text or "", "the mask", limits)
+    words = _words(text.replace("[", " ").replace("]", " "), "the mask")
     if not words:
         return None
     truth = {"1": True, "0": False, "true": True, "false": False, "1.0": True, "0.0": False}
-    bad = [w for w in words if w.lower() not in truth]
-    if bad:
-        raise InputError(f"mask entry {bad[0]!r} is not 1/0 or true/false.")
+    for t, word in enumerate(words):
+        if word.lower() not in truth:
+            odd = odd_character(word)
+            raise InputError(f"the mask at timestep {t + 1}: {shown(word)} is not 1/0 or true/false"
+                             + (f" (it contains {odd})." if odd else "."))
     if len(words) != steps:
         raise InputError(f"the mask has {plural(len(words), 'entry')} but the sequence has {plural(steps, 'timestep')}.")
     return np.array([truth[w.lower()] for w in words])
 
 
 _DTYPE = re.compile(r"dtype\s*=\s*[\w.]+")
-_TOKEN = re.compile(r"\[|\]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"\[|\]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b", re.IGNORECASE | re.ASCII)
 
 
-def parse_keras_printout(text: str) -> list[np.ndarray]:
+def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
     """The text `print(layer.get_weights())` shows → the list of arrays.
 
     Handles `array([...], dtype=float32)`, numpy's str form without commas
     (`[[1. 2.]]`), and JSON. A printout that numpy shortened with '...' cannot be
     read back, and the message says how to print it in full.
     """
-    text = (text or "").strip()
+    text = check_length((text or "").strip(), "the printout", limits)
     if not text:
         raise InputError("paste the output of print(layer.get_weights()).")
     if "..." in text:
@@ -140,10 +162,15 @@ def parse_keras_printout(text: str) -> list[np.ndarray]:
     cleaned = _DTYPE.sub(" ", text).replace("array(", " ").replace(")", " ")
     leftovers = re.sub(_TOKEN, " ", cleaned).replace(",", " ").split()
     if leftovers:
-        raise InputError(f"cannot read {leftovers[0]!r} in the printout; paste exactly what print() showed.")
+        odd = odd_character(leftovers[0])
+        raise InputError(f"cannot read {shown(leftovers[0])} in the printout"
+                         + (f" (it contains {odd})" if odd else "") + "; paste exactly what print() showed.")
     stack: list[list] = [[]]
     for token in _TOKEN.findall(cleaned):
         if token == "[":
+            if len(stack) > MAX_DEPTH:
+                raise InputError(f"the printout nests brackets more than {MAX_DEPTH} levels deep; a GRU's "
+                                 "arrays nest 3.")
             stack.append([])
         elif token == "]":
             if len(stack) == 1:
@@ -151,7 +178,7 @@ def parse_keras_printout(text: str) -> list[np.ndarray]:
             closed = stack.pop()
             stack[-1].append(closed)
         else:
-            stack[-1].append(_number(token, "the printout"))
+            stack[-1].append(number(token, "the printout"))
     if len(stack) != 1:
         raise InputError("the printout has a '[' that is never closed; paste all of it.")
     items = stack[0]
@@ -165,7 +192,12 @@ def parse_keras_printout(text: str) -> list[np.ndarray]:
         try:
             arrays.append(np.array(item, dtype=np.float64))
         except ValueError:
-            raise InputError(f"array {i} in the printout has rows of different lengths.") from None
+            raise InputError(f"the {ordinal(i + 1)} array in the printout has rows of different lengths.") from None
+        if arrays[-1].size > limits.max_array_elements:
+            raise over(f"the {ordinal(i + 1)} array in the printout", arrays[-1].size, "numbers", limits.max_array_elements,
+                       limits)
+    if arrays and arrays[0].ndim == 2 and arrays[0].shape[1] % 3 == 0:
+        limits.check_layer(arrays[0].shape[1] // 3, arrays[0].shape[0])  # kernel: (input_dim, 3·units)
     return arrays
 
 
@@ -178,7 +210,7 @@ def _looks_like_weights(arrays: list) -> bool:
     return kernel.ndim == 2 and recurrent.ndim == 2 and kernel.shape[1] == recurrent.shape[1]
 
 
-def parse_target(text: str | None, loss: str, units: int, steps: int) -> np.ndarray | None:
+def parse_target(text: str | None, loss: str, units: int, steps: int, limits: Limits = CLI) -> np.ndarray | None:
     """A typed target for `loss`: none for sum, H values for mse, a sequence of T steps
     of H values for mse_all (written like --sequence, in processing order). Blank
     means zeros."""
@@ -192,9 +224,9 @@ def parse_target(text: str | None, loss: str, units: int, steps: int) -> np.ndar
     if blank:
         return np.zeros(shape)
     if chosen.target == "vector":
-        return parse_vector(text, "the target", units)
+        return parse_vector(text, "the target", units, limits)
     try:
-        target = parse_sequence(text, units)
+        target = parse_sequence(text, units, limits)
     except InputError as problem:
         # parse_sequence speaks of inputs; a target row has one value per unit
         message = str(problem).replace("the model has input_dim=", "the GRU has units=")

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 from . import weights_file
 from ..errors import InputError
+from ..limits import CLI, Limits
 from ..math.weights import GRUWeights
+from .untrusted import check_length
 
 MAX_PARAM_CHARS = 6000  # browsers and proxies cut URLs somewhere past 8 KB
+MAX_INFLATED_CHARS = 1_000_000  # far more than any link-sized deflate of weights could honestly hold
 
 
 @dataclass(frozen=True)
@@ -41,26 +44,34 @@ def encode(shared: Shared) -> dict[str, str]:
     return params
 
 
-def decode(params: dict[str, str]) -> Shared | None:
-    """The example a link carries, None when it carries none."""
+def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
+    """The example a link carries, None when it carries none. Everything in it is
+    checked like typed text and uploaded files: damaged, huge, deep or non-finite
+    content is refused with InputError."""
     if "w" not in params:
         return None
     packed = params["w"]
-    if len(packed) > MAX_PARAM_CHARS:
+    if not isinstance(packed, str) or len(packed) > MAX_PARAM_CHARS:
         raise InputError("the link's weights are too long to be a gruviz link.")
+    texts = {key: params.get(key, "") for key in ("seq", "h0", "mask")}
+    for key, text in texts.items():
+        if not isinstance(text, str):
+            raise InputError(f"the link's {key} is not text.")
+        check_length(text, f"the link's {key}", limits)
     damaged = InputError("the link's weights are damaged; copy the whole link again.")
     inflater = zlib.decompressobj()
     try:
-        raw = inflater.decompress(base64.b64decode(packed + "=" * (-len(packed) % 4), b"-_", validate=True), 1_000_000)
+        raw = inflater.decompress(base64.b64decode(packed + "=" * (-len(packed) % 4), b"-_", validate=True),
+                                  MAX_INFLATED_CHARS)
         text = raw.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
         raise damaged from None
     if not inflater.eof:  # cut short, or larger than any link should carry
         raise damaged
     return Shared(
-        weights=weights_file.loads(text),
-        sequence=params.get("seq", ""),
-        h0=params.get("h0", ""),
-        mask=params.get("mask", ""),
+        weights=weights_file.loads(text, limits),
+        sequence=texts["seq"],
+        h0=texts["h0"],
+        mask=texts["mask"],
         go_backwards=params.get("back") == "1",
     )

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from ..math.cell import Convention
 from ..errors import InputError
+from ..limits import CLI, Limits
 from ..layouts import LAYOUT_NAMES, LAYOUTS, LayoutConfig, LayoutWeights, PyTorchGRU, convert, title
 from ..layouts.exact import ConversionRefused
 from ..math.weights import GRUConfig, GRUWeights
+from .untrusted import loads as load_json, read_text, shown
 
 FORMAT = "gruviz-weights/1"
 CONFIG_KEYS = ("units", "input_dim", "reset_after", "use_bias", "activation", "recurrent_activation")
@@ -54,6 +56,7 @@ def to_dict_any(weights: LayoutWeights) -> dict:
         config["bias"] = weights.bias
     data = {"format": FORMAT, "layout": weights.NAME, "config": config}
     data.update({key: array.tolist() for key, array in weights.arrays().items()})
+    data.update(getattr(weights, "attributes", dict)())  # an ONNX node's linear_before_reset, direction, layout
     return data
 
 
@@ -71,19 +74,26 @@ def from_dict_any(data) -> LayoutWeights:
         raise InputError("a weights file must be a JSON object with format, layout, config and the arrays.")
     if data.get("format") != FORMAT:
         raise InputError(f'this is not a gruviz weights file: "format" must be "{FORMAT}".')
+    if data.get("cell", "gru") != "gru":  # LSTMs are read by gruviz.io.lstm_file
+        raise InputError('this weights file holds an LSTM ("cell": "lstm"); only trace reads LSTM weights, '
+                         'the other commands explain GRUs.' if data.get("cell") == "lstm" else
+                         '"cell" must be "gru" (the default) or "lstm".')
     layout = data.get("layout", "keras")
     if layout not in LAYOUT_NAMES:
-        raise InputError(f'layout "{layout}" is unknown; use one of {", ".join(LAYOUT_NAMES)}.')
+        raise InputError(f'layout {shown(json.dumps(layout))} is unknown; use one of {", ".join(LAYOUT_NAMES)}.')
     config = data.get("config")
     if not isinstance(config, dict):
         raise InputError('the weights file needs a "config" object with units and input_dim.')
+    for key in ("activation", "recurrent_activation"):
+        if key in config and not isinstance(config[key], str):
+            raise InputError(f'config {key} must be a name like "tanh", got {shown(json.dumps(config[key]))}.')
     if layout == "keras":
         return _keras_from_dict(data, config)
     known = LAYOUT_CONFIG_KEYS + _EXTRA_CONFIG.get(layout, ())
     unknown = sorted(set(config) - set(known))
     if unknown:
         raise InputError(
-            f'unknown config key {unknown[0]!r} for layout "{layout}"; known keys: {", ".join(known)}.'
+            f'unknown config key {shown(unknown[0])} for layout "{layout}"; known keys: {", ".join(known)}.'
         )
     try:
         cfg = LayoutConfig(**{key: config[key] for key in LAYOUT_CONFIG_KEYS if key in config})
@@ -98,7 +108,7 @@ def from_dict_any(data) -> LayoutWeights:
 def _check_pytorch_bias(config: dict, arrays: dict) -> None:
     bias = config.get("bias", "bias_ih_l0" in arrays or "bias_hh_l0" in arrays)
     if not isinstance(bias, bool):
-        raise InputError(f"config bias must be true or false, got {bias!r}.")
+        raise InputError(f"config bias must be true or false, got {shown(json.dumps(bias))}.")
     names = [key for key in ("bias_ih_l0", "bias_hh_l0") if (key in arrays) != bias]
     if names and bias:
         raise InputError(f"config bias is true but {' and '.join(names)} {'is' if len(names) == 1 else 'are'} "
@@ -111,7 +121,7 @@ def _check_pytorch_bias(config: dict, arrays: dict) -> None:
 def _keras_from_dict(data: dict, config: dict) -> GRUWeights:
     unknown = sorted(set(config) - set(CONFIG_KEYS))
     if unknown:
-        raise InputError(f"unknown config key {unknown[0]!r}; known keys: {', '.join(CONFIG_KEYS)}.")
+        raise InputError(f"unknown config key {shown(unknown[0])}; known keys: {', '.join(CONFIG_KEYS)}.")
     for key in ("kernel", "recurrent_kernel"):
         if key not in data:
             raise InputError(f'the weights file has no "{key}".')
@@ -140,33 +150,31 @@ def from_dict(data) -> GRUWeights:
     return as_keras(from_dict_any(data))
 
 
-def _parse(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"the weights file is not valid JSON ({error.msg}, line {error.lineno}).") from None
+def _parse(text: str, limits: Limits):
+    return load_json(text, "the weights file", limits, cap=limits.max_file_bytes)
 
 
-def _read(path: str | Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not a text file; a weights file is JSON.") from None
+def _read(path: str | Path, limits: Limits) -> str:
+    return read_text(path, "a weights file", limits.max_file_bytes)
 
 
-def loads(text: str) -> GRUWeights:
-    return from_dict(_parse(text))
+def _within(weights: LayoutWeights, limits: Limits) -> LayoutWeights:
+    """The core caps hold for every config; `limits` may be tighter (the app's)."""
+    limits.check_layer(weights.config.units, weights.config.input_dim)
+    return weights
 
 
-def loads_any(text: str) -> LayoutWeights:
-    return from_dict_any(_parse(text))
+def loads(text: str, limits: Limits = CLI) -> GRUWeights:
+    return _within(from_dict(_parse(text, limits)), limits)
 
 
-def load(path: str | Path) -> GRUWeights:
-    return loads(_read(path))
+def loads_any(text: str, limits: Limits = CLI) -> LayoutWeights:
+    return _within(from_dict_any(_parse(text, limits)), limits)
 
 
-def load_any(path: str | Path) -> LayoutWeights:
-    return loads_any(_read(path))
+def load(path: str | Path, limits: Limits = CLI) -> GRUWeights:
+    return loads(_read(path, limits), limits)
+
+
+def load_any(path: str | Path, limits: Limits = CLI) -> LayoutWeights:
+    return loads_any(_read(path, limits), limits)

@@ -1,0 +1,163 @@
+"""Untrusted text, read without surprises: numbers as people type them, JSON whose
+depth and digits are bounded before Python sees them, and sizes checked against
+`Limits`. Every text parser of gruviz reads through here, so the refusals
+(InputError, never RecursionError, ValueError or OverflowError) are written once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..limits import Limits
+
+MAX_DEPTH = 16  # the deepest real input (weights, step claims) nests 3 levels
+MAX_NUMBER_CHARS = 64  # float64 has 17 significant digits; 64 leaves room for zeros and an exponent
+
+_DECIMAL = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
+_LONG_DECIMAL = re.compile(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?", re.ASCII)
+_NON_FINITE = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
+# A JSON string, closed or running to the end; possessive, so each quote is scanned once.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"?', re.DOTALL)
+
+
+def shown(text: str, limit: int = 24) -> str:
+    """A token as a message quotes it: repr'd, and cut when long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def odd_character(text: str) -> str | None:
+    """The first character outside printable ASCII, named for a person."""
+    for ch in text:
+        if not (" " <= ch <= "~"):
+            name = unicodedata.name(ch, "an unnamed character")
+            return f"{name} (U+{ord(ch):04X})"
+    return None
+
+
+def number_text(token: str, where: str) -> str:
+    """`token` itself, once it is known to be a plain decimal that float64 holds finitely.
+
+    Python's float() also reads '١٢', '１２', '1_000' and ' 1 '; a person who typed
+    those meant something else, so they are refused by name rather than guessed."""
+    if len(token) > MAX_NUMBER_CHARS:
+        if _LONG_DECIMAL.fullmatch(token):
+            digits = len(token) - sum(token.count(ch) for ch in ".eE+-")
+            raise InputError(f"{where}: a number with {digits:,} digits ({shown(token, 12)}); gruviz reads numbers "
+                             f"of at most {MAX_NUMBER_CHARS} characters.")
+        raise InputError(f"{where}: {shown(token, 12)} is not a number.")
+    if _DECIMAL.fullmatch(token):
+        if not math.isfinite(float(token)):
+            raise InputError(f"{where}: {token} is beyond float64's range (about ±1.8e308), so it is not a finite "
+                             "number; use ordinary values like 0.5 or -2.")
+        return token
+    if _NON_FINITE.fullmatch(token):
+        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
+    odd = odd_character(token)
+    if odd is not None:
+        raise InputError(f"{where}: {shown(token)} contains {odd}; type numbers with the digits 0-9, "
+                         "a '.' and an optional e-exponent, like -0.25 or 1e-3.")
+    raise InputError(f"{where}: {shown(token)} is not a number.")
+
+
+def number(token, where: str) -> float:
+    """A finite float from typed text, or from a value JSON already read."""
+    if isinstance(token, bool) or not isinstance(token, (int, float, str)):
+        raise InputError(f"{where}: {shown(json_text(token))} is not a number.")
+    if isinstance(token, str):
+        return float(number_text(token, where))
+    value = float(token)  # JSON numbers arrive already checked by `loads`
+    if not math.isfinite(value):
+        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
+    return value
+
+
+def json_text(value) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def check_length(text: str, what: str, limits: Limits, cap: int | None = None) -> str:
+    """`text` unchanged, or a refusal naming the limit before anything reads it."""
+    cap = limits.max_text_chars if cap is None else cap
+    if len(text) > cap:
+        raise InputError(f"{what} is {len(text):,} characters long; {limits.who} reads at most {cap:,}"
+                         + (f" — {limits.instead}." if limits.instead else "."))
+    return text
+
+
+def over(what: str, count: int, noun: str, cap: int, limits: Limits) -> InputError:
+    """The refusal for `count` things where `limits` allow `cap`."""
+    return InputError(f"{what} has {count:,} {noun}; {limits.who} handles at most {cap:,}"
+                      + (f" — {limits.instead}." if limits.instead else "."))
+
+
+def nesting_depth(text: str) -> int:
+    """How deep [ and { nest in `text`, strings aside; linear time and no recursion."""
+    raw = np.frombuffer(_JSON_STRING.sub("", text).encode("utf-8", "surrogatepass"), np.uint8)
+    brackets = raw[(raw == ord("[")) | (raw == ord("{")) | (raw == ord("]")) | (raw == ord("}"))]
+    if not brackets.size:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    return int(np.cumsum(steps).max())
+
+
+def check_depth(text: str, what: str) -> None:
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise InputError(f"{what} nests brackets {depth:,} levels deep; gruviz reads at most {MAX_DEPTH} "
+                         "(a sequence needs 2, a weights file 3).")
+
+
+class NumberText(str):
+    """A JSON number kept as typed, so its digits can set a tolerance."""
+
+
+def loads(text: str, what: str, limits: Limits, cap: int | None = None, keep_number_text: bool = False):
+    """json.loads with the length, depth and every number checked first.
+
+    Numbers come back as float, or as NumberText with `keep_number_text`; NaN,
+    Infinity, 1e999 and 5,000-digit integers are refused."""
+    check_length(text, what, limits, cap)
+    check_depth(text, what)
+
+    def read_number(token: str, kind=float):
+        token = number_text(token, what)
+        return NumberText(token) if keep_number_text else kind(token)
+
+    def refuse_constant(token: str):
+        raise InputError(f"{what} contains {token}, which is not a finite number; every value must be an "
+                         "ordinary number like 0.5.")
+
+    try:
+        return json.loads(text, parse_int=lambda token: read_number(token, int), parse_float=read_number, parse_constant=refuse_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{what} is not valid JSON ({error.msg} at line {error.lineno}, "
+                         f"column {error.colno}).") from None
+    except RecursionError:  # the depth check makes this unreachable; kept so no path can crash
+        raise InputError(f"{what} nests brackets too deeply to read.") from None
+
+
+def read_text(path: str | Path, what: str, max_bytes: int) -> str:
+    """A named file's text, read no further than `max_bytes` (so /dev/zero cannot stall it)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+    if len(raw) > max_bytes:
+        raise InputError(f"{path} is larger than {max_bytes:,} bytes, the most gruviz reads for {what}.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text; {what} is JSON.") from None
