@@ -1,5 +1,7 @@
 """The app's logic through Streamlit's AppTest, with expected numbers from a real keras.layers.GRU."""
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -169,10 +171,50 @@ def test_small_keras_model_source(app):
     assert len(outputs(app)[0].split(",")) == 3
 
 
+def hand_seed_steps(x=(1.0, 2.0, 9.0, 8.0)):
+    """The seed GRU by hand (Keras's equations, zero biases, reset_after=True): each step's z, r, h~, h."""
+    (Wz, Wr, Wh), (Uz, Ur, Uh) = SEED_KERNEL[0], SEED_RECURRENT[0]
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    h, steps = 0.0, []
+    for x_t in x:
+        z, r = sigmoid(x_t * Wz + h * Uz), sigmoid(x_t * Wr + h * Ur)
+        h_tilde = np.tanh(x_t * Wh + r * (h * Uh))
+        h = z * h + (1 - z) * h_tilde
+        steps.append({"z": z, "r": r, "h_tilde": h_tilde, "h": h})
+    return steps
+
+
+def equation_value(latex: str) -> str:
+    """The number an equation ends on, as the page shows it."""
+    return latex.strip().strip("$").replace("\\end{aligned}", "").rsplit("=", 1)[1].strip()
+
+
+def shows(text: str, value: float) -> bool:
+    """`text` is `value` to the digits shown (the page drops trailing zeros)."""
+    decimals = len(text.partition(".")[2])
+    return abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9
+
+
 def test_selecting_a_step_shows_its_equations(app):
     app.slider(key="step").set_value(3).run()
-    latex = "\n".join(e.value for e in app.latex)
-    assert "z_{3}" in latex and "h_{2}" in latex
+    latex = [e.value for e in app.latex]
+    assert "z_{3}" in "\n".join(latex) and "h_{2}" in "\n".join(latex)
+    hand = hand_seed_steps()
+    assert abs(hand[-1]["h"] - -0.46279544) < 1e-6  # the hand loop gives Keras's recorded output (spec §5)
+    shown = {}
+    for line in latex:
+        head = line.strip().strip("$").strip().replace("\\begin{aligned}", "").split("&=")[0].strip()
+        if head in ("z_{3}", "r_{3}", "\\tilde h_{3}"):
+            shown[head] = equation_value(line)
+        elif head == "h_{3}" and "z_{3} h_{2} + (1 - z_{3})" in line:  # the Keras rule's line
+            shown["h_{3}"] = equation_value(line)
+    expected = {"z_{3}": hand[2]["z"], "r_{3}": hand[2]["r"], "\\tilde h_{3}": hand[2]["h_tilde"],
+                "h_{3}": hand[2]["h"]}
+    assert shown.keys() == expected.keys(), latex
+    for name, value in expected.items():
+        assert shows(shown[name], value), (name, shown[name], value)
+    beside = re.search(r"h_2 = `?\[\s*([-\d.e]+)\s*\]", page_text(app))  # h_2 is written beside x_3
+    assert beside and shows(beside.group(1), hand[1]["h"]), page_text(app)
 
 
 BAD = [
@@ -263,25 +305,37 @@ def test_check_my_calculation_names_the_seed_mistake(app):
 
 @pytest.fixture(scope="module")
 def keras_file(tmp_path_factory):
-    """A real .keras file whose GRU is not the first layer."""
+    """A real .keras file whose GRU is not the first layer, every array random and non-zero
+    (Keras initialises biases to zero, which would hide swapped bias rows)."""
     import keras
 
     model = keras.Sequential([keras.Input((4, 2)), keras.layers.Dense(2), keras.layers.GRU(3, name="encoder")])
+    gru = model.get_layer("encoder")
+    rng = np.random.default_rng(11)
+    gru.set_weights([rng.normal(0, 0.6, a.shape).astype("float32") for a in gru.get_weights()])
+    assert np.all(gru.get_weights()[2] != 0)
     path = tmp_path_factory.mktemp("upload") / "model.keras"
     model.save(path)
-    return path, [np.asarray(a) for a in model.get_layer("encoder").get_weights()]
+    return path, gru
 
 
 def test_upload_a_keras_file(app, keras_file):
-    path, arrays = keras_file
+    path, gru = keras_file
     app.radio(key="source").set_value("Upload a Keras file").run()
     app.file_uploader(key="model_upload").set_value(("model.keras", path.read_bytes(), "application/zip")).run()
     assert not app.exception, app.exception
     w = app.session_state.weights
-    np.testing.assert_array_equal(w.kernel, arrays[0])
+    kernel, recurrent, bias = gru.get_weights()
+    assert bias.shape == (2, 9) and w.config.reset_after
+    np.testing.assert_array_equal(w.kernel, kernel)
+    np.testing.assert_array_equal(w.recurrent_kernel, recurrent)
+    np.testing.assert_array_equal(w.bias, bias)
+    np.testing.assert_array_equal(w.input_bias, bias[0])  # row 0 is the input bias, row 1 the recurrent one
+    np.testing.assert_array_equal(w.recurrent_bias, bias[1])
     assert "× 2 features" in page_text(app) and matched(app)
     x = parse_sequence(app.text_input(key="seq_text").value, 2)
-    assert close_to(outputs(app)[0], keras_output(*arrays, x))
+    expected = np.asarray(gru(x[None].astype("float32")))[0]  # the saved model's own layer call
+    assert close_to(outputs(app)[0], expected) and close_to(outputs(app)[2], expected)
 
 
 def test_upload_garbage_keeps_the_weights(app):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gruviz import GRUConfig, GRUWeights, InputError
-from gruviz.explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from gruviz.explain.detective import diagnose, diagnosis_json, parse_cells, parse_output_claim, parse_step_claims
 from gruviz.explain.mistakes import MISTAKES, Setup
 
 SIGMOIDS = {
@@ -46,7 +46,7 @@ def hand_numbers(mistake, W, U, bx, bh, x, h0, gate):
         x = x.sum(axis=0, keepdims=True)
     elif mistake == "update_rule_flipped":
         kw["rule"] = "bahdanau"
-    elif mistake == "reset_placement_swapped":
+    elif mistake in ("reset_placement_swapped", "linear_before_reset_dropped"):  # ONNX names the same slip
         kw["reset_after"] = False  # the true model resets after; the bias rows add up outside r
         bx, bh = bx + bh, 0 * bh
     elif mistake == "recurrent_bias_ignored":
@@ -226,3 +226,138 @@ def test_a_partly_filled_app_table_becomes_cell_claims():
     assert diagnosis.explanations[0].id == "update_rule_flipped"
     with pytest.raises(InputError, match="not a number"):
         table_claims({1: {"h[0]": "abc"}}, 4, 1)
+
+
+# --- the JSON contract, the messages and the search, value by value --------------------------
+
+SEED_X = np.array([[1.0], [2], [9], [8]])
+SEED_ARGS = (SEED.kernel, SEED.recurrent_kernel, np.zeros(3), np.zeros(3))
+
+
+def test_diagnosis_json_of_the_seed_hand_result():
+    truth = hand_gru(*SEED_ARGS, SEED_X, np.zeros(1))[-1]["h"]
+    summed = hand_gru(*SEED_ARGS, SEED_X.sum(axis=0, keepdims=True), np.zeros(1))[-1]["h"]
+    diagnosis = diagnose(Setup(SEED, SEED_X), parse_output_claim("-0.7069", 1))
+    result = diagnosis_json(diagnosis)
+    assert set(result) == {"verdict", "first_divergence", "explanations", "message"}
+    assert result["verdict"] == "explained"
+    divergence = result["first_divergence"]
+    assert set(divergence) == {"t", "quantity", "expected", "claimed"}
+    assert divergence["t"] == 3 and divergence["quantity"] == "output" and divergence["claimed"] == [-0.7069]
+    np.testing.assert_allclose(divergence["expected"], truth, atol=1e-12)
+    best = result["explanations"][0]
+    assert set(best) == {"mistake", "detail", "max_abs_error", "explains", "explanation"}
+    assert best["mistake"] == "sequence_summed_into_one_step" and best["explains"] is True
+    assert best["max_abs_error"] == pytest.approx(abs(summed[0] - -0.7069), abs=1e-12)
+    assert best["explanation"] == MISTAKES[0].explanation
+    assert result["message"] == f"Reproduced by: {best['detail']}."
+    assert diagnosis.explanations[0].trace.output == pytest.approx(summed, abs=1e-12)
+    assert diagnosis.truth.output == pytest.approx(truth, abs=1e-12)
+    # A single mistake explains it, so no pair is even tried.
+    assert all("+" not in e["mistake"] for e in result["explanations"])
+
+
+def test_diagnosis_json_of_a_match_and_of_a_pair():
+    truth = hand_gru(*SEED_ARGS, SEED_X, np.zeros(1))[-1]["h"]
+    diagnosis = diagnose(Setup(SEED, SEED_X), parse_output_claim(f"{truth[0]:.5f}", 1))
+    assert diagnosis.explanations == () and diagnosis.truth.output == pytest.approx(truth, abs=1e-12)
+    assert diagnosis_json(diagnosis) == {"verdict": "matches", "first_divergence": None, "explanations": [],
+                                         "message": "Your numbers match Keras."}
+    args, setup = random_case(5, "sigmoid")
+    W, U, bx, bh, x, h0 = args
+    claimed = hand_gru(W, U, bx, bh, x[::-1], h0, rule="bahdanau")[-1]["h"]
+    result = diagnosis_json(diagnose(setup, parse_output_claim(typed(claimed, 6), setup.weights.config.units)))
+    best = result["explanations"][0]
+    first, second = (next(m for m in MISTAKES if m.id == i) for i in best["mistake"].split("+"))
+    assert best["explanation"] == f"{first.explanation} {second.explanation}"
+
+
+def test_a_unit_claim_reports_its_unit_and_checks_only_that_unit():
+    args, setup = random_case(1, "sigmoid")  # three units
+    H = setup.weights.config.units
+    assert H >= 2
+    steps = hand_numbers(None, *args, "sigmoid")
+    # the true h of unit 1 at step 0 matches on its own, whatever the other units hold
+    claims = parse_cells({(0, "h", 1): f"{steps[0]['h'][1]:.5f}"}, len(setup.x))
+    assert diagnose(setup, claims).verdict == "matches"
+    wrong = {(1, "z", 1): f"{steps[1]['z'][1] + 0.01:.5f}", (1, "z", 0): f"{steps[1]['z'][0] + 0.01:.5f}"}
+    result = diagnosis_json(diagnose(setup, parse_cells(wrong, len(setup.x))))
+    assert result["first_divergence"]["unit"] == 0 and result["first_divergence"]["t"] == 1
+    assert result["first_divergence"]["expected"] == pytest.approx([steps[1]["z"][0]], abs=1e-12)
+
+
+def test_cells_come_back_in_step_quantity_unit_order():
+    cells = {(1, "h", 1): "0.91", (1, "h", 0): "0.19", (0, "h", 0): "0.5", (1, "z", 1): "0.3", (1, "z", 0): "0.7"}
+    order = [(c.t, c.quantity, c.unit) for c in parse_cells(cells, 4)]
+    assert order == [(0, "h", 0), (1, "z", 0), (1, "z", 1), (1, "h", 0), (1, "h", 1)]
+
+
+def test_a_claim_past_a_shorter_variant_run_is_simply_not_reproduced():
+    """Summing the sequence leaves one step; a claim about step 1 cannot be reproduced by it."""
+    claims = parse_step_claims('[{"t": 1, "h": [0.5]}]', 1, 4)
+    diagnosis = diagnose(Setup(SEED, SEED_X), claims)
+    assert diagnosis.verdict != "matches"
+    summed = next(e for e in diagnosis.explanations if e.id == "sequence_summed_into_one_step") \
+        if any(e.id == "sequence_summed_into_one_step" for e in diagnosis.explanations) else None
+    assert summed is None or summed.max_abs_error == float("inf")
+
+
+def test_pairs_are_every_two_different_mistakes_in_catalog_order():
+    from gruviz.explain.detective import _pairs
+
+    args, setup = random_case(2, "hard_sigmoid")
+    seen = set()
+    for mistakes, _, _ in _pairs(setup):
+        first, second = (MISTAKES.index(m) for m in mistakes)
+        assert first < second
+        seen.add((first, second))
+    # every later mistake that can still be made on top of some way of making the first one
+    possible = {(a, b) for a, first in enumerate(MISTAKES) for _, variant in first.variants(setup)
+                for b in range(a + 1, len(MISTAKES)) if any(True for _ in MISTAKES[b].variants(variant))}
+    assert possible == seen
+    assert any(b == a + 1 for a, b in seen)
+
+
+def test_an_unexplained_claim_keeps_eight_explanations_closest_first():
+    result = diagnose(Setup(SEED, SEED_X), parse_output_claim("0.9680257", 1))
+    assert len(result.explanations) == 8
+    errors = [e.max_abs_error for e in result.explanations]
+    assert errors == sorted(errors)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: parse_output_claim(None, 1), "type the output you got, one number per unit, like -0.7069."),
+    (lambda: parse_output_claim(" , ", 2), "type the output you got, one number per unit, like -0.7069."),
+    (lambda: parse_output_claim("1 2", 1), "the claimed output has 2 values but the GRU has 1 unit."),
+    (lambda: parse_output_claim("1", 2), "the claimed output has 1 value but the GRU has 2 units."),
+    (lambda: parse_output_claim("1, x", 2), "claimed output: 'x' is not a number."),
+    (lambda: parse_step_claims("{}", 1, 4),
+     'the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].'),
+    (lambda: parse_step_claims('{"t": 0, "h": [0.1]}', 1, 4),
+     'the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].'),
+    (lambda: parse_step_claims("[]", 1, 4),
+     'the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].'),
+    (lambda: parse_step_claims('[{"t": 0}]', 1, 4),
+     "the claimed steps name no quantity; give z, r, h_tilde or h for some step."),
+    (lambda: parse_cells({(4, "h", 0): "1"}, 4), "step 5 is past the end of the sequence (4 steps)."),
+    (lambda: parse_cells({(1, "r", 0): "1..2"}, 4), "step 2, r[0]: '1..2' is not a number."),
+])
+def test_messages_say_exactly_what_is_wrong(call, message):
+    with pytest.raises(InputError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("text, facts", [
+    ('[{"t": 0, "q": [1]}]', ["'q'", "z, r, h_tilde, h"]),
+    ('[{"t": 4, "h": [1]}]', ["4", "0 to 3"]),
+    ('[{"t": -1, "h": [1]}]', ["-1", "0 to 3"]),
+    ('[{"t": 1, "h": [1, 2]}]', ["2 values", "1 unit."]),
+    ('[{"t": 2, "z": ["x"]}]', ["'x' is not a number"]),
+])
+def test_step_claim_messages_name_the_entry_and_the_fix(text, facts):
+    with pytest.raises(InputError) as raised:
+        parse_step_claims(text, 1, 4)
+    assert all(fact in str(raised.value) for fact in facts), str(raised.value)
+    with pytest.raises(InputError, match="1 value but the GRU has 2 units"):
+        parse_step_claims('[{"t": 1, "h": 1}]', 2, 4)
