@@ -69,19 +69,8 @@ def run(
 ) -> Trace:
     """Trace `weights` over x (T, D), exactly as keras.layers.GRU computes it, in float64."""
     cfg = weights.config
-    H, D = cfg.units, cfg.input_dim
     convention = Convention(convention)
-    x = as_finite_array("sequence", x)
-    if x.ndim != 2 or x.shape[1] != D or len(x) == 0:
-        raise InputError(f"the sequence has shape {x.shape} but (timesteps ≥ 1, input_dim={D}) is needed.")
-    T = len(x)
-    h0 = np.zeros(H) if h0 is None else as_finite_array("h0", h0, (H,))
-    mask = np.ones(T, bool) if mask is None else np.array(mask, dtype=bool).reshape(-1)
-    if mask.shape != (T,):
-        raise InputError(f"the mask has {mask.size} entries but the sequence has {T} timesteps.")
-
-    order = np.arange(T)[::-1] if go_backwards else np.arange(T)
-    x, mask = x[order], mask[order]
+    x, h0, mask, order = read_inputs(x, h0, mask, go_backwards, cfg.input_dim, cfg.units)
     xW = x @ weights.kernel  # (T, 3H), all steps at once: it does not depend on h
     xw = xW + weights.input_bias  # (T, 3H)
     step = _Step(weights)
@@ -99,11 +88,7 @@ def run(
         hU_zr, hU_h, z_pre, r_pre, z, r, h_tilde_pre, h_tilde = step(xw, h_prev_all)
     hU = np.concatenate([hU_zr, hU_h], axis=-1)  # (T, 3H)
 
-    # Keras outputs the state at kept steps and repeats the last output at masked
-    # ones; before any kept step that output is 0, not h0.
-    shown = shown_steps(mask)  # (T,)
-    sequence_output = np.where((shown >= 0)[:, None], h[np.maximum(shown, 0)], 0.0)
-
+    sequence_output = shown_output(h, mask)  # (T, H)
     return Trace(
         weights=weights,
         convention=convention,
@@ -123,6 +108,29 @@ def run(
         h=h,
         sequence_output=sequence_output,
     )
+
+
+def read_inputs(x, h0, mask, go_backwards: bool, input_dim: int, units: int):
+    """Validate x (T, D), h0 (H,) and mask (T,), then put x and mask in processing order.
+    Returns (x, h0, mask, order); every recurrent cell reads its inputs through this."""
+    D, H = input_dim, units
+    x = as_finite_array("sequence", x)
+    if x.ndim != 2 or x.shape[1] != D or len(x) == 0:
+        raise InputError(f"the sequence has shape {x.shape} but (timesteps ≥ 1, input_dim={D}) is needed.")
+    T = len(x)
+    h0 = np.zeros(H) if h0 is None else as_finite_array("h0", h0, (H,))
+    mask = np.ones(T, bool) if mask is None else np.array(mask, dtype=bool).reshape(-1)
+    if mask.shape != (T,):
+        raise InputError(f"the mask has {mask.size} entries but the sequence has {T} timesteps.")
+    order = np.arange(T)[::-1] if go_backwards else np.arange(T)
+    return x[order], h0, mask[order], order
+
+
+def shown_output(h: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """What Keras returns with return_sequences=True, from the states h (T, H): the state
+    at kept steps, the last kept output repeated at masked ones, 0 (not h0) before any."""
+    shown = shown_steps(mask)  # (T,)
+    return np.where((shown >= 0)[:, None], h[np.maximum(shown, 0)], 0.0)
 
 
 def shown_steps(mask: np.ndarray) -> np.ndarray:
