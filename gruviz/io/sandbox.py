@@ -117,20 +117,32 @@ def run_child(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[di
     if len(data) > limits.max_file_bytes:
         raise FileRefused(f"the file is {len(data) / 2**20:.1f} MB; gruviz reads files up to "
                           f"{limits.max_file_bytes / 2**20:.0f} MB here.", "refused")
+    busy = FileRefused("the server is busy reading other files; try again in a moment.", "busy")
     if not _SLOTS.acquire(timeout=FILES.seconds):
-        raise FileRefused("the server is busy reading other files; try again in a moment.", "busy")
-    out_dir = tempfile.mkdtemp(prefix="gruviz-read-")
+        raise busy
+    out_dir = None
     try:
+        out_dir = tempfile.mkdtemp(prefix="gruviz-read-")
         start = time.monotonic()
-        returncode = _run(kind, data, filename, limits, out_dir)
+        returncode = _run(kind, data, _safe_name(filename), limits, out_dir)
         seconds = time.monotonic() - start
         header, arrays = _result(out_dir, returncode, seconds)
+    except OSError:  # no process or temporary folder to be had: the machine, not the file
+        raise busy from None
     finally:
         _SLOTS.release()
-        shutil.rmtree(out_dir, ignore_errors=True)
+        if out_dir:
+            shutil.rmtree(out_dir, ignore_errors=True)
     if header.get("status") == "ok":
         return header, arrays
     raise _refusal(header, seconds)
+
+
+def _safe_name(filename: str) -> str:
+    """The upload's name as an argument: printable, and short from the front, since the
+    readers look at its suffix."""
+    name = "".join(c for c in os.path.basename(str(filename)) if c.isprintable())
+    return name[-200:] or "upload"
 
 
 def _run(kind: str, data: bytes, filename: str, limits: Limits, out_dir: str) -> int | None:
@@ -138,7 +150,7 @@ def _run(kind: str, data: bytes, filename: str, limits: Limits, out_dir: str) ->
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     with open(os.path.join(out_dir, "stderr"), "wb") as stderr:
         child = subprocess.Popen(
-            [sys.executable, "-m", "gruviz.io.sandbox_child", kind, os.path.basename(filename)[:200],
+            [sys.executable, "-m", "gruviz.io.sandbox_child", kind, filename,
              json.dumps(asdict(limits)), out_dir],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=_ROOT, env=env, close_fds=True)
     try:
