@@ -28,7 +28,7 @@ def page_text(at: AppTest) -> str:
                                   "subheader") for e in getattr(at, kind)]
     parts += [t.label for t in at.text_input] + [str(t.value) for t in at.text_input]
     parts += [str(p.proto) for p in at.get("progress")]
-    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [d.value.to_csv() for d in at.dataframe] + [t.value.to_csv() for t in at.table]
     return "\n".join(parts)
 
 

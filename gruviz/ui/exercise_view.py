@@ -9,6 +9,7 @@ or a reload loses nothing.
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 
 import pandas as pd
@@ -95,8 +96,10 @@ def _problem(exercise: exercises.Exercise) -> None:
     for fact in sheet.facts(exercise):
         st.markdown(fact)
     with st.expander("The weights, the input and the equations", expanded=True):
+        # One matrix per column: a phone stacks the columns instead of cutting the row off.
         for row in sheet.matrices(exercise) + [sheet.sequence(exercise)]:
-            st.latex(r"\quad ".join(worksheet_tex.matrix(m) for m in row))
+            for column, m in zip(st.columns(len(row)), row):
+                column.latex(worksheet_tex.matrix(m))
         if sheet.bias_note(exercise):
             st.caption(sheet.bias_note(exercise))
         for equation in sheet.equations(exercise):
@@ -180,6 +183,12 @@ def _cell(exercise, cell: grading.Cell, feedback: grading.Feedback | None) -> No
         st.button("Show this number", key=f"exercise_show_{key}", on_click=_show, args=(key,))
 
 
+def _plain(label: str) -> str:
+    """A key column's LaTeX name as text: a_{z,0} → a_z, \\tilde h_{t,0} → h̃ (one table per unit)."""
+    label = re.sub(r"_\{t(,\d+)?\}", "", label)
+    return re.sub(r"_\{(\w),\d+\}", r"_\1", label).replace("\\tilde h", "h̃")
+
+
 def _teacher(exercise, seed, options, params) -> None:
     st.markdown(f"Student link: [`{link(params, 'student')}`]({link(params, 'student')})  ·  "
                 f"{exercise.attempts} draw{'s' if exercise.attempts > 1 else ''} of this seed were needed so that "
@@ -188,8 +197,7 @@ def _teacher(exercise, seed, options, params) -> None:
     for j, key in enumerate(sheet.key_tables(exercise)):
         if exercise.units > 1:
             st.markdown(f"**Unit {j}**")
-        st.dataframe(pd.DataFrame(list(key.rows), columns=[h.replace("\\tilde h", "h̃") for h in key.header]),
-                     hide_index=True)
+        st.table(pd.DataFrame(list(key.rows), columns=[_plain(h) for h in key.header]), hide_index=True)
     st.subheader("If you got X, you probably did Y")
     k, cells = exercise.answer_decimals, exercise.cells()
     rows = []

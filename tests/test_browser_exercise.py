@@ -1,0 +1,130 @@
+"""The student's practice flow in a real browser on a phone-sized screen (390 × 844):
+type numbers, get feedback, reveal one answer. No answer reaches the browser (page source
+or web-socket frames) before it is asked for. Screenshots go to test-output/screenshots/.
+
+    .venv/bin/python -m pytest -q tests/test_browser_exercise.py
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from gruviz.classroom import exercises
+from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, AppDidNotStart, start_app, stop_app
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+SEED = 7
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    log = REPO / "test-output"
+    log.mkdir(exist_ok=True)
+    try:
+        proc, url = start_app(log / "streamlit-exercise-browser.log")
+    except AppDidNotStart as problem:
+        pytest.fail(str(problem))
+    try:
+        yield url
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: sudo apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def answers(ex: exercises.Exercise) -> set[str]:
+    k = ex.answer_decimals
+    return {f"{getattr(ex.truth, q)[t, j]:.{k}f}" for t, q, j in ex.cells()}
+
+
+def settled(page) -> None:
+    expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=WAIT_MS)
+
+
+def leaks(frames: list, page, secret: set[str]) -> list[str]:
+    seen = page.content()
+    blob = b"".join(f if isinstance(f, bytes) else f.encode() for f in frames)
+    return sorted(a for a in secret if a in seen or a.encode() in blob)
+
+
+def test_student_flow_on_a_phone(browser, app_url):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ex = exercises.generate(SEED)
+    flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped")
+    truth_h = ex.rounded(ex.answer(0, "h", 0))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    frames: list = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+    try:
+        page.goto(f"{app_url}/?exercise={SEED}&mode=student", timeout=WAIT_MS)
+        expect(page.get_by_text(f"0 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
+        settled(page)
+        # Nothing wider than the phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-start.png"))
+
+        z_box = page.get_by_label("z1[0]")
+        z_box.fill(ex.rounded(ex.answer(0, "z", 0)))
+        z_box.press("Enter")
+        expect(page.get_by_text(f"1 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
+        h_box = page.get_by_label("h1[0]")
+        h_box.fill(ex.rounded(float(flipped.trace.h[0, 0])))
+        h_box.press("Enter")
+        expect(page.get_by_text("not right at the precision you typed").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(flipped.detail, exact=False).first).to_be_attached(timeout=WAIT_MS)
+        settled(page)
+        page.get_by_text("not right at the precision you typed").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-feedback.png"))
+        typed = {ex.rounded(ex.answer(0, "z", 0))}  # the student's own right number is theirs to see
+        assert leaks(frames, page, answers(ex) - typed) == []
+
+        page.get_by_role("button", name="Show this number").first.click()
+        expect(page.get_by_text(f"h1[0] = {truth_h}")).to_be_visible(timeout=WAIT_MS)
+        settled(page)
+        assert leaks(frames, page, answers(ex) - typed - {truth_h}) == []
+        page.get_by_text(f"h1[0] = {truth_h}").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-revealed.png"))
+
+        # A reload from the address bar brings back what was typed, and the reveal.
+        page.reload()
+        expect(page.get_by_text(f"1 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_label("h1[0]")).to_have_value(ex.rounded(float(flipped.trace.h[0, 0])), timeout=WAIT_MS)
+        expect(page.get_by_text(f"h1[0] = {truth_h}")).to_be_attached(timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
+def test_student_and_teacher_pages_on_a_laptop(browser, app_url):
+    ex = exercises.generate(SEED)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?exercise={SEED}&mode=student", timeout=WAIT_MS)
+        expect(page.get_by_text(f"0 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
+        settled(page)
+        page.screenshot(path=str(SCREENSHOTS / "exercise-student-1280x720.png"))
+        page.goto(f"{app_url}/?exercise={SEED}&mode=teacher", timeout=WAIT_MS)
+        expect(page.get_by_text("If you got X, you probably did Y")).to_be_visible(timeout=WAIT_MS)
+        settled(page)
+        key_cell = page.get_by_text(ex.rounded(ex.answer(0, "h", 0)), exact=True).first
+        expect(key_cell).to_be_visible(timeout=WAIT_MS)  # the key's table has drawn
+        page.get_by_text("Answer key", exact=True).scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "exercise-teacher-1280x720.png"))
+    finally:
+        context.close()
