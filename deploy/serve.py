@@ -33,6 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 RESTART_PAUSE_S = 5  # a process that keeps dying is restarted at most this often
+# A process alive but silent (stuck in native code) holds its students hostage: nginx only
+# notices refused connections. Killed after this many health checks in a row go unanswered,
+# ~30 s: a process that is merely busy answers /_stcore/health from its event loop.
+HEALTH_EVERY_S = 5
+HEALTH_TIMEOUT_S = 3
+HEALTH_FAILURES = 6
 STOP_GRACE_S = 10
 
 
@@ -84,17 +90,21 @@ def _worker_user() -> str:
     return "root"
 
 
+def answers_health(url: str, timeout: float) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as answer:
+            return answer.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             raise ServeError(f"{what} exited with code {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
+        if answers_health(url, timeout=2):
+            return
         if time.monotonic() > deadline:
             raise ServeError(f"{what} did not answer {url}/_stcore/health within {timeout:.0f} s; see {log}")
         time.sleep(0.2)
@@ -118,6 +128,8 @@ class Backend:
     proc: subprocess.Popen | None = None
     started_at: float = 0.0
     restarts: int = 0
+    checked_at: float = 0.0
+    silent_checks: int = 0  # health checks in a row without an answer
 
     @property
     def url(self) -> str:
@@ -135,6 +147,9 @@ class Serving:
     nginx: subprocess.Popen | None = None
     owns_run_dir: bool = False
     notes: list[str] = field(default_factory=list)
+    health_every_s: float = HEALTH_EVERY_S
+    health_timeout_s: float = HEALTH_TIMEOUT_S
+    health_failures: int = HEALTH_FAILURES
 
     @property
     def url(self) -> str:
@@ -153,7 +168,8 @@ class Serving:
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
                  "--server.port", str(backend.port), "--server.headless", "true"],
                 cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        backend.started_at = time.monotonic()
+        backend.started_at = backend.checked_at = time.monotonic()
+        backend.silent_checks = 0
 
     def start_nginx(self) -> None:
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -175,12 +191,27 @@ class Serving:
                                           start_new_session=True)
 
     def supervise_once(self) -> None:
-        """Start again any Streamlit process that died (not more often than RESTART_PAUSE_S)."""
+        """Start again any Streamlit process that died (not more often than RESTART_PAUSE_S), and
+        kill and start again one that stopped answering its health check."""
         for backend in self.backends:
-            if backend.proc.poll() is None or time.monotonic() - backend.started_at < RESTART_PAUSE_S:
+            now = time.monotonic()
+            if backend.proc.poll() is None:
+                if now - backend.checked_at < self.health_every_s:
+                    continue
+                silent = not answers_health(backend.url, self.health_timeout_s)
+                backend.checked_at = time.monotonic()
+                backend.silent_checks = backend.silent_checks + 1 if silent else 0
+                if backend.silent_checks < self.health_failures:
+                    continue
+                self.notes.append(f"process on port {backend.port} did not answer {backend.silent_checks} health "
+                                  "checks in a row; killing it")
+                backend.proc.kill()
+                backend.proc.wait()
+            elif now - backend.started_at < RESTART_PAUSE_S:
                 continue
-            self.notes.append(f"process on port {backend.port} exited with code {backend.proc.returncode}; "
-                              "starting it again")
+            else:
+                self.notes.append(f"process on port {backend.port} exited with code {backend.proc.returncode}")
+            self.notes.append(f"starting the process on port {backend.port} again")
             backend.restarts += 1
             self.start_backend(backend)
         if self.nginx is not None and self.nginx.poll() is not None:
