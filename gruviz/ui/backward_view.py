@@ -13,9 +13,10 @@ from ..explain import figures_backward
 from ..math.backward import LOSSES, backward
 from ..io.parsing import parse_target
 from ..explain.equations_backward import loss_line, step_lines
-from ..errors import InputError
 from ..explain.mistakes import Setup
+from ..limits import APP
 from ..math.weights import GRUWeights
+from . import guard
 
 _LOSS_LABELS = {
     "sum": "sum of the final output",
@@ -37,11 +38,12 @@ def _target(loss: str, units: int, steps: int) -> np.ndarray | None:
               f"{steps} timesteps of {units} value{'s' if units != 1 else ''} each, in the order the outputs "
               "come out (processing order); ';' or a new line separates timesteps."),
     )
-    try:
-        return parse_target(st.session_state.get(f"bw_target_{loss}", ""), loss, units, steps)
-    except InputError as problem:
+    target, problem = guard.attempt(parse_target, st.session_state.get(f"bw_target_{loss}", ""), loss, units, steps,
+                                    limits=APP)
+    if problem is not None:
         st.error(f"{problem} Using zeros until it is fixed.", icon=":material/error:")
         return parse_target("", loss, units, steps)
+    return target
 
 
 def _scaled(setup: Setup, scale: float) -> Setup:

@@ -9,10 +9,10 @@ import streamlit as st
 
 from ..explain.detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
 from ..explain.equations import num
-from ..errors import InputError
 from ..explain.mistakes import Setup
+from ..limits import APP
 from ..math.trace import Trace
-from . import state
+from . import guard, state
 
 SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
 
@@ -41,21 +41,20 @@ def render(setup: Setup, truth: Trace) -> None:
                 "reproduces them.")
     form = st.radio("What did you get?", ["The final output", "Some gate values, step by step"],
                     key="claim_form", horizontal=True)
-    try:
-        if form == "The final output":
-            text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
-                                 placeholder="-0.7069")
-            claims = parse_output_claim(text, units) if text.strip() else []
-        else:
-            key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
-            blank = pd.DataFrame({label: [None] * steps for _, _, label in _columns(units)},
-                                 index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
-            st.data_editor(blank, key=key, column_config={label: st.column_config.TextColumn(label)
-                                                          for _, _, label in _columns(units)})
-            st.caption("Fill any cells you have; leave the rest blank.")
-            claims = table_claims(st.session_state[key].get("edited_rows", {}), steps, units)
-    except InputError as problem:
-        st.error(str(problem), icon=":material/error:")
+    if form == "The final output":
+        text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
+                             placeholder="-0.7069")
+        claims, problem = guard.attempt(parse_output_claim, text, units, limits=APP) if text.strip() else ([], None)
+    else:
+        key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
+        blank = pd.DataFrame({label: [None] * steps for _, _, label in _columns(units)},
+                             index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
+        st.data_editor(blank, key=key, column_config={label: st.column_config.TextColumn(label)
+                                                      for _, _, label in _columns(units)})
+        st.caption("Fill any cells you have; leave the rest blank.")
+        claims, problem = guard.attempt(table_claims, st.session_state[key].get("edited_rows", {}), steps, units)
+    if problem is not None:
+        st.error(problem, icon=":material/error:")
         return
     if not claims:
         return

@@ -11,6 +11,7 @@ import streamlit as st
 from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
+from ..limits import APP
 from . import state
 
 
@@ -75,7 +76,7 @@ def sequence_inputs() -> RunInputs | None:
     st.text_input("Input sequence", key="seq_text",
                   help="';' or a new line separates timesteps; commas or spaces separate features. "
                        "With one feature, 1, 2, 9, 8 is four timesteps.")
-    x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim)
+    x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim, limits=APP)
     state.show_error("sequence")
     if x is None or x.shape[1] != cfg.input_dim:
         return None
@@ -99,7 +100,7 @@ def sequence_inputs() -> RunInputs | None:
         state.show_error("h0")
     c2.text_input("Mask", key="mask_text", placeholder="none",
                   help="One 1 or 0 per timestep; at a 0 the state is carried and the output repeats.")
-    mask = state.remember("mask", parse_mask, ss.mask_text, len(x))
+    mask = state.remember("mask", parse_mask, ss.mask_text, len(x), limits=APP)
     with c2:
         state.show_error("mask")
     if mask is not None and len(mask) != len(x):
@@ -114,7 +115,7 @@ def sequence_inputs() -> RunInputs | None:
 def _h0(text: str, units: int):
     if not (text or "").strip():
         return False  # a remembered "no h0", distinct from "nothing good yet"
-    return parse_vector(text, "h0", units)
+    return parse_vector(text, "h0", units, limits=APP)
 
 
 __all__ = ["RunInputs", "layer_options", "sequence_inputs", "InputError"]

@@ -91,7 +91,7 @@ def _blank(units: int, input_dim: int) -> None:
 
 def _read_printout() -> None:
     try:
-        arrays = parse_keras_printout(st.session_state.printout)
+        arrays = parse_keras_printout(st.session_state.printout, limits=state.APP)
         cfg = state.weights().config
         new = GRUWeights.from_keras_arrays(arrays, activation=cfg.activation,
                                            recurrent_activation=cfg.recurrent_activation)

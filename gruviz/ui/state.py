@@ -8,9 +8,10 @@ import streamlit as st
 
 from ..classroom import presets
 from ..io import share
-from ..errors import InputError
-from ..io.parsing import parse_sequence, parse_vector
+from ..io.parsing import parse_mask, parse_sequence, parse_vector
+from ..limits import APP
 from ..math.weights import GRUWeights
+from . import guard
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"
@@ -45,15 +46,27 @@ def init() -> None:
         return
     ss.errors, ss.weights_version, ss.notes = {}, 0, []
     load_preset(DEFAULT_PRESET)
-    try:
-        shared = share.decode(st.query_params.to_dict())
-    except InputError as problem:
+    shared, problem = guard.attempt(_open_link, st.query_params.to_dict())
+    if problem is not None:
         ss.notes.append(f"The link could not be opened: {problem} Showing the default example.")
         return
     if shared is not None:
         ss.seq_text, ss.h0_text, ss.mask_text = shared.sequence, shared.h0, shared.mask
         ss.go_backwards = shared.go_backwards
         set_weights(shared.weights, notes=("Opened from a shared link.",))
+
+
+def _open_link(params: dict) -> share.Shared | None:
+    """The link's example, each typed part read as the app reads it, so a link that
+    opens never lands on a page with nothing good to show."""
+    shared = share.decode(params, limits=APP)
+    if shared is not None:
+        cfg = shared.weights.config
+        x = parse_sequence(shared.sequence, cfg.input_dim, limits=APP)
+        if shared.h0.strip():
+            parse_vector(shared.h0, "h0", cfg.units, limits=APP)
+        parse_mask(shared.mask, len(x), limits=APP)
+    return shared
 
 
 def sync_link(x_text: str) -> None:
@@ -71,18 +84,14 @@ def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None
     for name in CONFIG_WIDGETS:
         ss[f"cfg_{name}"] = getattr(new.config, name)
     ss.units_input, ss.input_dim_input = new.config.units, new.config.input_dim
-    if "seq_text" in ss:
-        try:
-            parse_sequence(ss.seq_text, new.config.input_dim)
-        except InputError:
-            # The old sequence has the wrong width for these weights: start a fitting one.
-            ss.seq_text = random_sequence_text(new.config.input_dim, 5, seed=0)
-            ss.notes.append("The sequence was replaced with a random one that fits input_dim="
-                            f"{new.config.input_dim}.")
+    if "seq_text" in ss and guard.attempt(parse_sequence, ss.seq_text, new.config.input_dim, limits=APP)[1]:
+        # The old sequence does not fit these weights: start a fitting one.
+        ss.seq_text = random_sequence_text(new.config.input_dim, 5, seed=0)
+        ss.notes.append("The sequence was replaced with a random one that fits input_dim="
+                        f"{new.config.input_dim}.")
     if "h0_text" in ss and ss.h0_text.strip():
-        try:  # the parser that reads h0 decides whether it still fits, not a second count of commas
-            parse_vector(ss.h0_text, "h0", new.config.units)
-        except InputError:
+        # the parser that reads h0 decides whether it still fits, not a second count of commas
+        if guard.attempt(parse_vector, ss.h0_text, "h0", new.config.units, limits=APP)[1]:
             ss.h0_text = ""
 
 
@@ -118,13 +127,13 @@ def run_key(run) -> tuple:
     return (st.session_state.weights_version, raw(run.x), raw(run.h0), raw(run.mask), run.go_backwards)
 
 
-def remember(slot: str, parse, *args):
-    """Parse a typed value; on failure keep the last good one and record the message."""
+def remember(slot: str, parse, *args, **kwargs):
+    """Parse a typed value; on any failure keep the last good one and record the
+    message for the control. The box keeps what was typed: it is the widget's own."""
     ss = st.session_state
     good = ss.setdefault("good", {})
-    try:
-        value = parse(*args)
-    except InputError as problem:
+    value, problem = guard.attempt(parse, *args, **kwargs)
+    if problem is not None:
         set_error(slot, f"{problem} The page still shows the last good value.")
         return good.get(slot)
     set_error(slot, None)
