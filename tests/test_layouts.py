@@ -537,11 +537,12 @@ def test_frameworks_view_shows_every_framework(reset_after):
     at.run()
     assert not at.exception, at.exception
     labels = [t.label for t in at.tabs]
-    matched = {"keras", "pytorch"} if reset_after else {"keras", "tf1", "epynn", "wikipedia"}
+    matched = ({"keras", "pytorch", "onnx", "cudnngru", "flax_linen", "equinox"} if reset_after
+               else {"keras", "tf1", "epynn", "wikipedia", "onnx"})
     for name in L.LAYOUT_NAMES:
         assert f"{L.title(name)} {'✓' if name in matched else '—'}" in labels
     assert sum(":green-badge[" in m.value for m in at.markdown) == len(matched)
-    assert len(at.info) == 6 - len(matched)  # each refusal explained
+    assert len(at.info) == len(L.LAYOUT_NAMES) - len(matched)  # each refusal explained
     assert len(at.code) == len(matched)
     shown = ", ".join(f"{v:.6f}" for v in at.session_state.output)
     assert sum(shown in m.value for m in at.markdown) == len(matched)

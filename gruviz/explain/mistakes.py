@@ -74,6 +74,14 @@ def _reset_swapped(s: Setup) -> Iterator[Variant]:
     yield f"applied the reset {where}", replace(s, weights=s.weights.with_config(reset_after=after))
 
 
+def _linear_before_reset_dropped(s: Setup) -> Iterator[Variant]:
+    # ONNX linear_before_reset=0 adds Rb_h outside r ⊙ (…), exactly as reset_after=False
+    # folds bias row 1 into row 0: the same rewrite, named the way an exporter makes it.
+    lbr = int(s.weights.config.reset_after)
+    yield (f"computed the ONNX node with linear_before_reset={1 - lbr} where the network needs {lbr}"), replace(
+        s, weights=s.weights.with_config(reset_after=not s.weights.config.reset_after))
+
+
 def _recurrent_bias_dropped(s: Setup) -> Iterator[Variant]:
     w = s.weights
     if w.bias is not None and w.bias.ndim == 2 and np.any(w.bias[1]):
@@ -148,6 +156,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "Keras 3 defaults to reset_after=True: h~ = φ(xW_h + b^x_h + r⊙(h'U_h + b^h_h)). Older Keras, "
         "TF1 and the papers use reset before: φ(xW_h + b_h + (r⊙h')U_h).",
         _reset_swapped,
+    ),
+    Mistake(
+        "linear_before_reset_dropped",
+        "ONNX linear_before_reset dropped",
+        "PyTorch and Keras 3 GRUs export to ONNX with linear_before_reset=1: h~ = g(X W_hᵀ + Wb_h + "
+        "r⊙(H R_hᵀ + Rb_h)). An exporter or hand-built node that leaves it out gets the operator's default 0, "
+        "g(X W_hᵀ + (r⊙H) R_hᵀ + Rb_h + Wb_h): same arrays, other numbers (or the reverse).",
+        _linear_before_reset_dropped,
     ),
     Mistake(
         "recurrent_bias_ignored",

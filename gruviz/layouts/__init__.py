@@ -18,7 +18,9 @@ from .convert import (
     layout_name,
     named_arrays,
     native_convention,
+    own_inputs,
     prove,
+    reads_backwards,
     run_layout,
     title,
     to_keras,
@@ -26,13 +28,17 @@ from .convert import (
 from .dl4mt import Dl4mtGRU
 from .epynn import EpyNNGRU
 from .exact import ConversionRefused
+from .onnx import OnnxGRU, OnnxRun, onnx_outputs
+from .porting import CuDNNGRU, EquinoxGRU, FlaxGRU, FlaxLinenGRU
 from .pytorch import PyTorchGRU
 from .snippets import Snippet, caveats, snippet
 from .tf1 import TF1GRUCell
 from .wikipedia import WikipediaGRU
 
 __all__ = [
-    "ArraySpec", "ConversionRefused", "Converted", "Dl4mtGRU", "EpyNNGRU", "LAYOUTS", "LAYOUT_NAMES", "Layout",
+    "ArraySpec", "ConversionRefused", "Converted", "CuDNNGRU", "Dl4mtGRU", "EpyNNGRU", "EquinoxGRU", "FlaxGRU",
+    "FlaxLinenGRU", "OnnxGRU", "OnnxRun", "onnx_outputs", "own_inputs", "reads_backwards", "LAYOUTS",
+    "LAYOUT_NAMES", "Layout",
     "LayoutConfig", "LayoutWeights", "PyTorchGRU", "Snippet", "TF1GRUCell", "WikipediaGRU", "caveats", "convert",
     "layout_name", "named_arrays", "native_convention", "prove", "run_layout", "snippet", "title", "to_keras",
 ]

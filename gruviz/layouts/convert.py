@@ -21,13 +21,17 @@ from .base import Layout
 from .dl4mt import Dl4mtGRU
 from .epynn import EpyNNGRU
 from .exact import ConversionRefused, can_negate_z, negate_refusal, negate_z, prepared
+from .onnx import OnnxGRU
+from .porting import CuDNNGRU, EquinoxGRU, FlaxGRU, FlaxLinenGRU
 from .pytorch import PyTorchGRU
 from .tf1 import TF1GRUCell
 from .wikipedia import WikipediaGRU
 
-LayoutWeights = GRUWeights | PyTorchGRU | TF1GRUCell | Dl4mtGRU | EpyNNGRU | WikipediaGRU
+LayoutWeights = (GRUWeights | PyTorchGRU | TF1GRUCell | Dl4mtGRU | EpyNNGRU | WikipediaGRU | OnnxGRU | CuDNNGRU
+                 | FlaxGRU | FlaxLinenGRU | EquinoxGRU)
 LAYOUTS: dict[str, type[Layout]] = {
-    cls.NAME: cls for cls in (PyTorchGRU, TF1GRUCell, Dl4mtGRU, EpyNNGRU, WikipediaGRU)
+    cls.NAME: cls for cls in (PyTorchGRU, TF1GRUCell, Dl4mtGRU, EpyNNGRU, WikipediaGRU, OnnxGRU, CuDNNGRU, FlaxGRU,
+                              FlaxLinenGRU, EquinoxGRU)
 }
 LAYOUT_NAMES = (keras.NAME, *LAYOUTS)
 _RULES = {Convention.KERAS: "h = z⊙h' + (1−z)⊙h~", Convention.BAHDANAU: "h = (1−z)⊙h' + z⊙h~"}
@@ -57,6 +61,19 @@ def named_arrays(weights: LayoutWeights) -> dict[str, np.ndarray]:
     return keras.arrays(weights) if isinstance(weights, GRUWeights) else weights.arrays()
 
 
+def reads_backwards(weights: LayoutWeights) -> bool:
+    """True for an ONNX node with direction="reverse": it reads the sequence from its end."""
+    return bool(getattr(weights, "reads_backwards", False))
+
+
+def own_inputs(weights: LayoutWeights, x, h0=None, mask=None):
+    """x, h0 and mask with what the weights carry applied (an ONNX node's sequence_lens
+    and initial_h); unchanged for every other layout."""
+    if isinstance(weights, OnnxGRU):
+        return weights.run_inputs(x, h0, mask)
+    return x, h0, mask
+
+
 def run_layout(
     weights: LayoutWeights,
     x,
@@ -66,9 +83,12 @@ def run_layout(
     mask=None,
 ) -> Trace:
     """Trace any layout through the one Keras-exact trace. `convention` None means the
-    layout's own update rule; the Trace's weights are the Keras form."""
+    layout's own update rule; the Trace's weights are the Keras form. go_backwards is
+    relative to the layout's own reading order (an ONNX reverse node already reads backwards)."""
     keras_weights, own = to_keras(weights)
-    return run(keras_weights, x, h0, own if convention is None else convention, go_backwards, mask)
+    x, h0, mask = own_inputs(weights, x, h0, mask)
+    backwards = go_backwards != reads_backwards(weights)
+    return run(keras_weights, x, h0, own if convention is None else convention, backwards, mask)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +96,7 @@ class Converted:
     weights: LayoutWeights
     convention: Convention  # the update rule under which `weights` compute what the source computed
     notes: tuple[str, ...]  # every rewrite made, for people
+    go_backwards: bool = False  # the target must read the sequence the other way round to match the source
 
     @property
     def layout(self) -> str:
@@ -106,8 +127,8 @@ def convert(
     if convention is not None:
         rule = Convention(convention)
     target = LAYOUTS.get(to_layout)
-    notes: list[str] = []
-    if target is not None:
+    notes: list[str] = list(_carried_notes(source))
+    if target is not None and target.RESET_AFTER is not None:  # None: holds either placement (ONNX)
         w, placement = prepared(w, target)
         notes += placement
     wanted = native_convention(to_layout)
@@ -115,7 +136,26 @@ def convert(
         w, rule, note = _change_rule(w, rule, wanted, keep_rule, title(layout_name(source)), title(to_layout))
         notes.append(note)
     converted = w if target is None else target._from_prepared(w)
-    return Converted(converted, rule, tuple(notes))
+    backwards = reads_backwards(source) != reads_backwards(converted)
+    return Converted(converted, rule, tuple(notes), backwards)
+
+
+def _carried_notes(source: LayoutWeights) -> tuple[str, ...]:
+    """What an ONNX node carries besides weights, which other layouts take as run options."""
+    if not isinstance(source, OnnxGRU):
+        return ()
+    notes = []
+    if source.reads_backwards:
+        notes.append("direction=\"reverse\" reads the sequence from its last step: run the converted GRU "
+                     "backwards (Keras go_backwards=True, or flip the input); ONNX's Y is in input order, Keras's "
+                     "sequence output in processing order.")
+    if source.initial_h is not None:
+        notes.append("initial_h is an input of the node, not a weight: pass it as the initial state "
+                     "(Keras initial_state, PyTorch h0).")
+    if source.sequence_lens is not None:
+        notes.append(f"sequence_lens={int(source.sequence_lens[0])} is an input of the node: feed only the first "
+                     f"{int(source.sequence_lens[0])} steps.")
+    return tuple(notes)
 
 
 def _change_rule(w: GRUWeights, rule: Convention, wanted: Convention, keep_rule: bool | None,
@@ -138,7 +178,9 @@ def _change_rule(w: GRUWeights, rule: Convention, wanted: Convention, keep_rule:
 def prove(source: LayoutWeights, converted: Converted, x, h0=None, go_backwards: bool = False, mask=None,
           convention: Convention | str | None = None) -> float:
     """The largest difference between the two on one input, each run with its rule:
-    ~1e-15 for an exact conversion."""
+    ~1e-15 for an exact conversion. What the source carries (an ONNX node's initial_h and
+    sequence_lens) feeds both runs; both read the steps in the same order."""
+    x, h0, mask = own_inputs(source, x, h0, mask)
     before = run_layout(source, x, h0, convention, go_backwards, mask)
-    after = run_layout(converted.weights, x, h0, converted.convention, go_backwards, mask)
+    after = run_layout(converted.weights, x, h0, converted.convention, go_backwards != converted.go_backwards, mask)
     return float(np.max(np.abs(before.sequence_output - after.sequence_output)))

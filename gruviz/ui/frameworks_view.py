@@ -10,7 +10,9 @@ import streamlit as st
 
 from .. import layouts
 from ..layouts import keras as keras_layout
+from ..errors import InputError
 from ..explain.mistakes import Setup
+from ..io.onnx_file import write_onnx
 from ..math.trace import Trace
 from ..math.weights import GRUWeights
 
@@ -65,6 +67,8 @@ def _equations(lines: tuple[str, ...]) -> str:
 
 
 def _equation_lines(name: str, weights) -> tuple[str, ...]:
+    if isinstance(weights, layouts.OnnxGRU):  # its candidate depends on linear_before_reset
+        return weights.equations_here()
     if name == keras_layout.NAME:
         return keras_layout.equations(weights.config)
     return layouts.LAYOUTS[name].equations(layouts.LayoutConfig.of(weights.config)
@@ -117,3 +121,18 @@ def _framework(entry: _Entry, setup: Setup, trace: Trace) -> None:
                    f"processed{order}{left_out}; its `output` is the last state above.")
     code = layouts.snippet(converted.weights, steps, setup.h0, converted.convention)
     st.code(code.code, language=code.language)
+    if isinstance(converted.weights, layouts.OnnxGRU):
+        _onnx_download(converted.weights)
+
+
+def _onnx_download(node: "layouts.OnnxGRU") -> None:
+    """The same node as a .onnx model: one GRU node, float32 weights, checked by onnx.checker."""
+    try:
+        data = write_onnx(node)
+    except InputError as error:
+        st.caption(str(error))
+        return
+    st.download_button("Download model.onnx", data, file_name="gru.onnx", mime="application/octet-stream",
+                       icon=":material/download:", key="onnx_download")
+    st.caption("Weights are stored as float32, the type onnxruntime's GRU runs; "
+               "`python -m gruviz trace gru.onnx --sequence …` shows every step of it.")

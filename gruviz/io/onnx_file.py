@@ -1,0 +1,268 @@
+"""`.onnx` files read as data and written, with the `onnx` package (protobuf) only.
+
+Reading never runs anything: the bytes are parsed from memory after a size check,
+every tensor is checked for external data (a path to another file, which gruviz
+never opens) and for declared sizes over the limits before a number is read, and a
+GRU's W, R and B must be stored numbers (initializers or Constant nodes), not values
+the graph computes. onnxruntime is never called here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+from ..errors import InputError
+from ..layouts.base import LayoutConfig
+from ..layouts.onnx import ONNX_ACTIVATIONS, OnnxGRU, activation_from_onnx
+from ..limits import CORE, FILES, Limits
+
+OPSET = 14  # the first GRU with the `layout` attribute; onnxruntime runs it everywhere
+_ALPHA = {"Affine", "HardSigmoid", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "Elu"}
+_BETA = {"Affine", "HardSigmoid", "ScaledTanh"}
+_INPUTS = ("X", "W", "R", "B", "sequence_lens", "initial_h")
+
+
+@dataclass(frozen=True, eq=False)
+class FoundNode:
+    name: str
+    weights: OnnxGRU
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class OnnxFile:
+    nodes: tuple[FoundNode, ...]
+
+    def choose(self, name: str | None = None) -> tuple[FoundNode, str]:
+        """The node named `name` (the first when None), and a sentence saying which is shown."""
+        names = [n.name for n in self.nodes]
+        if name is None:
+            chosen = self.nodes[0]
+        elif name in names:
+            chosen = self.nodes[names.index(name)]
+        else:
+            raise InputError(f"no GRU node named {name[:80]!r}; the file's GRU nodes are {', '.join(map(repr, names))}.")
+        others = [n for n in names if n != chosen.name]
+        also = f"; also in the file: {', '.join(map(repr, others))} (choose with --node NAME)" if others else ""
+        return chosen, f"Showing GRU node {chosen.name!r}{also}."
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - requirements.txt pins it
+        raise InputError("reading .onnx files needs the onnx package: pip install -r requirements.txt.") from None
+    return onnx
+
+
+def read_onnx(data: bytes, filename: str = "model.onnx", limits: Limits = CORE) -> OnnxFile:
+    """Every GRU node of the main graph, as OnnxGRU weights with notes."""
+    onnx = _onnx()
+    if len(data) > limits.max_file_bytes:
+        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB.")
+    try:
+        model = onnx.load_model_from_string(bytes(data))
+    except Exception:  # protobuf's DecodeError and friends: the bytes are not a model
+        raise InputError(f"{filename} is not a readable ONNX model (the protobuf does not parse: truncated or not "
+                         "an .onnx file). Export it again with torch.onnx.export or onnx.save.") from None
+    graph = model.graph
+    _check_structure(graph, filename)
+    stored = _stored_tensors(graph)
+    nodes = [_node(onnx, n, i, stored, graph.node, limits) for i, n in enumerate(graph.node) if n.op_type == "GRU"
+             and n.domain in ("", "ai.onnx")]
+    if not nodes:
+        ops = sorted({n.op_type for n in graph.node})[:8]
+        raise InputError(f"{filename} has no GRU node in its main graph (its operators: {', '.join(ops) or 'none'}).")
+    return OnnxFile(tuple(nodes))
+
+
+def _tensors(graph, depth: int = 0):
+    """Every tensor stored anywhere in the graph, subgraphs included."""
+    if depth > FILES.max_depth:
+        raise InputError("the graph nests subgraphs deeper than gruviz reads.")
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield sparse.values
+        yield sparse.indices
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+            yield from attribute.tensors
+            if attribute.HasField("g"):
+                yield from _tensors(attribute.g, depth + 1)
+            for sub in attribute.graphs:
+                yield from _tensors(sub, depth + 1)
+
+
+def _check_structure(graph, filename: str) -> None:
+    if len(graph.node) + len(graph.initializer) > FILES.max_objects:
+        raise InputError(f"{filename} has {len(graph.node) + len(graph.initializer):,} nodes and initializers; "
+                         f"gruviz reads graphs of at most {FILES.max_objects:,}.")
+    declared = 0
+    for tensor in _tensors(graph):
+        if tensor.data_location == 1 or len(tensor.external_data):  # TensorProto.EXTERNAL
+            where = next((e.value for e in tensor.external_data if e.key == "location"), "another file")
+            raise InputError(
+                f"tensor {tensor.name[:80]!r} keeps its numbers in an external file ({where[:80]!r}); gruviz reads "
+                "only what is inside the upload and never opens other files. Save the model with its weights "
+                "inside: onnx.save(model, path, save_as_external_data=False)."
+            )
+        if any(d < 0 for d in tensor.dims):
+            raise InputError(f"tensor {tensor.name[:80]!r} declares a negative dimension {list(tensor.dims)}.")
+        declared += prod(tensor.dims) if tensor.dims else 1
+        if declared > FILES.max_unpacked_bytes:
+            raise InputError(f"{filename}'s tensors declare over {FILES.max_unpacked_bytes:,} numbers together "
+                             f"(tensor {tensor.name[:80]!r} has shape {list(tensor.dims)[:6]}); gruviz reads graphs "
+                             "of a size that fits on screen.")
+
+
+def _stored_tensors(graph) -> dict:
+    """Names whose values are stored in the file: initializers and Constant nodes' values."""
+    stored = {t.name: t for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant" and node.output:
+            for attribute in node.attribute:
+                if attribute.name == "value" and attribute.HasField("t"):
+                    stored[node.output[0]] = attribute.t
+    inputs = {i.name for i in graph.input}
+    return {name: t for name, t in stored.items() if name not in inputs or name in {i.name for i in graph.initializer}}
+
+
+def _producer(graph_nodes, name: str) -> str:
+    return next((f"node {n.name!r} ({n.op_type})" for n in graph_nodes if name in n.output), "a graph input")
+
+
+def _array(onnx, tensor, what: str, limits: Limits) -> np.ndarray:
+    limits.check_arrays({what: tuple(tensor.dims)})
+    try:
+        return np.asarray(onnx.numpy_helper.to_array(tensor))
+    except Exception:
+        raise InputError(f"{what} ({tensor.name[:80]!r}) does not hold the {prod(tensor.dims):,} numbers its "
+                         f"shape {list(tensor.dims)} declares.") from None
+
+
+def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> FoundNode:
+    name = node.name or f"GRU #{index}"
+    inputs = dict(zip(_INPUTS, list(node.input) + [""] * 6))
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    notes = []
+
+    def value(key: str, required: bool) -> np.ndarray | None:
+        source = inputs[key]
+        if not source:
+            if required:
+                raise InputError(f"GRU node {name!r} has no {key} input.")
+            return None
+        if source in stored:
+            return _array(onnx, stored[source], f"{name}'s {key}", limits)
+        where = _producer(graph_nodes, source)
+        if key in ("W", "R", "B"):
+            raise InputError(f"GRU node {name!r} takes {key} from {where}: it is computed when the model runs, not "
+                             "stored in the file, and gruviz reads only stored numbers. Export with constant folding "
+                             "(torch.onnx.export(..., do_constant_folding=True)) so the weights are initializers.")
+        notes.append(f"{key} comes from {where}, supplied when the model runs; gruviz uses "
+                     f"{'h0 (--h0, default 0)' if key == 'initial_h' else 'the whole sequence'} instead.")
+        return None
+
+    W, R = value("W", True), value("R", True)
+    if W.ndim != 3 or R.ndim != 3 or W.shape[1] % 3:
+        raise InputError(f"GRU node {name!r} has W {W.shape} and R {R.shape}; the operator's are "
+                         "(num_directions, 3·hidden_size, input_size) and (num_directions, 3·hidden_size, hidden_size).")
+    H, D = W.shape[1] // 3, W.shape[2]
+    if "hidden_size" in attrs and attrs["hidden_size"] != H:
+        raise InputError(f"GRU node {name!r} says hidden_size={attrs['hidden_size']} but W has 3·{H} rows.")
+    limits.check_layer(H, D)
+    if attrs.get("clip") is not None:
+        raise InputError(
+            f"GRU node {name!r} sets clip={attrs['clip']:g}: the operator clips every pre-activation to "
+            f"[−{attrs['clip']:g}, {attrs['clip']:g}] before f and g. gruviz's trace has no clipping step (and "
+            "Keras, PyTorch and the other layouts none either), so it cannot show these numbers exactly."
+        )
+    direction = attrs.get("direction", b"forward")
+    direction = direction.decode() if isinstance(direction, bytes) else str(direction)
+    gate, candidate = _activations(attrs, 2 if direction == "bidirectional" else 1, name)
+    B, h, lens = value("B", False), value("initial_h", False), value("sequence_lens", False)
+    layout = int(attrs.get("layout", 0))
+    if h is not None:
+        if h.ndim != 3 or h.shape[1 if layout == 0 else 0] != 1:
+            raise InputError(f"GRU node {name!r} stores initial_h of shape {h.shape}; gruviz shows a batch of one.")
+        h = h if layout == 0 else h.transpose(1, 0, 2)
+    if lens is not None and lens.shape != (1,):
+        raise InputError(f"GRU node {name!r} stores sequence_lens for {lens.size} sequences; gruviz shows one.")
+    config = LayoutConfig(units=H, input_dim=D, activation=candidate, recurrent_activation=gate)
+    weights = OnnxGRU(config, W, R, B, h, lens, int(attrs.get("linear_before_reset", 0) != 0), direction, layout)
+    return FoundNode(name, weights, tuple(notes))
+
+
+def _activations(attrs: dict, dirs: int, name: str) -> tuple[str, str]:
+    """(gate, candidate) activation names; one pair for both directions."""
+    names = [a.decode() if isinstance(a, bytes) else str(a) for a in attrs.get("activations", [])]
+    if not names:
+        return "sigmoid", "tanh"
+    if len(names) != 2 * dirs:
+        raise InputError(f"GRU node {name!r} lists {len(names)} activations; the operator takes 2 per direction.")
+    alphas, betas = list(attrs.get("activation_alpha", [])), list(attrs.get("activation_beta", []))
+    ours = []
+    for act in names:
+        canonical = next((k for k in _ALPHA | _BETA if k.lower() == act.lower()), act)
+        alpha = alphas.pop(0) if canonical in _ALPHA and alphas else None
+        beta = betas.pop(0) if canonical in _BETA and betas else None
+        ours.append(activation_from_onnx(act, alpha, beta))
+    if dirs == 2 and ours[:2] != ours[2:]:
+        raise InputError(f"GRU node {name!r} uses {ours[:2]} forward and {ours[2:]} in reverse; gruviz shows one pair "
+                         "of activations for both directions.")
+    return ours[0], ours[1]
+
+
+def read_onnx_path(path: str, node: str | None = None, limits: Limits = CORE) -> tuple[FoundNode, str]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+    return read_onnx(data, path, limits).choose(node)
+
+
+def write_onnx(weights: OnnxGRU, graph_name: str = "gruviz_gru") -> bytes:
+    """A model with one GRU node: X (sequence, batch, input) → Y, Y_h, weights as float32
+    initializers (the type onnxruntime's GRU runs), checked by onnx.checker."""
+    onnx = _onnx()
+    helper, TP = onnx.helper, onnx.TensorProto
+    H, D, dirs = weights.config.units, weights.config.input_dim, weights.num_directions
+    inits = [onnx.numpy_helper.from_array(weights.W.astype(np.float32), "W"),
+             onnx.numpy_helper.from_array(weights.R.astype(np.float32), "R")]
+    names = ["X", "W", "R", "", "", ""]
+    if weights.B is not None:
+        inits.append(onnx.numpy_helper.from_array(weights.B.astype(np.float32), "B"))
+        names[3] = "B"
+    if weights.sequence_lens is not None:
+        inits.append(onnx.numpy_helper.from_array(weights.sequence_lens.astype(np.int32), "sequence_lens"))
+        names[4] = "sequence_lens"
+    if weights.initial_h is not None:
+        inits.append(onnx.numpy_helper.from_array(weights.initial_h.astype(np.float32), "initial_h"))
+        names[5] = "initial_h"
+    while names[-1] == "":
+        names.pop()
+    attributes = dict(hidden_size=H, linear_before_reset=weights.linear_before_reset, direction=weights.direction)
+    pair = (weights.config.recurrent_activation, weights.config.activation)
+    if pair != ("sigmoid", "tanh"):
+        spelled = [ONNX_ACTIVATIONS[a] for a in pair] * dirs
+        attributes["activations"] = [s[0] for s in spelled]
+        alphas, betas = [s[1] for s in spelled if s[1] is not None], [s[2] for s in spelled if s[2] is not None]
+        if alphas:
+            attributes["activation_alpha"] = alphas
+        if betas:
+            attributes["activation_beta"] = betas
+    node = helper.make_node("GRU", names, ["Y", "Y_h"], name="gru", **attributes)
+    graph = helper.make_graph(
+        [node], graph_name, [helper.make_tensor_value_info("X", TP.FLOAT, ["sequence", "batch", D])],
+        [helper.make_tensor_value_info("Y", TP.FLOAT, ["sequence", dirs, "batch", H]),
+         helper.make_tensor_value_info("Y_h", TP.FLOAT, [dirs, "batch", H])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8,
+                              producer_name="gruviz")
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
