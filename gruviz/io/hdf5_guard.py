@@ -44,16 +44,13 @@ def check_h5(root: h5py.File) -> None:
     count = _check_attributes(root, 0)
     while stack:
         group, depth, path = stack.pop()
+        count = _counted(count, len(group))  # the group's link count, read before any link is followed
         for key in group:
             where = f"{group.name.rstrip('/')}/{key}"
             link = group.get(key, getlink=True)
             if not isinstance(link, h5py.HardLink):
                 raise InputError(f"the HDF5 file has a {type(link).__name__} at {where}; gruviz reads only plain "
                                  f"arrays stored inside the file. {_RESAVE}")
-            count += 1
-            if count > FILES.max_objects:
-                raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes; "
-                                 f"a Keras GRU model has a few dozen. {_RESAVE}")
             obj = group[key]
             count = _check_attributes(obj, count)
             if isinstance(obj, h5py.Group):
@@ -77,12 +74,17 @@ def _address(obj) -> int:
     return h5py.h5o.get_info(obj.id).addr
 
 
+def _counted(count: int, more: int) -> int:
+    if count + more > FILES.max_objects:
+        raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes; "
+                         f"a Keras GRU model has a few dozen. {_RESAVE}")
+    return count + more
+
+
 def _check_attributes(obj, count: int) -> int:
     """Every attribute's declared size, from its dataspace and type, before any value is read."""
+    count = _counted(count, len(obj.attrs))
     for name in obj.attrs:
-        count += 1
-        if count > FILES.max_objects:
-            raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes. {_RESAVE}")
         attr = obj.attrs.get_id(name)
         shape = attr.shape or ()
         declared = prod(shape) * attr.get_type().get_size()  # a variable-length value counts its heap reference
