@@ -9,7 +9,7 @@ the graph computes. onnxruntime is never called here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from math import prod
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.onnx import ONNX_ACTIVATIONS, OnnxGRU, activation_from_onnx
-from ..limits import CORE, FILES, Limits
+from ..limits import APP, CORE, FILES, Limits
 
 OPSET = 14  # the first GRU with the `layout` attribute; onnxruntime runs it everywhere
 _ALPHA = {"Affine", "HardSigmoid", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "Elu"}
@@ -50,12 +50,16 @@ class OnnxFile:
         return chosen, f"Showing GRU node {chosen.name!r}{also}."
 
 
+try:  # at import: the sandboxed child imports this module before capping its memory
+    import onnx as _ONNX
+except ImportError:  # pragma: no cover - requirements.txt pins it
+    _ONNX = None
+
+
 def _onnx():
-    try:
-        import onnx
-    except ImportError:  # pragma: no cover - requirements.txt pins it
-        raise InputError("reading .onnx files needs the onnx package: pip install -r requirements.txt.") from None
-    return onnx
+    if _ONNX is None:
+        raise InputError("reading .onnx files needs the onnx package: pip install -r requirements.txt.")
+    return _ONNX
 
 
 def read_onnx(data: bytes, filename: str = "model.onnx", limits: Limits = CORE) -> OnnxFile:
@@ -216,6 +220,37 @@ def _activations(attrs: dict, dirs: int, name: str) -> tuple[str, str]:
         raise InputError(f"GRU node {name!r} uses {ours[:2]} forward and {ours[2:]} in reverse; gruviz shows one pair "
                          "of activations for both directions.")
     return ours[0], ours[1]
+
+
+def sandbox_items(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    """`read_onnx` as plain data, for the sandboxed child (`gruviz.io.sandbox_child`)."""
+    items = []
+    for found in read_onnx(data, filename, limits).nodes:
+        arrays = found.weights.arrays()
+        meta = {"name": found.name, "notes": list(found.notes), "keys": list(arrays),
+                "config": asdict(found.weights.config), "attributes": found.weights.attributes()}
+        items.append((meta, list(arrays.values())))
+    return items
+
+
+def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP) -> OnnxFile:
+    """`read_onnx` in the bounded child process that reads every upload, rebuilt and
+    validated here from the plain arrays it sends back."""
+    from .sandbox import FileRefused, _rebuilding, run_child
+
+    header, arrays = run_child("onnx", data, filename, limits)
+    with _rebuilding():
+        nodes = []
+        for i, item in enumerate(header["items"]):
+            config = LayoutConfig(**item["config"])
+            limits.check_layer(config.units, config.input_dim)
+            named = {str(key): arrays[f"{i}.{j}"] for j, key in enumerate(item["keys"])}
+            limits.check_arrays({key: a.shape for key, a in named.items()})
+            weights = OnnxGRU.from_arrays(config, {**named, **item["attributes"]})
+            nodes.append(FoundNode(str(item["name"]), weights, tuple(str(n) for n in item["notes"])))
+    if not nodes:
+        raise FileRefused("no GRU node found in this file.", "refused")
+    return OnnxFile(tuple(nodes))
 
 
 def read_onnx_path(path: str, node: str | None = None, limits: Limits = CORE) -> tuple[FoundNode, str]:

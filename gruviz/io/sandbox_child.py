@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..limits import FILES, Limits
 
 RESULT = "result.npz"
-KINDS = ("keras", "state_dict", "weights_json")
+KINDS = ("keras", "state_dict", "weights_json", "onnx")
 
 
 def _keras(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
@@ -57,8 +57,15 @@ def _weights_json(data: bytes, filename: str, limits: Limits) -> list[tuple[dict
     return [({"config": asdict(weights.config)}, weights.keras_arrays())]
 
 
-READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json}
-_MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file"}
+def _onnx(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from .onnx_file import sandbox_items
+
+    return sandbox_items(data, filename, limits)
+
+
+READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx}
+_MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file",
+            "onnx": ".onnx_file"}
 
 
 def _status_bytes(field: str) -> int:

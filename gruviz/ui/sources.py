@@ -13,10 +13,10 @@ from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import parse_keras_printout
 from ..math.weights import GATES, GRUConfig, GRUWeights
-from . import state
+from . import onnx_source, state
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
-           "PyTorch state_dict (JSON or .npz)")
+           "PyTorch state_dict (JSON or .npz)", "ONNX model (.onnx)")
 
 
 def panel() -> None:
@@ -28,6 +28,7 @@ def panel() -> None:
         "Upload a Keras file": _upload,
         "Import gruviz JSON": _import_json,
         "PyTorch state_dict (JSON or .npz)": _import_state_dict,
+        "ONNX model (.onnx)": onnx_source.import_onnx,
     }[source]()
 
 
