@@ -214,6 +214,18 @@ def test_the_refusals_say_what_is_wrong(text, words):
         parse_sequence(text, 1)
 
 
+def test_every_box_says_when_a_value_is_empty():
+    from gruviz.explain.detective import parse_output_claim
+    from gruviz.io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
+
+    for call in (lambda: parse_vector("1,,2", "h0"), lambda: parse_mask("1,,0", 2),
+                 lambda: parse_output_claim("1,,2", 2), lambda: parse_target("1,,2", "mse", 2, 4),
+                 lambda: parse_sequence("1 2; 3,,4", 2), lambda: parse_sequence("1;;2", 1)):
+        with pytest.raises(InputError, match="empty"):
+            call()
+    assert parse_sequence("1, 2,", 1).tolist() == [[1], [2]]  # a trailing comma is harmless
+
+
 def test_limits_name_the_limit_and_the_way_out():
     from gruviz.io.parsing import parse_sequence
 

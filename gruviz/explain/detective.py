@@ -70,6 +70,9 @@ class Claimed:
 
 def parse_output_claim(text: str, units: int, limits: Limits = CLI) -> list[Claimed]:
     text = check_length(text or "", "the claimed output", limits)
+    if re.search(r",\s*,", text):
+        raise InputError("the claimed output has an empty value (two commas with nothing between); type a "
+                         "number there or remove a comma.")
     words = [w for w in re.split(r"[,\s;\[\]]+", text) if w]
     if not words:
         raise InputError("type the output you got, one number per unit, like -0.7069.")
