@@ -33,8 +33,9 @@ class Limits:
         """Refuse a layer over the unit or feature cap, before its arrays are allocated."""
         for name, value, cap in (("units", units, self.max_units), ("input_dim", input_dim, self.max_input_dim)):
             if value > cap:
-                raise InputError(f"{name}={value:,} is more than gruviz shows here (at most {cap:,}); "
-                                 "save a smaller layer.")
+                beyond = f"; {self.instead}" if self.instead else ""
+                raise InputError(f"{name}={value:,} is more than {self.who} shows (at most {cap:,}): save a smaller "
+                                 f"layer{beyond}.")
 
     def check_arrays(self, shapes: dict[str, tuple[int, ...]]) -> None:
         """Refuse arrays over the element caps from their declared shapes, before reading them."""

@@ -346,7 +346,7 @@ def test_limit_units(saved, limits):
 
     data = _weights_with(saved[".weights.h5"], edit)
     message = str(refusal("keras", "m.weights.h5", data, limits))
-    assert f"units={units:,} is more than gruviz shows here (at most {limits.max_units:,})" in message
+    assert f"units={units:,} is more than {limits.who} shows (at most {limits.max_units:,})" in message
 
 
 @pytest.mark.parametrize("limits", [APP, CORE], ids=["app", "core"])

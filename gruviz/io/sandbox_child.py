@@ -53,7 +53,7 @@ def _weights_json(data: bytes, filename: str, limits: Limits) -> list[tuple[dict
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError:
         raise InputError("this file is not text; a gruviz weights file is JSON.") from None
-    weights = weights_file.loads(text)
+    weights = weights_file.loads(text, limits)
     return [({"config": asdict(weights.config)}, weights.keras_arrays())]
 
 
