@@ -29,7 +29,7 @@ from .dl4mt import Dl4mtGRU
 from .epynn import EpyNNGRU
 from .exact import ConversionRefused
 from .onnx import OnnxGRU, OnnxRun, onnx_outputs
-from .porting import CuDNNGRU, EquinoxGRU, FlaxGRU, FlaxLinenGRU
+from .porting import CuDNNGRU, EquinoxGRU, FlaxGRU, FlaxLinenGRU, cudnn_gru_weights
 from .pytorch import PyTorchGRU
 from .snippets import Snippet, caveats, snippet
 from .tf1 import TF1GRUCell
@@ -38,7 +38,7 @@ from .wikipedia import WikipediaGRU
 __all__ = [
     "ArraySpec", "ConversionRefused", "Converted", "CuDNNGRU", "Dl4mtGRU", "EpyNNGRU", "EquinoxGRU", "FlaxGRU",
     "FlaxLinenGRU", "OnnxGRU", "OnnxRun", "onnx_outputs", "own_inputs", "reads_backwards", "LAYOUTS",
-    "LAYOUT_NAMES", "Layout",
+    "LAYOUT_NAMES", "Layout", "cudnn_gru_weights",
     "LayoutConfig", "LayoutWeights", "PyTorchGRU", "Snippet", "TF1GRUCell", "WikipediaGRU", "caveats", "convert",
     "layout_name", "named_arrays", "native_convention", "prove", "run_layout", "snippet", "title", "to_keras",
 ]

@@ -125,6 +125,19 @@ class CuDNNGRU(Layout):
                 "exact layout, but a real CuDNNGRU computes other numbers with them.")
 
 
+def cudnn_gru_weights(kernel, recurrent_kernel, bias, activation: str = "tanh",
+                      recurrent_activation: str = "sigmoid") -> GRUWeights:
+    """Keras weights (reset_after=True) from a legacy .h5 CuDNNGRU layer's three arrays, as
+    stored (kernel (D, 3H), recurrent_kernel (H, 3H), bias (6H,)); units and input_dim
+    are read off the shapes."""
+    kernel, recurrent_kernel = np.asarray(kernel), np.asarray(recurrent_kernel)
+    if kernel.ndim != 2 or kernel.shape[1] % 3 or recurrent_kernel.shape != (kernel.shape[1] // 3, kernel.shape[1]):
+        raise InputError(f"a CuDNNGRU has kernel (input_dim, 3·units) and recurrent_kernel (units, 3·units); "
+                         f"these are {kernel.shape} and {recurrent_kernel.shape}.")
+    config = LayoutConfig(kernel.shape[1] // 3, kernel.shape[0], activation, recurrent_activation)
+    return CuDNNGRU(config, kernel, recurrent_kernel, bias).to_keras()[0]
+
+
 @dataclass(frozen=True, eq=False)
 class FlaxGRU(Layout):
     NAME = "flax"
