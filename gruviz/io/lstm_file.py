@@ -22,6 +22,7 @@ from ..limits import CLI, Limits
 from ..layouts.lstm import PyTorchLSTM
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
 from . import weights_file
+from .untrusted import loads as load_json, read_text
 
 CELL = "lstm"
 KERAS_CONFIG = ("units", "input_dim", "use_bias", "activation", "recurrent_activation")
@@ -86,22 +87,9 @@ def dumps(weights: LSTMWeights, layout: str = "keras") -> str:
 
 
 def read(path: str | Path, limits: Limits = CLI):
-    """The parsed JSON of a weights file, or InputError: too big, not text, not JSON."""
-    path = Path(path)
-    try:
-        if path.stat().st_size > limits.max_file_bytes:
-            raise InputError(f"{path} is larger than {limits.max_file_bytes:,} bytes; a weights file is smaller.")
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not a text file; a weights file is JSON.") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"the weights file is not valid JSON ({error.msg}, line {error.lineno}).") from None
-    except RecursionError:
-        raise InputError("the weights file nests its JSON too deeply to be weights.") from None
+    """The parsed JSON of a weights file, through the same guarded reader as a GRU's."""
+    return load_json(read_text(path, "a weights file", limits.max_file_bytes), "the weights file", limits,
+                     cap=limits.max_file_bytes)
 
 
 def holds_lstm(path: str | Path) -> bool:
