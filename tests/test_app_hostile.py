@@ -171,3 +171,40 @@ def test_an_honest_link_still_opens():
     assert not at.exception, at.exception
     assert at.session_state.weights.config == preset.weights.config and not errors(at)
     assert at.text_input(key="seq_text").value == "1; 2; 3"
+
+
+def test_a_part_of_the_page_that_fails_says_so_and_the_rest_still_draws():
+    def page():
+        import streamlit as st
+
+        from gruviz.ui import guard
+
+        with guard.section("Gates over time"):
+            st.markdown("drawn before the failure")
+            raise RecursionError("maximum recursion depth exceeded")
+        with guard.section("Weight layout"):
+            st.markdown("the next part")
+
+    at = AppTest.from_function(page, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "This part of the page could not be drawn (Gates over time): an unexpected error, logged on the server. "
+        "The rest of the page still works."]
+    assert "recursion" not in at.error[0].value  # no internals on the page
+    assert [m.value for m in at.markdown] == ["drawn before the failure", "the next part"]
+
+
+def test_st_stop_passes_through_a_section():
+    def page():
+        import streamlit as st
+
+        from gruviz.ui import guard
+
+        with guard.section("Inputs"):
+            st.stop()
+        st.markdown("never drawn")
+
+    at = AppTest.from_function(page, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error and not at.markdown
