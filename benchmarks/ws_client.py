@@ -88,8 +88,9 @@ class Page:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
         # The browser names the protocol, then the XSRF token, then the session it had (if any).
         protocols = ["streamlit", "x", self.session_id] if self.session_id else ["streamlit"]
-        self._ws = await websockets.connect(ws_url, subprotocols=protocols, origin=f"{split.scheme}://{split.netloc}",
-                                            additional_headers=headers, max_size=None, open_timeout=timeout)
+        self._ws = await websockets.connect(
+            ws_url, subprotocols=protocols, origin=f"{split.scheme}://{split.netloc}",
+            additional_headers=headers, max_size=None, open_timeout=timeout)
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -107,7 +108,7 @@ class Page:
         client.fragment_id = fragment_id
         client.context_info.timezone = "UTC"
         client.context_info.locale = "en-US"
-        client.context_info.url = f"{self.base_url}/?{self.query_string}" if self.query_string else self.base_url + "/"
+        client.context_info.url = f"{self.base_url}/" + (f"?{self.query_string}" if self.query_string else "")
         client.widget_states.widgets.extend(self.sent.values())
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
@@ -170,7 +171,8 @@ class Page:
         else:
             self.widgets = seen
         live = {w.id for w in self.widgets.values()}
-        self.sent = {wid: s for wid, s in self.sent.items() if wid in live}  # the browser forgets unmounted widgets
+        # The browser forgets the widgets that left the page.
+        self.sent = {wid: s for wid, s in self.sent.items() if wid in live}
 
     async def set_value(self, key: str, value, timeout: float = 30) -> Run:
         """Change one widget as a person would and wait for the rerun it causes."""

@@ -39,6 +39,7 @@ RESTART_PAUSE_S = 5  # a process that keeps dying is restarted at most this ofte
 HEALTH_EVERY_S = 5
 HEALTH_TIMEOUT_S = 3
 HEALTH_FAILURES = 6
+STARTUP_GRACE_S = 60  # a process starting on a busy machine is not yet silent
 STOP_GRACE_S = 10
 
 
@@ -71,7 +72,8 @@ def nginx_config(run_dir: Path, listen: str, backend_ports: list[int]) -> str:
     worker_user = ""
     if os.geteuid() == 0:  # nginx's workers drop root; name a user that exists
         worker_user = f"user {_worker_user()};"
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in backend_ports)
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;"
+                        for port in backend_ports)
     fields = {"USER_LINE": worker_user, "RUN_DIR": str(run_dir), "LISTEN": listen,
               "UPSTREAM_SERVERS": servers, "UPLOAD_MB": str(upload_mb), "BODY_MB": str(upload_mb + 1)}
     text = TEMPLATE.read_text()
@@ -150,6 +152,7 @@ class Serving:
     health_every_s: float = HEALTH_EVERY_S
     health_timeout_s: float = HEALTH_TIMEOUT_S
     health_failures: int = HEALTH_FAILURES
+    startup_grace_s: float = STARTUP_GRACE_S
 
     @property
     def url(self) -> str:
@@ -196,26 +199,29 @@ class Serving:
         for backend in self.backends:
             now = time.monotonic()
             if backend.proc.poll() is None:
-                if now - backend.checked_at < self.health_every_s:
+                if (now - backend.checked_at < self.health_every_s
+                        or now - backend.started_at < self.startup_grace_s):
                     continue
                 silent = not answers_health(backend.url, self.health_timeout_s)
                 backend.checked_at = time.monotonic()
                 backend.silent_checks = backend.silent_checks + 1 if silent else 0
                 if backend.silent_checks < self.health_failures:
                     continue
-                self.notes.append(f"process on port {backend.port} did not answer {backend.silent_checks} health "
-                                  "checks in a row; killing it")
+                self.notes.append(f"process on port {backend.port} did not answer {backend.silent_checks} "
+                                  "health checks in a row; killing it")
                 backend.proc.kill()
                 backend.proc.wait()
             elif now - backend.started_at < RESTART_PAUSE_S:
                 continue
             else:
-                self.notes.append(f"process on port {backend.port} exited with code {backend.proc.returncode}")
+                self.notes.append(f"process on port {backend.port} exited with code "
+                                  f"{backend.proc.returncode}")
             self.notes.append(f"starting the process on port {backend.port} again")
             backend.restarts += 1
             self.start_backend(backend)
         if self.nginx is not None and self.nginx.poll() is not None:
-            raise ServeError(f"nginx exited with code {self.nginx.returncode}; see {self.run_dir / 'error.log'}")
+            raise ServeError(f"nginx exited with code {self.nginx.returncode}; "
+                             f"see {self.run_dir / 'error.log'}")
 
     def stop(self) -> None:
         stop_process(self.nginx)  # SIGTERM: fast shutdown, open web sockets close at once
@@ -240,8 +246,8 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
     env = dict(os.environ)
     # One secret for every process: a page moved to another process keeps a valid XSRF cookie.
     env["STREAMLIT_SERVER_COOKIE_SECRET"] = secrets.token_hex(32)
-    serving = Serving(run_dir, listen or f"127.0.0.1:{free_port()}",
-                      [Backend(port, run_dir / f"streamlit-{port}.log") for port in ports], env, owns_run_dir=owns)
+    backends = [Backend(port, run_dir / f"streamlit-{port}.log") for port in ports]
+    serving = Serving(run_dir, listen or f"127.0.0.1:{free_port()}", backends, env, owns_run_dir=owns)
     try:
         find_nginx()
         for backend in serving.backends:
@@ -258,7 +264,8 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processes", type=int, default=2, help="Streamlit processes (default 2: one per core)")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="Streamlit processes (default 2: one per core)")
     parser.add_argument("--listen", default="0.0.0.0:8501", help="address:port nginx listens on")
     parser.add_argument("--run-dir", type=Path, help="config, logs and temp files (default: a new temp dir)")
     args = parser.parse_args(argv)

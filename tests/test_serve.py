@@ -59,6 +59,10 @@ def upstreams(serving, route: str, path: str = "") -> list[str]:
     return found
 
 
+def backend_of(serving, route: str) -> serve.Backend:
+    return next(b for b in serving.backends if f"127.0.0.1:{b.port}" == upstreams(serving, route)[-1])
+
+
 def ours(page: Page) -> str:
     """The output gruviz shows under the Keras rule."""
     return next(value for label, value in page.metrics.items() if "Keras rule" in label)
@@ -99,7 +103,7 @@ def test_a_page_runs_over_the_web_socket_and_stays_on_its_process(serving):
         return page
 
     page = asyncio.run(session())
-    assert "seq=3%2C+1%2C+4%2C+1%2C+5" in page.query_string, "the run of the typed sequence put it in the link"
+    assert "seq=3%2C+1%2C+4%2C+1%2C+5" in page.query_string, "the typed sequence is in the link"
     socket_upstream = wait_for(lambda: upstreams(serving, route, "/_stcore/stream"))
     assert socket_upstream, "nginx logs the web socket once it closes"
     assert set(upstreams(serving, route)) == set(socket_upstream), "one route, one process"
@@ -119,7 +123,7 @@ def test_a_student_whose_process_dies_continues_from_the_link(serving):
         page = await open_and_type(serving.url, cookies, TYPED)
         shown = ours(page)
         get(f"{serving.url}/_stcore/health", cookie=route)
-        victim = next(b for b in serving.backends if f"127.0.0.1:{b.port}" == upstreams(serving, route)[-1])
+        victim = backend_of(serving, route)
         victim.proc.kill()
         victim.proc.wait()
         await page.close()
@@ -143,12 +147,14 @@ def test_a_process_that_stops_answering_is_killed_and_started_again(serving):
     victim = serving.backends[0]
     restarts, old = victim.restarts, victim.proc
     old.send_signal(signal.SIGSTOP)  # alive, listening, silent: as a process stuck in native code
-    serving.health_every_s, serving.health_timeout_s, serving.health_failures = 0.2, 0.5, 3
+    fast = {"health_every_s": 0.2, "health_timeout_s": 0.5, "health_failures": 3, "startup_grace_s": 0}
+    for name, value in fast.items():
+        setattr(serving, name, value)
     try:
         assert wait_for(lambda: serving.supervise_once() or victim.restarts > restarts, timeout=30)
     finally:
-        serving.health_every_s, serving.health_timeout_s, serving.health_failures = (
-            serve.HEALTH_EVERY_S, serve.HEALTH_TIMEOUT_S, serve.HEALTH_FAILURES)
+        for name in fast:
+            setattr(serving, name, getattr(serve, name.upper()))
         if old.poll() is None:
             old.kill()
     assert old.poll() is not None and victim.proc is not old
@@ -179,7 +185,8 @@ def test_the_page_reconnects_by_itself_when_its_process_dies(serving):
             page.goto(serving.url)
             app = page.get_by_test_id("stApp")
             box = page.get_by_role("textbox", name="Input sequence")
-            ours = page.get_by_test_id("stMetric").filter(has_text="Keras rule").get_by_test_id("stMetricValue")
+            metric = page.get_by_test_id("stMetric").filter(has_text="Keras rule")
+            ours = metric.get_by_test_id("stMetricValue")
             expect(box).to_be_visible(timeout=FIRST_RUN_S * 1000)
             box.fill(TYPED)
             box.press("Enter")
@@ -188,12 +195,12 @@ def test_the_page_reconnects_by_itself_when_its_process_dies(serving):
             shown = ours.inner_text()
 
             route = next(c["value"] for c in context.cookies() if c["name"] == "gruviz_route")
-            victim = next(b for b in serving.backends if f"127.0.0.1:{b.port}" == upstreams(serving, route)[-1])
+            victim = backend_of(serving, route)
             page.evaluate(RUN_COUNTER_JS)
             victim.proc.kill()
             victim.proc.wait()
 
-            # Streamlit's page reconnects; nginx sends it to the live process, which rebuilds the link's example.
+            # Streamlit's page reconnects, nginx sends it to the live process, the link rebuilds the example.
             page.wait_for_function("window.__runs > 0", timeout=FIRST_RUN_S * 1000)
             assert upstreams(serving, route)[-1] != f"127.0.0.1:{victim.port}"
             expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=FIRST_RUN_S * 1000)
