@@ -46,6 +46,10 @@ PACKAGES = {
 }
 
 
+KILLED = ("killed", "timeout", "caught by type check")
+NOT_RUN = ("skipped", "not checked", "check was interrupted by user")
+
+
 @dataclass(frozen=True)
 class Score:
     package: str
@@ -56,16 +60,18 @@ class Score:
 
     @property
     def tested(self) -> int:
-        return len(self.statuses) - self.count("skipped")
+        return len(self.statuses) - self.count(*NOT_RUN)
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.count("killed", "timeout") / max(self.tested, 1)
+        return 100.0 * self.count(*KILLED) / max(self.tested, 1)
 
     def line(self) -> str:
-        return (f"{self.package:10s} {self.percent:5.1f}% killed  ({self.count('killed', 'timeout')} of "
+        unfinished = self.count("not checked", "check was interrupted by user")
+        return (f"{self.package:10s} {self.percent:5.1f}% killed  ({self.count(*KILLED)} of "
                 f"{self.tested}; survived {self.count('survived')}, no tests {self.count('no tests')}, "
-                f"other {self.tested - self.count('killed', 'timeout', 'survived', 'no tests')})")
+                f"other {self.tested - self.count(*KILLED, 'survived', 'no tests')})"
+                + (f"  [{unfinished} of {len(self.statuses)} mutants not run yet]" if unfinished else ""))
 
 
 def prepare(name: str, package: Package, root: Path) -> Path:
@@ -103,7 +109,7 @@ def score(name: str, work: Path) -> Score:
 
 def show_survivors(result: Score, work: Path) -> None:
     for mutant, status in sorted(result.statuses.items()):
-        if status in ("killed", "timeout", "skipped"):
+        if status in KILLED or status in NOT_RUN:
             continue
         diff = mutmut(work, "show", mutant, capture=True).stdout
         changed = [line for line in diff.splitlines()
