@@ -8,7 +8,7 @@ from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
-from gruviz.ui import inputs, keras_panel, memo, results, sources, state, views
+from gruviz.ui import inputs, keras_panel, memo, presenter, results, sources, state, style, views
 from gruviz.ui import exercise_view
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
@@ -29,13 +29,19 @@ with st.sidebar:
                        mime="application/json", key="download_weights", on_click="ignore", width="stretch")
     st.caption("The address bar always holds a link to this example: copy it to share.")
 
-st.title("What does this GRU compute?")
-preset = presets.BY_KEY.get(st.session_state.preset)
-if preset is not None:
-    st.markdown(f"**{preset.title}.** {preset.story}")
-st.caption("Every gate at every timestep, computed by gruviz in float64 and checked against a real "
-           "keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
-run_inputs = inputs.sequence_inputs()
+style.page()
+top_left, top_right = st.columns([5, 2], vertical_alignment="center")
+presenting = top_right.toggle("Presenter mode", key="present", bind="query-params",
+                              help="One step, large, for a projector: ←/→ step, Home/End jump, Space uncovers.")
+if presenting:
+    presenter.style()
+heading = top_left.container()
+inputs_box = st.container()
+if presenting:  # the lesson first; the inputs stay rendered (so nothing typed is lost), folded at the end
+    lesson_box = inputs_box
+    inputs_box = st.expander("Inputs: sequence, h₀, mask", expanded=False)
+with inputs_box:
+    run_inputs = inputs.sequence_inputs()
 if run_inputs is None:
     st.warning("Type a sequence to see the computation.")
     st.stop()
@@ -44,14 +50,30 @@ weights = state.weights()
 state.sync_link(st.session_state.seq_text)
 setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
 derived = memo.derived(setup)
+current = presets.matching(weights, run_inputs.x, run_inputs.h0, run_inputs.mask, run_inputs.go_backwards)
+origin = presets.BY_KEY.get(st.session_state.preset)
+title = current.title if current else "Your GRU" + (f", edited from “{origin.title}”" if origin else "")
+with heading:
+    if presenting:
+        st.markdown(f"**{title}**")
+    else:
+        st.markdown("## What does this GRU compute?")
+        st.markdown(f"**{current.title}.** {current.story}" if current else f"**{title}.**")
+        st.caption("Every gate at every timestep, computed by gruviz in float64 and checked against a real "
+                   "keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
+
+if presenting:
+    with lesson_box:
+        views.tabs(setup, derived, None, presenting)
+    st.stop()
 
 keras_slot = results.side_by_side(derived.trace, derived.bahdanau)
-results.claimed_result(derived.mistakes, derived.trace)
+results.claimed_result(current, derived.mistakes, derived.trace)
 compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
 keras_live = keras_panel.fill(keras_slot, weights, run_inputs, derived.trace) if compare else None
 if not compare:
     keras_slot.caption("Keras comparison is off.")
 
-views.tabs(setup, derived, keras_live)
+views.tabs(setup, derived, keras_live, presenting)
 st.subheader("Pitfalls: what the classic mistakes give on these numbers")
 results.pitfalls(derived.mistakes, derived.trace)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.parsing import parse_sequence, parse_vector
 from ..math.weights import GRUConfig, GRUWeights
 
 
@@ -83,3 +84,24 @@ PRESETS: tuple[Preset, ...] = (
 )
 
 BY_KEY = {preset.key: preset for preset in PRESETS}
+
+
+def unchanged(preset: Preset, weights: GRUWeights, x: np.ndarray, h0: np.ndarray | None,
+              mask: np.ndarray | None, go_backwards: bool) -> bool:
+    """Whether the inputs on screen are still exactly this preset's: its title, story and
+    hand result describe these numbers only, and must not outlive an edit."""
+    mine = preset.weights
+    same_weights = mine.config == weights.config and all(
+        a.shape == b.shape and np.array_equal(a, b) for a, b in zip(mine.keras_arrays(), weights.keras_arrays()))
+    preset_h0 = parse_vector(preset.h0, "h0", mine.config.units) if preset.h0 else np.zeros(mine.config.units)
+    shown_h0 = np.zeros(weights.config.units) if h0 is None else h0
+    return (same_weights and not go_backwards and (mask is None or bool(np.all(mask)))
+            and np.array_equal(parse_sequence(preset.sequence, mine.config.input_dim), x)
+            and np.array_equal(preset_h0, shown_h0))
+
+
+def matching(weights: GRUWeights, x: np.ndarray, h0: np.ndarray | None, mask: np.ndarray | None,
+             go_backwards: bool) -> Preset | None:
+    """The preset whose inputs these are exactly, however they arrived (a click, a link)."""
+    return next((p for p in PRESETS if p.weights.config == weights.config
+                 and unchanged(p, weights, x, h0, mask, go_backwards)), None)

@@ -26,6 +26,11 @@ def num(value: float, digits: int = 4) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def vector(values, digits: int = 4) -> str:
+    """A vector as a person writes it: [0.1862, -0.7071], never numpy's repr."""
+    return "[" + ", ".join(num(float(v), digits) for v in values) + "]"
+
+
 def _factor(value: float) -> str:
     text = num(value)
     return f"({text})" if text.startswith("-") else text
@@ -116,4 +121,75 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
         )
     if not trace.mask[t]:
         lines.append(Line("masked step", f"h{sub} = h{prev} = {num(hp)}\\ \\text{{(the mask skips this step)}}"))
+    return lines
+
+
+REVEAL_ORDER = ("z_pre", "r_pre", "z", "r", "h_tilde", "h")  # a_h is uncovered with h~: it needs r
+REVEAL_STAGES = ("pre-activations a_z, a_r", "z", "r", "h̃ (and a_h)", "h")
+_STAGE_NAMES = (("z_pre", "r_pre"), ("z",), ("r",), ("h_tilde_pre", "h_tilde"), ("h",))
+
+
+def hidden_after(stage: int) -> frozenset[str]:
+    """The numbers still covered once `stage` of `REVEAL_STAGES` is uncovered (0: none yet)."""
+    return frozenset(name for names in _STAGE_NAMES[stage:] for name in names)
+
+
+def stacked(lines: list[Line]) -> str:
+    """Several derivations as one aligned block, each headed by its label, so they line
+    up on '=' and take no more height than their rows."""
+    rows = []
+    for line in lines:
+        inner = line.latex.removeprefix("\\begin{aligned}").removesuffix("\\end{aligned}")
+        rows.append(f"&\\textcolor{{#57606a}}{{\\small\\text{{{line.label}}}}} \\\\ {inner}")
+    return "\\begin{aligned}" + " \\\\[6pt] ".join(rows) + "\\end{aligned}"
+
+
+def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozenset()) -> list[Line]:
+    """Equations (1)–(4) of step t, unit j, two rows each (the rule, then the numbers), short
+    enough to project. Numbers named in `hidden` print as an empty box, so a class can
+    compute them before they are shown."""
+    w, cfg = trace.weights, trace.weights.config
+    H, sigma, phi = cfg.units, cfg.sigma, cfg.phi
+    x, h_prev = trace.x[t], trace.h_prev[t]
+    sub, prev = f"_{{{t + 1}}}", f"_{{{t}}}"
+
+    def shown(name: str, value: float, factor: bool = False) -> str:
+        if name in hidden:
+            return r"\boxed{\phantom{0.000}}"
+        return _factor(value) if factor else num(value)
+
+    lines = []
+    for gate, title in (("z", "(1) update gate"), ("r", "(2) reset gate")):
+        col = "zr".index(gate) * H + j
+        W, U = w.W(gate)[:, j], w.U(gate)[:, j]
+        numbers = f"{_inline(x, W)} + {_factor(w.input_bias[col])} + {_inline(h_prev, U)} + {_factor(w.recurrent_bias[col])}"
+        lines.append(Line(f"{title} {gate}", _aligned([
+            f"{gate}{sub} &= {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}",
+            f"&= {sigma.write(numbers)} = {sigma.write(shown(gate + '_pre', getattr(trace, gate + '_pre')[t, j]))}"
+            f" = {shown(gate, getattr(trace, gate)[t, j])}"])))
+
+    col, W_h, U_h = 2 * H + j, w.W("h")[:, j], w.U("h")[:, j]
+    r = shown("r", trace.r[t, j], factor=True)
+    if cfg.reset_after:
+        symbolic = f"x{sub}W_h + b^x_h + r{sub} \\odot (h{prev}U_h + b^h_h)"
+        numbers = f"{_inline(x, W_h)} + {_factor(w.input_bias[col])} + {r}\\cdot({_inline(h_prev, U_h)} + {_factor(w.recurrent_bias[col])})"
+    else:
+        symbolic = f"x{sub}W_h + b_h + (r{sub} \\odot h{prev})U_h"
+        reset_part = (f"(r{sub} \\odot h{prev})U_h" if "r" in hidden
+                      else _inline(trace.r[t] * h_prev, U_h))
+        numbers = f"{_inline(x, W_h)} + {_factor(w.input_bias[col])} + {reset_part}"
+    lines.append(Line("(3) candidate", _aligned([
+        f"\\tilde h{sub} &= {phi.write(symbolic)}",
+        f"&= {phi.write(numbers)} = {phi.write(shown('h_tilde_pre', trace.h_tilde_pre[t, j]))}"
+        f" = {shown('h_tilde', trace.h_tilde[t, j])}"])))
+
+    z, keras = trace.z[t, j], trace.convention is Convention.KERAS
+    keep, admit = (z, 1 - z) if keras else (1 - z, z)
+    rule = (f"z{sub} h{prev} + (1 - z{sub}) \\tilde h{sub}" if keras
+            else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}")
+    numbers = (f"{shown('z', keep, factor=True)}\\cdot{_factor(h_prev[j])} + "
+               f"{shown('z', admit, factor=True)}\\cdot{shown('h_tilde', trace.h_tilde[t, j], factor=True)}")
+    kept = "" if trace.mask[t] else f"\\quad\\text{{(masked: }}h{sub} = h{prev}\\text{{)}}"
+    lines.append(Line("(4) new state h", _aligned([f"h{sub} &= {rule}",
+                                                   f"&= {numbers} = {shown('h', trace.h[t, j])}{kept}"])))
     return lines

@@ -71,6 +71,23 @@ def step_ticks(layout: dict, steps: int) -> dict:
     return layout
 
 
+def value_range(trace: Trace, name: str) -> list[float]:
+    """A fixed y range for one quantity, so a small move looks small: the activation's own
+    range ([0, 1] for σ gates, [-1, 1] for tanh), widened only by what can leave it (h0,
+    an unbounded activation)."""
+    cfg = trace.weights.config
+    bounds = cfg.sigma.bounds if name in ("z", "r") else cfg.phi.bounds
+    values = getattr(trace, name)
+    if name == "h":
+        values = np.concatenate([values.ravel(), trace.h0])
+    finite = values[np.isfinite(values)]
+    low, high = bounds if bounds is not None else (0.0, 0.0)
+    if bounds is None or name == "h":
+        low, high = min(low, float(finite.min(initial=0.0))), max(high, float(finite.max(initial=0.0)))
+    pad = 0.05 * (high - low or 1.0)
+    return [low - pad, high + pad]
+
+
 def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
     """z, r, h~ and h against the step, one line per unit; the selected step is shaded."""
     layout = _grid(2, 2, [title for _, title in QUANTITIES])
@@ -82,6 +99,7 @@ def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
                          "name": f"unit {unit}", "legendgroup": f"unit {unit}", "showlegend": k == 0,
                          "line": {"color": _color(unit)}, "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
                          "hovertemplate": f"{name}: %{{y:.4f}} at step %{{x}}"})
+        layout[f"yaxis{axis_id(k)}"]["range"] = value_range(trace, name)
     layout["shapes"] = [] if selected is None else [shade(k, selected) for k in range(4)]
     layout["legend"] = {"orientation": "h", "y": -0.1}
     return figure_from_spec(data, step_ticks(layout, trace.steps), 540)

@@ -22,6 +22,7 @@ class Activation:
     # Derivative written in terms of the input a, so the backward pass needs no cache.
     grad: Callable[[Array], Array]
     latex: str  # how the UI writes f(a); "#" stands for the argument
+    bounds: tuple[float, float] | None = None  # the range of f, None when unbounded
 
     def __call__(self, a: Array) -> Array:
         return self.fn(a)
@@ -71,24 +72,26 @@ def relu(a: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("tanh", np.tanh, lambda a: 1.0 - np.tanh(a) ** 2, r"\tanh(#)"),
-        Activation("sigmoid", sigmoid, _sigmoid_grad, r"\sigma(#)"),
+        Activation("tanh", np.tanh, lambda a: 1.0 - np.tanh(a) ** 2, r"\tanh(#)", (-1.0, 1.0)),
+        Activation("sigmoid", sigmoid, _sigmoid_grad, r"\sigma(#)", (0.0, 1.0)),
         Activation(
             "hard_sigmoid",
             hard_sigmoid,
             lambda a: _inside(a, 3.0) / 6.0,
             r"\mathrm{clip}\left(\tfrac{#}{6}+\tfrac12,\,0,\,1\right)",
+            (0.0, 1.0),
         ),
         Activation(
             "hard_sigmoid_legacy",
             hard_sigmoid_legacy,
             lambda a: _inside(a, 2.5) * 0.2,
             r"\mathrm{clip}\left(0.2\,(#)+0.5,\,0,\,1\right)",
+            (0.0, 1.0),
         ),
         Activation("linear", linear, np.ones_like, "#"),
         Activation("relu", relu, lambda a: (a > 0).astype(float), r"\max(0,#)"),
         Activation(
-            "softsign", softsign, lambda a: 1.0 / (1.0 + np.abs(a)) ** 2, r"\mathrm{softsign}(#)"
+            "softsign", softsign, lambda a: 1.0 / (1.0 + np.abs(a)) ** 2, r"\mathrm{softsign}(#)", (-1.0, 1.0)
         ),
     )
 }

@@ -9,10 +9,10 @@ import streamlit as st
 
 from ..explain import figures
 from ..classroom import presets
-from ..explain.equations import num, step_lines
+from ..explain.equations import num, step_lines, vector
 from ..explain.mistakes import Outcome
 from ..math.trace import Trace
-from . import memo
+from . import memo, stepper
 from .keras_panel import format_vector
 
 
@@ -22,8 +22,8 @@ def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
     c1.metric("gruviz, Keras rule  h = z·h′ + (1−z)·h̃", format_vector(keras_rule.output))
     c2.metric("gruviz, Wikipedia rule  h = (1−z)·h′ + z·h̃", format_vector(bahdanau_rule.output))
     if len(keras_rule.output) > 1:
-        c1.caption(f"all units: `{np.array2string(keras_rule.output, precision=6, separator=', ')}`")
-        c2.caption(f"all units: `{np.array2string(bahdanau_rule.output, precision=6, separator=', ')}`")
+        c1.caption(f"all units: {vector(keras_rule.output, 6)}")
+        c2.caption(f"all units: {vector(bahdanau_rule.output, 6)}")
     if keras_rule.overflow_step is not None:
         st.warning(f"The state left float64's range at step {keras_rule.overflow_step + 1}: with unbounded "
                    "activations and large weights h grows without limit. Use smaller weights or a bounded "
@@ -31,9 +31,9 @@ def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
     return c3.empty()
 
 
-def claimed_result(outcomes: list[Outcome], truth: Trace) -> None:
-    """A preset's wrong hand result beside the true one, and the mistake behind it."""
-    preset = presets.BY_KEY.get(st.session_state.get("preset"))
+def claimed_result(preset: presets.Preset | None, outcomes: list[Outcome], truth: Trace) -> None:
+    """A preset's wrong hand result beside the true one, and the mistake behind it; only
+    while the inputs are still the preset's (`preset` is None otherwise)."""
     if preset is None or preset.claimed is None:
         return
     who, value = preset.claimed
@@ -45,26 +45,11 @@ def claimed_result(outcomes: list[Outcome], truth: Trace) -> None:
              + (f" Reproduced by {reason}." if reason else ""), icon=":material/calculate:")
 
 
-def selected_step(trace: Trace) -> int:
-    """The step chosen under the magnifier (0-based), kept while other tabs are open."""
-    return min(max(int(st.session_state.get("selected_step", 1)), 1), trace.steps) - 1
-
-
 def magnifier(trace: Trace) -> None:
-    """Every equation of one step with the numbers in."""
-    ss = st.session_state
-    T, H = trace.steps, trace.weights.config.units
-    # Widget state is dropped while its tab is closed, so the choice lives in plain keys too.
-    ss.step = min(max(int(ss.get("step", ss.get("selected_step", 1))), 1), T)
-    ss.unit = min(int(ss.get("unit", ss.get("selected_unit", 0))), H - 1)
-    c1, c2 = st.columns([3, 1])
-    step = c1.slider("Step", 1, T, key="step") if T > 1 else 1
-    unit = c2.selectbox("Unit", list(range(H)), key="unit") if H > 1 else 0
-    ss.selected_step, ss.selected_unit = step, unit
-    t = step - 1
-    note = f" (input index {trace.order[t]}, read backwards)" if trace.go_backwards else ""
-    st.markdown(f"x_{step} = `{np.array2string(trace.x[t], precision=4)}`{note} · "
-                f"h_{step - 1} = `{np.array2string(trace.h_prev[t], precision=4)}`")
+    """Every equation of the chosen step and unit, with the numbers in."""
+    t, unit = stepper.step(trace) - 1, stepper.unit(trace) or 0
+    note = f" (input {trace.order[t] + 1}, read backwards)" if trace.go_backwards else ""
+    st.markdown(f"x_{t + 1} = {vector(trace.x[t])}{note} · h_{t} = {vector(trace.h_prev[t])}")
     for line in step_lines(trace, t, unit):
         st.caption(line.label)
         st.latex(line.latex)

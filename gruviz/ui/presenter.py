@@ -1,0 +1,84 @@
+"""Presenter mode: one step, big enough for the back of a room. The inputs and the
+sidebar step aside; ←/→, Home and End step through time; reveal mode uncovers the
+step's numbers one at a time, so a class can compute each before it is shown."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..explain import figures
+from ..explain.equations import REVEAL_STAGES, compact_lines, hidden_after, num, stacked
+from ..math.trace import Trace
+from . import memo, stepper
+
+# Hides the sidebar and enlarges the equations; scoped to presenter mode by being drawn only then.
+_STYLE = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+.st-key-presenter_equations .katex {font-size: 1.25em;}
+.stMainBlockContainer {padding-top: 1.2rem;}
+</style>"""
+
+
+def style() -> None:
+    st.html(_STYLE)
+
+
+def _uncover() -> None:
+    st.session_state.reveal_stage = min(st.session_state.get("reveal_stage", 0) + 1, len(REVEAL_STAGES))
+
+
+def _cover() -> None:
+    st.session_state.reveal_stage = 0
+
+
+def _hidden() -> frozenset[str]:
+    if not st.session_state.get("reveal"):
+        return frozenset()
+    return hidden_after(int(st.session_state.get("reveal_stage", 0)))
+
+
+def _reveal_controls(slot) -> None:
+    slot.toggle("Reveal mode", key="reveal", bind="query-params",
+                help="Cover the step's numbers and uncover them one at a time (Space).")
+    if not st.session_state.get("reveal"):
+        return
+    stage = int(st.session_state.get("reveal_stage", 0))
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    if stage < len(REVEAL_STAGES):
+        c1.button(f"Uncover {REVEAL_STAGES[stage]}  (Space)", key="reveal_next", on_click=_uncover,
+                  shortcut="Space", type="primary", width="stretch")
+    else:
+        c1.markdown("All numbers of this step are shown.")
+    c2.button("Cover again", key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0)
+
+
+def _all_units_table(trace: Trace, t: int, hidden: frozenset[str]) -> str:
+    """The step's vectors side by side, one column per unit."""
+    rows = [("h_{%d}" % t, "h_prev", trace.h_prev[t]), ("a_z", "z_pre", trace.z_pre[t]), ("z", "z", trace.z[t]),
+            ("a_r", "r_pre", trace.r_pre[t]), ("r", "r", trace.r[t]), ("a_h", "h_tilde_pre", trace.h_tilde_pre[t]),
+            (r"\tilde h", "h_tilde", trace.h_tilde[t]), ("h_{%d}" % (t + 1), "h", trace.h[t])]
+    H = trace.weights.config.units
+    head = " & ".join(rf"\text{{unit {j}}}" for j in range(H))
+    body = r" \\ ".join(
+        f"{symbol} & " + " & ".join(r"\boxed{\phantom{0.00}}" if name in hidden else num(v) for v in values)
+        for symbol, name, values in rows)
+    return rf"\begin{{array}}{{r|{'c' * H}}} & {head} \\ \hline {body} \end{{array}}"
+
+
+def render(trace: Trace) -> None:
+    t = stepper.step(trace) - 1
+    x = ", ".join(num(v) for v in trace.x[t])
+    note = f" (input {trace.order[t] + 1}, read backwards)" if trace.go_backwards else ""
+    lead = (f"<span style='font-size:1.6rem;font-weight:600;white-space:nowrap'>Step {t + 1} of {trace.steps}"
+            f"</span> &nbsp; x<sub>{t + 1}</sub> = [{x}]{note}")
+    _reveal_controls(stepper.bar(trace, keys=True, allow_all=True, lead=lead))
+    hidden = _hidden()
+    j = stepper.unit(trace)
+    with st.container(key="presenter_equations"):
+        if j is None:
+            st.latex(_all_units_table(trace, t, hidden))
+        else:
+            st.latex(stacked(compact_lines(trace, t, j, hidden)))
+    if not hidden:
+        chart = memo.once(("presenter_gates", t), lambda: figures.gates_over_time(trace, t))
+        st.plotly_chart(chart, key="presenter_fig_gates")

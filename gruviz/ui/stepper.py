@@ -1,0 +1,71 @@
+"""The chosen timestep and unit, shared by every view and carried in the link
+(`step`, `unit`). Buttons step through time; in presenter mode the arrow keys,
+Home and End do too."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..math.trace import Trace
+
+ALL_UNITS = "all"
+
+
+def step(trace: Trace) -> int:
+    """The chosen step, 1-based as the page counts."""
+    return min(max(int(st.session_state.get("step", 1)), 1), trace.steps)
+
+
+def unit(trace: Trace) -> int | None:
+    """The chosen unit (0-based, as the arrays index it), or None for all units."""
+    chosen = st.session_state.get("unit", "0")
+    if chosen == ALL_UNITS:
+        return None
+    return min(int(chosen), trace.weights.config.units - 1) if str(chosen).isdigit() else 0
+
+
+def _go(to: int) -> None:
+    st.session_state.step = to
+    st.session_state.reveal_stage = 0  # a new step starts covered again
+
+
+_BUTTONS = (("step_first", ":material/first_page:", "First step", "Home"),
+            ("step_prev", ":material/chevron_left:", "Previous step", "Left"),
+            ("step_next", ":material/chevron_right:", "Next step", "Right"),
+            ("step_last", ":material/last_page:", "Last step", "End"))
+
+
+def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
+    """⏮ ◀ step ▶ ⏭ and the unit choice; returns a last, empty column for the caller.
+    `keys`: ←/→/Home/End work too (presenter mode only: elsewhere the arrows belong
+    to the text boxes). `lead`: a heading drawn first in the row."""
+    T, H = trace.steps, trace.weights.config.units
+    ss = st.session_state
+    ss.step = step(trace)  # a shorter sequence may have left it out of range
+    units = [str(j) for j in range(H)] + ([ALL_UNITS] if allow_all and H > 1 else [])
+    if str(ss.get("unit", "0")) not in units:
+        ss.unit = "0"
+    now = ss.step
+    targets = {"step_first": 1, "step_prev": max(now - 1, 1), "step_next": min(now + 1, T), "step_last": T}
+    # A wrapping row, not columns: on a phone columns stack into one button per line.
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="step_bar")
+    with row:
+        if lead:
+            st.markdown(lead, unsafe_allow_html=True, width="content")
+        for key, icon, label, shortcut in _BUTTONS:
+            st.button("", key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
+                      disabled=targets[key] == now, on_click=_go, args=(targets[key],),
+                      shortcut=shortcut if keys else None, width="content")
+        if H > 1:
+            st.segmented_control("Unit", units, key="unit", bind="query-params", required=True,
+                                 label_visibility="collapsed", width="content",
+                                 format_func=lambda u: "all units" if u == ALL_UNITS else f"unit {u}")
+        extra = st.container(width="content")
+    if T > 1:
+        st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider,
+                  format=f"%d of {T}", label_visibility="collapsed")
+    return extra
+
+
+def _go_to_slider() -> None:
+    st.session_state.reveal_stage = 0
