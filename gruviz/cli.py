@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
     cli_lstm.add_to(commands)
     classroom.add_to(commands)
-    cli_onnx.add_options(trace, convert)
+    cli_onnx.add_options(trace, convert, commands)
     return parser
 
 

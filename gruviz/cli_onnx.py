@@ -3,6 +3,7 @@
     python -m gruviz trace model.onnx --sequence SEQ [--node NAME] [--h0 V]
     python -m gruviz convert WEIGHTS.json --to onnx --out model.onnx [--sequence SEQ]
     python -m gruviz convert model.onnx --to pytorch [--node NAME]
+    python -m gruviz check-export SOURCE model.onnx [--node NAME] [--sequence SEQ]
 
 `cli.py` registers these with `add_options` and `wrap`; every other path is its own.
 """
@@ -23,7 +24,12 @@ from .layouts import OnnxGRU, convert, onnx_outputs, prove
 from .limits import CLI
 
 
-def add_options(trace, convert_command) -> None:
+def add_options(trace, convert_command, commands) -> None:
+    check = commands.add_parser("check-export", help="does an .onnx GRU compute what its source computes?")
+    check.add_argument("source", help="the exported network: a state_dict .json/.npz or a gruviz weights JSON")
+    check.add_argument("model", help="the .onnx file")
+    check.add_argument("--node", help="the GRU node to check (default: the first)")
+    check.add_argument("--sequence", help="the input to compare on (default: 10 random steps)")
     trace.add_argument("--node", help="an .onnx file's GRU node to trace (default: the first)")
     convert_command.add_argument("--node", help="an .onnx source's GRU node (default: the first)")
     convert_command.add_argument("--out", help="with --to onnx: write a .onnx model here")
@@ -32,6 +38,7 @@ def add_options(trace, convert_command) -> None:
 def wrap(commands: dict) -> None:
     """Route .onnx sources and --to onnx --out to this module; the rest to the original handlers."""
     trace, converting = commands["trace"], commands["convert"]
+    commands["check-export"] = _check_export
     commands["trace"] = lambda args: _trace(args) if _is_onnx(args.weights) else trace(args)
     commands["convert"] = lambda args: (_convert(args) if _is_onnx(args.weights) or getattr(args, "out", None)
                                         else converting(args))
@@ -69,6 +76,40 @@ def _trace(args) -> dict:
         "Y_shape": list(result.Y.shape),
         "Y_h_shape": list(result.Y_h.shape),
     }
+
+
+def _check_export(args) -> dict:
+    """The detective with the node's outputs as the claim and the source as the truth."""
+    from .explain.detective import diagnosis_json
+    from .explain.export_check import compare_export
+    from .layouts.state_dict import read_state_dict
+
+    if Path(args.source).suffix.lower() in (".npz",) or _is_state_dict(args.source):
+        try:
+            data = Path(args.source).read_bytes()
+        except OSError as error:
+            raise InputError(f"cannot read {args.source}: {error.strerror or error}.") from None
+        source, _ = read_state_dict(data, args.source, CLI)
+    else:
+        source = weights_file.load_any(args.source)
+    found, shown = read_onnx_path(args.model, args.node, CLI)
+    print(f"gruviz: {shown}", file=sys.stderr)
+    D = found.weights.config.input_dim
+    x = (np.random.default_rng(0).normal(size=(10, D)) if args.sequence is None
+         else parse_sequence(args.sequence, D))
+    result = diagnosis_json(compare_export(source, found.weights, x))
+    if result["verdict"] == "matches":
+        result["message"] = "The ONNX node computes what the source computes, to within 1e-6 at every step."
+    return result
+
+
+def _is_state_dict(path: str) -> bool:
+    """A JSON without gruviz's "format" key is read as a state dict."""
+    try:
+        head = Path(path).read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    return Path(path).suffix.lower() == ".json" and '"format"' not in head
 
 
 def _source(args):

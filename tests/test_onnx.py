@@ -345,6 +345,20 @@ def test_a_dropped_linear_before_reset_is_named(seed):
     assert diagnosis.explanations[0].id == "linear_before_reset_dropped"
 
 
+def test_check_export_cli_names_the_dropped_attribute(tmp_path):
+    rng = np.random.default_rng(120)
+    state_dict = L.PyTorchGRU(LayoutConfig(3, 2), rng.normal(size=(9, 2)), rng.normal(size=(9, 3)),
+                              rng.normal(size=9), rng.normal(size=9))
+    (tmp_path / "gru.json").write_text(json.dumps({k: v.tolist() for k, v in state_dict.arrays().items()}))
+    node = L.convert(state_dict, "onnx").weights
+    (tmp_path / "good.onnx").write_bytes(write_onnx(node))
+    (tmp_path / "bad.onnx").write_bytes(write_onnx(dataclasses.replace(node, linear_before_reset=0)))
+    good = json.loads(cli("check-export", str(tmp_path / "gru.json"), str(tmp_path / "good.onnx")).stdout)
+    assert good["verdict"] == "matches"
+    bad = json.loads(cli("check-export", str(tmp_path / "gru.json"), str(tmp_path / "bad.onnx")).stdout)
+    assert bad["verdict"] == "explained" and bad["explanations"][0]["mistake"] == "linear_before_reset_dropped"
+
+
 def test_report_worst_difference_against_onnxruntime():
     if not WORST:
         pytest.skip("run with the trace tests")
