@@ -49,8 +49,8 @@ def check_h5(root: h5py.File) -> None:
             where = f"{group.name.rstrip('/')}/{key}"
             link = group.get(key, getlink=True)
             if not isinstance(link, h5py.HardLink):
-                raise InputError(f"the HDF5 file has a {type(link).__name__} at {where}; gruviz reads only plain "
-                                 f"arrays stored inside the file. {_RESAVE}")
+                raise InputError(f"the HDF5 file has a link of kind {type(link).__name__} at {where}; gruviz reads "
+                                 f"only plain arrays stored inside the file. {_RESAVE}")
             obj = group[key]
             count = _check_attributes(obj, count)
             if isinstance(obj, h5py.Group):

@@ -132,7 +132,9 @@ def _unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
 def _json(text, where: str):
     try:
         config = json.loads(text)
-    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
+    except RecursionError:
+        raise InputError(f"{where} nests too deeply to be a Keras config; the file may be damaged.") from None
+    except ValueError as e:  # UnicodeDecodeError is a ValueError
         raise InputError(f"{where} is not valid JSON ({str(e)[:120]}); the file may be damaged.") from None
     _refuse_code(config, where)
     return config

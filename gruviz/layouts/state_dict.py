@@ -110,8 +110,11 @@ def _json(data: bytes, filename: str) -> dict:
         raise InputError(f"{filename} is not text; a state dict JSON is text.") from None
     except json.JSONDecodeError as error:
         raise InputError(f"{filename} is not valid JSON ({error.msg}, line {error.lineno}).") from None
-    except (ValueError, RecursionError) as error:  # a 5,000-digit integer; lists nested 1,000 deep
-        raise InputError(f"{filename} is not a state dict gruviz can read ({str(error)[:100]}).") from None
+    except RecursionError:
+        raise InputError(f"{filename} nests lists too deeply to be a state dict; its arrays are 1-D or 2-D.") from None
+    except ValueError:  # Python refuses to convert an integer of over 4,300 digits
+        raise InputError(f"{filename} holds a number with thousands of digits; a state dict holds float32 "
+                         "values.") from None
     if not isinstance(parsed, dict):
         raise InputError(f"{filename} must be a JSON object mapping names like weight_ih_l0 to nested lists.")
     if "format" in parsed:
