@@ -146,6 +146,8 @@ LINKS = {
                           "seq": HOSTILE["100,000 timesteps"][:39_000]},
     "non-finite h0": {**share.encode(share.Shared(BY_KEY["stack_exchange"].weights, "1, 2")), "h0": "1e999"},
     "garbage": {"w": "\x00\x01[[[{{{", "seq": "١٢"},
+    # (Streamlit itself ignores a query string past 524,288 characters: that link opens the default silently.)
+    "huge": {"w": "A" * 200_000, "seq": "1, " * 30_000},
 }
 
 

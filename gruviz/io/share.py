@@ -55,9 +55,10 @@ def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
         raise InputError("the link's weights are too long to be a gruviz link.")
     texts = {key: params.get(key, "") for key in ("seq", "h0", "mask")}
     for key, text in texts.items():
+        name = "sequence" if key == "seq" else key
         if not isinstance(text, str):
-            raise InputError(f"the link's {key} is not text.")
-        check_length(text, f"the link's {key}", limits)
+            raise InputError(f"the link's {name} is not text.")
+        check_length(text, f"the link's {name}", limits)
     damaged = InputError("the link's weights are damaged; copy the whole link again.")
     inflater = zlib.decompressobj()
     try:
