@@ -127,3 +127,32 @@ def test_an_import_past_the_timeout_is_given_up_once(monkeypatch, attempts):
     errors = create_with_keras(at)
     assert any("took more than 1 s" in e for e in errors), errors
     assert len(attempts) == 1
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_keras_column_fills_in_by_itself(monkeypatch, tmp_path):
+    """The real server with a slow import: the page paints at once and, with no click,
+    the Keras column turns from "Loading TensorFlow…" into the seed output and a match."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from live_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, start_app, stop_app
+
+    monkeypatch.setenv(keras_bridge.FAKE_IMPORT, "slow:30")  # inherited by the server; paint comes well before
+    monkeypatch.setenv(keras_panel.IMPORT_TIMEOUT_ENV, "600")  # a busy box can take minutes; this waits it out
+    proc, url = start_app(tmp_path / "streamlit.log")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url)
+            main = page.get_by_test_id("stApp")
+            expect(main).to_contain_text(SEED_OUTPUT.strip("[]"), timeout=60_000)
+            expect(main).to_contain_text("Loading TensorFlow", timeout=5_000)
+            column = page.get_by_test_id("stColumn").filter(has_text="keras.layers.GRU (Keras")
+            expect(column).to_contain_text("match · largest difference", timeout=300_000)
+            expect(column).not_to_contain_text("mismatch")
+            expect(column.get_by_test_id("stMetricValue")).to_have_text(SEED_OUTPUT)
+            expect(main).not_to_contain_text("Loading TensorFlow")
+            browser.close()
+    finally:
+        stop_app(proc)
