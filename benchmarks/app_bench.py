@@ -246,6 +246,9 @@ def apptest_reruns() -> tuple[list[float], list[float]]:
     os.chdir(REPO)  # the app's .streamlit/config.toml, as under `streamlit run`
     try:
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180).run()
+        while any("Loading TensorFlow" in i.value for i in at.info):  # the page polls until it has loaded
+            time.sleep(0.2)
+            at.run()
         at.radio(key="source").set_value("Small Keras model").run()
         at.number_input(key="km_units").set_value(4)
         at.number_input(key="km_input_dim").set_value(2).run()
