@@ -31,6 +31,9 @@ class Shared:
     go_backwards: bool = False
 
 
+EXAMPLE_KEYS = ("w", "seq", "h0", "mask", "back")  # the link's other keys belong to the page's view
+
+
 def encode(shared: Shared) -> dict[str, str]:
     """Query parameters for this example; {} when the weights are too big for a link."""
     compact = json.dumps(weights_file.to_dict(shared.weights), separators=(",", ":"))

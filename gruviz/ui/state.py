@@ -70,11 +70,21 @@ def _open_link(params: dict) -> share.Shared | None:
 
 
 def sync_link(x_text: str) -> None:
-    """Keep the address bar a link to what is on screen."""
+    """Keep the address bar a link to what is on screen. Only the example's own keys are
+    written: the step, unit, tab and modes are widgets bound to the link themselves. A
+    box whose text does not parse leaves the link at the last example that did."""
     ss = st.session_state
+    if any(error(slot) for slot in ("sequence", "h0", "mask")):
+        return
     params = share.encode(share.Shared(weights(), x_text, ss.h0_text, ss.mask_text, ss.go_backwards))
-    if params and params != st.query_params.to_dict():
-        st.query_params.from_dict(params)
+    if not params:
+        return
+    link = st.query_params
+    for key in share.EXAMPLE_KEYS:
+        if key in params and link.get(key) != params[key]:
+            link[key] = params[key]
+        elif key not in params and key in link:
+            del link[key]
 
 
 def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None = None) -> None:

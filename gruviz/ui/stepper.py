@@ -11,17 +11,24 @@ from ..math.trace import Trace
 ALL_UNITS = "all"
 
 
+def _chosen(key: str, default: str) -> str:
+    """A bound widget's value; before the widget first runs, the link's."""
+    ss = st.session_state
+    return str(ss[key]) if key in ss else str(st.query_params.get(key, default))
+
+
 def step(trace: Trace) -> int:
     """The chosen step, 1-based as the page counts."""
-    return min(max(int(st.session_state.get("step", 1)), 1), trace.steps)
+    text = _chosen("step", "1")
+    return min(max(int(text), 1), trace.steps) if text.isdigit() else 1
 
 
 def unit(trace: Trace) -> int | None:
     """The chosen unit (0-based, as the arrays index it), or None for all units."""
-    chosen = st.session_state.get("unit", "0")
+    chosen = _chosen("unit", "0")
     if chosen == ALL_UNITS:
-        return None
-    return min(int(chosen), trace.weights.config.units - 1) if str(chosen).isdigit() else 0
+        return None if trace.weights.config.units > 1 else 0
+    return min(int(chosen), trace.weights.config.units - 1) if chosen.isdigit() else 0
 
 
 def _go(to: int) -> None:
@@ -41,11 +48,12 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
     to the text boxes). `lead`: a heading drawn first in the row."""
     T, H = trace.steps, trace.weights.config.units
     ss = st.session_state
-    ss.step = step(trace)  # a shorter sequence may have left it out of range
+    now = step(trace)
+    if "step" in ss and ss.step != now:
+        ss.step = now  # a shorter sequence left it out of range
     units = [str(j) for j in range(H)] + ([ALL_UNITS] if allow_all and H > 1 else [])
-    if str(ss.get("unit", "0")) not in units:
+    if "unit" in ss and str(ss.unit) not in units:
         ss.unit = "0"
-    now = ss.step
     targets = {"step_first": 1, "step_prev": max(now - 1, 1), "step_next": min(now + 1, T), "step_last": T}
     # A wrapping row, not columns: on a phone columns stack into one button per line.
     row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="step_bar")
