@@ -75,6 +75,23 @@ class FileLimits:
     seconds: float  # wall clock for one read, child start included
     memory_bytes: int  # address space the child may add once it has started
 
+    def check_zip(self, infos, what: str) -> None:
+        """Refuse a zip bomb from the members' declared sizes, before anything is decompressed."""
+        infos = list(infos)
+        if len(infos) > self.max_objects:
+            raise InputError(f"{what} has {len(infos):,} members; the limit is {self.max_objects:,}.")
+        cap = self.max_unpacked_bytes
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
+                raise InputError(
+                    f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
+                    f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
+                )
+        total = sum(info.file_size for info in infos)
+        if total > cap:
+            raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
+
 
 FILES = FileLimits(max_unpacked_bytes=64 * 2**20, max_objects=10_000, max_depth=32,
                    max_attribute_bytes=2**20, seconds=10.0, memory_bytes=256 * 2**20)

@@ -29,7 +29,6 @@ import h5py
 import numpy as np
 
 from ..errors import InputError
-from ..layouts.state_dict import check_zip_sizes
 from ..limits import CORE, FILES, Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
@@ -99,7 +98,7 @@ def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
         raise InputError(f"this is not a .keras file (a zip archive).{hint} {ACCEPTED}.") from None
     with archive:
         members = {info.filename: info for info in archive.infolist()}
-        check_zip_sizes(members.values(), "the .keras archive")
+        FILES.check_zip(members.values(), "the .keras archive")
         for needed in ("config.json", "model.weights.h5"):
             if needed not in members:
                 raise InputError(

@@ -33,7 +33,6 @@ import numpy as np
 from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.pytorch import PyTorchGRU
-from ..layouts.state_dict import check_zip_sizes
 from ..limits import APP, FILES, Limits
 from ..math.weights import GRUConfig, GRUWeights
 from .model_files import FoundGRU
@@ -170,7 +169,7 @@ def _result(out_dir: str, returncode: int | None, seconds: float) -> tuple[dict,
         return {"status": "crash", "code": returncode}, {}
     try:
         with zipfile.ZipFile(path) as archive:
-            check_zip_sizes(archive.infolist(), "the reader's result")
+            FILES.check_zip(archive.infolist(), "the reader's result")
         with np.load(path, allow_pickle=False) as result:
             arrays = {key: result[key] for key in result.files}
         header = json.loads(arrays.pop("meta").tobytes())

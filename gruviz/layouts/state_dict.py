@@ -49,24 +49,6 @@ def read_state_dict(data: bytes, filename: str, limits: Limits = CORE) -> tuple[
     raise InputError(f"{filename} is neither .json nor .npz. {EXPORT_HINT}")
 
 
-def check_zip_sizes(infos, what: str) -> None:
-    """Refuse zip bombs from the declared sizes, before anything is decompressed."""
-    infos = list(infos)
-    if len(infos) > FILES.max_objects:
-        raise InputError(f"{what} has {len(infos):,} members; the limit is {FILES.max_objects:,}.")
-    cap = FILES.max_unpacked_bytes
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
-            raise InputError(
-                f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
-                f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
-            )
-    total = sum(info.file_size for info in infos)
-    if total > cap:
-        raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
-
-
 def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, tuple[str, ...]]:
     """Each member's .npy header is read first; only the GRU's arrays are ever unpacked, and
     only once their declared shapes pass the limits."""
@@ -76,7 +58,7 @@ def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, t
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         with archive:
-            check_zip_sizes(archive.infolist(), filename)
+            FILES.check_zip(archive.infolist(), filename)
             shapes = {info.filename.removesuffix(".npy"): _npy_shape(archive, info, filename)
                       for info in archive.infolist()}
             return from_state_dict(shapes, limits, load=lambda key: _npy_array(archive, key + ".npy"))
