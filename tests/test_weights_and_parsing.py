@@ -141,3 +141,92 @@ def test_table_edits_land_in_the_right_block():
     assert edited_weights(single, "bias", {0: {"z1": 3.0}}).bias.tolist() == [0, 3, 0, 0, 0, 0]
     with pytest.raises(InputError, match="recurrent_kernel cell h\\[1\\], z0 is empty"):
         edited_weights(w, "recurrent_kernel", {1: {"z0": None}})
+
+
+# --- validation messages and shape inference, value by value ----------------------------------
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: GRUConfig(0, 1), "units must be a whole number of at least 1, got 0."),
+    (lambda: GRUConfig(1, True), "input_dim must be a whole number of at least 1, got True."),
+    (lambda: GRUConfig(1.0, 1), "units must be a whole number of at least 1, got 1.0."),
+    (lambda: GRUConfig(1, 1, activation="gelu"),
+     "activation 'gelu' is not supported; choose one of tanh, sigmoid, hard_sigmoid, hard_sigmoid_legacy, "
+     "linear, relu, softsign."),
+    (lambda: GRUConfig(1, 1, recurrent_activation="swish"), "recurrent_activation 'swish' is not supported"),
+    (lambda: GRUConfig(1, 1, reset_after=1), "reset_after must be true or false, got 1."),
+    (lambda: GRUConfig(1, 1, use_bias="yes"), "use_bias must be true or false, got 'yes'."),
+    (lambda: GRUWeights.create(GRUConfig(2, 3), np.ones((3, 3)), np.ones((2, 6)), np.zeros((2, 6))),
+     "kernel has shape (3, 3) but input_dim=3, units=2 needs (3, 6): one row per input feature and 3·units "
+     "columns (z | r | h)."),
+    (lambda: GRUWeights.create(GRUConfig(2, 3), np.ones((3, 6)), np.ones((6, 2)), np.zeros((2, 6))),
+     "recurrent_kernel has shape (6, 2) but units=2 needs (2, 6)."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1, use_bias=False), np.ones((1, 3)), np.ones((1, 3)), [1, 2, 3]),
+     "a bias was given but use_bias=False; remove it or set use_bias=True."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3))),
+     "use_bias=True needs a bias of shape (2, 3); none was given."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), [["a", 1, 2]], np.ones((1, 3)), np.zeros((2, 3))),
+     "kernel must contain only numbers."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), [[1, np.inf, 2]], np.zeros((2, 3))),
+     "recurrent_kernel contains inf at index [0, 1]; every value must be a finite number."),
+    (lambda: GRUWeights.create(GRUConfig(2, 1), np.ones((1, 6)), np.ones((2, 6)), np.zeros((2, 3))),
+     "bias has shape (2, 3) but reset_after=True needs (2, 6) — this bias belongs to a GRU with units=1."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 4))),
+     "bias has shape (2, 4) but reset_after=True needs (2, 3)."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), [0, 0, 0]),
+     "bias has shape (3,) but reset_after=True needs (2, 3) — did this model use reset_after=False?"),
+    (lambda: GRUWeights.create(GRUConfig(1, 1, reset_after=False), np.ones((1, 3)), np.ones((1, 3)),
+                               np.zeros((2, 3))),
+     "bias has shape (2, 3) but reset_after=False needs (3,) — did this model use reset_after=True "
+     "(the Keras 3 default)?"),
+    (lambda: GRUWeights.from_keras_arrays([np.ones((1, 3))]),
+     "a Keras GRU has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got 1."),
+    (lambda: GRUWeights.from_keras_arrays([np.ones((1, 3))] * 4),
+     "a Keras GRU has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got 4."),
+    (lambda: GRUWeights.from_keras_arrays([np.ones((1, 4)), np.ones((1, 3))]),
+     "kernel has shape (1, 4); a GRU kernel is (input_dim, 3·units)."),
+    (lambda: GRUWeights.from_keras_arrays([np.ones(6), np.ones((2, 6))]),
+     "kernel has shape (6,); a GRU kernel is (input_dim, 3·units)."),
+])
+def test_validation_messages(make, message):
+    with pytest.raises(InputError) as raised:
+        make()
+    assert str(raised.value).startswith(message), str(raised.value)
+    if message.endswith((".", "?")):
+        assert str(raised.value) == message
+
+
+def test_from_keras_arrays_keeps_every_value_and_takes_options():
+    rng = np.random.default_rng(8)
+    kernel, recurrent, bias = rng.normal(size=(4, 6)), rng.normal(size=(2, 6)), rng.normal(size=(2, 6))
+    w = GRUWeights.from_keras_arrays([kernel, recurrent, bias])
+    assert (w.config.units, w.config.input_dim, w.config.reset_after, w.config.use_bias) == (2, 4, True, True)
+    assert np.array_equal(w.kernel, kernel) and np.array_equal(w.recurrent_kernel, recurrent)
+    assert np.array_equal(w.input_bias, bias[0]) and np.array_equal(w.recurrent_bias, bias[1])
+    w = GRUWeights.from_keras_arrays([kernel, recurrent], activation="relu")
+    assert w.config.activation == "relu" and w.bias is None and not w.input_bias.any()
+    single = GRUWeights.from_keras_arrays((kernel, recurrent, bias[0]))
+    assert single.config.reset_after is False and np.array_equal(single.input_bias, bias[0])
+    assert [a.tolist() for a in single.keras_arrays()] == [kernel.tolist(), recurrent.tolist(), bias[0].tolist()]
+
+
+def test_gate_blocks_of_every_gate():
+    H, D = 3, 2
+    kernel, recurrent, bias = np.arange(D * 3 * H) * 1.0, np.arange(H * 3 * H) * 2.0, np.arange(6 * H) * 3.0
+    w = GRUWeights.create(GRUConfig(H, D), kernel.reshape(D, 3 * H), recurrent.reshape(H, 3 * H),
+                          bias.reshape(2, 3 * H))
+    for i, gate in enumerate("zrh"):
+        cols = slice(i * H, (i + 1) * H)
+        assert np.array_equal(w.W(gate), kernel.reshape(D, 3 * H)[:, cols])
+        assert np.array_equal(w.U(gate), recurrent.reshape(H, 3 * H)[:, cols])
+        assert np.array_equal(w.b_x(gate), bias.reshape(2, 3 * H)[0, cols])
+        assert np.array_equal(w.b_h(gate), bias.reshape(2, 3 * H)[1, cols])
+
+
+def test_with_config_moves_the_bias_between_layouts():
+    w = GRUWeights.create(GRUConfig(1, 1, reset_after=False), np.ones((1, 3)), np.ones((1, 3)), [1, 2, 3])
+    back = w.with_config(reset_after=True)
+    assert back.bias.tolist() == [[1, 2, 3], [0, 0, 0]]
+    assert w.with_config(activation="relu").config.activation == "relu"
+    assert w.with_config(activation="relu").bias.tolist() == [1, 2, 3]
+    no_bias = GRUWeights.create(GRUConfig(1, 1, use_bias=False), np.ones((1, 3)), np.ones((1, 3)))
+    assert no_bias.with_config(use_bias=True).bias.tolist() == [[0, 0, 0], [0, 0, 0]]
