@@ -73,10 +73,6 @@ def _close32(value: float | None, wanted: float | None) -> bool:
     return bool(np.float32(value) == np.float32(wanted))
 
 
-def _stacked(D: int, H: int, rows: int, cols: int) -> tuple[int, int]:
-    return (rows, cols)
-
-
 @dataclass(frozen=True, eq=False)
 class OnnxGRU(Layout):
     NAME = "onnx"
