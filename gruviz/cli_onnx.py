@@ -39,9 +39,21 @@ def wrap(commands: dict) -> None:
     """Route .onnx sources and --to onnx --out to this module; the rest to the original handlers."""
     trace, converting = commands["trace"], commands["convert"]
     commands["check-export"] = _check_export
+    for name in ("diagnose", "backward"):
+        commands[name] = _not_for_onnx(name, commands[name])
     commands["trace"] = lambda args: _trace(args) if _is_onnx(args.weights) else trace(args)
     commands["convert"] = lambda args: (_convert(args) if _is_onnx(args.weights) or getattr(args, "out", None)
                                         else converting(args))
+
+
+def _not_for_onnx(name: str, handler):
+    def run(args):
+        if _is_onnx(args.weights):
+            raise InputError(f"{name} reads a gruviz weights JSON; for an .onnx file, trace it (python -m gruviz "
+                             "trace model.onnx) or convert a node to JSON first (convert model.onnx --to keras).")
+        return handler(args)
+
+    return run
 
 
 def _is_onnx(path: str) -> bool:

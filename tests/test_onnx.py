@@ -314,6 +314,14 @@ def test_huge_declared_dims_are_refused_before_reading():
         read_onnx(model.SerializeToString())
 
 
+def test_tensors_shorter_than_their_shape_are_refused():
+    model = onnx.load_model_from_string(node_model(np.random.default_rng(19), 2, 2, "forward", 1))
+    tensor = model.graph.initializer[1]
+    tensor.raw_data = tensor.raw_data[:8]
+    with pytest.raises(InputError, match="does not hold the"):
+        read_onnx(model.SerializeToString())
+
+
 def test_computed_weights_are_refused():
     model = onnx.load_model_from_string(node_model(np.random.default_rng(18), 2, 2, "forward", 1))
     model.graph.node[0].input[1] = "W_scaled"
