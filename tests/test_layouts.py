@@ -393,7 +393,7 @@ def _pytorch_file(**changes) -> dict:
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"layout": "caffe"}, 'layout "caffe" is unknown; use one of keras, pytorch, tf1, dl4mt, epynn, wikipedia'),
+    ({"layout": "caffe"}, r"layout \W*caffe\W* is unknown; use one of keras, pytorch, tf1, dl4mt, epynn, wikipedia"),
     ({"weight_hh_l0": None}, r"PyTorch nn.GRU needs weight_hh_l0, which is missing; its arrays are weight_ih_l0, "
                              r"weight_hh_l0, bias_ih_l0 \(optional\), bias_hh_l0 \(optional\)"),
     ({"weight_ih_l0": [[0.0, 1.0]] * 5}, r"weight_ih_l0 has shape \(5, 2\) but units=2, input_dim=2 needs \(6, 2\)"),
