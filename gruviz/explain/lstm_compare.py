@@ -61,14 +61,14 @@ def matched_lstm(gru: GRUWeights) -> Matched:
     config = LSTMConfig(cfg.units, cfg.input_dim, True, cfg.activation, cfg.recurrent_activation)
     coupled = is_symmetric(cfg.sigma)
     notes = [
-        "f takes z's weights: the forget gate keeps c_{t−1} as z keeps h_{t−1}.",
+        "f takes z's weights: the forget gate keeps cₜ₋₁ as z keeps hₜ₋₁.",
         "i takes z's weights negated, so i = 1 − z: the LSTM's two gates coupled the way the GRU's one is."
         if coupled else f"i takes z's weights negated, but {cfg.recurrent_activation}(−a) ≠ 1 − "
         f"{cfg.recurrent_activation}(a), so here i is not 1 − z.",
-        "c~ takes h~'s weights with both bias rows added; the GRU's reset gate r has no LSTM counterpart, "
-        "so the candidate sees all of h_{t−1} (r = 1).",
+        "c̃ takes h̃'s weights with both bias rows added; the GRU's reset gate r has no LSTM counterpart, "
+        "so the candidate sees all of hₜ₋₁ (r = 1).",
         f"o is held open (W_o = U_o = 0, b_o = {b_o:g}, o ≈ 1), because a GRU shows its whole state; "
-        f"the LSTM still shows {cfg.activation}(c_t), not c_t.",
+        f"the LSTM still shows {cfg.activation}(cₜ), not cₜ.",
     ]
     if not cfg.use_bias:
         notes.append("The GRU has no bias; the LSTM needs one for the open output gate (the others are 0).")
@@ -180,7 +180,7 @@ def answer(gru: Trace, lstm: LSTMTrace, m: Memory | None) -> list[str]:
         "(1 − z). The matched LSTM on this page makes that literal: f = z and i = 1 − z, gate for gate.",
         "**What the GRU does without.** The LSTM keeps its memory c apart from what it shows, h = o ⊙ φ(c): "
         "the output gate o can hide memory without erasing it. The GRU has no o and no separate c; its state h "
-        "is memory and output at once. In return it has the reset gate r, which decides how much of h_{t−1} the "
+        "is memory and output at once. In return it has the reset gate r, which decides how much of hₜ₋₁ the "
         "candidate may look at, and which has no LSTM counterpart.",
         f"**Parameters.** For these sizes (D = {cfg.input_dim}, H = {cfg.units}) this GRU has {gru_count:,} numbers "
         f"and an LSTM {lstm_count:,}: {gru_count / lstm_count:.0%}. Three weight blocks instead of four, so the "
