@@ -60,9 +60,13 @@ def readers_running(server_pid: int) -> int:
 
 
 def health_seconds(url: str) -> float:
+    """How long /_stcore/health took to say ok; infinity when it did not within 2 s."""
     start = time.monotonic()
-    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-        assert answer.read().decode().strip() == "ok"
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            assert answer.read().decode().strip() == "ok"
+    except OSError:
+        return float("inf")
     return time.monotonic() - start
 
 
@@ -84,6 +88,9 @@ def test_health_answers_while_a_stalling_file_is_read(tmp_path):
             page.goto(url)
             app = page.get_by_test_id("stApp")
             expect(app).to_contain_text(SEED_OUTPUT, timeout=PAGE_MS)
+            # TensorFlow's import (in the background, holding the GIL for long stretches) must be over
+            # first: this test times the file reader, not the import.
+            expect(app).to_contain_text("match · largest difference", timeout=3 * PAGE_MS)
             sidebar = page.get_by_test_id("stSidebar")
             sidebar.get_by_test_id("stRadio").get_by_text("Upload a Keras file", exact=True).click()
             uploader = sidebar.get_by_test_id("stFileUploader")
@@ -94,7 +101,7 @@ def test_health_answers_while_a_stalling_file_is_read(tmp_path):
             deadline = time.monotonic() + FILES.seconds + 20
             while time.monotonic() < deadline:
                 reading = readers_running(proc.pid)
-                answers.append(health_seconds(url))  # raises if no answer within 2 s
+                answers.append(health_seconds(url))
                 while_reading += reading > 0 and readers_running(proc.pid) > 0
                 if while_reading and not reading:
                     break
