@@ -173,3 +173,32 @@ def test_parameter_counts_equal_keras_count_params(units, input_dim, use_bias):
         layer.build((None, None, input_dim))
     expected = {name: layer.count_params() for name, layer in layers.items()}
     assert params.Counts.of(units, input_dim, use_bias).as_json() == expected
+
+
+def test_a_saved_keras_file_with_an_lstm_reads_through_the_reader_hook(tmp_path):
+    """What the file readers hand over for an LSTM layer (its config dict from config.json and
+    its cell's vars 0, 1, 2 from model.weights.h5, read as data) builds weights that compute
+    exactly what the saved model predicts."""
+    import io
+    import json
+    import zipfile
+
+    import h5py
+    import keras
+
+    model = keras.Sequential([keras.Input((None, 2)), keras.layers.LSTM(3, return_sequences=True,
+                                                                        activation="softsign", go_backwards=True)])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        layer_config = json.loads(archive.read("config.json"))["config"]["layers"][1]["config"]
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as weights:
+            group = weights["layers/lstm/cell/vars"]
+            arrays = [np.asarray(group[str(k)], np.float64) for k in range(len(group))]
+    w = from_layer(arrays, layer_config)
+    assert w.config == LSTMConfig(3, 2, True, "softsign", "sigmoid")
+    np.testing.assert_array_equal(w.b("f"), 1.0)  # unit_forget_bias, as saved
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    expected = model.predict(x[None].astype("float32"), verbose=0)[0]
+    ours = run(w, x, go_backwards=bool(layer_config["go_backwards"])).sequence_output
+    assert relative(expected, ours) <= 1e-5
