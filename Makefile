@@ -47,8 +47,9 @@ test: setup-test chromium nginx
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
 # Slow (tens of minutes): run it before a release and when the core changes, not in `make test`.
-# MUTATION_PACKAGES="math layouts" limits the run; MUTATION_CHILDREN sets how many mutants run at once.
-MUTATION_PACKAGES ?= math layouts parsing detective readers
+# MUTATION_PACKAGES="math layouts" limits the run (default: every package, lstm included);
+# MUTATION_CHILDREN sets how many mutants run at once.
+MUTATION_PACKAGES ?=
 MUTATION_CHILDREN ?= 2
 .PHONY: mutation
 $(VENV)/.mutation-installed: $(VENV)/.test-installed requirements-mutation.txt

@@ -35,10 +35,13 @@ class Package:
 
 
 PACKAGES = {
-    "math": Package(("gruviz/math/*",), (
+    "math": Package(tuple(f"gruviz/math/{name}.py" for name in (
+        "activations", "cell", "weights", "trace", "backward", "cell_backward")), (
         "test_properties.py", "test_seed_example.py", "test_weights_and_parsing.py", "test_equations.py",
         "test_precision.py", "test_layouts.py", "test_backward.py")),
-    "layouts": Package(("gruviz/layouts/*",), ("test_layouts.py", "test_frameworks_real.py")),
+    "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("test_lstm.py", "test_lstm_backward.py")),
+    "layouts": Package(("gruviz/layouts/*",), (
+        "test_layouts.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
         "test_weights_and_parsing.py", "test_printout.py", "test_backward.py")),
     "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py")),
