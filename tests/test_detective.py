@@ -361,3 +361,15 @@ def test_step_claim_messages_name_the_entry_and_the_fix(text, facts):
     assert all(fact in str(raised.value) for fact in facts), str(raised.value)
     with pytest.raises(InputError, match="1 value but the GRU has 2 units"):
         parse_step_claims('[{"t": 1, "h": 1}]', 2, 4)
+
+
+def test_an_empty_value_between_commas_and_an_overlong_claim_are_named():
+    from gruviz.limits import APP
+
+    with pytest.raises(InputError) as raised:
+        parse_output_claim("0.1, , 0.2", 2)
+    assert str(raised.value) == ("the claimed output has an empty value (two commas with nothing between); "
+                                 "type a number there or remove a comma.")
+    with pytest.raises(InputError) as raised:
+        parse_output_claim("1 " * (APP.max_text_chars // 2 + 1), 1, APP)
+    assert str(raised.value).startswith(f"the claimed output is {APP.max_text_chars + 2:,} characters long")
