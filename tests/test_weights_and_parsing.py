@@ -186,6 +186,7 @@ def test_table_edits_land_in_the_right_block():
      "kernel has shape (1, 4); a GRU kernel is (input_dim, 3·units)."),
     (lambda: GRUWeights.from_keras_arrays([np.ones(6), np.ones((2, 6))]),
      "kernel has shape (6,); a GRU kernel is (input_dim, 3·units)."),
+    (lambda: GRUWeights.from_keras_arrays([[[1, "x", 3]], np.ones((1, 3))]), "kernel must contain only numbers."),
 ])
 def test_validation_messages(make, message):
     with pytest.raises(InputError) as raised:
