@@ -8,7 +8,7 @@ from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
-from gruviz.ui import inputs, keras_panel, memo, presenter, results, sources, state, style, views
+from gruviz.ui import guard, inputs, keras_panel, memo, presenter, results, sources, state, style, views
 from gruviz.ui import exercise_view
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
@@ -20,7 +20,8 @@ state.init()
 
 with st.sidebar:
     st.header("Weights")
-    sources.panel()
+    with guard.section("Weights"):
+        sources.panel()
     for note in st.session_state.notes:
         st.caption(note)
     st.header("Layer options")
@@ -49,7 +50,11 @@ if run_inputs is None:
 weights = state.weights()
 state.sync_link(st.session_state.seq_text)
 setup = Setup(weights, run_inputs.x, run_inputs.h0, Convention.KERAS, run_inputs.go_backwards, run_inputs.mask)
-derived = memo.derived(setup)
+derived = None
+with guard.section("The computation"):
+    derived = memo.derived(setup)
+if derived is None:
+    st.stop()
 current = presets.matching(weights, run_inputs.x, run_inputs.h0, run_inputs.mask, run_inputs.go_backwards)
 origin = presets.BY_KEY.get(st.session_state.preset)
 title = current.title if current else "Your GRU" + (f", edited from “{origin.title}”" if origin else "")
@@ -67,13 +72,18 @@ if presenting:
         views.tabs(setup, derived, None, presenting)
     st.stop()
 
-keras_slot = results.side_by_side(derived.trace, derived.bahdanau)
-results.claimed_result(current, derived.mistakes, derived.trace)
+keras_slot, keras_live = None, None
+with guard.section("The outputs"):
+    keras_slot = results.side_by_side(derived.trace, derived.bahdanau)
+    results.claimed_result(current, derived.mistakes, derived.trace)
 compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
-keras_live = keras_panel.fill(keras_slot, weights, run_inputs, derived.trace) if compare else None
-if not compare:
+if keras_slot is not None and compare:
+    with guard.section("The Keras column"):
+        keras_live = keras_panel.fill(keras_slot, weights, run_inputs, derived.trace)
+elif keras_slot is not None:
     keras_slot.caption("Keras comparison is off.")
 
 views.tabs(setup, derived, keras_live, presenting)
 st.subheader("Pitfalls: what the classic mistakes give on these numbers")
-results.pitfalls(derived.mistakes, derived.trace)
+with guard.section("Pitfalls"):
+    results.pitfalls(derived.mistakes, derived.trace)

@@ -37,7 +37,9 @@ def _hidden() -> frozenset[str]:
     return hidden_after(int(st.session_state.get("reveal_stage", 0)))
 
 
-def _reveal_controls(slot) -> None:
+def _reveal_controls(slot, extra) -> None:
+    with slot:
+        extra()
     slot.toggle("Reveal mode", key="reveal", bind="query-params",
                 help="Cover the step's numbers and uncover them one at a time (Space).")
     if not st.session_state.get("reveal"):
@@ -65,13 +67,14 @@ def _all_units_table(trace: Trace, t: int, hidden: frozenset[str]) -> str:
     return rf"\begin{{array}}{{r|{'c' * H}}} & {head} \\ \hline {body} \end{{array}}"
 
 
-def render(trace: Trace) -> None:
+def render(trace: Trace, extra) -> None:
+    """The step view; `extra` draws more controls at the end of the step bar."""
     t = stepper.step(trace) - 1
     x = ", ".join(num(v) for v in trace.x[t])
     note = f" (input {trace.order[t] + 1}, read backwards)" if trace.go_backwards else ""
     lead = (f"<span style='font-size:1.6rem;font-weight:600;white-space:nowrap'>Step {t + 1} of {trace.steps}"
             f"</span> &nbsp; x<sub>{t + 1}</sub> = [{x}]{note}")
-    _reveal_controls(stepper.bar(trace, keys=True, allow_all=True, lead=lead))
+    _reveal_controls(stepper.bar(trace, keys=True, allow_all=True, lead=lead), extra)
     hidden = _hidden()
     j = stepper.unit(trace)
     with st.container(key="presenter_equations"):

@@ -68,7 +68,7 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
             st.segmented_control("Unit", units, key="unit", bind="query-params", required=True,
                                  label_visibility="collapsed", width="content",
                                  format_func=lambda u: "all units" if u == ALL_UNITS else f"unit {u}")
-        extra = st.container(width="content")
+        extra = st.container(width="content", horizontal=True, vertical_alignment="center")
     if T > 1:
         st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider,
                   format=f"%d of {T}", label_visibility="collapsed")
