@@ -62,4 +62,5 @@ mutation: $(VENV)/.mutation-installed
 bench: setup-test chromium nginx
 	$(PY) benchmarks/trace_vs_keras.py
 	$(PY) benchmarks/app_bench.py
+	$(PY) benchmarks/step_repaint.py
 	$(PY) benchmarks/load_test.py
