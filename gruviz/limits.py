@@ -95,3 +95,18 @@ class FileLimits:
 
 FILES = FileLimits(max_unpacked_bytes=64 * 2**20, max_objects=10_000, max_depth=32,
                    max_attribute_bytes=2**20, seconds=10.0, memory_bytes=256 * 2**20)
+
+
+@dataclass(frozen=True)
+class TrainLimits:
+    """How much training one request may ask for: the layer, the data and the epochs
+    bound the work of a run, so a class's server trains in seconds, not minutes."""
+
+    max_units: int
+    max_length: int  # timesteps per sequence
+    max_sequences: int  # training sequences
+    max_epochs: int
+
+
+TRAIN_CLI = TrainLimits(max_units=8, max_length=100, max_sequences=2000, max_epochs=5000)
+TRAIN_APP = TrainLimits(max_units=8, max_length=30, max_sequences=500, max_epochs=400)
