@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser here
@@ -60,3 +62,36 @@ def stop_app(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextmanager
+def running_app(log_name: str, *extra_args: str) -> Iterator[str]:
+    """The app's URL while it runs, for a test module; a failed start fails the test."""
+    import pytest
+
+    log = REPO / "test-output"
+    log.mkdir(exist_ok=True)
+    try:
+        proc, url = start_app(log / log_name, *extra_args)
+    except AppDidNotStart as problem:
+        pytest.fail(str(problem))
+    try:
+        yield url
+    finally:
+        stop_app(proc)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's chromium under Playwright (which cannot download a browser of its own here)."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

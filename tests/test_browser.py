@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from conftest import SEED_KERNEL, SEED_RECURRENT
-from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, VIEWPORT, AppDidNotStart, start_app, stop_app
-from playwright.sync_api import expect, sync_playwright
+from live_app import REPO, VIEWPORT, chromium, running_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -33,27 +33,14 @@ SEED_BAHDANAU = "-0.024000"  # spec §5: the Bahdanau (Wikipedia) rule gives -0.
 
 @pytest.fixture(scope="module")
 def app_url():
-    log = REPO / "test-output"
-    log.mkdir(exist_ok=True)
-    try:
-        proc, url = start_app(log / "streamlit-browser-tests.log")
-    except AppDidNotStart as problem:
-        pytest.fail(str(problem))
-    try:
+    with running_app("streamlit-browser-tests.log") as url:
         yield url
-    finally:
-        stop_app(proc)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium (Playwright cannot "
-                    "download its own here). `make test` installs it, or: sudo apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ or web-socket frames) before it is asked for. Screenshots go to test-output/scre
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from gruviz.classroom import exercises
-from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, AppDidNotStart, start_app, stop_app
-from playwright.sync_api import expect, sync_playwright
+from live_app import REPO, chromium, running_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -24,26 +23,14 @@ WAIT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def app_url():
-    log = REPO / "test-output"
-    log.mkdir(exist_ok=True)
-    try:
-        proc, url = start_app(log / "streamlit-exercise-browser.log")
-    except AppDidNotStart as problem:
-        pytest.fail(str(problem))
-    try:
+    with running_app("streamlit-exercise-browser.log") as url:
         yield url
-    finally:
-        stop_app(proc)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: sudo apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def answers(ex: exercises.Exercise) -> set[str]:

@@ -4,12 +4,11 @@ phone's 390×844. Screenshots of every test go to test-output/screenshots/."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, AppDidNotStart, start_app, stop_app
-from playwright.sync_api import expect, sync_playwright
+from live_app import REPO, chromium, running_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,26 +20,14 @@ WAIT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def app_url():
-    log = REPO / "test-output"
-    log.mkdir(exist_ok=True)
-    try:
-        proc, url = start_app(log / "streamlit-presenter-tests.log")
-    except AppDidNotStart as problem:
-        pytest.fail(str(problem))
-    try:
+    with running_app("streamlit-presenter-tests.log") as url:
         yield url
-    finally:
-        stop_app(proc)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium.")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, viewport: dict, ready: str = ".katex"):
