@@ -35,6 +35,7 @@ from .math.trace import Trace
 from . import cli_lstm
 from .classroom import commands as classroom
 from . import cli_onnx
+from .train import cli as cli_train
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
 _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target", "--c0"}
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
     cli_lstm.add_to(commands)
     classroom.add_to(commands)
+    cli_train.add_to(commands)
     cli_onnx.add_options(trace, convert, commands)
     return parser
 
@@ -197,6 +199,7 @@ def _backward(args) -> dict:
 COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert, "backward": _backward}
 COMMANDS.update(cli_lstm.COMMANDS)
 COMMANDS.update(classroom.COMMANDS)
+COMMANDS.update(cli_train.COMMANDS)
 cli_onnx.wrap(COMMANDS)
 
 

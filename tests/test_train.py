@@ -174,3 +174,54 @@ def test_training_refuses_what_it_cannot_do_in_words():
                           (TrainConfig(task="count", epochs=0), "epochs")):
         with pytest.raises(InputError, match=words):
             next(fit(config))
+
+
+def _cli(*args, status=0):
+    done = subprocess.run([sys.executable, "-m", "gruviz", "train", *args], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == status, done.stderr
+    return json.loads(done.stdout) if status == 0 else done.stderr
+
+
+def _keras_loss(weights: dict, evals: dict) -> float:
+    """The loss of a real keras.layers.GRU + keras.layers.Dense holding these weights,
+    by Keras's own MeanSquaredError over the scored steps."""
+    from gruviz.io.keras_bridge import _keras
+
+    keras = _keras()
+    cfg = weights["config"]
+    x, y, scored = np.array(evals["x"]), np.array(evals["y"]), np.array(evals["scored"])
+    gru = keras.layers.GRU(cfg["units"], return_sequences=True, reset_after=cfg["reset_after"], dtype="float64")
+    dense = keras.layers.Dense(len(weights["dense_bias"]), dtype="float64")
+    net = keras.Sequential([keras.Input(x.shape[1:], dtype="float64"), gru, dense])
+    gru.set_weights([np.array(weights[k]) for k in ("kernel", "recurrent_kernel", "bias")])
+    dense.set_weights([np.array(weights["dense_kernel"]), np.array(weights["dense_bias"])])
+    prediction = np.asarray(net(x))  # (N, T, K)
+    loss = keras.losses.MeanSquaredError()(y[:, scored], prediction[:, scored])
+    return float(np.asarray(loss))
+
+
+@pytest.mark.parametrize("name", ["reset", "remember_first"])
+def test_cli_final_loss_equals_a_real_keras_gru_and_dense_on_its_eval_data(name, tmp_path):
+    out = tmp_path / "trained.json"
+    result = _cli("--task", name, "--units", "3", "--length", "6", "--epochs", "4", "--seed", "2",
+                  "--out", str(out))
+    assert result["task"] == name and len(result["loss"]) == 4 and result["final_loss"] == result["loss"][-1]
+    assert json.loads(out.read_text()) == result["weights"]
+    assert np.array(result["eval"]["x"]).shape == (128, 6, get_task(name).input_dim)
+    assert result["final_loss"] == pytest.approx(_keras_loss(result["weights"], result["eval"]), rel=1e-5)
+    assert result["untrained_loss"] != pytest.approx(result["final_loss"], rel=1e-3)  # it did train
+
+
+def test_cli_trained_weights_load_as_a_gruviz_weights_file(tmp_path):
+    out = tmp_path / "w.json"
+    _cli("--task", "count", "--epochs", "1", "--optimizer", "sgd", "--full-batch", "--out", str(out))
+    done = subprocess.run([sys.executable, "-m", "gruviz", "trace", str(out), "--sequence", "1,0,1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and len(json.loads(done.stdout)["steps"]) == 3
+
+
+def test_cli_refuses_a_run_over_the_limits_in_one_line():
+    message = _cli("--task", "parity", "--units", "9", status=2)
+    assert message.startswith("gruviz: units must be between 1 and 8") and message.count("\n") == 1
+    assert "learning rate must be a number above 0" in _cli("--task", "parity", "--lr", "-0.1", status=2)

@@ -58,9 +58,13 @@ class TrainConfig:
     def train_data(self) -> Data:
         return self.task_.data(self.sequences, self.steps, seed=self.seed)
 
+    @property
+    def eval_seed(self) -> int:
+        """The evaluation set's seed: the same for every run of this task and length."""
+        return 10_000 + self.steps
+
     def eval_data(self) -> Data:
-        """A fixed evaluation set: the same for every run of this task and length."""
-        return self.task_.data(self.eval_sequences, self.steps, seed=10_000 + self.steps)
+        return self.task_.data(self.eval_sequences, self.steps, seed=self.eval_seed)
 
 
 @dataclass(frozen=True)
