@@ -348,19 +348,41 @@ def test_messages_say_exactly_what_is_wrong(call, message):
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("text, facts", [
-    ('[{"t": 0, "q": [1]}]', ["'q'", "z, r, h_tilde, h"]),
-    ('[{"t": 4, "h": [1]}]', ["4", "0 to 3"]),
-    ('[{"t": -1, "h": [1]}]', ["-1", "0 to 3"]),
-    ('[{"t": 1, "h": [1, 2]}]', ["2 values", "1 unit."]),
-    ('[{"t": 2, "z": ["x"]}]', ["'x' is not a number"]),
+PAGE_STEPS = "0 to 3 (the page's steps 1 to 4)."
+
+
+@pytest.mark.parametrize("text, units, steps, message", [
+    ('[{"t": 0, "q": [1]}]', 1, 4, "the 1st claimed step has 'q'; use any of z, r, h_tilde, h."),
+    ('[{"t": 0, "h": [1]}, {"t": 4, "h": [1]}]', 1, 4,
+     f'the 2nd claimed step has "t": 4, but the sequence has 4 timesteps: "t" counts from 0, so it names timesteps '
+     f"{PAGE_STEPS}"),
+    ('[{"t": -1, "h": [1]}]', 1, 4,
+     f'the 1st claimed step has "t": -1, but the sequence has 4 timesteps: "t" counts from 0, so it names timesteps '
+     f"{PAGE_STEPS}"),
+    ('[{"t": 1234567890, "h": [1]}]', 1, 10**10,
+     'the 1st claimed step has "t": 1234567890, but the sequence has 10,000,000,000 timesteps: "t" counts from 0, '
+     "so it names timesteps 0 to 9999999999 (the page's steps 1 to 10000000000)."),
+    ('[{"t": 1, "h": [1, 2]}]', 1, 4, 'timestep 2 ("t": 1), h has 2 values but the GRU has 1 unit.'),
+    ('[{"t": 1, "h": 1}]', 2, 4, 'timestep 2 ("t": 1), h has 1 value but the GRU has 2 units.'),
+    ('[{"t": 2, "z": ["x"]}]', 1, 4, "timestep 3 (\"t\": 2), z: 'x' is not a number."),
+    ('[{"h": [1]}]', 1, 4, 'the 1st claimed step needs a "t": the timestep, counted from 0 (the page\'s step 1 is "t": 0).'),
+    ("[" + ", ".join(['{"t": 0, "h": [1]}'] * 9) + "]", 1, 2,
+     "the claimed steps have 9 entries for 2 timesteps; give at most one entry per timestep and quantity."),
+    ("[{", 1, 4, "the claimed steps is not valid JSON (Expecting property name enclosed in double quotes at line 1, "
+                 "column 3)."),
 ])
-def test_step_claim_messages_name_the_entry_and_the_fix(text, facts):
+def test_step_claim_messages_name_the_entry_and_the_fix(text, units, steps, message):
     with pytest.raises(InputError) as raised:
-        parse_step_claims(text, 1, 4)
-    assert all(fact in str(raised.value) for fact in facts), str(raised.value)
-    with pytest.raises(InputError, match="1 value but the GRU has 2 units"):
-        parse_step_claims('[{"t": 1, "h": 1}]', 2, 4)
+        parse_step_claims(text, units, steps)
+    assert str(raised.value).replace(",", "") == message.replace(",", "")  # thousands separators aside
+
+
+def test_step_claims_at_the_edges_of_what_is_accepted():
+    assert len(parse_step_claims("[" + ", ".join(['{"t": 0, "h": [1]}'] * 8) + "]", 1, 2)) == 8  # 4 per step
+    big = parse_step_claims('[{"t": 123456789, "h": [1]}]', 1, 200_000_000)  # nine digits are read
+    assert big[0].t == 123456789
+    bare = parse_step_claims('[{"t": 1, "h": 0.25}]', 1, 4)  # one unit's value without brackets
+    assert bare[0].typed.values.tolist() == [0.25] and bare[0].typed.tolerance[0] == pytest.approx(0.005)
 
 
 def test_an_empty_value_between_commas_and_an_overlong_claim_are_named():
