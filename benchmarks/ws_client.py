@@ -80,6 +80,7 @@ class Page:
         self.metrics: dict[str, str] = {}      # st.metric label → the value shown, as last drawn
         self.sent: dict[str, WidgetState] = {}  # by widget id: what this page has set
         self.session_id = ""
+        self.auto_reruns: dict[str, float] = {}  # fragment id → seconds: st.fragment(run_every=…) on the page
         self._ws = None
 
     async def connect(self, timeout: float = 30) -> None:
@@ -92,13 +93,20 @@ class Page:
             ws_url, subprotocols=protocols, origin=f"{split.scheme}://{split.netloc}",
             additional_headers=headers, max_size=None, open_timeout=timeout)
 
+    async def reconnect(self, timeout: float = 30) -> None:
+        """A new socket for the same tab, as Streamlit's page opens after losing one: it names its
+        old session and keeps its widgets, its link and its cookies, and sends nothing until the
+        next interaction (unless a run was under way)."""
+        await self.close()
+        await self.connect(timeout)
+
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
             self._ws = None
 
     async def run(self, changes: dict[str, WidgetState] | None = None, fragment_id: str = "",
-                  timeout: float = 30) -> Run:
+                  timeout: float = 30, auto: bool = False) -> Run:
         """Send one rerun (the first page view when `changes` is empty) and read until it finishes."""
         for state in (changes or {}).values():
             self.sent[state.id] = state
@@ -106,6 +114,7 @@ class Page:
         client = msg.rerun_script
         client.query_string = self.query_string
         client.fragment_id = fragment_id
+        client.is_auto_rerun = auto
         client.context_info.timezone = "UTC"
         client.context_info.locale = "en-US"
         client.context_info.url = f"{self.base_url}/" + (f"?{self.query_string}" if self.query_string else "")
@@ -115,6 +124,7 @@ class Page:
         seen: dict[str, Widget] = {}
         tabs: dict[tuple, str] = {}  # tab_container delta path → its key
         exceptions: list[str] = []
+        announced: dict[str, float] = {}
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -127,10 +137,18 @@ class Page:
                         self.query_string = fwd.page_info_changed.query_string
                     elif kind == "new_session":
                         self.session_id = fwd.new_session.initialize.session_id
+                    elif kind == "auto_rerun":
+                        announced[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+                    elif kind == "stop_auto_rerun":
+                        for stopped in fwd.stop_auto_rerun.fragment_ids:
+                            self.auto_reruns.pop(stopped, None)
+                            announced.pop(stopped, None)
                     elif kind == "script_finished":
                         status = fwd.script_finished
                         if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                             continue  # the script asked for a rerun: the page waits for that one
+                        if status == ForwardMsg.FINISHED_SUCCESSFULLY and fragment_id:
+                            fragment_id = ""  # a fragment's st.rerun() ran the whole page
                         break
         except TimeoutError as timed_out:
             raise RunFailed(f"no script_finished within {timeout:.0f} s") from timed_out
@@ -140,6 +158,8 @@ class Page:
         if status not in RUN_DONE:
             raise RunFailed(f"script_finished with status {status}")
         self._merge(seen, fragment_id)
+        # A full run draws the page again: only the fragments it drew poll.
+        self.auto_reruns = announced if not fragment_id else self.auto_reruns | announced
         return Run(seconds, status, exceptions)
 
     def _read_delta(self, fwd: ForwardMsg, seen: dict, tabs: dict, exceptions: list) -> None:
@@ -173,6 +193,19 @@ class Page:
         live = {w.id for w in self.widgets.values()}
         # The browser forgets the widgets that left the page.
         self.sent = {wid: s for wid, s in self.sent.items() if wid in live}
+
+    async def settle(self, limit: float = 120) -> int:
+        """Send the auto-reruns the page asks for (the Keras column polls while TensorFlow loads)
+        until none is left, as the browser's timers do; return how many ran."""
+        deadline, count = time.monotonic() + limit, 0
+        while self.auto_reruns and time.monotonic() < deadline:
+            fragment_id, interval = next(iter(self.auto_reruns.items()))
+            await asyncio.sleep(interval)
+            await self.run(fragment_id=fragment_id, timeout=max(1.0, deadline - time.monotonic()), auto=True)
+            count += 1
+        if self.auto_reruns:
+            raise RunFailed(f"the page still polls after {limit:.0f} s")
+        return count
 
     async def set_value(self, key: str, value, timeout: float = 30) -> Run:
         """Change one widget as a person would and wait for the rerun it causes."""

@@ -31,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+FAILOVER = Path(__file__).with_name("streamlit_failover.py")  # `streamlit run` answering a moved page
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 RESTART_PAUSE_S = 5  # a process that keeps dying is restarted at most this often
 # A process alive but silent (stuck in native code) holds its students hostage: nginx only
@@ -168,7 +169,7 @@ class Serving:
         # Own session: Ctrl-C reaches the launcher only, which then stops the children in order.
         with open(backend.log, "a") as log:
             backend.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+                [sys.executable, str(FAILOVER), "run", "app.py", "--server.address", "127.0.0.1",
                  "--server.port", str(backend.port), "--server.headless", "true"],
                 cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         backend.started_at = backend.checked_at = time.monotonic()

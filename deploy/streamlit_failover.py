@@ -1,0 +1,42 @@
+"""`streamlit run` for a process behind the load balancer, with one change: a page that
+lost its process and reconnected to another one is answered on its first click.
+
+    python deploy/streamlit_failover.py run app.py [streamlit options]
+
+After a failover the page keeps its widgets but the new process has a fresh session with
+none of the page's fragments. Streamlit 1.67 drops a rerun of a fragment it does not hold,
+so a click on the step, the unit or the tabs (one st.fragment) would get no answer, and the
+page would wait until a full rerun. Here the first request a session receives, when it
+names such a fragment, runs the whole script instead: the app opens the example from the
+link, as on a first view. Every later request is Streamlit's own behaviour.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.runtime.app_session import AppSession
+
+_request_rerun = AppSession.request_rerun
+
+
+def request_rerun(self: AppSession, client_state: ClientState | None) -> None:
+    first = not getattr(self, "_gruviz_answered", False)
+    self._gruviz_answered = True
+    if first and client_state is not None and client_state.fragment_id \
+            and not self.has_fragment(client_state.fragment_id):
+        whole = ClientState()
+        whole.CopyFrom(client_state)
+        whole.fragment_id = ""
+        whole.is_auto_rerun = False
+        client_state = whole
+    _request_rerun(self, client_state)
+
+
+AppSession.request_rerun = request_rerun
+
+if __name__ == "__main__":
+    from streamlit.web.cli import main
+
+    sys.exit(main(prog_name="streamlit"))
