@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..limits import FILES, Limits
 
 RESULT = "result.npz"
-KINDS = ("keras", "state_dict", "weights_json", "onnx")
+KINDS = ("keras", "state_dict", "weights_json", "onnx", "model")
 
 
 def _keras(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
@@ -63,9 +63,15 @@ def _onnx(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[n
     return sandbox_items(data, filename, limits)
 
 
-READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx}
+def _model(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from .model_arrays import sandbox_items
+
+    return sandbox_items(data, filename, limits)
+
+
+READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx, "model": _model}
 _MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file",
-            "onnx": ".onnx_file"}
+            "onnx": ".onnx_file", "model": ".model_arrays"}
 
 
 def _status_bytes(field: str) -> int:

@@ -1,0 +1,123 @@
+"""A whole Keras model file as plain data: its config (JSON) and each layer's arrays in
+`get_weights()` order, by layer name. Run in the bounded child of `gruviz.io.sandbox`
+(kind "model"); nothing in the file is executed, and Keras is never imported.
+
+Where a layer's arrays live:
+  .keras / .weights.h5  layers/<group>/…/vars/{0,1,…}; the layer's name is the `name`
+                        attribute of layers/<group>/vars; a Bidirectional keeps
+                        forward_layer before backward_layer, a GRU its cell/vars.
+  legacy .h5            model_weights/<layer name>, listed by its `weight_names` attribute.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import h5py
+import numpy as np
+
+from ..errors import InputError
+from ..limits import FILES, Limits
+from .hdf5_guard import open_h5
+from .model_files import ACCEPTED, _DAMAGED, _attr_strings, _json, _natural, _text, _unzip
+
+import io
+
+
+def read_model_arrays(data: bytes, filename: str, limits: Limits) -> tuple[dict | None, dict[str, list[np.ndarray]]]:
+    """(config or None for a weights-only file, {layer name: [arrays]})."""
+    if len(data) > limits.max_file_bytes:
+        raise InputError(f"the file is {len(data) / 2**20:.1f} MB; the limit is "
+                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
+    name = filename.lower()
+    try:
+        if name.endswith(".keras"):
+            return _keras_zip(bytes(data), limits)
+        if name.endswith(".weights.h5"):
+            with open_h5(bytes(data), ACCEPTED) as f:
+                return None, _keras3_layers(f, limits)
+        if name.endswith((".h5", ".hdf5")):
+            return _legacy(bytes(data), limits)
+    except InputError:
+        raise
+    except _DAMAGED as e:
+        raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
+                         "Save the model again with Keras and upload the new file.") from None
+    raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+
+
+def _keras_zip(data: bytes, limits: Limits):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError(f"this is not a .keras file (a zip archive). {ACCEPTED}.") from None
+    with archive:
+        members = {info.filename: info for info in archive.infolist()}
+        FILES.check_zip(members.values(), "the .keras archive")
+        for needed in ("config.json", "model.weights.h5"):
+            if needed not in members:
+                raise InputError(f"the .keras archive has no {needed}. Save the model again with "
+                                 "model.save('name.keras').")
+        config = _json(_unzip(archive, "config.json", limits.max_file_bytes), "config.json")
+        weights_h5 = _unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
+    with open_h5(weights_h5, ACCEPTED) as f:
+        return config, _keras3_layers(f, limits)
+
+
+def _keras3_layers(f: h5py.Group, limits: Limits) -> dict[str, list[np.ndarray]]:
+    top = f.get("layers")
+    if not isinstance(top, h5py.Group):
+        raise InputError(f"this weights file has no 'layers' group, so Keras 3 did not write it. {ACCEPTED}.")
+    found = {}
+    for key in sorted(top, key=_natural):
+        group = top[key]
+        if not isinstance(group, h5py.Group):
+            continue
+        own = group.get("vars")
+        name = _text(own.attrs.get("name", key)) if isinstance(own, h5py.Group) else key
+        found[name] = _read(_datasets(group, 0), name, limits)
+    return found
+
+
+def _datasets(group: h5py.Group, depth: int) -> list[h5py.Dataset]:
+    """The arrays under one layer's group in get_weights() order: its own vars, then its
+    sublayers (forward_layer before backward_layer)."""
+    if depth > FILES.max_depth:
+        raise InputError("the weights file nests its groups too deeply; the file may be damaged.")
+    found = []
+    own = group.get("vars")
+    if isinstance(own, h5py.Group):
+        found += [d for _, d in sorted(own.items(), key=lambda kv: _natural(kv[0]))]
+    for key in sorted(group, key=lambda k: (k != "forward_layer", _natural(k))):
+        if key != "vars" and isinstance(group[key], h5py.Group):
+            found += _datasets(group[key], depth + 1)
+    return found
+
+
+def _legacy(data: bytes, limits: Limits):
+    with open_h5(data, ACCEPTED) as f:
+        if "model_config" not in f.attrs:
+            raise InputError(f"this .h5 file has no model_config; it holds weights only. {ACCEPTED}.")
+        config = _json(f.attrs["model_config"], "the model_config in this .h5 file")
+        root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
+        found = {}
+        for key in root:
+            group = root[key]
+            if isinstance(group, h5py.Group) and "weight_names" in group.attrs:
+                found[key] = _read([group.get(n) for n in _attr_strings(group, "weight_names")], key, limits)
+        return config, found
+
+
+def _read(datasets: list, name: str, limits: Limits) -> list[np.ndarray]:
+    for d in datasets:
+        if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu":
+            raise InputError(f"layer '{name}': {getattr(d, 'name', 'an array')} is not an array of numbers; "
+                             "the file may be damaged.")
+    limits.check_arrays({f"layer '{name}' array {i}": d.shape for i, d in enumerate(datasets)})
+    return [np.asarray(d[()], dtype=np.float64) for d in datasets]
+
+
+def sandbox_items(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    """What the child sends back: item 0 holds the config, then one item per layer."""
+    config, arrays = read_model_arrays(data, filename, limits)
+    return [({"config": config}, [])] + [({"name": name}, values) for name, values in arrays.items()]

@@ -1,0 +1,230 @@
+"""Whole models: random small architectures built and saved by real Keras, read back by
+gruviz as data, must print what Keras's model.predict prints; counts equal count_params()."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+keras = pytest.importorskip("keras")
+Lk = keras.layers
+
+from gruviz.errors import InputError  # noqa: E402
+from gruviz.model.counts import count  # noqa: E402
+from gruviz.model.files import read_model  # noqa: E402
+from gruviz.model.pipeline import run  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RTOL, ATOL = 1e-5, 1e-6  # float32 Keras against float64 gruviz
+SEEDS = range(12)
+FORMATS = (".keras", ".h5", ".weights.h5")
+worst = {"abs": 0.0}
+
+
+def _rnn(rng, kind, units, return_sequences, backwards_allowed=True):
+    options = dict(return_sequences=return_sequences, go_backwards=backwards_allowed and bool(rng.random() < 0.25),
+                   activation=str(rng.choice(["tanh", "tanh", "relu", "softsign"])),
+                   recurrent_activation=str(rng.choice(["sigmoid", "sigmoid", "hard_sigmoid"])),
+                   use_bias=bool(rng.random() < 0.85))
+    if kind == "GRU":
+        options["reset_after"] = bool(rng.random() < 0.6)
+    return getattr(Lk, kind)(units, **options)
+
+
+def random_model(seed: int):
+    """A random small chain: an input stage, one to three recurrent layers, a head."""
+    rng = np.random.default_rng(seed)
+    T, D = int(rng.integers(3, 7)), int(rng.integers(1, 4))
+    front = rng.choice(["embedding", "masking", "plain"])
+    layers, takes_ids = [], front == "embedding"
+    if takes_ids:
+        vocabulary = int(rng.integers(5, 12))
+        layers += [Lk.Input((None,), dtype="int32"),
+                   Lk.Embedding(vocabulary, int(rng.integers(2, 5)), mask_zero=bool(rng.random() < 0.7))]
+        x = rng.integers(1, vocabulary, size=T)
+        x[rng.integers(T // 2, T):] = 0 if rng.random() < 0.7 else x[-1]  # padding at the end
+    else:
+        fixed = rng.random() < 0.3
+        layers.append(Lk.Input((T if fixed else None, D)))
+        x = rng.normal(size=(T, D))
+        if front == "masking":
+            layers.append(Lk.Masking(0.0))
+            x[rng.integers(1, T)] = 0.0
+            x[-1] = 0.0
+    if rng.random() < 0.3:
+        layers.append(getattr(Lk, str(rng.choice(["Dropout", "SpatialDropout1D", "GaussianNoise"])))(0.3))
+    depth = int(rng.integers(1, 4))
+    head = rng.choice(["last", "average", "max", "timedistributed", "flatten"])
+    for i in range(depth):
+        kind = "LSTM" if rng.random() < 0.2 else "GRU"
+        units = int(rng.integers(1, 5))
+        sequences = i < depth - 1 or head != "last"
+        if rng.random() < 0.45:
+            merge = str(rng.choice(["concat", "sum", "mul", "ave"]))
+            layers.append(Lk.Bidirectional(_rnn(rng, kind, units, sequences, False), merge_mode=merge))
+        else:
+            layers.append(_rnn(rng, kind, units, sequences))
+    if head == "average":
+        layers.append(Lk.GlobalAveragePooling1D())
+    elif head == "max":
+        layers.append(Lk.GlobalMaxPooling1D())
+    elif head == "timedistributed":
+        layers.append(Lk.TimeDistributed(Lk.Dense(int(rng.integers(1, 4)), activation="tanh")))
+    elif head == "flatten":
+        layers.append(Lk.Flatten() if layers[0].shape[1] is not None else Lk.GlobalAveragePooling1D())
+    if rng.random() < 0.3:
+        layers.append(Lk.Activation(str(rng.choice(["relu", "sigmoid", "tanh"]))))
+    activation = str(rng.choice(["softmax", "linear", "sigmoid", "relu"]))
+    layers.append(Lk.Dense(int(rng.integers(1, 4)), activation=activation, use_bias=bool(rng.random() < 0.9)))
+    keras.utils.set_random_seed(seed)
+    if rng.random() < 0.3 and not takes_ids:  # the same chain as a Functional model (Keras 3 adds a
+        # NotEqual op node beside a mask_zero Embedding there, which is not a chain)
+        inputs = layers[0]
+        y = inputs
+        for layer in layers[1:]:
+            y = layer(y)
+        model = keras.Model(inputs, y)
+    else:
+        model = keras.Sequential(layers)
+    for layer in model.layers:  # random biases, so a dropped bias shows
+        layer.set_weights([w + rng.normal(scale=0.3, size=w.shape) for w in layer.get_weights()])
+    return model, (x.astype(np.int64) if takes_ids else x.astype(np.float32))
+
+
+def save(model, folder: Path, suffix: str) -> tuple[bytes, str, str | None]:
+    path = folder / f"model{suffix}"
+    if suffix == ".weights.h5":
+        model.save_weights(path)
+        return path.read_bytes(), path.name, model.to_json()
+    model.save(path)
+    return path.read_bytes(), path.name, None
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    cases = []
+    for seed in SEEDS:
+        model, x = random_model(seed)
+        folder = tmp_path_factory.mktemp(f"m{seed}")
+        data, name, config = save(model, folder, FORMATS[seed % 3])
+        expected = np.asarray(model.predict(x[None], verbose=0), np.float64)[0]
+        counts = [layer.count_params() for layer in model.layers if not isinstance(layer, Lk.InputLayer)]
+        cases.append((seed, model, x, expected, counts, data, name, config, read_model(data, name, config)))
+    return cases
+
+
+def test_random_models_match_keras_predict(built):
+    for seed, model, x, expected, _, data, name, config, gruviz_model in built:
+        ours = run(gruviz_model, x).output
+        arch = " → ".join(type(layer).__name__ for layer in model.layers)
+        np.testing.assert_allclose(ours, expected, rtol=RTOL, atol=ATOL, err_msg=f"seed {seed}: {arch} ({name})")
+        worst["abs"] = max(worst["abs"], float(np.max(np.abs(ours - expected))))
+    print(f"\n{len(built)} architectures, worst |gruviz - keras| = {worst['abs']:.2e}")
+
+
+def test_every_layer_output_matches_keras(built):
+    """Not only the end: each layer's output agrees with a Keras model cut after that layer."""
+    seed, model, x, _, _, data, name, config, gruviz_model = built[3]
+    steps = run(gruviz_model, x).steps[1:]  # after the InputLayer
+    for i, step in enumerate(steps):
+        cut = keras.Model(model.inputs, model.layers[i].output)
+        theirs = np.asarray(cut.predict(x[None], verbose=0), np.float64)[0]
+        np.testing.assert_allclose(step.output, theirs, rtol=RTOL, atol=ATOL, err_msg=model.layers[i].name)
+
+
+def test_parameter_counts_equal_count_params(built):
+    for seed, _, x, _, counts, data, name, config, gruviz_model in built:
+        layers = [layer for layer in gruviz_model.layers if type(layer).__name__ != "InputLayer"]
+        assert [count(layer, len(x)).params for layer in layers] == counts, f"seed {seed}"
+
+
+def test_time_distributed_count_against_a_dense_per_step():
+    T, D, out = 7, 5, 3
+    model = keras.Sequential([Lk.Input((T, D)), Lk.TimeDistributed(Lk.Dense(out))])
+    per_step = keras.Sequential([Lk.Input((D,)), Lk.Dense(out)]).count_params() * T
+    with_path = Path(os.environ.get("TMPDIR", "/tmp")) / "gruviz-td.keras"
+    model.save(with_path)
+    [_, td] = read_model(with_path.read_bytes(), with_path.name).layers
+    c = count(td, T)
+    assert c.params == model.count_params() == (D + 1) * out
+    assert f"= {per_step}" in c.note and c.filled == f"({D} + 1)·{out} = {(D + 1) * out}"
+
+
+def test_gru_formula_filled_in():
+    model = keras.Sequential([Lk.Input((None, 4)), Lk.GRU(3, return_sequences=True), Lk.GRU(2, reset_after=False)])
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / "gruviz-formula.keras"
+    model.save(path)
+    _, a, b = read_model(path.read_bytes(), path.name).layers
+    assert count(a).filled == "3·(4·3 + 3·3 + 3) + 3·3 = 81" == f"3·(4·3 + 3·3 + 3) + 3·3 = {model.layers[0].count_params()}"
+    assert count(b).filled == f"3·(3·2 + 2·2 + 2) = {model.layers[1].count_params()}"
+
+
+# --- refusals: nothing in the file runs ---------------------------------------------------
+
+CANARY = Path(os.environ.get("TMPDIR", "/tmp")) / f"gruviz-model-canary-{os.getpid()}"
+ARMED = {"on": False}
+
+
+@keras.saving.register_keras_serializable(package="gruviz_test")
+class Shouter(Lk.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if ARMED["on"]:
+            CANARY.write_text("ran")
+
+    def call(self, x):
+        return x
+
+
+def _refused(model, tmp_path, suffix=".keras") -> str:
+    path = tmp_path / f"hostile{suffix}"
+    model.save(path)
+    ARMED["on"] = True
+    try:
+        with pytest.raises(InputError) as caught:
+            read_model(path.read_bytes(), path.name)
+    finally:
+        ARMED["on"] = False
+    assert not CANARY.exists()
+    return str(caught.value)
+
+
+def test_custom_layer_is_refused_by_name_without_running(tmp_path):
+    model = keras.Sequential([Lk.Input((None, 2)), Shouter(name="shouter"), Lk.GRU(2)])
+    message = _refused(model, tmp_path)
+    assert "'shouter'" in message and "Shouter" in message and "GRU" in message and "Bidirectional(GRU)" in message
+
+
+def test_lambda_is_refused_without_running(tmp_path):
+    command = f"open({str(CANARY)!r}, 'w').write('ran')"
+    model = keras.Sequential([Lk.Input((None, 2)), Lk.Lambda(lambda x: x + 0 * len(command)), Lk.GRU(2)])
+    for suffix in (".keras", ".h5"):
+        assert "Lambda" in _refused(model, tmp_path, suffix)
+
+
+def test_conv1d_is_refused_with_the_supported_list(tmp_path):
+    model = keras.Sequential([Lk.Input((5, 2)), Lk.Conv1D(3, 2), Lk.GRU(2)])
+    message = _refused(model, tmp_path, ".h5")
+    assert "Conv1D" in message and "TimeDistributed(Dense)" in message
+
+
+def test_weights_file_without_config_asks_for_it(tmp_path):
+    model = keras.Sequential([Lk.Input((None, 2)), Lk.GRU(2)])
+    data, name, _ = save(model, tmp_path, ".weights.h5")
+    with pytest.raises(InputError, match="--config"):
+        read_model(data, name)
+
+
+def test_branching_functional_model_is_refused(tmp_path):
+    inputs = keras.Input((None, 2))
+    a, b = Lk.GRU(2)(inputs), Lk.GRU(2)(inputs)
+    model = keras.Model(inputs, Lk.Concatenate()([a, b]))
+    assert "chain" in _refused(model, tmp_path)
