@@ -20,6 +20,20 @@ class Line:
     latex: str
 
 
+RULE_NAMES = {Convention.KERAS: "Keras rule", Convention.BAHDANAU: "Wikipedia rule"}  # the one name a person reads
+RULE_FORMULAS = {Convention.KERAS: "h = z·h′ + (1−z)·h̃", Convention.BAHDANAU: "h = (1−z)·h′ + z·h̃"}
+RULE_ALSO_CALLED = {
+    Convention.KERAS: "also written by Cho et al. (2014) and PyTorch; the CLI's --convention keras",
+    Convention.BAHDANAU: "also written by Chung et al. (2014) and Bahdanau-style tutorials; the CLI's "
+                         "--convention bahdanau",
+}
+
+
+def rule_name(convention: Convention) -> str:
+    """"Keras rule" or "Wikipedia rule": the update rule's name everywhere on the page."""
+    return RULE_NAMES[convention]
+
+
 def num(value: float, digits: int = 4) -> str:
     """A number as the page prints it; negatives get parentheses when they are factors."""
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
@@ -114,7 +128,7 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
         used = " ← this trace" if convention is trace.convention else " (same z, h, h̃)"
         lines.append(
             Line(
-                f"(4) update, {convention.value} rule{used}",
+                f"(4) update, {rule_name(convention)}{used}",
                 _aligned([f"h{sub} &= {rule}",
                           f"&= {_factor(keep)}\\cdot{_factor(hp)} + {_factor(1 - keep)}\\cdot{_factor(ht)} = {num(value)}"]),
             )

@@ -14,7 +14,7 @@ import numpy as np
 from ..math.backward import LOSSES, Gradients
 from ..math.cell import Convention
 from ..math.cell_backward import carry_slope
-from .equations import Line
+from .equations import Line, rule_name
 
 
 def gnum(value: float, digits: int = 4) -> str:
@@ -76,7 +76,7 @@ def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     sign = "" if carry_slope(tr.convention) > 0 else r"\cdot(-1)"
     dh = grads.dh[t, j]
     lines += [
-        Line(f"(4←) update, {tr.convention.value} rule: candidate share",
+        Line(f"(4←) update, {rule_name(tr.convention)}: candidate share",
              f"\\delta \\tilde h{s} = \\delta h{s} \\odot (1 - {c}{s}) = {_f(dh)}\\cdot{_f(1 - keep)}"
              f" = {gnum(grads.dh_tilde[t, j])}"),
         Line("(4←) update gate",

@@ -3,34 +3,78 @@ costs ~100 ms a figure; the app rebuilds these on every rerun)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ..math.backward import Gradients
-from .figures import figure_from_spec, gate_blocks, shade, step_numbers, step_ticks
+from .figures import figure_from_spec, gate_blocks, shade, step_numbers
+
+_LINE, _GHOST = "#636efa", "#b8bcc6"
+_MAX_DECADES = 40  # a range wider than this says only "it exploded"; the axis stops there
 
 
-def gradient_norms(grads: Gradients, selected: int | None = None) -> go.Figure:
+@dataclass(frozen=True)
+class Ghost:
+    """Another run's norms drawn faintly behind this one: the same input at another scale."""
+    label: str
+    norms: tuple[float | None, ...]  # (T + 1,): ‖∂L/∂h_0‖, ‖∂L/∂h_1‖, …, ‖∂L/∂h_T‖
+
+
+def state_norms(grads: Gradients) -> list[float | None]:
+    """‖∂L/∂h_0‖, ‖∂L/∂h_1‖, …, ‖∂L/∂h_T‖; a zero or non-finite norm is None (a gap on a log axis)."""
+    norms = np.concatenate([[np.linalg.norm(grads.h0)], np.linalg.norm(grads.dh, axis=1)])  # (T + 1,)
+    return [float(n) if n > 0 and np.isfinite(n) else None for n in norms]
+
+
+def log_range(*runs: list[float | None]) -> list[float] | None:
+    """A log axis range in whole decades that holds every norm of every run:
+    $[\\lfloor\\log_{10}\\min\\rfloor, \\lceil\\log_{10}\\max\\rceil]$, so runs drawn on it compare."""
+    values = [v for run in runs for v in run if v is not None]
+    if not values:
+        return None
+    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    high = max(high, low + 1)
+    return [max(low, high - _MAX_DECADES), high]
+
+
+def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[float] | None = None,
+                   ghost: Ghost | None = None) -> go.Figure:
     """‖∂L/∂h_t‖ against the step on a log axis: vanishing gradients fall in a straight
-    line, exploding ones climb. A zero norm (nothing downstream) is left as a gap."""
-    norms = np.linalg.norm(grads.dh, axis=1)  # (T,)
-    shown = [float(n) if n > 0 and np.isfinite(n) else None for n in norms]
+    line, exploding ones climb. ∂L/∂h_0 sits at step 0. A zero norm (nothing downstream)
+    is a gap. `y_range` (log10 decades) keeps the axis still while the scale changes."""
+    norms = state_norms(grads)
     steps = step_numbers(grads.trace)
     kept = grads.trace.mask
     data = [
-        {"type": "scatter", "x": steps, "y": shown, "mode": "lines+markers", "name": "‖∂L/∂h_t‖",
-         "line": {"color": "#636efa"}, "hovertemplate": "step %{x}: ‖∂L/∂h‖ = %{y:.4g}<extra></extra>"},
+        {"type": "scatter", "x": steps, "y": norms[1:], "mode": "lines+markers", "name": "‖∂L/∂h_t‖",
+         "line": {"color": _LINE}, "hovertemplate": "step %{x}: ‖∂L/∂h‖ = %{y:.4g}<extra></extra>"},
     ]
     if not kept.all():
         data.append({"type": "scatter", "x": [s for s, k in zip(steps, kept) if not k],
-                     "y": [y for y, k in zip(shown, kept) if not k], "mode": "markers", "name": "masked step",
+                     "y": [y for y, k in zip(norms[1:], kept) if not k], "mode": "markers", "name": "masked step",
                      "marker": {"symbol": "circle-open", "size": 13, "color": "grey"}, "hoverinfo": "skip"})
-    # dtick D2 labels 1, 2, 5 in each decade; plotly's default labels every digit.
-    layout = {"xaxis": {"title": {"text": "step"}},
-              "yaxis": {"title": {"text": "‖∂L/∂h_t‖"}, "type": "log", "exponentformat": "power", "dtick": "D2"},
+    data.append({"type": "scatter", "x": [0, 1], "y": norms[:2], "mode": "lines+markers", "name": "‖∂L/∂h₀‖",
+                 "line": {"color": _LINE, "dash": "dot"}, "marker": {"symbol": "diamond", "size": [10, 0]},
+                 "hovertemplate": "h₀: ‖∂L/∂h₀‖ = %{y:.4g}<extra></extra>"})
+    if ghost is not None:
+        data.append({"type": "scatter", "x": [0, *steps], "y": list(ghost.norms), "mode": "lines",
+                        "name": ghost.label, "line": {"color": _GHOST, "dash": "dash"}, "hoverinfo": "skip"})
+    y_range = y_range or log_range(norms)
+    decades = 1 if y_range is None else y_range[1] - y_range[0]
+    yaxis = {"title": {"text": "‖∂L/∂h_t‖"}, "type": "log", "exponentformat": "power",
+             "dtick": max(1, math.ceil(decades / 8)), "range": y_range}
+    if decades <= 4:  # a few decades: unlabelled ticks at 2…9 show where between them a value sits
+        yaxis["minor"] = {"ticks": "outside", "ticklen": 3, "showgrid": False}
+    xaxis = {"title": {"text": "step"}, "range": [-0.5, grads.trace.steps + 0.5]}
+    if grads.trace.steps <= 30:
+        xaxis.update({"tickvals": [0, *steps], "ticktext": ["h₀", *map(str, steps)]})
+    layout = {"xaxis": xaxis, "yaxis": yaxis,
               "shapes": [] if selected is None else [shade(0, selected)],
               "margin": {"l": 60, "r": 10, "t": 40, "b": 40}}
-    return figure_from_spec(data, step_ticks(layout, grads.trace.steps), 320)
+    return figure_from_spec(data, layout, 320)
 
 
 def parameter_gradients(grads: Gradients) -> go.Figure:

@@ -17,6 +17,7 @@ from ..math.activations import ACTIVATIONS
 from ..math.cell import Convention
 from ..math.trace import Trace, run
 from ..math.weights import GATES, GRUWeights, gate_columns
+from .equations import RULE_FORMULAS, rule_name, vector
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,15 +58,14 @@ def _with_arrays(weights: GRUWeights, kernel=None, recurrent=None, bias=None, **
 def _summed(s: Setup) -> Iterator[Variant]:
     if len(s.x) > 1:
         one_step = s.x.sum(axis=0, keepdims=True)  # (1, D)
-        yield f"used Σx = {np.array2string(one_step[0], precision=4)} as a single timestep", replace(
+        yield f"used Σx = {vector(one_step[0])} as a single timestep", replace(
             s, x=one_step, mask=None, go_backwards=False
         )
 
 
 def _flipped_rule(s: Setup) -> Iterator[Variant]:
     other = Convention.BAHDANAU if s.convention is Convention.KERAS else Convention.KERAS
-    rule = "(1−z)⊙h' + z⊙h~" if other is Convention.BAHDANAU else "z⊙h' + (1−z)⊙h~"
-    yield f"used h = {rule} ({other.value} rule)", replace(s, convention=other)
+    yield f"used {RULE_FORMULAS[other]} (the {rule_name(other)})", replace(s, convention=other)
 
 
 def _reset_swapped(s: Setup) -> Iterator[Variant]:
@@ -146,8 +146,9 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "update_rule_flipped",
         "Update rule flipped",
-        "Keras, PyTorch and Cho et al. keep the old state with z: h = z⊙h' + (1−z)⊙h~. Wikipedia, "
-        "Chung et al. and many tutorials write h = (1−z)⊙h' + z⊙h~. Same weights, other numbers.",
+        "The Keras rule (Keras, PyTorch, Cho et al.) keeps the old state with z: h = z·h′ + (1−z)·h̃. The "
+        "Wikipedia rule (Wikipedia, Chung et al., many tutorials) writes h = (1−z)·h′ + z·h̃. Same weights, "
+        "other numbers.",
         _flipped_rule,
     ),
     Mistake(

@@ -187,12 +187,17 @@ def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
         nested_arrays = [a for a in items[0] if isinstance(a, list)]
         if len(nested_arrays) in (2, 3) and _looks_like_weights(nested_arrays):
             items = nested_arrays
+    names = _ARRAY_NAMES if len(items) in (2, 3) else ()
     arrays = []
     for i, item in enumerate(items):
         try:
             arrays.append(np.array(item, dtype=np.float64))
         except ValueError:
-            raise InputError(f"the {ordinal(i + 1)} array in the printout has rows of different lengths.") from None
+            name = f" ({names[i]})" if i < len(names) else ""
+            lengths = sorted({len(row) for row in item if isinstance(row, list)})
+            found = f" ({' and '.join(map(str, lengths))} numbers)" if len(lengths) > 1 else ""
+            raise InputError(f"the {ordinal(i + 1)} array{name} in the printout has rows of different "
+                             f"lengths{found}; every row needs the same number of values.") from None
         if arrays[-1].size > limits.max_array_elements:
             raise over(f"the {ordinal(i + 1)} array in the printout", arrays[-1].size, "numbers", limits.max_array_elements,
                        limits)
@@ -201,13 +206,14 @@ def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
     return arrays
 
 
+_ARRAY_NAMES = ("kernel", "recurrent_kernel", "bias")  # get_weights()'s order
+
+
 def _looks_like_weights(arrays: list) -> bool:
-    """kernel and recurrent_kernel are 2-D with the same 3H columns."""
-    try:
-        kernel, recurrent = np.array(arrays[0], float), np.array(arrays[1], float)
-    except ValueError:
-        return True  # ragged: they are separate arrays, not one matrix
-    return kernel.ndim == 2 and recurrent.ndim == 2 and kernel.shape[1] == recurrent.shape[1]
+    """The items are separate arrays, not the rows of one matrix: the first (the kernel)
+    is itself a matrix. Shapes are judged later, so that a wrong one is named."""
+    first = arrays[0]
+    return bool(first) and isinstance(first[0], list)
 
 
 def parse_target(text: str | None, loss: str, units: int, steps: int, limits: Limits = CLI) -> np.ndarray | None:

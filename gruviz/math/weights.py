@@ -154,6 +154,11 @@ class GRUWeights:
             raise InputError(
                 f"kernel has shape {kernel.shape}; a GRU kernel is (input_dim, 3·units)."
             )
+        H = kernel.shape[1] // 3
+        recurrent = as_finite_array("recurrent_kernel", arrays[1]).shape
+        if recurrent != (H, 3 * H):
+            raise InputError(f"the 2nd array, recurrent_kernel, has shape {recurrent}; the kernel's {3 * H} "
+                             f"columns mean units={H}, so it should be ({H}, {3 * H}).")
         bias = arrays[2] if len(arrays) == 3 else None
         bias_ndim = np.ndim(bias) if bias is not None else None
         inferred = dict(

@@ -53,6 +53,40 @@ def _scaled(setup: Setup, scale: float) -> Setup:
     return replace(setup, weights=GRUWeights.create(w.config, w.kernel, scale * w.recurrent_kernel, w.bias))
 
 
+_SCALES = (0.1, 5.0)  # the scale slider's ends
+
+
+def _key(setup: Setup) -> tuple:
+    """What the plot's memos depend on: the weights and the run, by value."""
+    w = setup.weights
+    arrays = (w.kernel, w.recurrent_kernel, w.bias, setup.x, setup.h0, setup.mask)
+    return (w.config, setup.go_backwards, *(None if a is None else (a.tobytes(), a.shape) for a in arrays))
+
+
+def _fixed_range(setup: Setup, loss: str, target, norms: list) -> list[float] | None:
+    """One log range for every position of the scale slider, so that 0.2 and 3.0 draw
+    different lines: the norms at the slider's two ends (and now, should they lie outside)."""
+    key = (_key(setup), loss, None if target is None else target.tobytes())
+    ends = st.session_state.get("bw_range_memo")
+    if ends is None or ends[0] != key:
+        ends = (key, [figures_backward.state_norms(backward(_scaled(setup, s).run(), loss, target)) for s in _SCALES])
+        st.session_state.bw_range_memo = ends
+    return figures_backward.log_range(*ends[1], norms)
+
+
+def _ghost(setup: Setup, loss: str, scale: float, norms: list) -> figures_backward.Ghost | None:
+    """The previous scale's line, faint, while the same input is shown at a new scale."""
+    ss = st.session_state
+    key = (_key(setup), loss)
+    last = ss.get("bw_last_norms")
+    if last is not None and last[0] == key and last[1] != scale:
+        ss.bw_ghost = (key, figures_backward.Ghost(f"scale {last[1]:g} (before)", tuple(last[2])))
+    ss.bw_last_norms = (key, scale, norms)
+    ghost = ss.get("bw_ghost")
+    return ghost[1] if ghost is not None and ghost[0] == key and ghost[1].label != f"scale {scale:g} (before)" \
+        else None
+
+
 def render(setup: Setup) -> None:
     ss = st.session_state
     cfg = setup.weights.config
@@ -75,7 +109,9 @@ def render(setup: Setup) -> None:
     if not grads.finite:
         st.warning("The state or a gradient left float64's range: with these weights the numbers explode. "
                    "Lower the scale or the weights.")
-    st.plotly_chart(figures_backward.gradient_norms(grads, ss.bw_step - 1), key="bw_fig_norms")
+    norms = figures_backward.state_norms(grads)
+    st.plotly_chart(figures_backward.gradient_norms(grads, ss.bw_step - 1, _fixed_range(setup, loss, target, norms),
+                                                    _ghost(setup, loss, scale, norms)), key="bw_fig_norms")
 
     st.caption("δv means ∂L/∂v. Steps count from 1, so step s makes h_s from h_{s−1}.")
     c1, c2 = st.columns([3, 1])
@@ -88,7 +124,7 @@ def render(setup: Setup) -> None:
 
     st.markdown("**Parameter gradients**, laid out like `get_weights()` with z | r | h blocks:")
     st.plotly_chart(figures_backward.parameter_gradients(grads), key="bw_fig_params")
-    st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]`; ∂L/∂x, one row per "
+    st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]` (step 0 of the plot); ∂L/∂x, one row per "
                 "input in the order you typed it" + (" (go_backwards reads it last to first)" if trace.go_backwards
                                                      else "") + ":")
     st.dataframe(pd.DataFrame(grads.x, columns=[f"∂L/∂x[{k}]" for k in range(cfg.input_dim)],

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ..explain.detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
-from ..explain.equations import num
+from ..explain.equations import num, vector
 from ..explain.mistakes import Setup
 from ..limits import APP
 from ..math.trace import Trace
@@ -47,7 +47,8 @@ def render(setup: Setup, truth: Trace) -> None:
         claims, problem = guard.attempt(parse_output_claim, text, units, limits=APP) if text.strip() else ([], None)
     else:
         key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
-        blank = pd.DataFrame({label: [None] * steps for _, _, label in _columns(units)},
+        # Empty strings, not None: a None cell would read "None" on the page.
+        blank = pd.DataFrame({label: [""] * steps for _, _, label in _columns(units)},
                              index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
         st.data_editor(blank, key=key, column_config={label: st.column_config.TextColumn(label)
                                                       for _, _, label in _columns(units)})
@@ -93,12 +94,17 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
                 for m in e.mistakes:
                     st.markdown(m.explanation)
                 st.markdown(f"This reproduces your numbers to within {e.max_abs_error:.2g}. The correct "
-                            f"computation gives `{np.array2string(truth.output, precision=6)}`; the step-by-step "
+                            f"computation gives `{vector(truth.output, 6)}`; the step-by-step "
                             "tab shows every number of it.")
     else:
         st.warning(UNEXPLAINED, icon=":material/help:")
-        near = ", ".join(f"{e.detail} (off by {e.max_abs_error:.3g})" for e in diagnosis.explanations[:3])
+        near = ", ".join(f"{e.detail} ({_off_by(e.max_abs_error)})" for e in diagnosis.explanations[:3])
         st.caption(f"Closest known mistakes, none close enough: {near}.")
+
+
+def _off_by(error: float) -> str:
+    """How far a near miss is, in words; a mistake that never reaches the step has no number there."""
+    return f"off by {error:.3g}" if np.isfinite(error) else "it computes no value where yours is"
 
 
 def _divergence_table(truth: Trace, claim) -> None:

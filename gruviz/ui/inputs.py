@@ -36,9 +36,10 @@ def layer_options() -> None:
                 help="Keras 3 default True: the reset gate multiplies (h·U_h + b^h_h). False: it multiplies h "
                      "before U_h, and the bias has one row.")
     c2.checkbox("use_bias", key="cfg_use_bias", on_change=_apply_config)
-    c1.selectbox("activation φ", names, key="cfg_activation", on_change=_apply_config,
+    # One per row: side by side, "hard_sigmoid_legacy" and "recurrent_activation" are cut off.
+    st.selectbox("activation φ", names, key="cfg_activation", on_change=_apply_config,
                  help="The candidate's activation (Keras default tanh).")
-    c2.selectbox("recurrent_activation σ", names, key="cfg_recurrent_activation", on_change=_apply_config,
+    st.selectbox("recurrent_activation σ", names, key="cfg_recurrent_activation", on_change=_apply_config,
                  help="The gates' activation (Keras 3 default sigmoid). hard_sigmoid is Keras 3's clip(x/6+0.5); "
                       "hard_sigmoid_legacy is Keras 2's clip(0.2x+0.5).")
 
@@ -70,19 +71,37 @@ def _apply_sequence_table(key: str) -> None:
 
 
 def sequence_inputs() -> RunInputs | None:
-    """The sequence box and its companions; None when no good sequence exists yet."""
+    """The sequence, h0, mask and go_backwards on one row, what was read in one line, and
+    the table editors folded under it; None when no good sequence exists yet."""
     ss = st.session_state
     cfg = state.weights().config
-    st.text_input("Input sequence", key="seq_text",
-                  help="';' or a new line separates timesteps; commas or spaces separate features. "
-                       "With one feature, 1, 2, 9, 8 is four timesteps.")
+    seq_col, h0_col, mask_col, back_col = st.columns([4, 2, 2, 2], vertical_alignment="bottom")
+    seq_col.text_input("Input sequence", key="seq_text",
+                       help="';' or a new line separates timesteps; commas or spaces separate features. "
+                            "With one feature, 1, 2, 9, 8 is four timesteps.")
+    h0_col.text_input("Initial state h₀", key="h0_text", placeholder="zeros",
+                      help=f"{cfg.units} value{'s' if cfg.units != 1 else ''}, one per unit. Blank means zeros.")
+    mask_col.text_input("Mask", key="mask_text", placeholder="none",
+                        help="One 1 or 0 per timestep; at a 0 the state is carried and the output repeats.")
+    back_col.checkbox("go_backwards", key="go_backwards",
+                      help="Keras reads the sequence from the last step to the first and returns outputs in "
+                           "that order.")
     x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim, limits=APP)
     state.show_error("sequence")
     if x is None or x.shape[1] != cfg.input_dim:
+        _weights_editor()
         return None
-    st.info(f"Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
-            f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
-            f"number{'s' if x.shape[1] != 1 else ''}.", icon=":material/straighten:")
+    h0 = state.remember("h0", _h0, ss.h0_text, cfg.units)
+    state.show_error("h0")
+    mask = state.remember("mask", parse_mask, ss.mask_text, len(x), limits=APP)
+    state.show_error("mask")
+    if mask is not None and len(mask) != len(x):
+        mask = None
+    if isinstance(h0, np.ndarray) and len(h0) != cfg.units:
+        h0 = None
+    st.caption(f":material/straighten: Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
+               f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
+               f"number{'s' if x.shape[1] != 1 else ''}.")
     with st.expander("Edit the sequence as a table, or draw a random one"):
         key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
         st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key, num_rows="dynamic",
@@ -92,24 +111,16 @@ def sequence_inputs() -> RunInputs | None:
         c1.number_input("timesteps", 1, 500, 6, key="rand_steps")
         c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
         c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
-    c1, c2 = st.columns(2)
-    c1.text_input("Initial state h0", key="h0_text", placeholder="zeros",
-                  help=f"{cfg.units} value{'s' if cfg.units != 1 else ''}, one per unit. Blank means zeros.")
-    h0 = state.remember("h0", _h0, ss.h0_text, cfg.units)
-    with c1:
-        state.show_error("h0")
-    c2.text_input("Mask", key="mask_text", placeholder="none",
-                  help="One 1 or 0 per timestep; at a 0 the state is carried and the output repeats.")
-    mask = state.remember("mask", parse_mask, ss.mask_text, len(x), limits=APP)
-    with c2:
-        state.show_error("mask")
-    if mask is not None and len(mask) != len(x):
-        mask = None
-    if isinstance(h0, np.ndarray) and len(h0) != cfg.units:
-        h0 = None
-    st.checkbox("go_backwards", key="go_backwards",
-                help="Keras reads the sequence from the last step to the first and returns outputs in that order.")
+    _weights_editor()
     return RunInputs(x, h0 if isinstance(h0, np.ndarray) else None, mask, ss.go_backwards)
+
+
+def _weights_editor() -> None:
+    """The typed weight tables at full width, folded unless the weights are being typed by hand."""
+    from . import sources  # sources reaches the Keras column, which reads RunInputs from here
+
+    with st.expander("Edit the weights", expanded=st.session_state.get("source") == "Enter by hand"):
+        sources.weight_tables()
 
 
 def _h0(text: str, units: int):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from ..explain.equations import vector
 from ..math.trace import Trace
 from ..math.weights import GRUWeights
 from . import state
@@ -137,6 +138,8 @@ def fill(slot, weights: GRUWeights, inputs: RunInputs, ours: Trace) -> np.ndarra
     diff = float(np.max(np.abs(keras.sequence_output - ours.sequence_output)))
     with slot.container():
         st.metric(f"keras.layers.GRU (Keras {keras.version})", format_vector(keras.output))
+        if len(keras.output) > HEADLINE_UNITS:
+            st.caption(f"all units: {vector(keras.output)}")
         if np.isfinite(diff) and diff <= MATCH_TOLERANCE:
             st.badge(f"match · largest difference {diff:.1e}", icon=":material/check_circle:", color="green")
         else:
@@ -155,8 +158,15 @@ def _wait_for_tensorflow() -> None:
         st.rerun()
 
 
+HEADLINE_UNITS = 8  # up to this many units the headline shows every one; beyond, its ends and the count
+
+
 def format_vector(values: np.ndarray, digits: int | None = None) -> str:
-    """A headline vector: 6 decimals for one unit, 4 for more, at most 3 units (it must fit a column)."""
+    """A headline vector: 6 decimals for one unit, 4 for more; every unit up to
+    `HEADLINE_UNITS`, then a compact "[a, b, …, z] (16 units)" (the page prints the
+    whole vector in a caption under it)."""
     digits = digits or (6 if len(values) == 1 else 4)
-    shown = ", ".join(f"{v:.{digits}f}" for v in values[:3])
-    return f"[{shown}{', …' if len(values) > 3 else ''}]"
+    text = [f"{v:.{digits}f}" for v in values]
+    if len(text) <= HEADLINE_UNITS:
+        return f"[{', '.join(text)}]"
+    return f"[{', '.join(text[:2])}, …, {text[-1]}] ({len(text)} units)"

@@ -9,21 +9,23 @@ import streamlit as st
 
 from ..explain import figures
 from ..classroom import presets
-from ..explain.equations import num, step_lines, vector
+from ..explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name, step_lines, vector
 from ..explain.mistakes import Outcome
 from ..math.trace import Trace
 from . import memo, stepper
-from .keras_panel import format_vector
+from .keras_panel import HEADLINE_UNITS, format_vector
 
 
 def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
     """Three columns of outputs; returns the slot the Keras column fills later."""
     c1, c2, c3 = st.columns(3)
-    c1.metric("gruviz, Keras rule  h = z·h′ + (1−z)·h̃", format_vector(keras_rule.output))
-    c2.metric("gruviz, Wikipedia rule  h = (1−z)·h′ + z·h̃", format_vector(bahdanau_rule.output))
-    if len(keras_rule.output) > 1:
-        c1.caption(f"all units: {vector(keras_rule.output, 6)}")
-        c2.caption(f"all units: {vector(bahdanau_rule.output, 6)}")
+    for column, trace in ((c1, keras_rule), (c2, bahdanau_rule)):
+        rule = trace.convention
+        column.metric(f"gruviz, {rule_name(rule)}  {RULE_FORMULAS[rule]}", format_vector(trace.output),
+                      help=f"The {rule_name(rule)}: {RULE_ALSO_CALLED[rule]}.")
+    if len(keras_rule.output) > HEADLINE_UNITS:  # the headline shows its ends; here is every unit
+        c1.caption(f"all units: {vector(keras_rule.output)}")
+        c2.caption(f"all units: {vector(bahdanau_rule.output)}")
     if keras_rule.overflow_step is not None:
         st.warning(f"The state left float64's range at step {keras_rule.overflow_step + 1}: with unbounded "
                    "activations and large weights h grows without limit. Use smaller weights or a bounded "

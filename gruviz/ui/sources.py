@@ -12,6 +12,7 @@ from ..io import weights_file
 from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import parse_keras_printout
+from ..layouts.state_dict import EXPORT_HINT
 from ..math.weights import GATES, GRUConfig, GRUWeights
 from . import onnx_source, state
 
@@ -105,10 +106,12 @@ def _read_printout() -> None:
                                   f"use_bias={new.config.use_bias} (from their shapes).",))
 
 
-def _by_hand() -> None:
+def weight_tables() -> None:
+    """The typed tables, one per array of get_weights(), at the width of the main area:
+    at units=2 each has 6 columns, more than a sidebar can show."""
     w = state.weights()
     st.caption("Columns are the gate blocks of Keras's arrays: z0 is column W_z[:, 0]. "
-               "Edit a cell and press Enter.")
+               "Edit a cell and press Enter; the whole page follows.")
     version = st.session_state.weights_version
     for name, table in _tables(w).items():
         key = f"edit_{name}_{version}"
@@ -119,7 +122,11 @@ def _by_hand() -> None:
                            c, format="%.6g", help=f"{symbol}_{c[0]}[:, {c[1:]}]: gate {c[0]}, unit {c[1:]}")
                            for c in table.columns})
     state.show_error("tables")
-    with st.expander("Paste print(layer.get_weights())"):
+
+
+def _by_hand() -> None:
+    st.caption("Type the weights in **Edit the weights**, under the sequence, or paste a printout here.")
+    with st.expander("Paste print(layer.get_weights())", expanded=True):
         st.text_area("Printout", key="printout", height=120,
                      placeholder="[array([[-0.90954137,  1.0425225 , -0.04404902]], dtype=float32), ...]")
         st.button("Read these arrays", on_click=_read_printout, key="read_printout")
@@ -168,11 +175,12 @@ def _keras_model() -> None:
     c1.number_input("units", 1, 16, 2, key="km_units")
     c2.number_input("input_dim", 1, 16, 1, key="km_input_dim")
     c1.number_input("seed", 0, 2**31 - 1, 42, key="km_seed")
-    c2.selectbox("activation", names, index=names.index("tanh"), key="km_activation")
     c1.checkbox("reset_after", True, key="km_reset_after")
-    c2.selectbox("recurrent_activation", names, index=names.index("sigmoid"), key="km_recurrent_activation")
-    c1.checkbox("use_bias", True, key="km_use_bias")
-    c2.checkbox("random biases", False, key="km_random_bias", help="Keras starts biases at zero.")
+    c2.checkbox("use_bias", True, key="km_use_bias")
+    c1.checkbox("random biases", False, key="km_random_bias", help="Keras starts biases at zero.")
+    # One per row: "hard_sigmoid_legacy" needs the sidebar's full width.
+    st.selectbox("activation", names, index=names.index("tanh"), key="km_activation")
+    st.selectbox("recurrent_activation", names, index=names.index("sigmoid"), key="km_recurrent_activation")
     st.button("Create with Keras", key="make_keras", type="primary", width="stretch", on_click=_make_keras_model)
     state.show_error("keras_model")
 
@@ -182,10 +190,17 @@ def _keras_model() -> None:
 def _upload() -> None:
     from ..io.sandbox import read_keras_file
 
-    upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5"], key="model_upload")
+    # Other frameworks' suffixes are accepted only to be refused with a reason: the uploader's own
+    # refusal is a bare red icon, and the last file's message would stay on screen beside it.
+    upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5", *_ELSEWHERE],
+                              key="model_upload")
     if upload is None:
         st.caption("Read as data: gruviz opens the zip and HDF5 structure itself, in a separate process with "
                    "time and memory limits, and never loads the model with Keras, so nothing in the file runs.")
+        return
+    suffix = upload.name.rsplit(".", 1)[-1].lower()
+    if suffix in _ELSEWHERE:
+        st.error(f"{upload.name} is not a Keras file. {_ELSEWHERE[suffix]}", icon=":material/error:")
         return
     ss = st.session_state
     try:
@@ -202,6 +217,16 @@ def _upload() -> None:
         state.set_weights(chosen.weights, notes=(f"Layer {name!r} from {upload.name}.", *chosen.notes))
         st.rerun()
     st.success(f"Using layer {name!r} from {upload.name}.", icon=":material/check:")
+
+
+_PYTORCH = ("It is a PyTorch file (a pickle), and gruviz never opens one: loading it would run whatever code "
+            f"it holds. {EXPORT_HINT} Then choose \"PyTorch state_dict\" under Weights from and upload that.")
+_ELSEWHERE = {
+    "pt": _PYTORCH, "pth": _PYTORCH,
+    "onnx": "It is an ONNX model: choose \"ONNX model (.onnx)\" under Weights from.",
+    "npz": "A .npz holds a PyTorch state_dict here: choose \"PyTorch state_dict\" under Weights from.",
+    "json": "Choose \"Import gruviz JSON\" or \"PyTorch state_dict\" under Weights from.",
+}
 
 
 def _read_cached(upload, reader):

@@ -1,5 +1,6 @@
 """The page's few style rules: long equations scroll sideways instead of being cut
-off, and headline numbers wrap instead of ending in an ellipsis."""
+off, headline numbers wrap instead of ending in an ellipsis, and the page starts near the
+top so that at 1280×720 the outputs sit above the fold."""
 
 import streamlit as st
 
@@ -8,6 +9,7 @@ _PAGE = """<style>
 [data-testid="stMetricValue"] > div {white-space: normal !important; overflow-wrap: anywhere; line-height: 1.25;}
 [data-testid="stMetricValue"] {font-size: clamp(1.05rem, 2.1vw, 1.8rem);}
 [data-testid="stMetricLabel"] p, [data-testid="stWidgetLabel"] p {white-space: normal; word-break: normal;}
+[data-testid="stMainBlockContainer"] {padding-top: 3rem;}
 </style>"""
 
 
