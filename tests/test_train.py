@@ -225,3 +225,72 @@ def test_cli_refuses_a_run_over_the_limits_in_one_line():
     message = _cli("--task", "parity", "--units", "9", status=2)
     assert message.startswith("gruviz: units must be between 1 and 8") and message.count("\n") == 1
     assert "learning rate must be a number above 0" in _cli("--task", "parity", "--lr", "-0.1", status=2)
+
+
+def test_gate_sentences_say_what_the_numbers_show():
+    from gruviz.train.describe import gate_sentence
+
+    before = np.full((5, 2), 0.5)
+    after = np.column_stack([np.full(5, 0.5), [0.3, 0.97, 0.98, 0.99, 0.97]])  # unit 2 keeps after step 1
+    sentence = gate_sentence("z", before, after)
+    assert sentence.startswith("In unit 2, z now stays near 1 (on average 0.98) after step 1")
+    assert sentence.endswith("it keeps its state.") and "before training it stayed around 0.50" in sentence
+    swing = np.array([[0.5], [0.9], [0.05], [0.9]])
+    assert gate_sentence("r", swing, swing).startswith("R still swings between 0.05 and 0.90")
+
+
+def _train_page():
+    import streamlit as st
+
+    from gruviz.io.parsing import parse_sequence
+    from gruviz.math.trace import run
+    from gruviz.ui import results, state, train_view
+
+    state.init()
+    train_view.render()
+    weights = state.weights()
+    results.magnifier(run(weights, parse_sequence(st.session_state.seq_text, weights.config.input_dim)))
+
+
+def _page():
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_function(_train_page, default_timeout=60).run()
+
+
+def _finish(app, task: str, epochs: int, stop: bool = False):
+    app.selectbox(key="train_task").set_value(task)
+    app.number_input(key="train_epochs").set_value(epochs)
+    app.button(key="train_start").click().run()
+    job = app.session_state["train_job"]
+    if stop:
+        app.button(key="train_stop").click().run()
+    job.thread.join(60)
+    assert job.done and not job.thread.is_alive()
+    return job, app.run()
+
+
+def test_app_scrubbing_with_follow_on_puts_that_epochs_numbers_in_the_magnifier():
+    app = _page()
+    job, app = _finish(app, "reset", 6)
+    assert not app.exception and len(job.snapshots) == 7
+    app.toggle(key="train_follow").set_value(True).run()
+    shown = {}
+    for epoch in (1, 6):
+        app.slider(key="train_epoch").set_value(epoch).run()
+        assert not app.exception
+        assert np.array_equal(app.session_state["weights"].kernel, job.snapshots[epoch].model.gru.kernel)
+        shown[epoch] = [line.value for line in app.latex]
+    assert shown[1] != shown[6]  # the magnifier's equations carry each epoch's numbers
+    example = job.evals.x[0]
+    assert app.session_state["seq_text"].startswith(f"{example[0, 0]:.6g} {example[0, 1]:.6g};")
+    assert any("unit" in m.value and " z " in m.value for m in app.markdown)  # the before/after sentence
+
+
+def test_app_stop_ends_a_long_run_early_and_the_page_says_so():
+    app = _page()
+    job, app = _finish(app, "parity", 400, stop=True)
+    assert job.stop.is_set() and len(job.snapshots) < 401
+    assert not app.exception
+    assert any(c.value.startswith(("Stopped after", "The run was stopped")) for c in app.caption)
+    assert not app.button(key="train_start").disabled
