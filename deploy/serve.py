@@ -258,6 +258,7 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
         serving.start_nginx()
         wait_healthy(serving.url, serving.nginx, "nginx", run_dir / "error.log", timeout=15)
     except BaseException:
+        serving.owns_run_dir = False  # keep the logs the error points to
         serving.stop()
         raise
     return serving
