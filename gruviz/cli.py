@@ -35,6 +35,7 @@ from .math.trace import Trace
 from . import cli_lstm
 from .classroom import commands as classroom
 from . import cli_onnx
+from .model import cli as cli_model
 from .train import cli as cli_train
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     classroom.add_to(commands)
     cli_train.add_to(commands)
     cli_onnx.add_options(trace, convert, commands)
+    cli_model.add_to(commands)
     return parser
 
 
@@ -199,6 +201,7 @@ def _backward(args) -> dict:
 COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert, "backward": _backward}
 COMMANDS.update(cli_lstm.COMMANDS)
 COMMANDS.update(classroom.COMMANDS)
+COMMANDS.update(cli_model.COMMANDS)
 COMMANDS.update(cli_train.COMMANDS)
 cli_onnx.wrap(COMMANDS)
 

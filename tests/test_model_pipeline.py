@@ -228,3 +228,66 @@ def test_branching_functional_model_is_refused(tmp_path):
     a, b = Lk.GRU(2)(inputs), Lk.GRU(2)(inputs)
     model = keras.Model(inputs, Lk.Concatenate()([a, b]))
     assert "chain" in _refused(model, tmp_path)
+
+
+# --- the CLI and the Keras rebuild ---------------------------------------------------------
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gruviz", "model", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+
+
+def _sequence(x: np.ndarray) -> str:
+    return json.dumps(x.tolist())
+
+
+def test_cli_prints_every_layer_and_the_output_of_predict(built):
+    for seed, model, x, expected, counts, data, name, config, _ in built[:3]:
+        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"gruviz-cli-{os.getpid()}-{seed}"
+        folder.mkdir(exist_ok=True)
+        (folder / name).write_bytes(data)
+        extra = []
+        if config is not None:
+            (folder / "model_config.json").write_text(config)
+            extra = ["--config", folder / "model_config.json"]
+        done = _cli(folder / name, "--sequence", _sequence(x), *extra)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        np.testing.assert_allclose(result["output"], expected, rtol=RTOL, atol=ATOL)
+        body = [layer for layer in result["layers"] if layer["class"] != "InputLayer"]
+        assert [layer["params"] for layer in body] == counts
+        assert [layer["name"] for layer in body] == [layer.name for layer in model.layers
+                                                     if not isinstance(layer, Lk.InputLayer)]
+        for layer in body:
+            if layer["class"] in ("GRU", "LSTM"):
+                assert len(layer["trace"]["steps"]) == len(x)
+
+
+def test_cli_keras_rebuild_agrees(built):
+    seed, model, x, expected, _, data, name, config, _ = next(case for case in built if case[7] is None)
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"gruviz-cli-keras-{os.getpid()}-{name}"
+    path.write_bytes(data)
+    done = _cli(path, "--sequence", _sequence(x), "--keras")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    np.testing.assert_allclose(result["keras_output"], expected, rtol=RTOL, atol=ATOL)
+    assert result["max_abs_diff"] <= 1e-5
+
+
+def test_rebuilt_models_predict_what_the_saved_ones_do(built):
+    from gruviz.model.compare import keras_predict
+
+    for seed, model, x, expected, _, _, _, _, gruviz_model in built:
+        np.testing.assert_allclose(keras_predict(gruviz_model, x), expected, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"seed {seed}")
+
+
+def test_cli_refusals_are_one_line(tmp_path):
+    model = keras.Sequential([Lk.Input((None,), dtype="int32"), Lk.Embedding(5, 2), Lk.GRU(2)])
+    path = tmp_path / "ids.keras"
+    model.save(path)
+    done = _cli(path, "--sequence", "1,2.5")
+    assert done.returncode == 2 and "token ids" in done.stderr and "Traceback" not in done.stderr
+    done = _cli(path, "--sequence", "1,7")
+    assert done.returncode == 2 and "outside the Embedding's 5 rows" in done.stderr

@@ -1,0 +1,76 @@
+"""`python -m gruviz model FILE --sequence SEQ [--keras] [--config model_config.json]`:
+every layer's output of a whole Keras model on one sequence, as JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..math import lstm_trace
+from .compare import compare
+from .counts import count
+from .files import read_model_path
+from .pipeline import ModelRun, parse_input, run
+from .recurrent import Bidirectional, Recurrent
+
+
+def add_to(commands) -> None:
+    model = commands.add_parser("model", help="a whole Keras model, layer by layer, beside model.predict")
+    model.add_argument("file", help="a .keras, legacy .h5, or .weights.h5 file (with --config)")
+    model.add_argument("--sequence", required=True,
+                       help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]; token ids for an Embedding model")
+    model.add_argument("--config", help="model_config.json (model.to_json()), needed with a .weights.h5 file")
+    model.add_argument("--keras", action="store_true", help="also rebuild the model in Keras and run predict")
+
+
+def _trace(cell: Recurrent, run_) -> dict:
+    if cell.kind == "LSTM":
+        return lstm_trace.trace_json(run_)
+    from ..cli import trace_json  # the same per-step dictionary `trace` prints
+
+    return trace_json(run_)
+
+
+def layer_json(step, steps: int) -> dict:
+    layer, c = step.layer, count(step.layer, steps)
+    kind = type(layer).__name__
+    if kind == "Recurrent":
+        kind = layer.kind
+    elif kind == "Bidirectional":
+        kind = f"Bidirectional({layer.forward.kind})"
+    elif kind == "Identity":
+        kind = layer.kind
+    elif kind == "TimeDistributed":
+        kind = "TimeDistributed(Dense)"
+    out = {"name": layer.name, "class": kind, "output": step.output.tolist(), "params": c.params,
+           "params_formula": c.filled}
+    if c.note:
+        out["params_note"] = c.note
+    if step.mask is not None:
+        out["mask"] = step.mask.astype(int).tolist()
+    if isinstance(layer, Recurrent):
+        out["trace"] = _trace(layer, step.runs[0])
+    elif isinstance(layer, Bidirectional):
+        out["trace"] = {"forward": _trace(layer.forward, step.runs[0]),
+                        "backward": _trace(layer.backward, step.runs[1])}
+    return out
+
+
+def run_json(result: ModelRun, with_keras: bool = False) -> dict:
+    steps = len(result.x)
+    out = {"layers": [layer_json(step, steps) for step in result.steps], "output": result.output.tolist(),
+           "total_params": sum(count(step.layer, steps).params for step in result.steps)}
+    if result.model.notes:
+        out["notes"] = list(result.model.notes)
+    if with_keras:
+        comparison = compare(result)
+        out["keras_output"] = comparison.keras_output.tolist()
+        out["max_abs_diff"] = comparison.max_abs_diff
+    return out
+
+
+def _model(args: argparse.Namespace) -> dict:
+    model = read_model_path(args.file, args.config)
+    return run_json(run(model, parse_input(model, args.sequence)), args.keras)
+
+
+COMMANDS = {"model": _model}
