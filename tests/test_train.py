@@ -4,9 +4,6 @@ step against its published rule and PyTorch's, each task learning, and the CLI's
 final loss against a real keras.layers.GRU + keras.layers.Dense."""
 
 import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -176,11 +173,17 @@ def test_training_refuses_what_it_cannot_do_in_words():
             next(fit(config))
 
 
-def _cli(*args, status=0):
-    done = subprocess.run([sys.executable, "-m", "gruviz", "train", *args], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == status, done.stderr
-    return json.loads(done.stdout) if status == 0 else done.stderr
+def _cli(capsys, *args, status=0, command="train"):
+    """`python -m gruviz train ARGS` in this process: its JSON, or its one line on stderr."""
+    from gruviz.cli import main
+
+    try:
+        code = main([command, *args])
+    except SystemExit as exit:  # argparse's refusals leave this way
+        code = exit.code
+    assert code == status
+    out, err = capsys.readouterr()
+    return json.loads(out) if status == 0 else err
 
 
 def _keras_loss(weights: dict, evals: dict) -> float:
@@ -202,9 +205,9 @@ def _keras_loss(weights: dict, evals: dict) -> float:
 
 
 @pytest.mark.parametrize("name", ["reset", "remember_first"])
-def test_cli_final_loss_equals_a_real_keras_gru_and_dense_on_its_eval_data(name, tmp_path):
+def test_cli_final_loss_equals_a_real_keras_gru_and_dense_on_its_eval_data(name, tmp_path, capsys):
     out = tmp_path / "trained.json"
-    result = _cli("--task", name, "--units", "3", "--length", "6", "--epochs", "4", "--seed", "2",
+    result = _cli(capsys, "--task", name, "--units", "3", "--length", "6", "--epochs", "4", "--seed", "2",
                   "--out", str(out))
     assert result["task"] == name and len(result["loss"]) == 4 and result["final_loss"] == result["loss"][-1]
     assert json.loads(out.read_text()) == result["weights"]
@@ -213,18 +216,17 @@ def test_cli_final_loss_equals_a_real_keras_gru_and_dense_on_its_eval_data(name,
     assert result["untrained_loss"] != pytest.approx(result["final_loss"], rel=1e-3)  # it did train
 
 
-def test_cli_trained_weights_load_as_a_gruviz_weights_file(tmp_path):
+def test_cli_trained_weights_load_as_a_gruviz_weights_file(tmp_path, capsys):
     out = tmp_path / "w.json"
-    _cli("--task", "count", "--epochs", "1", "--optimizer", "sgd", "--full-batch", "--out", str(out))
-    done = subprocess.run([sys.executable, "-m", "gruviz", "trace", str(out), "--sequence", "1,0,1"],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and len(json.loads(done.stdout)["steps"]) == 3
+    _cli(capsys, "--task", "count", "--epochs", "1", "--optimizer", "sgd", "--full-batch", "--out", str(out))
+    assert len(_cli(capsys, str(out), "--sequence", "1,0,1", command="trace")["steps"]) == 3
 
 
-def test_cli_refuses_a_run_over_the_limits_in_one_line():
-    message = _cli("--task", "parity", "--units", "9", status=2)
+def test_cli_refuses_a_run_over_the_limits_in_one_line(capsys):
+    message = _cli(capsys, "--task", "parity", "--units", "9", status=2)
     assert message.startswith("gruviz: units must be between 1 and 8") and message.count("\n") == 1
-    assert "learning rate must be a number above 0" in _cli("--task", "parity", "--lr", "-0.1", status=2)
+    assert "learning rate must be a number above 0" in _cli(capsys, "--task", "parity", "--lr", "-0.1", status=2)
+    assert "invalid choice: 'sorting'" in _cli(capsys, "--task", "sorting", status=2)
 
 
 def test_gate_sentences_say_what_the_numbers_show():
