@@ -238,7 +238,7 @@ def test_gate_sentences_say_what_the_numbers_show():
     assert sentence.startswith("In unit 2, z now stays near 1 (on average 0.98) after step 1")
     assert sentence.endswith("it keeps its state.") and "before training it stayed around 0.50" in sentence
     swing = np.array([[0.5], [0.9], [0.05], [0.9]])
-    assert gate_sentence("r", swing, swing).startswith("R still swings between 0.05 and 0.90")
+    assert gate_sentence("r", swing, swing).startswith("R still swings between 0.05 (step 3) and 0.90 (step 2)")
 
 
 def _train_page():

@@ -13,7 +13,7 @@ import numpy as np
 from ..math.trace import run
 from ..math.weights import GRUWeights
 
-SWING = 0.5  # a gate spanning more than this over the steps opens and closes with the input
+SWING = 0.4  # a gate spanning more than this over the steps opens and closes with the input
 _MEANING = {
     ("z", "high"): "it keeps its state",
     ("z", "low"): "each step replaces its state with the candidate h~",
@@ -42,8 +42,11 @@ def level(values: np.ndarray) -> str:
 def _how(values: np.ndarray, past: bool = False) -> str:
     later = _later(values)
     kind = level(values)
-    if kind == "swing":
-        return f"{'swung' if past else 'swings'} between {later.min():.2f} and {later.max():.2f}"
+    if kind == "swing":  # the steps name where, so a reader can look at those inputs
+        offset = len(values) - len(later) + 1  # steps count from 1 on the page
+        low, high = int(later.argmin()) + offset, int(later.argmax()) + offset
+        return (f"{'swung' if past else 'swings'} between {later.min():.2f} (step {low}) "
+                f"and {later.max():.2f} (step {high})")
     verb = "stayed" if past else "stays"
     where = {"high": "near 1 (on average {:.2f})", "low": "near 0 (on average {:.2f})", "middle": "around {:.2f}"}
     return f"{verb} {where[kind].format(later.mean())}"
