@@ -291,3 +291,68 @@ def test_cli_refusals_are_one_line(tmp_path):
     assert done.returncode == 2 and "token ids" in done.stderr and "Traceback" not in done.stderr
     done = _cli(path, "--sequence", "1,7")
     assert done.returncode == 2 and "outside the Embedding's 5 rows" in done.stderr
+
+
+# --- the detective: whole-model mistakes planted with real Keras ------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    ops = keras.ops
+    keras.utils.set_random_seed(7)
+    emb, bi = Lk.Embedding(8, 3), Lk.Bidirectional(Lk.GRU(3, return_sequences=True), merge_mode="concat")
+    gru, pool, head = Lk.GRU(2, return_sequences=True), Lk.GlobalAveragePooling1D(), Lk.Dense(2, activation="softmax")
+    inputs = keras.Input((None,), dtype="int32")
+    model = keras.Model(inputs, head(pool(gru(bi(emb(inputs))))))
+    for layer in model.layers:
+        layer.set_weights([w + np.random.default_rng(1).normal(scale=0.4, size=w.shape) for w in layer.get_weights()])
+    ids = np.array([3, 1, 4, 1, 5])
+
+    def predict(outputs, x=ids):
+        return np.asarray(keras.Model(inputs, outputs).predict(x[None], verbose=0), np.float64)[0]
+
+    seq = gru(bi(emb(inputs)))
+    f, b = bi.forward_layer(emb(inputs)), ops.flip(bi.backward_layer(emb(inputs)), axis=1)
+    claims = {
+        None: predict(model.outputs[0]),
+        "head_forgotten": predict(seq)[-1],
+        "first_step_pooled": predict(head(ops.take(seq, 0, axis=1))),
+        "last_step_instead_of_pooling": predict(head(ops.take(seq, -1, axis=1))),
+        "bidirectional_order_swapped": predict(head(pool(gru(ops.concatenate([b, f], axis=-1))))),
+        "backward_not_flipped": predict(head(pool(gru(ops.concatenate([f, ops.flip(b, axis=1)], axis=-1))))),
+        "embedding_off_by_one": predict(model.outputs[0], ids + 1),
+    }
+    path = tmp_path_factory.mktemp("planted") / "planted.keras"
+    model.save(path)
+    return run(read_model(path.read_bytes(), path.name), ids), claims
+
+
+def test_detective_names_each_planted_whole_model_mistake(planted):
+    from gruviz.model.mistakes import diagnose_model
+
+    result, claims = planted
+    for mistake, claim in claims.items():
+        diagnosis = diagnose_model(result, ", ".join(f"{v:.7g}" for v in claim))
+        if mistake is None:
+            assert diagnosis.matches
+            continue
+        assert not diagnosis.matches, mistake
+        assert mistake in [e.mistake for e in diagnosis.explanations], (mistake, diagnosis.explanations)
+
+
+def test_detective_return_sequences_confused(tmp_path):
+    from gruviz.model.mistakes import diagnose_model
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([Lk.Input((None, 2)), Lk.GRU(3, return_sequences=True), Lk.GRU(2)])
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    confused = keras.Sequential([Lk.Input((None, 2)), Lk.GRU(3, return_sequences=True),
+                                 Lk.GRU(2, return_sequences=True)])
+    confused.set_weights(model.get_weights())
+    claim = np.asarray(confused.predict(x[None], verbose=0), np.float64)[0]
+    path = tmp_path / "stack.keras"
+    model.save(path)
+    diagnosis = diagnose_model(run(read_model(path.read_bytes(), path.name), x),
+                               json.dumps([[float(f"{v:.7g}") for v in row] for row in claim]))
+    assert not diagnosis.matches
+    assert "return_sequences_confused" in [e.mistake for e in diagnosis.explanations]

@@ -9,6 +9,7 @@ from ..math import lstm_trace
 from .compare import compare
 from .counts import count
 from .files import read_model_path
+from .mistakes import TITLES, diagnose_model
 from .pipeline import ModelRun, parse_input, run
 from .recurrent import Bidirectional, Recurrent
 
@@ -20,6 +21,7 @@ def add_to(commands) -> None:
                        help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]; token ids for an Embedding model")
     model.add_argument("--config", help="model_config.json (model.to_json()), needed with a .weights.h5 file")
     model.add_argument("--keras", action="store_true", help="also rebuild the model in Keras and run predict")
+    model.add_argument("--claimed-output", help="the final output you got; the detective names whole-model mistakes")
 
 
 def _trace(cell: Recurrent, run_) -> dict:
@@ -70,7 +72,14 @@ def run_json(result: ModelRun, with_keras: bool = False) -> dict:
 
 def _model(args: argparse.Namespace) -> dict:
     model = read_model_path(args.file, args.config)
-    return run_json(run(model, parse_input(model, args.sequence)), args.keras)
+    result = run(model, parse_input(model, args.sequence))
+    out = run_json(result, args.keras)
+    if args.claimed_output is not None:
+        diagnosis = diagnose_model(result, args.claimed_output)
+        out["diagnosis"] = {"matches": diagnosis.matches, "explanations": [
+            {"mistake": e.mistake, "title": TITLES[e.mistake], "detail": e.detail, "max_abs_error": e.max_abs_error}
+            for e in diagnosis.explanations]}
+    return out
 
 
 COMMANDS = {"model": _model}
