@@ -1,0 +1,91 @@
+"""The "Whole model" view: a Keras model as a row of boxes (layer, output shape, values,
+parameter count), the final output beside Keras's model.predict of a rebuild.
+
+`render()` draws it. Choosing a GRU layer stores, in st.session_state[FOCUS], that
+layer's GRUWeights and the sequence it really receives, for the GRU views to open."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ..errors import InputError
+from ..limits import APP
+from ..model.compare import compare
+from ..model.counts import count
+from ..model.files import read_model
+from ..model.pipeline import parse_input, run
+from ..model.recurrent import Bidirectional, Recurrent
+
+FOCUS = "whole_model_focus"  # (layer name, GRUWeights, x (T, D), mask, go_backwards)
+
+
+def _shape(value: np.ndarray) -> str:
+    return "(" + ", ".join(str(n) for n in value.shape) + ")"
+
+
+def _boxes(result) -> None:
+    steps = len(result.x)
+    columns = st.columns(min(len(result.steps), 6))
+    for i, step in enumerate(result.steps):
+        c = count(step.layer, steps)
+        with columns[i % len(columns)]:
+            with st.container(border=True):
+                st.markdown(f"**{step.layer.name}**  \n`{type(step.layer).__name__}` → {_shape(step.output)}")
+                st.caption(f"params: {c.filled}" + (f" — {c.note}" if c.note else ""))
+                st.code(np.array2string(np.atleast_1d(step.output), precision=4, threshold=24), language=None)
+
+
+def _focus(result) -> None:
+    cells = []
+    for i, step in enumerate(result.steps):
+        layer = step.layer
+        mask = result.steps[i - 1].mask if i else None
+        if isinstance(layer, Recurrent) and layer.kind == "GRU":
+            cells.append((layer.name, layer, step.input, mask))
+        elif isinstance(layer, Bidirectional) and layer.forward.kind == "GRU":
+            cells += [(half.name, half, step.input, mask) for half in (layer.forward, layer.backward)]
+    if not cells:
+        return
+    names = [name for name, *_ in cells]
+    chosen = st.selectbox("Open a GRU layer on the sequence it receives", names, key="whole_model_layer")
+    _, layer, x, mask = cells[names.index(chosen)]
+    st.session_state[FOCUS] = (chosen, layer.weights, np.asarray(x), mask, layer.go_backwards)
+
+
+def render() -> None:
+    st.subheader("Whole model")
+    upload = st.file_uploader("A Keras model (.keras, .h5, or .weights.h5 with its config)",
+                              type=["keras", "h5"], key="whole_model_file")
+    config = st.file_uploader("model_config.json (only with a .weights.h5 file)", type=["json"],
+                              key="whole_model_config")
+    if upload is None:
+        st.info("Upload a small Keras model: an Embedding or Masking, GRUs (stacked or Bidirectional), "
+                "pooling and a Dense head.")
+        return
+    try:
+        model = read_model(upload.getvalue(), upload.name,
+                           config.getvalue().decode("utf-8", "replace") if config else None, APP)
+        hint = "token ids, e.g. 3, 1, 4, 0" if model.takes_ids else f"{model.input_dim} number(s) per step"
+        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence")
+        if not text.strip():
+            st.info(f"Type the sequence: {hint}.")
+            return
+        result = run(model, parse_input(model, text, APP))
+    except InputError as error:
+        st.error(str(error))
+        return
+    _boxes(result)
+    _focus(result)
+    st.markdown(f"**Output:** `{np.array2string(result.output, precision=6)}`")
+    if st.button("Compare with Keras model.predict", key="whole_model_keras"):
+        try:
+            with st.spinner("Rebuilding the model in Keras…"):
+                comparison = compare(result)
+        except ImportError:
+            st.warning("Keras is not available on this server.")
+            return
+        badge = "✅ match" if comparison.max_abs_diff <= 1e-5 * max(1.0, float(np.abs(comparison.keras_output).max())) \
+            else "❌ differ"
+        st.markdown(f"Keras: `{np.array2string(comparison.keras_output, precision=6)}` — {badge} "
+                    f"(largest difference {comparison.max_abs_diff:.2e})")
