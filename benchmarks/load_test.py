@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -166,7 +167,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def report(name: str, tally: Tally, students: int, server_cpu_s: float, own_cpu_s: float,
-           wall_s: float) -> None:
+           wall_s: float) -> int:
+    """Print the configuration's figures; return its error count."""
     print(f"\n{name}: {students} students")
     print(f"  {'interaction':<18}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     every = [t for k, ts in tally.times.items() if k not in ("first page", "reconnect") for t in ts]
@@ -190,6 +192,7 @@ def report(name: str, tally: Tally, students: int, server_cpu_s: float, own_cpu_
     verdict = "meets" if p95 <= TARGET_P95_S and errors == 0 else "misses"
     print(f"  {verdict} the target (p95 ≤ {TARGET_P95_S * 1000:.0f} ms, 0 errors); "
           f"load average {os.getloadavg()[0]:.1f}")
+    return errors
 
 
 def run_configuration(processes: int, students: int, duration: float, seed: int) -> None:
@@ -213,7 +216,10 @@ def run_configuration(processes: int, students: int, duration: float, seed: int)
         own_cpu, wall = time.process_time() - own_before, time.monotonic() - started
     finally:
         stop()
-    report(name, tally, students, server_cpu, own_cpu, wall)
+    if report(name, tally, students, server_cpu, own_cpu, wall):
+        print(f"  server logs kept in {log_dir}")
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -67,7 +68,7 @@ def replica_memory() -> None:
         log = Path(tempfile.mkdtemp(prefix="gruviz-mem-")) / "streamlit.log"
         saved = os.environ.get("PYTHONPATH")
         if not tf_importable:
-            os.environ["PYTHONPATH"] = blocked_tensorflow_path()
+            os.environ["PYTHONPATH"] = blocked = blocked_tensorflow_path()
         try:
             proc, url = start_app(log)
         finally:
@@ -99,6 +100,9 @@ def replica_memory() -> None:
                   f"(TensorFlow {tf})", flush=True)
         finally:
             stop_app(proc)
+            shutil.rmtree(log.parent, ignore_errors=True)
+            if not tf_importable:
+                shutil.rmtree(blocked.split(os.pathsep)[0], ignore_errors=True)
 
 
 if __name__ == "__main__":
