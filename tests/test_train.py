@@ -296,3 +296,11 @@ def test_app_stop_ends_a_long_run_early_and_the_page_says_so():
     assert not app.exception
     assert any(c.value.startswith(("Stopped after", "The run was stopped")) for c in app.caption)
     assert not app.button(key="train_start").disabled
+
+
+def test_training_clips_each_step_to_the_clipping_norm():
+    config = TrainConfig(task="parity", epochs=1, optimizer="sgd", lr=0.1, batch_size=None, clip_norm=1e-3)
+    before, after = fit(config)
+    moved = [a - b for a, b in zip(after.model.arrays(), before.model.arrays())]
+    assert before.grad_norms.kernel > 1e-2  # so the clip is what bounds this step
+    assert optim.global_norm(moved) == pytest.approx(0.1 * 1e-3, rel=1e-9)  # one step of η·c
