@@ -160,11 +160,13 @@ def _loss_chart(snapshots: list[Snapshot]) -> alt.Chart:
 
 def _gate_chart(trace: Trace, title: str) -> alt.Chart:
     z, r = trace.z, trace.r  # (T, H)
-    rows = [{"step": t + 1, "value": float(gate[t, j]), "gate": f"{name}{j + 1}"}
+    rows = [{"step": t + 1, "value": float(gate[t, j]), "gate": name, "unit": str(j + 1)}
             for name, gate in (("z", z), ("r", r)) for t in range(len(gate)) for j in range(gate.shape[1])]
     return alt.Chart(pd.DataFrame(rows), title=title).mark_line(point=True).encode(
-        x=alt.X("step:O"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])), color="gate:N",
-        strokeDash=alt.StrokeDash("gate:N", legend=None)).properties(height=220)
+        x=alt.X("step:O"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("unit:N", legend=alt.Legend(orient="right")),
+        strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None),  # z solid, r dashed: said in the title
+        detail=["unit:N", "gate:N"]).properties(height=240)
 
 
 def _finished(job: Job) -> None:
@@ -187,8 +189,8 @@ def _finished(job: Job) -> None:
     x = job.evals.x[example - 1]  # (T, D)
     before, after = run(first.model.gru, x), run(shown.model.gru, x)
     left, right = st.columns(2)
-    left.altair_chart(_gate_chart(before, "Before training (epoch 0)"), width="stretch")
-    right.altair_chart(_gate_chart(after, f"Epoch {shown.epoch}"), width="stretch")
+    left.altair_chart(_gate_chart(before, "Before training (epoch 0): z solid, r dashed"), width="stretch")
+    right.altair_chart(_gate_chart(after, f"Epoch {shown.epoch}: z solid, r dashed"), width="stretch")
     for sentence in learned(first.model.gru, shown.model.gru, x):
         st.markdown(f"- {sentence}")
     _example_table(job.evals, example - 1, shown)
