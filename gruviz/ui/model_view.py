@@ -32,7 +32,8 @@ def _boxes(result) -> None:
         with columns[i % len(columns)]:
             with st.container(border=True):
                 st.markdown(f"**{step.layer.name}**  \n`{type(step.layer).__name__}` → {_shape(step.output)}")
-                st.caption(f"params: {c.filled}" + (f" — {c.note}" if c.note else ""))
+                masked = "" if step.mask is None else f"mask {step.mask.astype(int).tolist()} · "
+                st.caption(f"{masked}params: {c.filled}" + (f" — {c.note}" if c.note else ""))
                 st.code(np.array2string(np.atleast_1d(step.output), precision=4, threshold=24), language=None)
 
 
@@ -83,9 +84,9 @@ def render() -> None:
             with st.spinner("Rebuilding the model in Keras…"):
                 comparison = compare(result)
         except ImportError:
-            st.warning("Keras is not available on this server.")
+            st.warning("Keras could not be imported on this server, so there is nothing to compare with.")
             return
-        badge = "✅ match" if comparison.max_abs_diff <= 1e-5 * max(1.0, float(np.abs(comparison.keras_output).max())) \
-            else "❌ differ"
+        badge = ":green[**match**]" if comparison.max_abs_diff <= 1e-5 * max(1.0, float(np.abs(comparison.keras_output).max())) \
+            else ":red[**mismatch**]"
         st.markdown(f"Keras: `{np.array2string(comparison.keras_output, precision=6)}` — {badge} "
                     f"(largest difference {comparison.max_abs_diff:.2e})")
