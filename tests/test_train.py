@@ -27,7 +27,8 @@ def test_batched_forward_and_backward_equal_the_per_sequence_passes():
     # mse_all is mean((h − Y)²) over (T, H): its ∂/∂h, fed to the batched pass, sums the N backward passes
     g = batch.backward(tr, 2.0 * (tr.h - Y) / (5 * 3))
     for name in ("kernel", "recurrent_kernel", "bias"):
-        np.testing.assert_allclose(getattr(g, name), sum(getattr(p, name) for p in per), rtol=1e-12, atol=1e-14)
+        summed = sum(getattr(p, name) for p in per)
+        np.testing.assert_allclose(getattr(g, name), summed, rtol=1e-12, atol=1e-14)
 
 
 def test_training_refuses_a_gru_it_does_not_train():
@@ -194,7 +195,8 @@ def _keras_loss(weights: dict, evals: dict) -> float:
     keras = _keras()
     cfg = weights["config"]
     x, y, scored = np.array(evals["x"]), np.array(evals["y"]), np.array(evals["scored"])
-    gru = keras.layers.GRU(cfg["units"], return_sequences=True, reset_after=cfg["reset_after"], dtype="float64")
+    gru = keras.layers.GRU(cfg["units"], return_sequences=True, reset_after=cfg["reset_after"],
+                           dtype="float64")
     dense = keras.layers.Dense(len(weights["dense_bias"]), dtype="float64")
     net = keras.Sequential([keras.Input(x.shape[1:], dtype="float64"), gru, dense])
     gru.set_weights([np.array(weights[k]) for k in ("kernel", "recurrent_kernel", "bias")])
@@ -225,7 +227,8 @@ def test_cli_trained_weights_load_as_a_gruviz_weights_file(tmp_path, capsys):
 def test_cli_refuses_a_run_over_the_limits_in_one_line(capsys):
     message = _cli(capsys, "--task", "parity", "--units", "9", status=2)
     assert message.startswith("gruviz: units must be between 1 and 8") and message.count("\n") == 1
-    assert "learning rate must be a number above 0" in _cli(capsys, "--task", "parity", "--lr", "-0.1", status=2)
+    negative = _cli(capsys, "--task", "parity", "--lr", "-0.1", status=2)
+    assert "learning rate must be a number above 0" in negative
     assert "invalid choice: 'sorting'" in _cli(capsys, "--task", "sorting", status=2)
 
 
@@ -238,7 +241,8 @@ def test_gate_sentences_say_what_the_numbers_show():
     assert sentence.startswith("In unit 2, z now stays near 1 (on average 0.98) after step 1")
     assert sentence.endswith("it keeps its state.") and "before training it stayed around 0.50" in sentence
     swing = np.array([[0.5], [0.9], [0.05], [0.9]])
-    assert gate_sentence("r", swing, swing).startswith("R still swings between 0.05 (step 3) and 0.90 (step 2)")
+    assert gate_sentence("r", swing, swing).startswith(
+        "R still swings between 0.05 (step 3) and 0.90 (step 2)")
 
 
 def _train_page():

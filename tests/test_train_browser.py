@@ -43,7 +43,8 @@ def page_url():
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit run tests/train_page.py did not start; see test-output/streamlit-train-tests.log")
+                pytest.fail("streamlit run tests/train_page.py did not start; "
+                            "see test-output/streamlit-train-tests.log")
             time.sleep(0.2)
         yield url
     finally:
@@ -77,7 +78,8 @@ def test_training_shows_live_progress_then_the_scrubber_and_gates_at_1280x720(pa
             assert later.inner_text() != first
             shoot(page, "train-live")
         page.get_by_text("Trained after 150 epochs", exact=False).wait_for(timeout=WAIT_MS)
-        expect(page.get_by_text("Before training (epoch 0): z solid, r dashed")).to_have_count(1, timeout=WAIT_MS)
+        before = page.get_by_text("Before training (epoch 0): z solid, r dashed")
+        expect(before).to_have_count(1, timeout=WAIT_MS)
         expect(page.get_by_role("slider")).to_have_count(1)
         expect(page.get_by_role("button", name="Use these weights")).to_be_visible()
         page.get_by_role("button", name="Use these weights").scroll_into_view_if_needed()

@@ -59,7 +59,8 @@ def forward(weights: GRUWeights, x: np.ndarray) -> BatchTrace:
     H, N, T = weights.config.units, x.shape[0], x.shape[1]
     sigma, phi = weights.config.sigma, weights.config.phi
     xw = x @ weights.kernel + weights.input_bias  # (N, T, 3H): it does not depend on h
-    kept = {name: [] for name in ("h_prev", "z_pre", "r_pre", "z", "r", "hu_h", "h_tilde_pre", "h_tilde", "h")}
+    names = ("h_prev", "z_pre", "r_pre", "z", "r", "hu_h", "h_tilde_pre", "h_tilde", "h")
+    kept: dict[str, list[np.ndarray]] = {name: [] for name in names}
     h_prev = np.zeros((N, H))
     for t in range(T):
         hu = h_prev @ weights.recurrent_kernel + weights.recurrent_bias  # (N, 3H)
@@ -95,7 +96,8 @@ def backward(tr: BatchTrace, d_h: np.ndarray) -> BatchGradients:
     through_next = np.zeros_like(d_h[:, 0])  # (N, H): nothing comes back from beyond the last step
     for t in reversed(range(T)):
         dh = d_h[:, t] + through_next
-        dz, dh_tilde, dh_prev = cell_backward.h_backward(dh, tr.z[:, t], tr.h_prev[:, t], tr.h_tilde[:, t], KERAS)
+        dz, dh_tilde, dh_prev = cell_backward.h_backward(dh, tr.z[:, t], tr.h_prev[:, t], tr.h_tilde[:, t],
+                                                         KERAS)
         da_h = cell_backward.activation_backward(dh_tilde, tr.h_tilde_pre[:, t], phi)
         dr, d_hu_h = cell_backward.candidate_pre_reset_after_backward(da_h, tr.r[:, t], tr.hu_h[:, t])
         da_z = cell_backward.activation_backward(dz, tr.z_pre[:, t], sigma)

@@ -48,14 +48,16 @@ def _how(values: np.ndarray, past: bool = False) -> str:
         return (f"{'swung' if past else 'swings'} between {later.min():.2f} (step {low}) "
                 f"and {later.max():.2f} (step {high})")
     verb = "stayed" if past else "stays"
-    where = {"high": "near 1 (on average {:.2f})", "low": "near 0 (on average {:.2f})", "middle": "around {:.2f}"}
+    where = {"high": "near 1 (on average {:.2f})", "low": "near 0 (on average {:.2f})",
+             "middle": "around {:.2f}"}
     return f"{verb} {where[kind].format(later.mean())}"
 
 
 def decided_unit(values: np.ndarray) -> int:
     """The unit whose gate (T, H) is furthest from an undecided 0.5 or swings the most."""
     later = _later(values)
-    return int(np.argmax(np.maximum(later.max(axis=0) - later.min(axis=0), 2 * np.abs(later.mean(axis=0) - 0.5))))
+    spread = later.max(axis=0) - later.min(axis=0)  # (H,)
+    return int(np.argmax(np.maximum(spread, 2 * np.abs(later.mean(axis=0) - 0.5))))
 
 
 def gate_sentence(gate: str, before: np.ndarray, after: np.ndarray) -> str:

@@ -43,7 +43,8 @@ class Task:
 
     def score(self, prediction: np.ndarray, data: Data) -> float:
         """The share of scored outputs the readout gets right. prediction: (N, T, K)."""
-        return float(np.mean(self.accuracy(prediction[:, data.scored], data.y[:, data.scored], len(data.scored))))
+        hits = self.accuracy(prediction[:, data.scored], data.y[:, data.scored], len(data.scored))
+        return float(np.mean(hits))
 
 
 def _bits(rng, count, length) -> np.ndarray:  # (N, T) of 0 and 1

@@ -14,7 +14,6 @@ import threading
 import time
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -142,7 +141,8 @@ def _live() -> None:
         st.rerun(scope="app")  # the run ended: draw the scrubber and the gates
         return
     if job.waiting:
-        st.info("Waiting for a free trainer: other runs are training on this server.", icon=":material/hourglass:")
+        st.info("Waiting for a free trainer: other runs are training on this server.",
+                icon=":material/hourglass:")
         return
     done = max(len(job.snapshots) - 1, 0)
     st.progress(done / job.config.epochs, text=f"Epoch {done} of {job.config.epochs}")
@@ -165,7 +165,7 @@ def _gate_chart(trace: Trace, title: str) -> alt.Chart:
     return alt.Chart(pd.DataFrame(rows), title=title).mark_line(point=True).encode(
         x=alt.X("step:O"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("unit:N", legend=alt.Legend(orient="right")),
-        strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None),  # z solid, r dashed: said in the title
+        strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None),  # the title says which is which
         detail=["unit:N", "gate:N"]).properties(height=240)
 
 
@@ -184,7 +184,8 @@ def _finished(job: Job) -> None:
     st.altair_chart(_loss_chart(snapshots), width="stretch")
     scrub, pick = st.columns([3, 1])
     epoch = scrub.slider("Epoch", 0, last.epoch, last.epoch, key="train_epoch", on_change=_follow)
-    example = pick.number_input("Example sequence", 1, len(job.evals.x), 1, key="train_example", on_change=_follow)
+    example = pick.number_input("Example sequence", 1, len(job.evals.x), 1, key="train_example",
+                                on_change=_follow)
     shown = snapshots[min(epoch, len(snapshots) - 1)]
     x = job.evals.x[example - 1]  # (T, D)
     before, after = run(first.model.gru, x), run(shown.model.gru, x)
@@ -209,7 +210,8 @@ def _example_table(evals: Data, n: int, shown: Snapshot) -> None:
     rows = {"input": [", ".join(f"{v:g}" for v in row) for row in evals.x[n]],
             "target": [f"{v:.3f}" if s else "–" for v, s in zip(evals.y[n, :, 0], evals.scored)],
             f"output at epoch {shown.epoch}": [f"{v:.3f}" for v in prediction]}
-    st.dataframe(pd.DataFrame(rows, index=pd.RangeIndex(1, len(prediction) + 1, name="step")).T, width="stretch")
+    steps = pd.RangeIndex(1, len(prediction) + 1, name="step")
+    st.dataframe(pd.DataFrame(rows, index=steps).T, width="stretch")
 
 
 def _apply() -> None:
