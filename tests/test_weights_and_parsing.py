@@ -231,3 +231,21 @@ def test_with_config_moves_the_bias_between_layouts():
     assert w.with_config(activation="relu").bias.tolist() == [1, 2, 3]
     no_bias = GRUWeights.create(GRUConfig(1, 1, use_bias=False), np.ones((1, 3)), np.ones((1, 3)))
     assert no_bias.with_config(use_bias=True).bias.tolist() == [[0, 0, 0], [0, 0, 0]]
+
+
+@pytest.mark.parametrize("loss, target, message", [
+    ("sum", [1.0], "the sum loss takes no target."),
+    ("mse", None, "the mse loss needs a target of shape (2,)."),
+    ("mse", [1.0, 2.0, 3.0], "the mse target has shape (3,) but (2,) is needed (one value per unit)."),
+    ("mse_all", [[1.0, 2.0]], "the mse_all target has shape (1, 2) but (3, 2) is needed "
+                              "(one row per output step, one value per unit)."),
+    ("mse", [1.0, float("nan")], "target contains nan at index [1]; every value must be a finite number."),
+])
+def test_loss_targets_are_checked_with_their_shape(loss, target, message):
+    from gruviz.math.backward import check_target, get_loss
+
+    with pytest.raises(InputError) as raised:
+        check_target(get_loss(loss), target, units=2, steps=3)
+    assert str(raised.value) == message
+    assert check_target(get_loss("mse_all"), np.ones((3, 2)), 2, 3).tolist() == [[1, 1]] * 3
+    assert check_target(get_loss("sum"), None, 2, 3) is None
