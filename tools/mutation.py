@@ -53,6 +53,11 @@ KILLED = ("killed", "timeout", "caught by type check")
 NOT_RUN = ("skipped", "not checked", "check was interrupted by user")
 
 
+# Tests that drive the page through Streamlit's AppTest: slow, and an upload there is read in a
+# child process that imports the unmutated package.
+PAGE_TESTS = "not frameworks_view and not state_dict_source and not backward_view"
+
+
 @dataclass(frozen=True)
 class Score:
     package: str
@@ -93,7 +98,7 @@ def prepare(name: str, package: Package, root: Path) -> Path:
         f"only_mutate ={lines(package.mutate)}\n"
         f"pytest_add_cli_args_test_selection ={lines('tests/' + f for f in oracle)}\n"
         # -x: one failing test kills the mutant; the rest would only cost time.
-        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider'])}\n"
+        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider', '-k', PAGE_TESTS])}\n"
     )
     return work
 
