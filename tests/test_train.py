@@ -291,6 +291,8 @@ def test_app_scrubbing_with_follow_on_puts_that_epochs_numbers_in_the_magnifier(
     example = job.evals.x[0]
     assert app.session_state["seq_text"].startswith(f"{example[0, 0]:.6g} {example[0, 1]:.6g};")
     assert any("unit" in m.value and " z " in m.value for m in app.markdown)  # the before/after sentence
+    job, app = _finish(app, "reset", 2)  # a shorter run after it: the scrubber starts at its end
+    assert not app.exception and app.slider(key="train_epoch").value == 2
 
 
 def test_app_stop_ends_a_long_run_early_and_the_page_says_so():
@@ -308,3 +310,20 @@ def test_training_clips_each_step_to_the_clipping_norm():
     moved = [a - b for a, b in zip(after.model.arrays(), before.model.arrays())]
     assert before.grad_norms.kernel > 1e-2  # so the clip is what bounds this step
     assert optim.global_norm(moved) == pytest.approx(0.1 * 1e-3, rel=1e-9)  # one step of η·c
+
+
+def test_app_a_run_waits_for_the_servers_trainer_says_so_and_can_be_stopped():
+    from gruviz.ui import train_view
+
+    assert train_view._TRAINERS.acquire(timeout=60)  # another session is training
+    try:
+        app = _page()
+        app.button(key="train_start").click().run()
+        job = app.session_state["train_job"]
+        assert job.waiting and any("Waiting for a free trainer" in i.value for i in app.info)
+        app.button(key="train_stop").click().run()
+        job.thread.join(10)
+        assert job.done and not job.snapshots
+        assert any(c.value == "The run was stopped before its first epoch." for c in app.run().caption)
+    finally:
+        train_view._TRAINERS.release()

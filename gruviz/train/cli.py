@@ -56,7 +56,7 @@ def train(args: argparse.Namespace) -> dict:
             raise InputError(f"could not write {args.out}: {error.strerror or error}.") from None
     return {
         "task": config.task,
-        "story": config.task_.story,
+        "story": config.chosen_task.story,
         "config": {"units": config.units, "length": config.steps, "epochs": config.epochs,
                    "optimizer": config.optimizer, "lr": optim.make(config.optimizer, config.lr).lr,
                    "seed": config.seed,
@@ -67,7 +67,7 @@ def train(args: argparse.Namespace) -> dict:
         "grad_norm": [asdict(s.grad_norms) for s in snapshots[1:]],
         "final_loss": last.loss,
         "final_accuracy": last.accuracy,
-        "accuracy_means": config.task_.accuracy_name,
+        "accuracy_means": config.chosen_task.accuracy_name,
         "seconds": round(seconds, 3),
         "weights": weights,
         "eval": {"seed": config.eval_seed, "x": evals.x.tolist(), "y": evals.y.tolist(),

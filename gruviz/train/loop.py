@@ -48,15 +48,15 @@ class TrainConfig:
             raise InputError(f"the clipping norm must be above 0, got {self.clip_norm}.")
 
     @property
-    def task_(self) -> Task:
+    def chosen_task(self) -> Task:
         return get_task(self.task)
 
     @property
     def steps(self) -> int:
-        return self.task_.default_length if self.length is None else self.length
+        return self.chosen_task.default_length if self.length is None else self.length
 
     def train_data(self) -> Data:
-        return self.task_.data(self.sequences, self.steps, seed=self.seed)
+        return self.chosen_task.data(self.sequences, self.steps, seed=self.seed)
 
     @property
     def eval_seed(self) -> int:
@@ -64,7 +64,7 @@ class TrainConfig:
         return 10_000 + self.steps
 
     def eval_data(self) -> Data:
-        return self.task_.data(self.eval_sequences, self.steps, seed=self.eval_seed)
+        return self.chosen_task.data(self.eval_sequences, self.steps, seed=self.eval_seed)
 
 
 @dataclass(frozen=True)
@@ -100,13 +100,13 @@ def _snapshot(epoch: int, model: Model, config: TrainConfig, train: Data, evals:
     prediction = model.predict(evals.x)
     return Snapshot(epoch, model, model_lib.loss(model, evals.x, evals.y, evals.scored),
                     model_lib.loss(model, train.x, train.y, train.scored),
-                    config.task_.score(prediction, evals), norms)
+                    config.chosen_task.score(prediction, evals), norms)
 
 
 def fit(config: TrainConfig, limits: TrainLimits = TRAIN_CLI) -> Iterator[Snapshot]:
     """Yield the untrained snapshot, then one per epoch, config.epochs in all after it."""
     config.check(limits)
-    task, train, evals = config.task_, config.train_data(), config.eval_data()
+    task, train, evals = config.chosen_task, config.train_data(), config.eval_data()
     rng = np.random.default_rng([config.seed, 1])  # initial weights and batch order
     model = model_lib.initial(config.units, task.input_dim, train.y.shape[-1], rng)
     optimizer = optim.make(config.optimizer, config.lr)

@@ -4,8 +4,10 @@ of any epoch to the rest of the app.
 
 Training runs in a thread of its own per session (`Job`), never in the script: the page
 polls it from a fragment while it runs. `TRAIN_APP` bounds each run and `_TRAINERS`
-bounds how many run at once on this server, so a class training together slows no
-one's page more than two runs do; a run waiting for its turn says so."""
+lets one run train at a time per server process: a training thread shares the
+interpreter with every session's script, and beside one trainer another session's
+computation took 1.1x its time, beside two 3x (benchmarks/train_tasks.py's machine).
+A run waiting for its turn says so and can be stopped."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from . import state
 
 log = logging.getLogger("gruviz.ui")
 POLL_SECONDS = 0.5
-CONCURRENT_RUNS = 2
+CONCURRENT_RUNS = 1
 _TRAINERS = threading.BoundedSemaphore(CONCURRENT_RUNS)
 _DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
 
@@ -102,6 +104,7 @@ def _controls() -> TrainConfig:
 def _start(config: TrainConfig) -> None:
     if _job() is not None and _job().running:
         return
+    st.session_state.pop("train_epoch", None)  # a new run's scrubber starts at its own last epoch
     try:
         st.session_state.train_job = Job(config).start()
     except InputError as problem:
@@ -183,7 +186,9 @@ def _finished(job: Job) -> None:
                f"{TASKS[job.config.task].accuracy_name} for {last.accuracy:.0%} of the outputs.")
     st.altair_chart(_loss_chart(snapshots), width="stretch")
     scrub, pick = st.columns([3, 1])
-    epoch = scrub.slider("Epoch", 0, last.epoch, last.epoch, key="train_epoch", on_change=_follow)
+    epoch = 0  # a run stopped before its first epoch ended has nothing to scrub (a slider needs two ends)
+    if last.epoch:
+        epoch = scrub.slider("Epoch", 0, last.epoch, last.epoch, key="train_epoch", on_change=_follow)
     example = pick.number_input("Example sequence", 1, len(job.evals.x), 1, key="train_example",
                                 on_change=_follow)
     shown = snapshots[min(epoch, len(snapshots) - 1)]
@@ -219,7 +224,7 @@ def _apply() -> None:
     ss, job = st.session_state, _job()
     if job is None or not job.snapshots:
         return
-    shown = job.snapshots[min(int(ss.train_epoch), len(job.snapshots) - 1)]
+    shown = job.snapshots[min(int(ss.get("train_epoch", 0)), len(job.snapshots) - 1)]
     x = job.evals.x[int(ss.train_example) - 1]
     ss.seq_text, ss.h0_text, ss.mask_text, ss.go_backwards = state.sequence_text(x), "", "", False
     state.set_weights(shown.model.gru, notes=(f"Trained on the {job.config.task.replace('_', ' ')} task, "
