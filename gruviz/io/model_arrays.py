@@ -25,7 +25,8 @@ import io
 
 
 def read_model_arrays(data: bytes, filename: str, limits: Limits) -> tuple[dict | None, dict[str, list[np.ndarray]]]:
-    """(config or None for a weights-only file, {layer name: [arrays]})."""
+    """(config or None for a weights-only file, {layer name: [arrays]}). The config carries
+    "keras_version" when the file says which Keras wrote it."""
     if len(data) > limits.max_file_bytes:
         raise InputError(f"the file is {len(data) / 2**20:.1f} MB; the limit is "
                          f"{limits.max_file_bytes / 2**20:.0f} MB.")
@@ -59,6 +60,9 @@ def _keras_zip(data: bytes, limits: Limits):
                 raise InputError(f"the .keras archive has no {needed}. Save the model again with "
                                  "model.save('name.keras').")
         config = _json(_unzip(archive, "config.json", limits.max_file_bytes), "config.json")
+        if "metadata.json" in members and isinstance(config, dict):
+            meta = _json(_unzip(archive, "metadata.json", limits.max_file_bytes), "metadata.json")
+            config["keras_version"] = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
         weights_h5 = _unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
     with open_h5(weights_h5, ACCEPTED) as f:
         return config, _keras3_layers(f, limits)
@@ -99,6 +103,8 @@ def _legacy(data: bytes, limits: Limits):
         if "model_config" not in f.attrs:
             raise InputError(f"this .h5 file has no model_config; it holds weights only. {ACCEPTED}.")
         config = _json(f.attrs["model_config"], "the model_config in this .h5 file")
+        if isinstance(config, dict):
+            config["keras_version"] = _text(f.attrs.get("keras_version", "2"))
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
         found = {}
         for key in root:

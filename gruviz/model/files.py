@@ -34,7 +34,8 @@ def read_model(data: bytes, filename: str, config_text: str | None = None, limit
         config = _json(config_text, "the model config")
     if config is None:
         raise FileRefused(NEEDS_CONFIG, "refused")
-    model = model_from_config(config, by_name)
+    version = str(config.pop("keras_version", "3")) if isinstance(config, dict) else "3"
+    model = model_from_config(config, by_name, version)
     check_limits(model, limits)
     return model
 

@@ -40,6 +40,7 @@ def model_from_config(config, arrays: dict[str, list[np.ndarray]], version: str 
     if not isinstance(entries, list) or not entries:
         raise InputError("the model config has no list of layers; is this a Keras model's config?")
     if kind != "Sequential":
+        entries = [e for e in entries if not _embedding_mask_op(e, entries)]
         _check_chain(entries, body)
     notes: list[str] = []
     layers = [_layer(entry, arrays, version, notes) for entry in entries]
@@ -75,6 +76,26 @@ def _names_in(node, found: list[str]) -> list[str]:
     return found
 
 
+def _embedding_mask_op(entry, entries: list) -> bool:
+    """The `input != 0` node Keras 3 writes into a Functional config beside an
+    Embedding(mask_zero=True): the mask that Embedding computes itself."""
+    if not isinstance(entry, dict) or entry.get("class_name") != "NotEqual":
+        return False
+    nodes = entry.get("inbound_nodes")
+    args = nodes[0].get("args") if isinstance(nodes, list) and nodes and isinstance(nodes[0], dict) else None
+    return isinstance(args, list) and len(args) == 2 and args[1] == 0 and any(
+        isinstance(e, dict) and e.get("class_name") == "Embedding" and (e.get("config") or {}).get("mask_zero")
+        for e in entries)
+
+
+def _inbound(entry: dict) -> set[str]:
+    """The layers feeding an entry's input; a `mask=` argument is not an input."""
+    nodes = entry.get("inbound_nodes")
+    nodes = [n.get("args") if isinstance(n, dict) and "args" in n else n for n in nodes] \
+        if isinstance(nodes, list) else nodes
+    return set(_names_in(nodes, []))
+
+
 def _check_chain(entries: list, body: dict) -> None:
     """A Functional model gruviz reads is one chain: one input, one output, each layer fed by the one before."""
     names = [str(e.get("config", {}).get("name", e.get("name"))) if isinstance(e, dict) else "?" for e in entries]
@@ -83,7 +104,7 @@ def _check_chain(entries: list, body: dict) -> None:
         raise InputError(f"this model has {len(ins)} input(s) and {len(outs)} output(s); gruviz reads a model "
                          "that is one chain of layers from one input to one output.")
     for previous, entry, name in zip(names, entries[1:], names[1:]):
-        inbound = set(_names_in(entry.get("inbound_nodes"), []))
+        inbound = _inbound(entry)
         if inbound != {previous}:
             raise InputError(f"layer '{name}' takes its input from {sorted(inbound) or 'nothing'}, not from the "
                              f"layer before it ('{previous}'); gruviz reads a model that is one chain of layers.")
