@@ -134,3 +134,22 @@ def test_step_claims_keep_the_typed_digits():
     """JSON numbers reach the detective as text: 0.50 has two decimals, not one."""
     claims = parse_step_claims(json.dumps([{"t": 1, "z": ["0.50"]}]).replace('"0.50"', "0.50"), 1, 2)
     assert claims[0].typed.tolerance[0] == pytest.approx(0.005)
+
+
+def test_the_half_unit_itself_still_matches():
+    """0.5 and 3.5 are exact in binary: |3.5 - 3| is exactly the half unit of "3"."""
+    three = Typed.parse(["3"], "claim")
+    assert three.matches(np.array([3.5])) and three.matches(np.array([2.5]))
+    assert not three.matches(np.array([3.5000001]))
+
+
+@pytest.mark.parametrize("word, message", [
+    (True, "c: 'true' is not a number."), ([1], "c: '[1]' is not a number."),
+    (None, "c: 'null' is not a number."), ("abc", "c: 'abc' is not a number."),
+])
+def test_what_is_not_a_number_is_named_as_json_writes_it(word, message):
+    from gruviz import InputError
+
+    with pytest.raises(InputError) as raised:
+        Typed.parse([word], "c")
+    assert str(raised.value) == message
