@@ -58,6 +58,8 @@ def test_whole_model_view_in_chromium(tmp_path):
                 numbers = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", shown.inner_text())]
                 np.testing.assert_allclose(numbers, expected, atol=2e-6)
                 page.screenshot(path=str(SHOTS / f"whole_model_{label}.png"), full_page=True)
+                page.get_by_text("Magnifier: 'bidirectional/forward'").click()
+                page.wait_for_timeout(1500)
                 if label == "1280x720":
                     page.get_by_role("button", name="Compare with Keras model.predict").click()
                     verdict = page.locator("[data-testid=stMarkdownContainer]", has_text="largest difference")

@@ -1,8 +1,9 @@
 """The "Whole model" view: a Keras model as a row of boxes (layer, output shape, values,
 parameter count), the final output beside Keras's model.predict of a rebuild.
 
-`render()` draws it. Choosing a GRU layer stores, in st.session_state[FOCUS], that
-layer's GRUWeights and the sequence it really receives, for the GRU views to open."""
+`render()` draws it. Choosing a GRU layer stores, in st.session_state[FOCUS], a `Setup`
+of that layer's weights, direction and mask on the sequence it really receives (the
+previous layer's output), which the GRU views (magnifier, gates, check) take as they are."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import numpy as np
 import streamlit as st
 
 from ..errors import InputError
+from ..explain.mistakes import Setup
 from ..limits import APP
 from ..model.compare import compare
 from ..model.counts import count
 from ..model.files import read_model
 from ..model.pipeline import parse_input, run
 from ..model.recurrent import Bidirectional, Recurrent
+from . import results
 
-FOCUS = "whole_model_focus"  # (layer name, GRUWeights, x (T, D), mask, go_backwards)
+FOCUS = "whole_model_focus"  # (layer name, Setup)
 
 
 def _shape(value: np.ndarray) -> str:
@@ -51,7 +54,10 @@ def _focus(result) -> None:
     names = [name for name, *_ in cells]
     chosen = st.selectbox("Open a GRU layer on the sequence it receives", names, key="whole_model_layer")
     _, layer, x, mask = cells[names.index(chosen)]
-    st.session_state[FOCUS] = (chosen, layer.weights, np.asarray(x), mask, layer.go_backwards)
+    setup = Setup(layer.weights, np.asarray(x), go_backwards=layer.go_backwards, mask=mask)
+    st.session_state[FOCUS] = (chosen, setup)
+    with st.expander(f"Magnifier: '{chosen}' on the sequence it receives ({len(setup.x)} steps)"):
+        results.magnifier(setup.run())
 
 
 def render() -> None:
