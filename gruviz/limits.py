@@ -106,7 +106,9 @@ class TrainLimits:
     max_length: int  # timesteps per sequence
     max_sequences: int  # training sequences
     max_epochs: int
+    max_seconds: float | None = None  # wall clock for one run, where a server shares its cores
 
 
 TRAIN_CLI = TrainLimits(max_units=8, max_length=100, max_sequences=2000, max_epochs=5000)
-TRAIN_APP = TrainLimits(max_units=8, max_length=30, max_sequences=500, max_epochs=400)
+# units=8, 30 steps: about 0.2 s an epoch on a busy 2-core machine, so the clock is what binds
+TRAIN_APP = TrainLimits(max_units=8, max_length=30, max_sequences=500, max_epochs=400, max_seconds=60.0)

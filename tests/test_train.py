@@ -327,3 +327,14 @@ def test_app_a_run_waits_for_the_servers_trainer_says_so_and_can_be_stopped():
         assert any(c.value == "The run was stopped before its first epoch." for c in app.run().caption)
     finally:
         train_view._TRAINERS.release()
+
+
+def test_app_a_run_past_the_time_limit_stops_and_says_why(monkeypatch):
+    from dataclasses import replace
+
+    from gruviz.ui import train_view
+
+    monkeypatch.setattr(train_view, "TRAIN_APP", replace(train_view.TRAIN_APP, max_seconds=0.0))
+    job, app = _finish(_page(), "count", 50)
+    assert job.out_of_time and len(job.snapshots) == 1
+    assert any(c.value.startswith("Stopped at the 0 s limit after 0 epochs") for c in app.caption)

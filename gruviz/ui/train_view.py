@@ -42,6 +42,7 @@ class Job:
         self.config, self.evals = config, config.eval_data()
         self.snapshots: list[Snapshot] = []  # list.append is atomic: the page reads it while it grows
         self.stop, self.error, self.waiting, self.done = threading.Event(), None, True, False
+        self.out_of_time = False
         self.started = time.perf_counter()
         self.seconds = 0.0
         self.thread = threading.Thread(target=self._run, name="gruviz-train", daemon=True)
@@ -60,7 +61,8 @@ class Job:
             for snapshot in fit(self.config, TRAIN_APP):
                 self.snapshots.append(snapshot)
                 self.seconds = time.perf_counter() - began
-                if self.stop.is_set():
+                self.out_of_time = TRAIN_APP.max_seconds is not None and self.seconds > TRAIN_APP.max_seconds
+                if self.stop.is_set() or self.out_of_time:
                     break
                 time.sleep(0.001)  # hand the interpreter to other sessions between epochs
         except InputError as problem:
@@ -180,7 +182,9 @@ def _finished(job: Job) -> None:
         st.caption("The run was stopped before its first epoch.")
         return
     first, last = snapshots[0], snapshots[-1]
-    ended = "Stopped" if job.stop.is_set() and last.epoch < job.config.epochs else "Trained"
+    ended = "Trained"
+    if last.epoch < job.config.epochs:
+        ended = f"Stopped at the {TRAIN_APP.max_seconds:g} s limit" if job.out_of_time else "Stopped"
     st.caption(f"{ended} after {last.epoch} epoch{'s' if last.epoch != 1 else ''} in {job.seconds:.1f} s: "
                f"evaluation loss {first.loss:.4g} → {last.loss:.4g}, "
                f"{TASKS[job.config.task].accuracy_name} for {last.accuracy:.0%} of the outputs.")
