@@ -78,7 +78,7 @@ CLIPPED = """() => {
 def test_presenter_fits_a_projector_and_steps_by_keyboard(browser, app_url):
     context, page = open_page(browser, app_url + "/?present=true", PROJECTOR)
     try:
-        expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+        expect(page.get_by_text("Step 1 of 4")).to_be_visible(timeout=WAIT_MS)
         block = page.locator(".st-key-presenter_equations .katex-display")
         expect(block).to_have_count(1)
         box = block.bounding_box()
@@ -109,7 +109,7 @@ def test_reveal_mode_uncovers_one_number_group_at_a_time(browser, app_url):
         shoot(page, "presenter_reveal_done")
         assert counts[0] > 0 and counts[-1] == 0
         assert all(a > b for a, b in zip(counts, counts[1:])), counts
-        expect(page.get_by_text("All numbers of this step are shown")).to_be_visible()
+        expect(page.get_by_text("All numbers of this step are shown")).to_be_visible(timeout=WAIT_MS)
     finally:
         context.close()
 
@@ -128,14 +128,15 @@ def test_a_link_restores_step_tab_and_mode_in_a_fresh_browser(browser, app_url):
         context.close()
     fresh, again = open_page(browser, link, PROJECTOR, ready="[data-testid=stTab]")
     try:
-        expect(again.get_by_role("tab", name="Gates over time")).to_have_attribute("aria-selected", "true")
-        expect(again.get_by_text("3 of 4").first).to_be_visible()
+        expect(again.get_by_role("tab", name="Gates over time")).to_have_attribute("aria-selected", "true",
+                                                                                   timeout=WAIT_MS)
+        expect(again.get_by_text("3 of 4").first).to_be_visible(timeout=WAIT_MS)
         shoot(again, "link_round_trip_1280x720")
     finally:
         fresh.close()
     presenting, page = open_page(browser, link + "&present=true", PROJECTOR)
     try:
-        expect(page.get_by_text("Step 3 of 4")).to_be_visible()
+        expect(page.get_by_text("Step 3 of 4")).to_be_visible(timeout=WAIT_MS)
     finally:
         presenting.close()
 

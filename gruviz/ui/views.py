@@ -9,11 +9,11 @@ import numpy as np
 import streamlit as st
 
 from ..explain.mistakes import Setup
-from . import backward_view, check_view, frameworks_view, guard, lstm_view, presenter, results, stepper
+from . import backward_view, check_view, frameworks_view, guard, lstm_view, presenter, results, stepper, train_view
 from .memo import Derived
 
 TABS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
-        "Backward", "GRU vs LSTM")
+        "Backward", "GRU vs LSTM", "Train")
 
 
 def copy_link() -> None:
@@ -34,7 +34,7 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
     with stepper.bar(trace, keys=False, allow_all=False):
         copy_link()
     # Only the open tab runs (on_change="rerun"): hidden charts cost the browser ~1 s a rerun.
-    step_tab, check_tab, gates_tab, layout_tab, frameworks_tab, backward_tab, lstm_tab = st.tabs(
+    step_tab, check_tab, gates_tab, layout_tab, frameworks_tab, backward_tab, lstm_tab, train_tab = st.tabs(
         list(TABS), key="view", on_change="rerun", bind="query-params")
     if step_tab.open:
         with step_tab, guard.section("One step under the magnifier"):
@@ -57,3 +57,6 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
     if lstm_tab.open:
         with lstm_tab, guard.section("GRU vs LSTM"):
             lstm_view.render(setup)
+    if train_tab.open:
+        with train_tab, guard.section("Train"):
+            train_view.render()
