@@ -187,6 +187,11 @@ def test_table_edits_land_in_the_right_block():
     (lambda: GRUWeights.from_keras_arrays([np.ones(6), np.ones((2, 6))]),
      "kernel has shape (6,); a GRU kernel is (input_dim, 3·units)."),
     (lambda: GRUWeights.from_keras_arrays([[[1, "x", 3]], np.ones((1, 3))]), "kernel must contain only numbers."),
+    (lambda: GRUWeights.from_keras_arrays([np.ones((1, 3)), [[1, "x", 3]]]),
+     "recurrent_kernel must contain only numbers."),
+    (lambda: GRUWeights.from_keras_arrays([np.ones((3, 6)), np.ones((3, 6)), np.zeros(6)]),
+     "the 2nd array, recurrent_kernel, has shape (3, 6); the kernel's 6 columns mean units=2, so it should be "
+     "(2, 6)."),
 ])
 def test_validation_messages(make, message):
     with pytest.raises(InputError) as raised:
