@@ -43,7 +43,7 @@ PACKAGES = {
     "layouts": Package(("gruviz/layouts/*",), (
         "test_layouts.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
-        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py")),
+        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py")),
     "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py")),
     "readers": Package(("gruviz/io/model_files.py",), ("test_model_files.py", "test_hostile_files.py")),
 }
