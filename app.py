@@ -31,9 +31,11 @@ with st.sidebar:
     st.caption("The address bar always holds a link to this example: copy it to share.")
 
 style.page()
-top_left, top_right = st.columns([5, 2], vertical_alignment="center")
+top_left, top_right = st.columns([6, 2], vertical_alignment="center")
 presenting = top_right.toggle("Presenter mode", key="present", bind="query-params",
                               help="One step, large, for a projector: ←/→ step, Home/End jump, Space uncovers.")
+compare = presenting or top_right.toggle("Compare with keras.layers.GRU", value=True, key="compare_keras",
+                                         help="Run a real keras.layers.GRU on the same numbers, beside gruviz's.")
 if presenting:
     presenter.style()
 heading = top_left.container()
@@ -62,10 +64,10 @@ with heading:
     if presenting:
         st.markdown(f"**{title}**")
     else:
-        st.markdown("## What does this GRU compute?")
-        st.markdown(f"**{current.title}.** {current.story}" if current else f"**{title}.**")
-        st.caption("Every gate at every timestep, computed by gruviz in float64 and checked against a real "
-                   "keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
+        st.markdown(f"### {title}", help="What this GRU computes, every gate at every timestep, in float64, "
+                    "checked against a real keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
+        if current:
+            st.caption(current.story)
 
 if presenting:
     with lesson_box:
@@ -75,8 +77,6 @@ if presenting:
 keras_slot, keras_live = None, None
 with guard.section("The outputs"):
     keras_slot = results.side_by_side(derived.trace, derived.bahdanau)
-    results.claimed_result(current, derived.mistakes, derived.trace)
-compare = st.toggle("Compare with a real keras.layers.GRU", value=True, key="compare_keras")
 if keras_slot is not None and compare:
     with guard.section("The Keras column"):
         keras_live = keras_panel.fill(keras_slot, weights, run_inputs, derived.trace)
@@ -84,6 +84,8 @@ elif keras_slot is not None:
     keras_slot.caption("Keras comparison is off.")
 
 views.tabs(setup, derived, keras_live, presenting)
+with guard.section("The hand calculation"):
+    results.claimed_result(current, derived.mistakes, derived.trace)
 st.subheader("Pitfalls: what the classic mistakes give on these numbers")
 with guard.section("Pitfalls"):
     results.pitfalls(derived.mistakes, derived.trace)

@@ -102,7 +102,9 @@ def sequence_inputs() -> RunInputs | None:
     st.caption(f":material/straighten: Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
                f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
                f"number{'s' if x.shape[1] != 1 else ''}.")
-    with st.expander("Edit the sequence as a table, or draw a random one"):
+    typing_weights = st.session_state.get("source") == "Enter by hand"
+    table_col, weights_col = st.columns(2) if not typing_weights else (st.container(), st.container())
+    with table_col, st.expander("Edit the sequence as a table, or draw a random one"):
         key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
         st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key, num_rows="dynamic",
                        on_change=_apply_sequence_table, args=(key,))
@@ -111,15 +113,16 @@ def sequence_inputs() -> RunInputs | None:
         c1.number_input("timesteps", 1, 500, 6, key="rand_steps")
         c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
         c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
-    _weights_editor()
+    with weights_col:  # beside the sequence's expander while folded; full width while typing weights
+        _weights_editor(typing_weights)
     return RunInputs(x, h0 if isinstance(h0, np.ndarray) else None, mask, ss.go_backwards)
 
 
-def _weights_editor() -> None:
+def _weights_editor(expanded: bool) -> None:
     """The typed weight tables at full width, folded unless the weights are being typed by hand."""
     from . import sources  # sources reaches the Keras column, which reads RunInputs from here
 
-    with st.expander("Edit the weights", expanded=st.session_state.get("source") == "Enter by hand"):
+    with st.expander("Edit the weights", expanded=expanded):
         sources.weight_tables()
 
 

@@ -64,15 +64,22 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
             st.button("", key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
                       disabled=targets[key] == now, on_click=_go, args=(targets[key],),
                       shortcut=shortcut if keys else None, width="content")
+            if key == "step_prev" and not lead:
+                _slider(T)  # between ◀ and ▶, where a row has room for it
         if H > 1:
             st.segmented_control("Unit", units, key="unit", bind="query-params", required=True,
                                  label_visibility="collapsed", width="content",
                                  format_func=lambda u: "all units" if u == ALL_UNITS else f"unit {u}")
         extra = st.container(width="content", horizontal=True, vertical_alignment="center")
+    if lead:
+        _slider(T)
+    return extra
+
+
+def _slider(T: int) -> None:
     if T > 1:
         st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider,
-                  format=f"%d of {T}", label_visibility="collapsed")
-    return extra
+                  format=f"%d of {T}", label_visibility="collapsed", width="stretch")
 
 
 def _go_to_slider() -> None:

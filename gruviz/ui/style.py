@@ -10,7 +10,7 @@ _PAGE = """<style>
 [data-testid="stMetricValue"] > div {white-space: normal !important; overflow-wrap: anywhere; line-height: 1.25;}
 [data-testid="stMetricValue"] {font-size: clamp(1.05rem, 2.1vw, 1.8rem);}
 [data-testid="stMetricLabel"] p, [data-testid="stWidgetLabel"] p {white-space: normal; word-break: normal;}
-[data-testid="stMainBlockContainer"] {padding-top: 3rem;}
+[data-testid="stMainBlockContainer"] {padding-top: 2rem;}
 .stMarkdownBadge {white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; height: auto !important; line-height: 1.4;}
 </style>"""
