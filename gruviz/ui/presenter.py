@@ -16,6 +16,7 @@ _STYLE = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
 .st-key-presenter_equations .katex {font-size: 1.25em;}
 .stMainBlockContainer {padding-top: 1.2rem;}
+@media (max-width: 640px) {.stMainBlockContainer {padding-top: 4.5rem;}}
 </style>"""
 
 

@@ -11,6 +11,7 @@ _PAGE = """<style>
 [data-testid="stMetricValue"] {font-size: clamp(1.05rem, 2.1vw, 1.8rem);}
 [data-testid="stMetricLabel"] p, [data-testid="stWidgetLabel"] p {white-space: normal; word-break: normal;}
 [data-testid="stMainBlockContainer"] {padding-top: 2rem;}
+@media (max-width: 640px) {[data-testid="stMainBlockContainer"] {padding-top: 4.5rem;}}
 .stMarkdownBadge {white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; height: auto !important; line-height: 1.4;}
 </style>"""
