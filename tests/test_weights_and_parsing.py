@@ -178,6 +178,18 @@ def test_table_edits_land_in_the_right_block():
                                np.zeros((2, 3))),
      "bias has shape (2, 3) but reset_after=False needs (3,) — did this model use reset_after=True "
      "(the Keras 3 default)?"),
+    (lambda: GRUWeights.create(GRUConfig(2, 1), np.ones((1, 6)), np.ones((2, 6)), np.zeros(6)),
+     "bias has shape (6,) but reset_after=True needs (2, 6) — did this model use reset_after=False?"),
+    (lambda: GRUWeights.create(GRUConfig(2, 1, reset_after=False), np.ones((1, 6)), np.ones((2, 6)),
+                               np.zeros((2, 6))),
+     "bias has shape (2, 6) but reset_after=False needs (6,) — did this model use reset_after=True "
+     "(the Keras 3 default)?"),
+    (lambda: GRUWeights.create(GRUConfig(1, 1, reset_after=False), np.ones((1, 3)), np.ones((1, 3)), np.zeros(4)),
+     "bias has shape (4,) but reset_after=False needs (3,)."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), np.zeros(6)),
+     "bias has shape (6,) but reset_after=True needs (2, 3) — this bias belongs to a GRU with units=2."),
+    (lambda: GRUWeights.create(GRUConfig(1, 1), np.ones((1, 3)), np.ones((1, 3)), np.zeros((6, 2))),
+     "bias has shape (6, 2) but reset_after=True needs (2, 3)."),
     (lambda: GRUWeights.from_keras_arrays([np.ones((1, 3))]),
      "a Keras GRU has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got 1."),
     (lambda: GRUWeights.from_keras_arrays([np.ones((1, 3))] * 4),
