@@ -331,3 +331,39 @@ def test_custom_activation_function_is_refused(saved):
     }
     data = _zip(config_json=json.dumps(config), model_weights_h5=archive.read("model.weights.h5"))
     _raises(data, "m.keras", "custom function", "gru")
+
+
+def test_keras2_cudnngru_in_a_legacy_h5_is_read_exactly(keras, saved, tmp_path):
+    """A Keras 2 CuDNNGRU stores each kernel gate block as cuDNN lays it out and one (6H,) bias;
+    Keras 2 loaded it as block.reshape(H, D).T, recurrent block .T, bias.reshape(2, 3H) (spec §3).
+    The file here holds the inverse of that, written from the spec, for a real Keras GRU."""
+    model, [(gru, _)], files = saved["plain"]
+    kernel, recurrent, bias = gru.get_weights()
+    H, D = recurrent.shape[0], kernel.shape[0]
+    blocks = [slice(k * H, (k + 1) * H) for k in range(3)]
+    stored = {"kernel": np.concatenate([kernel[:, b].T.reshape(D, H) for b in blocks], axis=1),
+              "recurrent_kernel": np.concatenate([recurrent[:, b].T for b in blocks], axis=1),
+              "bias": bias.reshape(-1)}
+
+    def edit(f):
+        config = json.loads(f.attrs["model_config"])
+        for layer in config["config"]["layers"]:
+            if layer["class_name"] == "GRU":
+                layer["class_name"] = "CuDNNGRU"
+        f.attrs["model_config"] = json.dumps(config)
+        paths = []
+        f["model_weights"].visit(lambda path: paths.append(path) if isinstance(f["model_weights"][path], h5py.Dataset)
+                                 and path.startswith(gru.name + "/") else None)
+        for path in paths:
+            name = path.rsplit("/", 1)[-1].split(":")[0]
+            del f["model_weights"][path]
+            f["model_weights"].create_dataset(path, data=stored[name].astype("float32"))
+
+    [found] = read_model_file(_patched_h5(files[".h5"], tmp_path, edit), "m.h5")
+    assert any("CuDNNGRU" in note for note in found.notes)
+    for got, want in zip(found.weights.keras_arrays(), (kernel, recurrent, bias)):
+        np.testing.assert_array_equal(got, want.astype(np.float64))
+    x = np.random.default_rng(5).normal(0, 1, (1, T, D)).astype("float32")
+    trace = run(found.weights, x[0])
+    mine = trace.sequence_output if gru.return_sequences else trace.output
+    np.testing.assert_allclose(mine, np.asarray(gru(x))[0], atol=1e-5)

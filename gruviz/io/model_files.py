@@ -29,6 +29,7 @@ import h5py
 import numpy as np
 
 from ..errors import InputError
+from ..layouts import cudnn_gru_weights
 from ..limits import CORE, FILES, Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
@@ -57,6 +58,7 @@ class _Spec:
     config: dict
     role: str | None = None  # "forward" or "backward" inside a Bidirectional
     notes: tuple[str, ...] = ()
+    cudnn: bool = False  # Keras 2's CuDNNGRU: arrays in cuDNN's order, bias (6H,)
 
 
 def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[FoundGRU]:
@@ -258,8 +260,11 @@ def _gru_specs(config, where: str) -> list[_Spec]:
             kind, cfg = str(layer.get("class_name")), layer["config"]
             name = str(cfg.get("name", layer.get("name", kind.lower())))
             inner = cfg.get("layer") if isinstance(cfg.get("layer"), dict) else {}
-            if kind == "GRU":
-                specs.append(_Spec(chain + (name,), cfg))
+            if kind in ("GRU", "CuDNNGRU"):
+                cudnn = kind == "CuDNNGRU"
+                note = ("a Keras 2 CuDNNGRU: its gate blocks were read from cuDNN's layout into "
+                        "keras.layers.GRU(reset_after=True), exactly.",) if cudnn else ()
+                specs.append(_Spec(chain + (name,), cfg, notes=note, cudnn=cudnn))
             elif kind == "Bidirectional" and inner.get("class_name") == "GRU":
                 forward = inner.get("config") or {}
                 backward = (cfg.get("backward_layer") or {}).get("config") or {
@@ -303,7 +308,8 @@ def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], li
         options = {k: cfg[k] for k in ("units", "reset_after", "use_bias") if k in cfg}
         for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
             options[key] = _activation(cfg.get(key, default), key, version, notes)
-        weights = GRUWeights.from_keras_arrays(arrays, **options)
+        weights = (cudnn_gru_weights(*arrays) if spec.cudnn  # tanh and sigmoid: cuDNN has no others
+                   else GRUWeights.from_keras_arrays(arrays, **options))
     except InputError as e:
         raise InputError(f"GRU layer '{name}': {e}") from None
     return FoundGRU(name, weights, bool(cfg.get("go_backwards", False)), tuple(notes))
