@@ -88,6 +88,19 @@ def read_weights_json(data: bytes, filename: str, limits: Limits = APP) -> GRUWe
         return _keras_weights(item["config"], [arrays[f"0.{j}"] for j in range(_count(arrays, 0))], limits)
 
 
+def read_lstm_state_dict_file(data: bytes, filename: str, limits: Limits = APP):
+    """`layouts.lstm.read_state_dict` (an nn.LSTM's exported state dict), run in the bounded child."""
+    from ..math.lstm_weights import LSTMWeights
+
+    header, arrays = run_child("lstm_state_dict", data, filename, limits)
+    with _rebuilding():
+        values = [arrays[f"0.{j}"] for j in range(_count(arrays, 0))]
+        limits.check_arrays({f"array {j}": v.shape for j, v in enumerate(values)})
+        weights = LSTMWeights.from_keras_arrays(values)
+        limits.check_layer(weights.config.units, weights.config.input_dim)
+        return weights
+
+
 @contextmanager
 def _rebuilding():
     """What the child sent is plain data; anything malformed in it is refused, never raised."""

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..limits import FILES, Limits
 
 RESULT = "result.npz"
-KINDS = ("keras", "state_dict", "weights_json", "onnx", "model")
+KINDS = ("keras", "state_dict", "weights_json", "onnx", "model", "lstm_state_dict")
 
 
 def _keras(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
@@ -69,9 +69,16 @@ def _model(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[
     return sandbox_items(data, filename, limits)
 
 
-READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx, "model": _model}
+def _lstm_state_dict(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+    from ..layouts.lstm import read_state_dict
+
+    return [({}, read_state_dict(data, filename, limits).keras_arrays())]
+
+
+READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx, "model": _model,
+           "lstm_state_dict": _lstm_state_dict}
 _MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file",
-            "onnx": ".onnx_file", "model": ".model_arrays"}
+            "onnx": ".onnx_file", "model": ".model_arrays", "lstm_state_dict": "..layouts.lstm"}
 
 
 def _status_bytes(field: str) -> int:

@@ -111,3 +111,17 @@ def from_state_dict(arrays: dict, prefix: str = "") -> LSTMWeights:
         raise InputError(f"weight_ih_l0 has shape {ih}; nn.LSTM's is (4·hidden_size, input_size).")
     config = LSTMConfig(units=ih[0] // 4, input_dim=ih[1], use_bias="bias_ih_l0" in mine or "bias_hh_l0" in mine)
     return PyTorchLSTM.create(config, mine).to_keras()
+
+
+def read_state_dict(data: bytes, filename: str, limits) -> LSTMWeights:
+    """The one nn.LSTM (layer 0, forward) of an exported state dict, .npz or .json, as data."""
+    from .state_dict import read_arrays
+
+    arrays = read_arrays(data, filename, lambda key: key.endswith(PYTORCH_KEYS), limits)
+    prefixes = sorted({key[: -len("weight_ih_l0")] for key in arrays if key.endswith("weight_ih_l0")})
+    if len(prefixes) != 1:
+        raise InputError(f"{filename} holds {len(prefixes)} weight_ih_l0 entries; export the one nn.LSTM to "
+                         "show, e.g. model.encoder.lstm.state_dict().")
+    weights = from_state_dict(arrays, prefixes[0])
+    limits.check_layer(weights.config.units, weights.config.input_dim)
+    return weights

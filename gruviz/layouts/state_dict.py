@@ -49,6 +49,36 @@ def read_state_dict(data: bytes, filename: str, limits: Limits = CORE) -> tuple[
     raise InputError(f"{filename} is neither .json nor .npz. {EXPORT_HINT}")
 
 
+def read_arrays(data: bytes, filename: str, wanted, limits: Limits = CORE) -> dict[str, np.ndarray]:
+    """The entries of an exported state dict (.npz or .json) whose names pass `wanted`, as
+    float64 arrays: declared shapes are checked against the limits before anything is read."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in _PICKLES or suffix not in (".npz", ".json"):
+        read_state_dict(data, filename, limits)  # its refusals name pickles and the formats read
+    if len(data) > limits.max_file_bytes:
+        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
+                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
+    if suffix == ".json":
+        parsed = _json(data, filename)
+        keys = [key for key in parsed if wanted(key)]
+        limits.check_arrays({key: _declared_shape(parsed[key]) for key in keys})
+        return {key: as_finite_array(key, parsed[key]) for key in keys}
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InputError(f"{filename} is not a .npz archive. {EXPORT_HINT}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            FILES.check_zip(archive.infolist(), filename)
+            shapes = {info.filename.removesuffix(".npy"): _npy_shape(archive, info, filename)
+                      for info in archive.infolist()}
+            keys = [key for key in shapes if wanted(key)]
+            limits.check_arrays({key: shapes[key] for key in keys})
+            return {key: as_finite_array(key, _npy_array(archive, key + ".npy")) for key in keys}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError(f"{filename} is not a readable .npz archive. {EXPORT_HINT}") from None
+
+
 def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, tuple[str, ...]]:
     """Each member's .npy header is read first; only the GRU's arrays are ever unpacked, and
     only once their declared shapes pass the limits."""

@@ -44,23 +44,51 @@ def _fresh(units: int, input_dim: int, seed: int) -> LSTMWeights | str:
 
 
 def _uploaded(input_dim: int) -> LSTMWeights | str | None:
-    upload = st.file_uploader("LSTM weights (gruviz JSON, keras or pytorch layout)", type=["json"], key="lv_file")
+    upload = st.file_uploader("An LSTM: gruviz JSON (keras or pytorch layout), an nn.LSTM state_dict "
+                              "(.npz or JSON), or a Keras model (.keras, .h5)", type=["json", "npz", "keras", "h5"],
+                              key="lv_file")
     if upload is None:
         return None
+    memo = st.session_state.setdefault("lv_file_memo", {})
+    if upload.file_id not in memo:  # a file is read once, in the bounded reader for model files
+        memo.clear()
+        memo[upload.file_id] = _read_lstm(upload.getvalue(), upload.name)
+    weights = memo[upload.file_id]
+    if isinstance(weights, LSTMWeights) and weights.config.input_dim != input_dim:
+        return (f"this LSTM reads {weights.config.input_dim} input features per step but the sequence has "
+                f"{input_dim}; use an LSTM with input_dim={input_dim}.")
+    return weights
+
+
+def _read_lstm(raw: bytes, name: str) -> LSTMWeights | str:
+    """The LSTM in an uploaded file, or why there is none; files are parsed as data only."""
+    from ..io.sandbox import read_lstm_state_dict_file
+    from ..model.files import read_model
+    from ..model.recurrent import Bidirectional, Recurrent
+
     try:
-        raw = upload.getvalue()
         if len(raw) > APP.max_file_bytes:
             raise InputError(f"the file has {len(raw):,} bytes; the app reads at most {APP.max_file_bytes:,}.")
-        weights = lstm_file.from_dict(load_json(raw.decode("utf-8"), "the LSTM weights file", APP,
-                                                cap=APP.max_file_bytes))
+        suffix = name.lower().rsplit(".", 1)[-1]
+        if suffix in ("keras", "h5"):
+            model = read_model(raw, name, limits=APP)
+            cells = [cell for layer in model.layers for cell in
+                     ((layer.forward, layer.backward) if isinstance(layer, Bidirectional) else (layer,))
+                     if isinstance(cell, Recurrent) and cell.kind == "LSTM"]
+            if not cells:
+                raise InputError(f"{name} holds no LSTM layer; its layers are "
+                                 f"{', '.join(type(layer).__name__ for layer in model.layers)}.")
+            weights = cells[0].weights
+        elif suffix == "npz" or b'"format"' not in raw[:4096]:
+            weights = read_lstm_state_dict_file(raw, name, APP)
+        else:
+            weights = lstm_file.from_dict(load_json(raw.decode("utf-8"), "the LSTM weights file", APP,
+                                                    cap=APP.max_file_bytes))
         APP.check_layer(weights.config.units, weights.config.input_dim)
     except UnicodeDecodeError:
         return "the file is not UTF-8 text; an LSTM weights file is JSON."
     except InputError as problem:
         return str(problem)
-    if weights.config.input_dim != input_dim:
-        return (f"this LSTM reads {weights.config.input_dim} input features per step but the sequence has "
-                f"{input_dim}; use an LSTM with input_dim={input_dim}.")
     return weights
 
 
