@@ -13,12 +13,12 @@ import numpy as np
 from . import lstm_cell
 from .cell import gate_pre
 from .lstm_weights import LSTMWeights, gate_columns
-from .trace import read_inputs, shown_output
+from .trace import Recorded, read_inputs, shown_output
 from .weights import as_finite_array
 
 
 @dataclass(frozen=True, eq=False)
-class LSTMTrace:
+class LSTMTrace(Recorded):
     """Everything one run computed, in processing order like `trace.Trace`."""
 
     weights: LSTMWeights
@@ -43,20 +43,9 @@ class LSTMTrace:
     sequence_output: np.ndarray  # (T, H) what Keras returns with return_sequences=True
 
     @property
-    def steps(self) -> int:
-        return len(self.x)
-
-    @property
-    def h_prev(self) -> np.ndarray:  # (T, H)
-        return np.vstack([self.h0[None, :], self.h[:-1]])
-
-    @property
     def c_prev(self) -> np.ndarray:  # (T, H)
         return np.vstack([self.c0[None, :], self.c[:-1]])
 
-    @property
-    def output(self) -> np.ndarray:  # (H,)
-        return self.sequence_output[-1]
 
     def part(self, name: str, gate: str) -> np.ndarray:
         """One gate's block of `xW` or `hU`: (T, H)."""

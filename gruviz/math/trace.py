@@ -12,8 +12,25 @@ from ..errors import InputError
 from .weights import GRUWeights, as_finite_array, gate_columns
 
 
+class Recorded:
+    """What every recorded run has, whatever its cell: the inputs x (T, D), the states
+    h0 (H,) and h (T, H), and the outputs Keras returns, sequence_output (T, H)."""
+
+    @property
+    def steps(self) -> int:
+        return len(self.x)
+
+    @property
+    def h_prev(self) -> np.ndarray:  # (T, H)
+        return np.vstack([self.h0[None, :], self.h[:-1]])
+
+    @property
+    def output(self) -> np.ndarray:  # (H,)
+        return self.sequence_output[-1]
+
+
 @dataclass(frozen=True, eq=False)
-class Trace:
+class Trace(Recorded):
     """Everything one run computed. Step arrays are in processing order, so with
     go_backwards row 0 is the last input; `order[t]` is its index in the input."""
 
@@ -34,18 +51,6 @@ class Trace:
     h_tilde: np.ndarray  # (T, H)
     h: np.ndarray  # (T, H) state after each step (carried over masked steps)
     sequence_output: np.ndarray  # (T, H) what Keras returns with return_sequences=True
-
-    @property
-    def steps(self) -> int:
-        return len(self.x)
-
-    @property
-    def h_prev(self) -> np.ndarray:  # (T, H)
-        return np.vstack([self.h0[None, :], self.h[:-1]])
-
-    @property
-    def output(self) -> np.ndarray:  # (H,)
-        return self.sequence_output[-1]
 
     @property
     def overflow_step(self) -> int | None:
