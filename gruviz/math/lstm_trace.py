@@ -46,7 +46,6 @@ class LSTMTrace(Recorded):
     def c_prev(self) -> np.ndarray:  # (T, H)
         return np.vstack([self.c0[None, :], self.c[:-1]])
 
-
     def part(self, name: str, gate: str) -> np.ndarray:
         """One gate's block of `xW` or `hU`: (T, H)."""
         return getattr(self, name)[:, gate_columns(gate, self.weights.config.units)]
