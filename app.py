@@ -8,8 +8,8 @@ from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
-from gruviz.ui import guard, inputs, keras_panel, memo, presenter, results, sources, state, style, views
-from gruviz.ui import exercise_view
+from gruviz.ui import (exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state, style,
+                       views)
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
 if exercise_view.wanted():  # a practice link: its own page
@@ -34,8 +34,8 @@ style.page()
 top_left, top_right = st.columns([6, 2], vertical_alignment="center")
 presenting = top_right.toggle("Presenter mode", key="present", bind="query-params",
                               help="One step, large, for a projector: ←/→ step, Home/End jump, Space uncovers.")
-compare = presenting or top_right.toggle("Compare with keras.layers.GRU", value=True, key="compare_keras",
-                                         help="Run a real keras.layers.GRU on the same numbers, beside gruviz's.")
+compare = top_right.toggle("Compare with keras.layers.GRU", value=True, key="compare_keras",
+                           help="Run a real keras.layers.GRU on the same numbers, beside gruviz's.")
 if presenting:
     presenter.style()
 heading = top_left.container()
