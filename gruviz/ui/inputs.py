@@ -102,8 +102,9 @@ def sequence_inputs() -> RunInputs | None:
     st.caption(f":material/straighten: Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
                f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
                f"number{'s' if x.shape[1] != 1 else ''}.")
-    typing_weights = st.session_state.get("source") == "Enter by hand"
-    table_col, weights_col = st.columns(2) if not typing_weights else (st.container(), st.container())
+    # Folded, the two editors share a row; the weights' tables get the full width once open.
+    weights_open = bool(st.session_state.get("weights_editor", st.session_state.get("source") == "Enter by hand"))
+    table_col, weights_col = st.columns(2) if not weights_open else (st.container(), st.container())
     with table_col, st.expander("Edit the sequence as a table, or draw a random one"):
         key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
         st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key, num_rows="dynamic",
@@ -113,8 +114,8 @@ def sequence_inputs() -> RunInputs | None:
         c1.number_input("timesteps", 1, 500, 6, key="rand_steps")
         c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
         c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
-    with weights_col:  # beside the sequence's expander while folded; full width while typing weights
-        _weights_editor(typing_weights)
+    with weights_col:
+        _weights_editor(weights_open)
     return RunInputs(x, h0 if isinstance(h0, np.ndarray) else None, mask, ss.go_backwards)
 
 
@@ -122,7 +123,7 @@ def _weights_editor(expanded: bool) -> None:
     """The typed weight tables at full width, folded unless the weights are being typed by hand."""
     from . import sources  # sources reaches the Keras column, which reads RunInputs from here
 
-    with st.expander("Edit the weights", expanded=expanded):
+    with st.expander("Edit the weights", expanded=expanded, key="weights_editor", on_change="rerun"):
         sources.weight_tables()
 
 
