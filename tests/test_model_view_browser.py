@@ -58,10 +58,10 @@ def test_whole_model_view_in_chromium(tmp_path):
                 numbers = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", shown.inner_text())]
                 np.testing.assert_allclose(numbers, expected, atol=2e-6)
                 page.screenshot(path=str(SHOTS / f"whole_model_{label}.png"), full_page=True)
-                page.get_by_text("Magnifier: 'bidirectional/forward'").click()
+                page.get_by_text("Magnifier: 'bidirectional/forward'").click(timeout=120_000)
                 page.wait_for_timeout(1500)
                 if label == "1280x720":
-                    page.get_by_role("button", name="Compare with Keras model.predict").click()
+                    page.get_by_role("button", name="Compare with Keras model.predict").click(timeout=120_000)
                     verdict = page.locator("[data-testid=stMarkdownContainer]", has_text="largest difference")
                     playwright.expect(verdict).to_be_visible(timeout=400_000)  # TensorFlow loads first
                     assert "match" in verdict.inner_text() and "mismatch" not in verdict.inner_text()
