@@ -105,8 +105,11 @@ def test_match_badge_whole_at_150_percent_zoom(open_page):
 def test_layer_options_and_weight_tables_are_whole(open_page):
     page = open_page(1280, 720)
     box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="recurrent_activation")
+    box.scroll_into_view_if_needed()
     box.click()
-    page.get_by_role("option", name="hard_sigmoid_legacy").click()
+    # Typing picks the option wherever the list opens (near the window's edge it may open off screen).
+    page.keyboard.type("hard_sigmoid_legacy")
+    page.get_by_role("option", name="hard_sigmoid_legacy").click(timeout=RERUN_MS)
     settle(page)
     value = box.get_by_role("combobox")
     expect(value).to_have_value("hard_sigmoid_legacy")
