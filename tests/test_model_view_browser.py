@@ -28,7 +28,8 @@ def _model(path):
     L = keras.layers
     keras.utils.set_random_seed(5)
     model = keras.Sequential([L.Input((None,), dtype="int32"), L.Embedding(9, 3, mask_zero=True),
-                              L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="concat"),
+                              L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="concat",
+                                              name="bidirectional"),  # auto-names depend on what ran before
                               L.GlobalAveragePooling1D(), L.Dense(3, activation="softmax")])
     model.save(path)
     ids = np.array([4, 2, 7, 0, 0])
