@@ -51,12 +51,17 @@ def route_of(headers) -> str | None:
 
 
 def upstreams(serving, route: str, path: str = "") -> list[str]:
-    """The process that finally answered each logged request of this route (nginx's access log)."""
-    found = []
-    for line in serving.access_log.read_text().splitlines():
-        if f"route={route} " in line and f" {path}" in line:
-            tried = line.split("upstream=", 1)[1].split(" route=", 1)[0]
-            found.append(tried.split(",")[-1].strip())
+    """The process that finally answered each logged request of this route (nginx's access log,
+    which nginx writes just after it answers: a busy machine gets a few seconds)."""
+    for _ in range(50):
+        found = []
+        for line in serving.access_log.read_text().splitlines():
+            if f"route={route} " in line and f" {path}" in line:
+                tried = line.split("upstream=", 1)[1].split(" route=", 1)[0]
+                found.append(tried.split(",")[-1].strip())
+        if found:
+            return found
+        time.sleep(0.1)
     return found
 
 
