@@ -31,21 +31,26 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 @dataclass(frozen=True)
 class Package:
     mutate: tuple[str, ...]  # globs, relative to the repository
-    oracle: tuple[str, ...]  # test files under tests/, fast and browser-free
+    oracle: tuple[str, ...]  # globs of test files under tests/, fast and browser-free
+
+    def tests(self) -> list[Path]:
+        return sorted({path for pattern in self.oracle for path in (REPO / "tests").glob(pattern)})
 
 
 PACKAGES = {
     "math": Package(tuple(f"gruviz/math/{name}.py" for name in (
         "activations", "cell", "weights", "trace", "backward", "cell_backward")), (
         "test_properties.py", "test_seed_example.py", "test_weights_and_parsing.py", "test_equations.py",
-        "test_precision.py", "test_layouts.py", "test_backward.py")),
-    "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("test_lstm.py", "test_lstm_backward.py")),
+        "test_precision.py", "test_layouts.py", "test_backward.py", "test_math_*.py")),
+    "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("test_lstm.py", "test_lstm_backward.py",
+                                                                     "test_lstm_details.py")),
     "layouts": Package(("gruviz/layouts/*",), (
-        "test_layouts.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py")),
+        "test_layouts*.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py", "test_onnx_*.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
-        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py")),
+        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py",
+        "test_parsing_*.py")),
     "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py")),
-    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files.py", "test_hostile_files.py")),
+    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files*.py", "test_hostile_files.py")),
 }
 
 
@@ -82,21 +87,26 @@ class Score:
                 + (f"  [{unfinished} of {len(self.statuses)} mutants not run yet]" if unfinished else ""))
 
 
+def copy_tests(package: Package, work: Path) -> None:
+    """The oracle's test files, and nothing else, in work/tests: the selection is the folder,
+    so a test file added later joins a rerun without changing mutmut's configuration."""
+    for path in (REPO / "tests" / "conftest.py", *package.tests()):
+        shutil.copy2(path, work / "tests" / path.name)
+
+
 def prepare(name: str, package: Package, root: Path) -> Path:
     work = root / name
     shutil.rmtree(work, ignore_errors=True)
     (work / "tests").mkdir(parents=True)
     shutil.copytree(REPO / "gruviz", work / "gruviz", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", work)
-    oracle = [f for f in package.oracle if (REPO / "tests" / f).exists()]
-    for helper in ("conftest.py", *oracle):
-        shutil.copy2(REPO / "tests" / helper, work / "tests" / helper)
+    copy_tests(package, work)
     lines = lambda items: "".join(f"\n    {item}" for item in items)  # noqa: E731
     (work / "setup.cfg").write_text(
         "[mutmut]\n"
         "source_paths = gruviz\n"
         f"only_mutate ={lines(package.mutate)}\n"
-        f"pytest_add_cli_args_test_selection ={lines('tests/' + f for f in oracle)}\n"
+        "pytest_add_cli_args_test_selection =\n    tests\n"
         # -x: one failing test kills the mutant; the rest would only cost time.
         f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider', '-k', PAGE_TESTS])}\n"
     )
@@ -127,12 +137,27 @@ def show_survivors(result: Score, work: Path) -> None:
             print(f"      {line.strip()}")
 
 
+def rerun_survivors(name: str, package: Package, work: Path, children: int) -> None:
+    changed = [str(path.relative_to(REPO)) for pattern in package.mutate for path in REPO.glob(pattern)
+               if path.is_file() and path.read_bytes() != (work / path.relative_to(REPO)).read_bytes()]
+    if changed:
+        sys.exit(f"{name}: {', '.join(changed)} changed since the last run; run the package in full")
+    copy_tests(package, work)
+    left = [m for m, status in score(name, work).statuses.items() if status not in KILLED and status not in NOT_RUN]
+    print(f"== {name}: rerunning {len(left)} survivors against the current tests", flush=True)
+    if left:
+        mutmut(work, "run", "--max-children", str(children), *left)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("packages", nargs="*", default=list(PACKAGES), help=" ".join(PACKAGES))
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--dir", default=os.environ.get("MUTATION_DIR", "/tmp/gruviz-mutation"))
     parser.add_argument("--report-only", action="store_true", help="print the last run's results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the last run's survivors against today's tests (the package's own "
+                             "source must be unchanged; a killed mutant stays killed when tests are added)")
     args = parser.parse_args()
     unknown = sorted(set(args.packages) - set(PACKAGES))
     if unknown:
@@ -140,7 +165,9 @@ def main() -> int:
     results = []
     for name in args.packages:
         work = Path(args.dir) / name
-        if not args.report_only:
+        if args.survivors:
+            rerun_survivors(name, PACKAGES[name], work, args.children)
+        elif not args.report_only:
             work = prepare(name, PACKAGES[name], Path(args.dir))
             print(f"== {name}: mutating {', '.join(PACKAGES[name].mutate)}", flush=True)
             if mutmut(work, "run", "--max-children", str(args.children)).returncode != 0:
