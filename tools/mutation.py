@@ -45,7 +45,7 @@ PACKAGES = {
     "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("test_lstm.py", "test_lstm_backward.py",
                                                                      "test_lstm_details.py")),
     "layouts": Package(("gruviz/layouts/*",), (
-        "test_layouts*.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py", "test_onnx_*.py",
+        "test_layouts*.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py", "test_onnx_details.py",
         "test_lstm.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
         "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py",
