@@ -48,16 +48,18 @@ test: setup-test chromium nginx
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
 # Slow (tens of minutes): run it before a release and when the core changes, not in `make test`.
 # MUTATION_PACKAGES="math layouts" limits the run (default: every package, lstm included);
-# MUTATION_CHILDREN sets how many mutants run at once.
+# MUTATION_CHILDREN sets how many mutants run at once; MUTATION_ARGS=--survivors reruns only the
+# last run's survivors against the current tests (after adding tests; the core must be unchanged).
 MUTATION_PACKAGES ?=
 MUTATION_CHILDREN ?= 2
+MUTATION_ARGS ?=
 .PHONY: mutation
 $(VENV)/.mutation-installed: $(VENV)/.test-installed requirements-mutation.txt
 	$(PIP) install --quiet -r requirements-mutation.txt
 	touch $@
 
 mutation: $(VENV)/.mutation-installed
-	nice -n 19 $(PY) tools/mutation.py $(MUTATION_PACKAGES) --children $(MUTATION_CHILDREN)
+	nice -n 19 $(PY) tools/mutation.py $(MUTATION_PACKAGES) --children $(MUTATION_CHILDREN) $(MUTATION_ARGS)
 
 bench: setup-test chromium nginx
 	$(PY) benchmarks/trace_vs_keras.py
