@@ -167,9 +167,10 @@ def test_arrays_name_the_first_bad_value(value, message):
 # ----------------------------------------------------------------------------- the trace, step by step
 
 
-def hand_run(w: GRUWeights, x, h0=None, mask=None, go_backwards=False, convention="keras"):
+def hand_run(w: GRUWeights, x, h0=None, mask=None, go_backwards=False, convention="keras", nudge=None):
     """Keras's GRU written out from spec §1, one step at a time, recording every number.
-    Gates and candidate are computed at masked steps too (from the carried state)."""
+    Gates and candidate are computed at masked steps too (from the carried state).
+    nudge=(name, step, delta) adds delta to one number of one step where it is computed."""
     cfg = w.config
     H, T = cfg.units, len(x)
     K, U = np.array(w.kernel), np.array(w.recurrent_kernel)
@@ -181,14 +182,18 @@ def hand_run(w: GRUWeights, x, h0=None, mask=None, go_backwards=False, conventio
     h = np.zeros(H) if h0 is None else np.array(h0, float)
     rec = {k: [] for k in "order x mask h_prev xW hU z_pre r_pre h_tilde_pre z r h_tilde h out".split()}
     shown = np.zeros(H)
-    for i, keep in zip(order, kept):
+    for s, (i, keep) in enumerate(zip(order, kept)):
+        def at(name, value):
+            return value + nudge[2] if nudge and nudge[:2] == (name, s) else value
+
+        h = at("h_prev", h)
         xw, hu = x[i] @ K, h @ U
-        a_z = xw[:H] + bx[:H] + hu[:H] + bh[:H]
-        a_r = xw[H:2 * H] + bx[H:2 * H] + hu[H:2 * H] + bh[H:2 * H]
-        z, r = sigma(a_z), sigma(a_r)
+        a_z = at("z_pre", xw[:H] + bx[:H] + hu[:H] + bh[:H])
+        a_r = at("r_pre", xw[H:2 * H] + bx[H:2 * H] + hu[H:2 * H] + bh[H:2 * H])
+        z, r = at("z", sigma(a_z)), at("r", sigma(a_r))
         hu_h = hu[2 * H:] if cfg.reset_after else (r * h) @ U[:, 2 * H:]
-        a_h = xw[2 * H:] + bx[2 * H:] + (r * (hu_h + bh[2 * H:]) if cfg.reset_after else hu_h)
-        h_tilde = phi(a_h)
+        a_h = at("h_tilde_pre", xw[2 * H:] + bx[2 * H:] + (r * (hu_h + bh[2 * H:]) if cfg.reset_after else hu_h))
+        h_tilde = at("h_tilde", phi(a_h))
         c = z if convention == "keras" else 1 - z
         values = dict(order=i, x=x[i], mask=keep, h_prev=h, xW=xw, hU=np.concatenate([hu[:2 * H], hu_h]),
                       z_pre=a_z, r_pre=a_r, h_tilde_pre=a_h, z=z, r=r, h_tilde=h_tilde)
