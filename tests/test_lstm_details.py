@@ -390,3 +390,115 @@ def test_parameter_counts_of_the_seed_sized_layers_written_out():
     assert params.gru(1, 1) == 12  # 3·(1 + 1 + 1) + 3
     assert params.lstm(4, 3) == 128  # 4·(12 + 16 + 4)
     assert params.Counts.of(2, 3).as_json() == {"gru_reset_after": 42, "gru_reset_before": 36, "lstm": 48}
+
+
+# --------------------------------------------------------------------------- backward, step by step, by torch autograd
+
+
+def torch_activation(torch, name):
+    return {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda a: a, "relu": torch.relu,
+            "hard_sigmoid": lambda a: torch.clamp(a / 6.0 + 0.5, 0.0, 1.0),
+            "hard_sigmoid_legacy": lambda a: torch.clamp(0.2 * a + 0.5, 0.0, 1.0),
+            "softsign": lambda a: a / (1.0 + a.abs())}[name]
+
+
+def torch_gradients(w, x, h0, c0, mask, backwards, loss, target):
+    """(1)–(6) in torch ops, one step at a time, masked as Keras masks (a skipped step carries h and c,
+    its output repeats the previous output); autograd gives ∂L/∂ every step's h, c, pre-activations and
+    the states each step reads (h_{t-1}, c_{t-1}), and the leaves."""
+    torch = pytest.importorskip("torch")
+    cfg = w.config
+    H, T = cfg.units, len(x)
+    phi, sig = torch_activation(torch, cfg.activation), torch_activation(torch, cfg.recurrent_activation)
+    leaf = lambda a: torch.tensor(np.asarray(a, float), requires_grad=True)  # noqa: E731
+    W, U, X, h, c = leaf(w.kernel), leaf(w.recurrent_kernel), leaf(x), leaf(h0), leaf(c0)
+    b = leaf(w.bias) if w.bias is not None else torch.zeros(4 * H, dtype=torch.float64)
+    leaves, kept = (X, h, c, W, U, b), np.asarray(mask, bool)
+    xs, ks = (X.flip(0), kept[::-1]) if backwards else (X, kept)
+    watched, outs = {k: [] for k in ("h_prev", "c_prev", "a", "h", "c")}, [torch.zeros(H, dtype=torch.float64)]
+    for t in range(T):
+        h_in, c_in = h * 1.0, c * 1.0
+        a = xs[t] @ W + b + h_in @ U
+        if ks[t]:
+            c = sig(a[H:2 * H]) * c_in + sig(a[:H]) * phi(a[2 * H:3 * H])
+            h = sig(a[3 * H:]) * phi(c)
+        else:
+            h, c = h_in * 1.0, c_in * 1.0
+        for name, v in zip(watched, (h_in, c_in, a, h, c)):
+            v.retain_grad()
+            watched[name].append(v)
+        outs.append(h if ks[t] else outs[-1])  # Keras: a masked step repeats the last output (0 before any)
+    out = torch.stack(outs[1:])
+    y = None if target is None else torch.tensor(target)
+    L = {"sum": lambda: out[-1].sum(), "mse": lambda: ((out[-1] - y) ** 2).mean(),
+         "mse_all": lambda: ((out - y) ** 2).mean()}[loss]()
+    L.backward()
+    grad = lambda v: np.zeros(tuple(v.shape)) if v.grad is None else v.grad.numpy()  # noqa: E731
+    steps = {k: np.array([grad(v) for v in vs]) for k, vs in watched.items()}
+    return L.item(), steps, [grad(v) for v in leaves]
+
+
+BACKWARD_CASES = [  # activation, recurrent_activation, loss, mask, go_backwards, use_bias
+    ("tanh", "sigmoid", "sum", [1, 1, 1, 1], False, True),
+    ("tanh", "sigmoid", "mse_all", [1, 0, 1, 1, 0], True, True),
+    ("softsign", "hard_sigmoid", "mse", [0, 0, 1, 1, 1], False, True),
+    ("relu", "sigmoid", "mse_all", [0, 1, 0, 1, 1, 1], True, False),
+    ("linear", "hard_sigmoid_legacy", "mse", [1, 1, 0, 1, 0], True, True),
+    ("sigmoid", "tanh", "sum", [1, 0, 0, 1, 1, 0, 1], False, True),
+]
+
+
+@pytest.mark.parametrize("activation,recurrent,loss,mask,backwards,use_bias", BACKWARD_CASES)
+def test_every_step_gradient_matches_torch_autograd(activation, recurrent, loss, mask, backwards, use_bias):
+    rng = np.random.default_rng(len(mask) * 13 + backwards)
+    H, D, T = 3, 2, len(mask)
+    w = weights_for(rng, H, D, use_bias, activation, recurrent, scale=0.7)
+    x, h0, c0 = rng.normal(size=(T, D)), rng.normal(0, 0.5, H), rng.normal(0, 0.5, H)
+    target = {"sum": None, "mse": rng.normal(size=H), "mse_all": rng.normal(size=(T, H))}[loss]
+    value, steps, (dx, dh0, dc0, dW, dU, db) = torch_gradients(w, x, h0, c0, mask, backwards, loss, target)
+    g = backward(run(w, x, h0, c0, backwards, mask), loss, target)
+    assert g.loss_name == loss
+    assert g.loss == pytest.approx(value, rel=1e-12)
+    pairs = {"dh": (g.dh, steps["h"]), "dc": (g.dc, steps["c"]), "da": (g.da, steps["a"] * np.asarray(
+        mask if not backwards else mask[::-1], bool)[:, None]), "dh_prev": (g.dh_prev, steps["h_prev"]),
+        "dc_prev": (g.dc_prev, steps["c_prev"]), "h0": (g.h0, dh0), "c0": (g.c0, dc0), "x": (g.x, dx),
+        "kernel": (g.kernel, dW), "recurrent_kernel": (g.recurrent_kernel, dU)}
+    for name, (mine, theirs) in pairs.items():
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13, err_msg=name)
+    if use_bias:
+        np.testing.assert_allclose(g.bias, db, rtol=1e-10, atol=1e-13)
+    else:
+        assert g.bias is None
+    assert g.finite is True and g.trace.weights is w
+
+
+def test_masked_steps_pass_no_gradient_to_their_unused_gates():
+    rng = np.random.default_rng(8)
+    w = weights_for(rng, 2, 1)
+    g = backward(run(w, rng.normal(size=(4, 1)), c0=[0.5, -0.5], mask=[1, 0, 1, 0]))
+    assert g.da[1].tolist() == [0.0] * 8 and g.da[3].tolist() == [0.0] * 8
+    assert np.abs(g.da[[0, 2]]).min() > 0
+
+
+def test_the_default_loss_is_the_sum_of_the_last_output():
+    rng = np.random.default_rng(9)
+    w = weights_for(rng, 2, 1)
+    t = run(w, rng.normal(size=(3, 1)))
+    g = backward(t)
+    assert g.loss_name == "sum" and g.loss == pytest.approx(t.h[-1].sum(), rel=1e-15)
+    np.testing.assert_array_equal(g.dh[-1], [1.0, 1.0])  # ∂(h_1 + h_2)/∂h_T
+    assert g.trace is t
+
+
+@pytest.mark.parametrize("recurrent,steps", [([30.0, -30.0, 30.0, 30.0], 8), ([30.0] * 4, 6)])
+def test_a_run_that_overflows_shows_inf_or_nan_without_a_warning_forward_and_backward(recurrent, steps):
+    """Unbounded φ and σ with large recurrent weights: h grows past float64 within a few steps
+    (to inf, or to nan where +inf meets -inf), and its gradients do too."""
+    config = LSTMConfig(1, 1, activation="linear", recurrent_activation="linear")
+    w = LSTMWeights.create(config, [[1.0] * 4], [recurrent], [0.0] * 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = run(w, np.ones((steps, 1)))
+        g = backward(t)
+    assert np.isfinite(t.h[:4]).all() and not np.isfinite(t.h[-1]).all()
+    assert g.finite is False
