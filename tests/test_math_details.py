@@ -23,15 +23,16 @@ def _sigmoid(a):
 HAND = {
     "tanh": (np.tanh, lambda a: 1.0 / np.cosh(np.clip(a, -300, 300)) ** 2),
     "sigmoid": (_sigmoid, lambda a: _sigmoid(a) * _sigmoid(-a)),
-    "hard_sigmoid": (lambda a: np.minimum(np.maximum(a / 6 + 0.5, 0), 1), lambda a: np.where(abs(a) < 3, 1 / 6, 0)),
+    "hard_sigmoid": (lambda a: np.minimum(np.maximum(a / 6 + 0.5, 0), 1),
+                     lambda a: np.where(abs(a) < 3, 1 / 6, 0)),
     "hard_sigmoid_legacy": (lambda a: np.minimum(np.maximum(0.2 * a + 0.5, 0), 1),
                             lambda a: np.where(abs(a) < 2.5, 0.2, 0)),
     "linear": (lambda a: a, lambda a: np.ones_like(a)),
     "relu": (lambda a: np.maximum(a, 0), lambda a: np.where(a > 0, 1.0, 0.0)),
     "softsign": (lambda a: a / (1 + abs(a)), lambda a: 1 / (1 + abs(a)) ** 2),
 }
-GRID = np.array([-50.0, -7.0, -3.5, -2.9, -2.6, -2.4, -1.5, -0.5, -0.1, 0.0, 0.1, 0.5, 1.5, 2.4, 2.6, 2.9, 3.5,
-                 7.0, 50.0])
+GRID = np.array([-50.0, -7.0, -3.5, -2.9, -2.6, -2.4, -1.5, -0.5, -0.1, 0.0, 0.1, 0.5, 1.5, 2.4, 2.6, 2.9,
+                 3.5, 7.0, 50.0])
 
 
 @pytest.mark.parametrize("name, points, values", [
@@ -70,7 +71,8 @@ def test_every_activation_and_derivative_match_their_definition_on_a_grid(name):
     # away from kinks the derivative is the slope of the function itself
     smooth = GRID[(abs(abs(GRID) - 3) > 0.05) & (abs(abs(GRID) - 2.5) > 0.05) & (GRID != 0)]
     eps = 1e-6
-    np.testing.assert_allclose(act.grad(smooth), (act(smooth + eps) - act(smooth - eps)) / (2 * eps), atol=1e-8)
+    slope = (act(smooth + eps) - act(smooth - eps)) / (2 * eps)
+    np.testing.assert_allclose(act.grad(smooth), slope, atol=1e-8)
 
 
 def test_derivatives_at_the_kinks_are_tensorflows():
@@ -117,21 +119,27 @@ def test_the_core_caps_allow_1024_and_refuse_1025(name):
     assert getattr(GRUConfig(**{name: np.int64(3), other: 1}), name) == 3
     with pytest.raises(InputError) as raised:
         GRUConfig(**{name: 1025, other: 1})
-    assert str(raised.value) == f"{name}=1025 is more than gruviz handles (at most 1024); use a smaller layer."
+    assert str(raised.value) == (f"{name}=1025 is more than gruviz handles (at most 1024); "
+                                 "use a smaller layer.")
     with pytest.raises(InputError) as raised:
         GRUConfig(**{name: -2, other: 1})
     assert str(raised.value) == f"{name} must be a whole number of at least 1, got -2."
 
 
 def test_config_names_its_activations_and_bias_shape():
-    config = GRUConfig(2, 1, reset_after=np.bool_(False), activation="relu", recurrent_activation="hard_sigmoid")
+    config = GRUConfig(2, 1, reset_after=np.bool_(False), activation="relu",
+                       recurrent_activation="hard_sigmoid")
     assert config.phi is ACTIVATIONS["relu"] and config.sigma is ACTIVATIONS["hard_sigmoid"]
     assert config.bias_shape == (6,)
-    assert GRUConfig(4, 1).bias_shape == (2, 12) and GRUConfig(4, 1, use_bias=np.bool_(False)).bias_shape is None
+    assert GRUConfig(4, 1).bias_shape == (2, 12)
+    assert GRUConfig(4, 1, use_bias=np.bool_(False)).bias_shape is None
+    defaults = GRUConfig(1, 1)  # Keras 3's defaults
+    assert (defaults.reset_after, defaults.use_bias, defaults.activation, defaults.recurrent_activation) == (
+        True, True, "tanh", "sigmoid")
     with pytest.raises(InputError) as raised:
         GRUConfig(1, 1, activation="Tanh")
-    assert str(raised.value) == ("activation 'Tanh' is not supported; choose one of tanh, sigmoid, hard_sigmoid, "
-                                 "hard_sigmoid_legacy, linear, relu, softsign.")
+    assert str(raised.value) == ("activation 'Tanh' is not supported; choose one of tanh, sigmoid, "
+                                 "hard_sigmoid, hard_sigmoid_legacy, linear, relu, softsign.")
 
 
 def test_every_weight_array_is_a_read_only_float64_copy():
@@ -192,7 +200,8 @@ def hand_run(w: GRUWeights, x, h0=None, mask=None, go_backwards=False, conventio
         a_r = at("r_pre", xw[H:2 * H] + bx[H:2 * H] + hu[H:2 * H] + bh[H:2 * H])
         z, r = at("z", sigma(a_z)), at("r", sigma(a_r))
         hu_h = hu[2 * H:] if cfg.reset_after else (r * h) @ U[:, 2 * H:]
-        a_h = at("h_tilde_pre", xw[2 * H:] + bx[2 * H:] + (r * (hu_h + bh[2 * H:]) if cfg.reset_after else hu_h))
+        recurrent_part = r * (hu_h + bh[2 * H:]) if cfg.reset_after else hu_h
+        a_h = at("h_tilde_pre", xw[2 * H:] + bx[2 * H:] + recurrent_part)
         h_tilde = at("h_tilde", phi(a_h))
         c = z if convention == "keras" else 1 - z
         values = dict(order=i, x=x[i], mask=keep, h_prev=h, xW=xw, hU=np.concatenate([hu[:2 * H], hu_h]),
@@ -253,10 +262,12 @@ def test_the_cases_reach_both_sides_of_every_clip():
     for i in range(len(CASES)):
         w, x, h0, mask, go_backwards, convention = case_inputs(i)
         hand = hand_run(w, x, h0, mask, go_backwards, convention)
-        for name, pre in ((w.config.activation, hand["h_tilde_pre"]), (w.config.recurrent_activation, hand["z_pre"])):
+        cfg = w.config
+        for name, pre in ((cfg.activation, hand["h_tilde_pre"]), (cfg.recurrent_activation, hand["z_pre"])):
             width = {"hard_sigmoid": 3, "hard_sigmoid_legacy": 2.5, "relu": 0}.get(name)
             if width is not None:
-                seen |= {(name, "below", bool((pre < -width).any())), (name, "above", bool((pre > width).any()))}
+                seen |= {(name, "below", bool((pre < -width).any())),
+                         (name, "above", bool((pre > width).any()))}
     assert {flag for *_, flag in seen} == {True}, seen
 
 
@@ -268,7 +279,8 @@ def test_the_hand_loop_is_keras(i):
     w, x, h0, mask, go_backwards, convention = case_inputs(i)
     assert convention == "keras"
     keras = run_keras(w, x, h0, go_backwards, mask, dtype="float64")
-    np.testing.assert_allclose(hand_run(w, x, h0, mask, go_backwards)["out"], keras.sequence_output, atol=1e-10)
+    hand = hand_run(w, x, h0, mask, go_backwards)
+    np.testing.assert_allclose(hand["out"], keras.sequence_output, atol=1e-10)
 
 
 def test_shown_steps_point_at_the_last_kept_step():
@@ -278,12 +290,15 @@ def test_shown_steps_point_at_the_last_kept_step():
 
 
 @pytest.mark.parametrize("x, h0, mask, message", [
-    (np.ones((3, 2)), None, None, "the sequence has shape (3, 2) but (timesteps ≥ 1, input_dim=1) is needed."),
-    (np.ones((0, 1)), None, None, "the sequence has shape (0, 1) but (timesteps ≥ 1, input_dim=1) is needed."),
+    (np.ones((3, 2)), None, None,
+     "the sequence has shape (3, 2) but (timesteps ≥ 1, input_dim=1) is needed."),
+    (np.ones((0, 1)), None, None,
+     "the sequence has shape (0, 1) but (timesteps ≥ 1, input_dim=1) is needed."),
     (np.ones(3), None, None, "the sequence has shape (3,) but (timesteps ≥ 1, input_dim=1) is needed."),
     (np.ones((3, 1)), [0.0], None, "h0 has shape (1,) but (2,) is needed."),
     (np.ones((3, 1)), None, [1, 0], "the mask has 2 entries but the sequence has 3 timesteps."),
-    (np.ones((3, 1)), [0.0, np.nan], None, "h0 contains nan at index [1]; every value must be a finite number."),
+    (np.ones((3, 1)), [0.0, np.nan], None,
+     "h0 contains nan at index [1]; every value must be a finite number."),
 ])
 def test_run_refuses_bad_inputs_word_for_word(x, h0, mask, message):
     w = random_weights(np.random.default_rng(0), GRUConfig(2, 1))
@@ -304,7 +319,8 @@ def exploding():
     """units=1, linear gates: z = 0 and r = 1 from the biases, so h_t = h~_t = 1e100·h_{t-1}:
     1e100, 1e200, 1e300, then past float64's 1.8e308 at step 3."""
     config = GRUConfig(1, 1, activation="linear", recurrent_activation="linear")
-    return GRUWeights.create(config, [[0.0, 0.0, 0.0]], [[0.0, 0.0, 1e100]], [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    bias = [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    return GRUWeights.create(config, [[0.0, 0.0, 0.0]], [[0.0, 0.0, 1e100]], bias)
 
 
 def test_an_exploding_run_names_its_first_bad_step_without_a_warning():

@@ -53,7 +53,8 @@ def test_each_loss_and_its_gradient_by_hand(loss, target, value, d_output):
     np.testing.assert_allclose(d_out, d_output, rtol=0, atol=1e-15)
 
 
-SMOOTH_CASES = [  # activation, recurrent_activation, reset_after, use_bias, convention, mask, go_backwards, loss
+# activation, recurrent_activation, reset_after, use_bias, convention, mask, go_backwards, loss
+SMOOTH_CASES = [
     ("tanh", "sigmoid", True, True, "keras", [0, 1, 0, 1, 1, 0], False, "mse_all"),
     ("softsign", "sigmoid", False, True, "bahdanau", [1, 1, 0, 0, 1, 1], True, "mse"),
     ("linear", "tanh", True, False, "bahdanau", None, True, "sum"),
@@ -117,7 +118,8 @@ def test_every_step_gradient_matches_a_nudge_of_that_number(i):
                 up = hand_loss(hand_run(**case, nudge=(name, s, delta))["out"], loss, target)
                 down = hand_loss(hand_run(**case, nudge=(name, s, -delta))["out"], loss, target)
                 expected[s, j] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(getattr(g, field), expected, rtol=1e-6, atol=1e-7, err_msg=f"{field}, case {i}")
+        np.testing.assert_allclose(getattr(g, field), expected, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"{field}, case {i}")
     masked = ~hand["mask"]
     assert masked.any() or case["mask"] is None
     np.testing.assert_array_equal(g.dh_prev[masked], g.dh[masked])  # a masked step passes ∂h straight back
@@ -144,11 +146,13 @@ def test_the_json_form_carries_the_hand_gradients():
     data = json.loads(json.dumps(backward_json(backward(run(w, [[x]])))))
     assert data["loss"] == pytest.approx((1 - z) * h_tilde, abs=1e-15)
     assert data["grads"]["x"] == [[pytest.approx(-Wz * h_tilde + (1 - z) * Wh, abs=1e-14)]]
-    assert data["grads"]["kernel"] == [[pytest.approx(-h_tilde * x, abs=1e-14), 0.0, pytest.approx((1 - z) * x)]]
+    assert data["grads"]["kernel"] == [[pytest.approx(-h_tilde * x, abs=1e-14), 0.0,
+                                        pytest.approx((1 - z) * x)]]
     assert data["grads"]["bias"] == [pytest.approx(-h_tilde, abs=1e-14), 0.0, pytest.approx(1 - z)]
     assert data["steps"] == [{"t": 0, "dh": [1.0], "dz_pre": [pytest.approx(-h_tilde)], "dr_pre": [0.0],
                               "dh_tilde_pre": [pytest.approx(1 - z)]}]
-    # h0 = 0 feeds the step only through U: ∂L/∂h0 = U_z·∂a_z + U_r·∂a_r + (r·U_h)·∂a_h + z, with r = a_r = x·W_r
+    # h0 = 0 feeds the step only through U and the carry:
+    # ∂L/∂h0 = U_z·∂a_z + U_r·∂a_r + (r·U_h)·∂a_h + z, with r = a_r = x·W_r
     r = x * Wr
     assert data["grads"]["h0"] == [pytest.approx(0.7 * -h_tilde + r * 0.9 * (1 - z) + z, abs=1e-14)]
     assert data["grads"]["recurrent_kernel"] == [[0.0, 0.0, 0.0]]  # ∂U = h0ᵀ·∂a, and h0 = 0
