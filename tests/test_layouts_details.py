@@ -348,3 +348,274 @@ def test_prove_applies_the_direction_and_the_mask_to_both_runs():
     one_step = np.max(np.abs(reference(w, x[-1:], h0) - reference(wrong, x[-1:], h0)))
     assert L.prove(w, L.Converted(wrong, Convention.KERAS, ()), x, h0, mask=[0, 0, 0, 0, 1]) == pytest.approx(
         one_step, rel=1e-12)
+
+
+# --- each framework's arrays, as its documentation lays them out ---------------------------------------
+
+def shapes(name, D, H):
+    return {
+        "pytorch": {"weight_ih_l0": (3 * H, D), "weight_hh_l0": (3 * H, H), "bias_ih_l0": (3 * H,),
+                    "bias_hh_l0": (3 * H,)},
+        "tf1": {"gates/kernel": (D + H, 2 * H), "gates/bias": (2 * H,), "candidate/kernel": (D + H, H),
+                "candidate/bias": (H,)},
+        "dl4mt": {"W": (D, 2 * H), "b": (2 * H,), "U": (H, 2 * H), "Wx": (D, H), "bx": (H,), "Ux": (H, H)},
+        "epynn": {"Uz": (D, H), "Vz": (H, H), "bz": (1, H), "Ur": (D, H), "Vr": (H, H), "br": (1, H),
+                  "Uhh": (D, H), "Vhh": (H, H), "bhh": (1, H)},
+        "wikipedia": {"W_z": (H, D), "U_z": (H, H), "b_z": (H,), "W_r": (H, D), "U_r": (H, H), "b_r": (H,),
+                      "W_h": (H, D), "U_h": (H, H), "b_h": (H,)},
+    }[name]
+
+
+def documented_keras(name, a, D, H):
+    """Keras's (kernel, recurrent_kernel, bias) from a layout's arrays, as spec §3 and each module's
+    sources write the mapping: blocks z | r | h."""
+    if name == "pytorch":
+        def cols(m):
+            return np.hstack([m[H:2 * H].T, m[:H].T, m[2 * H:].T])
+
+        def order(b):
+            return np.concatenate([b[H:2 * H], b[:H], b[2 * H:]])
+        return cols(a["weight_ih_l0"]), cols(a["weight_hh_l0"]), np.stack([order(a["bias_ih_l0"]),
+                                                                           order(a["bias_hh_l0"])])
+    if name == "tf1":
+        g, c, bg = a["gates/kernel"], a["candidate/kernel"], a["gates/bias"]
+        return (np.hstack([g[:D, H:], g[:D, :H], c[:D]]), np.hstack([g[D:, H:], g[D:, :H], c[D:]]),
+                np.concatenate([bg[H:], bg[:H], a["candidate/bias"]]))
+    if name == "dl4mt":
+        return (np.hstack([a["W"][:, H:], a["W"][:, :H], a["Wx"]]), np.hstack([a["U"][:, H:], a["U"][:, :H], a["Ux"]]),
+                np.stack([np.concatenate([a["b"][H:], a["b"][:H], a["bx"]]), np.zeros(3 * H)]))
+    if name == "epynn":
+        return (np.hstack([a["Uz"], a["Ur"], a["Uhh"]]), np.hstack([a["Vz"], a["Vr"], a["Vhh"]]),
+                np.concatenate([a["bz"][0], a["br"][0], a["bhh"][0]]))
+    return (np.hstack([a[f"W_{g}"].T for g in "zrh"]), np.hstack([a[f"U_{g}"].T for g in "zrh"]),
+            np.concatenate([a[f"b_{g}"] for g in "zrh"]))
+
+
+NAMES = ("pytorch", "tf1", "dl4mt", "epynn", "wikipedia")
+RESET_AFTER = {"pytorch": True, "dl4mt": True, "tf1": False, "epynn": False, "wikipedia": False}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("H, D", [(1, 1), (2, 3), (3, 2)])
+def test_each_layout_maps_to_keras_blocks_as_documented_and_back(name, H, D):
+    rng = np.random.default_rng(H * 10 + D)
+    arrays = {key: rng.normal(size=shape) for key, shape in shapes(name, D, H).items()}
+    config = L.LayoutConfig(H, D, "softsign", "hard_sigmoid")
+    layout = L.LAYOUTS[name].from_arrays(config, {k: v.tolist() for k, v in arrays.items()})
+    assert list(layout.arrays()) == list(arrays)  # the framework's own order
+    for key, value in layout.arrays().items():
+        assert value.dtype == np.float64 and not value.flags.writeable
+        np.testing.assert_array_equal(value, arrays[key])
+    w, rule = layout.to_keras()
+    assert rule is (Convention.BAHDANAU if name == "wikipedia" else Convention.KERAS)
+    assert w.config == GRUConfig(H, D, reset_after=RESET_AFTER[name], activation="softsign",
+                                 recurrent_activation="hard_sigmoid")
+    for got, expected in zip((w.kernel, w.recurrent_kernel, w.bias), documented_keras(name, arrays, D, H)):
+        np.testing.assert_array_equal(got, expected)
+    back = L.LAYOUTS[name].from_keras(w)
+    assert back.config == config
+    for key, value in back.arrays().items():
+        np.testing.assert_array_equal(value, arrays[key])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("H", [1, 2, 3])
+def test_keras_weights_reach_each_layout_as_documented(name, H):
+    D = 2
+    w = keras_weights(H, D, reset_after=RESET_AFTER[name], seed=20 + H, activation="relu",
+                      recurrent_activation="hard_sigmoid_legacy")
+    if name == "dl4mt":
+        w = GRUWeights.create(w.config, w.kernel, w.recurrent_kernel, np.stack([w.bias[0], np.zeros(3 * H)]))
+    converted = L.convert(w, name, keep_rule=True)
+    assert len(converted.notes) == (name == "wikipedia")  # only the kept rule is noted
+    assert converted.weights.config == L.LayoutConfig(H, D, "relu", "hard_sigmoid_legacy")
+    kernel, recurrent, bias = documented_keras(name, converted.weights.arrays(), D, H)
+    np.testing.assert_array_equal(kernel, w.kernel)
+    np.testing.assert_array_equal(recurrent, w.recurrent_kernel)
+    np.testing.assert_array_equal(bias, w.bias)
+
+
+@pytest.mark.parametrize("name", ["tf1", "dl4mt", "epynn", "wikipedia"])
+def test_layouts_that_always_have_biases_hold_zeros_for_use_bias_false(name):
+    w = keras_weights(2, 3, reset_after=RESET_AFTER[name], use_bias=False, seed=30)
+    layout = L.convert(w, name, keep_rule=True).weights
+    bias_keys = {"tf1": ("gates/bias", "candidate/bias"), "dl4mt": ("b", "bx"), "epynn": ("bz", "br", "bhh"),
+                 "wikipedia": ("b_z", "b_r", "b_h")}[name]
+    for key in bias_keys:
+        assert not layout.arrays()[key].any(), key
+    assert {k: v.shape for k, v in layout.arrays().items()} == shapes(name, 3, 2)
+
+
+@pytest.mark.parametrize("H, D", [(1, 1), (2, 3), (3, 2)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_pytorch_layout_computes_what_torch_computes_both_ways(H, D, bias):
+    torch.manual_seed(H * 7 + D)
+    gru = torch.nn.GRU(D, H, batch_first=True, bias=bias, dtype=torch.float64)
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.mul_(3.0)
+    state = {k: v.numpy() for k, v in gru.state_dict().items()}
+    layout = L.PyTorchGRU.from_arrays(L.LayoutConfig(H, D), state)
+    assert layout.bias is bias and list(layout.arrays()) == list(state)
+    w, _ = layout.to_keras()
+    assert w.config.use_bias is bias and w.config.reset_after
+    rng = np.random.default_rng(H)
+    x, h0 = rng.normal(size=(7, D)), rng.normal(size=H)
+    with torch.no_grad():
+        expected = gru(torch.tensor(x[None]), torch.tensor(h0[None, None]))[0][0].numpy()
+    np.testing.assert_allclose(L.run_layout(layout, x, h0).sequence_output, expected, atol=1e-12)
+    np.testing.assert_allclose(reference(w, x, h0), expected, atol=1e-12)
+    back = L.PyTorchGRU.from_keras(w)
+    assert back.bias is bias
+    for key, value in state.items():
+        np.testing.assert_array_equal(back.arrays()[key], value)
+
+
+@pytest.mark.parametrize("given, absent", [("bias_ih_l0", "bias_hh_l0"), ("bias_hh_l0", "bias_ih_l0")])
+def test_pytorch_refuses_one_bias_without_the_other(given, absent):
+    arrays = {"weight_ih_l0": np.zeros((3, 1)), "weight_hh_l0": np.zeros((3, 1)), given: np.zeros(3)}
+    with pytest.raises(InputError) as excinfo:
+        L.PyTorchGRU.from_arrays(L.LayoutConfig(1, 1), arrays)
+    assert message(excinfo) == (f"{given} is given but {absent} is missing: nn.GRU has both biases (bias=True) or "
+                                "neither (bias=False).")
+
+
+def test_a_wrongly_shaped_optional_array_is_named_even_when_the_one_before_is_absent():
+    with pytest.raises(InputError) as excinfo:
+        L.PyTorchGRU(L.LayoutConfig(1, 1), np.zeros((3, 1)), np.zeros((3, 1)), None, np.zeros(4))
+    assert message(excinfo) == ("bias_hh_l0 has shape (4,) but units=1, input_dim=1 needs (3,): b_hr | b_hz | b_hn, "
+                                "added to W_h* h_{t-1}; b_hn sits inside r ⊙ (…).")
+
+
+@pytest.mark.parametrize("name, key, role", [
+    ("tf1", "gates/kernel", "columns r | u; rows [:input_dim] act on x_t, the rest on h_{t-1}"),
+    ("dl4mt", "Ux", "the candidate's recurrent weights, inside r ⊙ (…)"),
+    ("epynn", "bhh", "the candidate's bias, a (1, units) row"),
+    ("wikipedia", "W_z", "the update gate's input weights, W_z x_t"),
+    ("wikipedia", "U_r", "the reset gate's recurrent weights, on h_{t-1}"),
+    ("wikipedia", "U_h", "the candidate's recurrent weights, on r_t ⊙ h_{t-1}"),
+    ("wikipedia", "b_h", "the candidate's bias"),
+])
+def test_a_wrong_shape_names_the_array_the_shape_needed_and_what_it_holds(name, key, role):
+    D, H = 3, 2
+    arrays = {k: np.zeros(shape) for k, shape in shapes(name, D, H).items()}
+    expected = arrays[key].shape
+    arrays[key] = np.zeros((7,) * len(expected))
+    with pytest.raises(InputError) as excinfo:
+        L.LAYOUTS[name].from_arrays(L.LayoutConfig(H, D), arrays)
+    shape = (7,) * len(expected)
+    assert message(excinfo) == f"{key} has shape {shape} but units={H}, input_dim={D} needs {expected}: {role}."
+
+
+def test_constructing_without_a_required_array_names_it():
+    with pytest.raises(InputError) as excinfo:
+        L.TF1GRUCell(L.LayoutConfig(1, 1), np.zeros((2, 2)), np.zeros(2), None, np.zeros(1))
+    assert message(excinfo) == "TF1 GRUCell needs candidate/kernel; it is missing."
+
+
+def test_unknown_and_missing_names_are_said_in_the_frameworks_words():
+    arrays = {k: np.zeros(s) for k, s in shapes("epynn", 1, 1).items()}
+    with pytest.raises(InputError) as excinfo:
+        L.EpyNNGRU.from_arrays(L.LayoutConfig(1, 1), {**arrays, "zz": [0.0], "Wz": [0.0]})
+    assert message(excinfo) == ("'Wz' is not an array of EpyNN GRU; its arrays are Uz, Vz, bz, Ur, Vr, br, Uhh, Vhh, "
+                                "bhh.")
+    del arrays["Vr"]
+    with pytest.raises(InputError) as excinfo:
+        L.EpyNNGRU.from_arrays(L.LayoutConfig(1, 1), arrays)
+    assert message(excinfo) == ("EpyNN GRU needs Vr, which is missing; its arrays are Uz, Vz, bz, Ur, Vr, br, Uhh, "
+                                "Vhh, bhh.")
+
+
+def test_layout_config_is_checked_like_a_keras_config_and_passes_everything_on():
+    with pytest.raises(InputError, match="^units must be a whole number of at least 1, got 0.$"):
+        L.LayoutConfig(0, 1)
+    with pytest.raises(InputError, match="'swish'"):
+        L.LayoutConfig(1, 1, recurrent_activation="swish")
+    config = L.LayoutConfig(2, 3, "relu", "hard_sigmoid")
+    assert config.keras(reset_after=False, use_bias=False) == GRUConfig(
+        units=2, input_dim=3, reset_after=False, use_bias=False, activation="relu", recurrent_activation="hard_sigmoid")
+    assert config.keras(reset_after=True).use_bias is True
+    assert (config.phi.name, config.sigma.name) == ("relu", "hard_sigmoid")
+    assert L.LayoutConfig(4, 5) == L.LayoutConfig(4, 5, "tanh", "sigmoid")
+    assert L.LayoutConfig.of(GRUConfig(4, 5, activation="linear", recurrent_activation="tanh")) == L.LayoutConfig(
+        4, 5, "linear", "tanh")
+
+
+# --- what the Frameworks view writes: equations, array roles, limits ----------------------------------
+
+SOFTSIGN_SIGMOID = L.LayoutConfig(1, 1, "softsign", "sigmoid")  # φ and σ written differently
+
+
+@pytest.mark.parametrize("name, lines", [
+    ("pytorch", (r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})",
+                 r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
+                 r"n_t = \mathrm{softsign}(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
+                 r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")),
+    ("tf1", (r"[r_t,\ u_t] = \sigma([x_t,\ h_{t-1}]\, W_{\mathrm{gates}} + b_{\mathrm{gates}})",
+             r"c_t = \mathrm{softsign}([x_t,\ r_t \odot h_{t-1}]\, W_{\mathrm{candidate}} + b_{\mathrm{candidate}})",
+             r"h_t = u_t \odot h_{t-1} + (1 - u_t) \odot c_t")),
+    ("dl4mt", (r"a_t = h_{t-1} U + x_t W + b",
+               r"r_t = \sigma(a_t[:H]),\quad u_t = \sigma(a_t[H:])",
+               r"\tilde h_t = \mathrm{softsign}(r_t \odot (h_{t-1} U_x) + x_t W_x + b_x)",
+               r"h_t = u_t \odot h_{t-1} + (1 - u_t) \odot \tilde h_t")),
+    ("epynn", (r"r = \sigma(X\,U_r + h_p V_r + b_r)",
+               r"z = \sigma(X\,U_z + h_p V_z + b_z)",
+               r"h_h = \mathrm{softsign}(X\,U_{hh} + (r \odot h_p)\, V_{hh} + b_{hh})",
+               r"h = z \odot h_p + (1 - z) \odot h_h")),
+    ("wikipedia", (r"z_t = \sigma(W_z x_t + U_z h_{t-1} + b_z)",
+                   r"r_t = \sigma(W_r x_t + U_r h_{t-1} + b_r)",
+                   r"\hat h_t = \mathrm{softsign}(W_h x_t + U_h (r_t \odot h_{t-1}) + b_h)",
+                   r"h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \hat h_t")),
+])
+def test_each_layout_writes_its_frameworks_equations(name, lines):
+    assert L.LAYOUTS[name].equations(SOFTSIGN_SIGMOID) == lines
+
+
+KERAS_UPDATE = r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t"
+
+
+@pytest.mark.parametrize("reset_after, use_bias, z, candidate", [
+    (True, True, r"z_t = \sigma(x_t W_z + b^x_z + h_{t-1} U_z + b^h_z)",
+     r"\tilde h_t = \mathrm{softsign}(x_t W_h + b^x_h + r_t \odot (h_{t-1} U_h + b^h_h))"),
+    (False, True, r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z)",
+     r"\tilde h_t = \mathrm{softsign}(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)"),
+    (True, False, r"z_t = \sigma(x_t W_z + h_{t-1} U_z)",
+     r"\tilde h_t = \mathrm{softsign}(x_t W_h + r_t \odot (h_{t-1} U_h))"),
+    (False, False, r"z_t = \sigma(x_t W_z + h_{t-1} U_z)",
+     r"\tilde h_t = \mathrm{softsign}(x_t W_h + (r_t \odot h_{t-1}) U_h)"),
+])
+def test_keras_writes_its_equations_for_each_bias_and_reset_placement(reset_after, use_bias, z, candidate):
+    config = GRUConfig(1, 1, reset_after=reset_after, use_bias=use_bias, activation="softsign")
+    r = z.replace("z_t", "r_t").replace("_z", "_r")
+    assert keras_layout.equations(config) == (z, r, candidate, KERAS_UPDATE)
+
+
+@pytest.mark.parametrize("reset_after, bias_role", [
+    (True, "row 0 the input bias b^x, row 1 the recurrent bias b^h (inside r ⊙ (…) for h)"),
+    (False, "z | r | h, all beside x_t W (reset_after=False has no recurrent bias)"),
+])
+def test_keras_says_what_each_array_holds(reset_after, bias_role):
+    assert keras_layout.roles(GRUConfig(1, 1, reset_after=reset_after)) == {
+        "kernel": "columns W_z | W_r | W_h, one row per input feature",
+        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of h_{t-1}",
+        "bias": bias_role,
+    }
+
+
+@pytest.mark.parametrize("activation, gate", [("tanh", "hard_sigmoid"), ("relu", "sigmoid"), ("linear", "tanh")])
+def test_nn_gru_limits_name_both_activations(activation, gate):
+    assert L.PyTorchGRU.limits(L.LayoutConfig(1, 1, "tanh", "sigmoid")) is None
+    assert L.PyTorchGRU.limits(L.LayoutConfig(1, 1, activation, gate)) == (
+        f"nn.GRU always uses sigmoid gates and a tanh candidate; this GRU uses activation='{activation}', "
+        f"recurrent_activation='{gate}', so a real nn.GRU loaded with these arrays computes other numbers. The arrays "
+        "are still the exact PyTorch layout.")
+
+
+def test_grucell_limits_only_its_gates():
+    assert L.TF1GRUCell.limits(L.LayoutConfig(1, 1, "relu", "sigmoid")) is None
+    assert L.TF1GRUCell.limits(L.LayoutConfig(1, 1, "tanh", "hard_sigmoid")) == (
+        "GRUCell's gates are always sigmoid (its call hard-codes math_ops.sigmoid); this GRU's gates use "
+        "'hard_sigmoid', so a real GRUCell loaded with these variables computes other numbers. Its candidate "
+        "activation is configurable.")
+    for cls in (L.Dl4mtGRU, L.EpyNNGRU, L.WikipediaGRU):
+        assert cls.limits(L.LayoutConfig(1, 1, "relu", "hard_sigmoid")) is None
