@@ -130,7 +130,7 @@ def test_a_layout_other_than_0_or_1_is_refused(layout):
     assert message(refused) == f"layout={layout} is not an ONNX GRU layout; it is 0 (time first) or 1 (batch first)."
 
 
-@pytest.mark.parametrize("lbr, read", [(0, 0), (1, 1), (5, 1), (-2, 1)])
+@pytest.mark.parametrize("lbr, read", [(0, 0), (1, 1), (2, 1), (5, 1), (-2, 1)])
 def test_any_non_zero_linear_before_reset_reads_as_1(lbr, read):
     assert node(linear_before_reset=lbr).linear_before_reset == read
 
@@ -429,6 +429,16 @@ def test_batch_first_puts_the_batch_axis_in_front():
     ours = L.onnx_outputs(node(direction="bidirectional", W=a["W"], R=a["R"], B=a["B"], layout=1), x)
     assert ours.Y.shape == (1, 4, 2, 2) and ours.Y_h.shape == (1, 2, 2)
     assert np.abs(ours.Y[0] - Y[:, :, 0]).max() <= 1e-5 and np.abs(ours.Y_h[0] - Y_h[:, 0]).max() <= 1e-5
+    assert [t.go_backwards for t in ours.traces] == [False, True]
+    assert np.abs(ours.traces[1].h - Y[::-1, 1, 0]).max() <= 1e-5
+
+
+def test_a_non_finite_step_is_named_as_the_sequences():
+    x = np.ones((3, 3))
+    x[1, 2] = np.inf
+    with pytest.raises(InputError) as refused:
+        L.onnx_outputs(node(), x)
+    assert message(refused) == "sequence contains inf at index [1, 2]; every value must be a finite number."
 
 
 # --- equations -----------------------------------------------------------------------------------
