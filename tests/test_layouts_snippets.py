@@ -172,3 +172,181 @@ def test_a_rule_the_framework_does_not_use_is_named_in_a_note():
                               "does not use.")
     code = L.snippet(L.convert(w, "epynn").weights, None, np.ones(3), "bahdanau").code
     assert code.startswith(f"# NOTE: {both[0]}\n# NOTE: {both[1]}\nimport numpy as np\n")
+
+
+# --- the JAX snippets, run on stand-ins written from the cells' published source ------------------
+# JAX is not installed for the tests; these stand-ins follow flax/nnx/nn/recurrent.py,
+# flax/linen/recurrent.py and equinox/nn/_rnn.py, and refuse parameters of the wrong shape.
+
+def _jax_modules():
+    from types import ModuleType, SimpleNamespace as NS
+
+    def module(name, **attributes):
+        m = ModuleType(name)
+        m.__dict__.update(attributes)
+        return m
+
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    nn = NS(tanh=np.tanh, sigmoid=sigmoid, relu=lambda a: np.maximum(a, 0.0), soft_sign=lambda a: a / (1 + np.abs(a)),
+            hard_sigmoid=lambda a: np.minimum(np.maximum(a + 3, 0.0), 6.0) / 6)  # relu6(x + 3) / 6
+    jax = module("jax", config=NS(update=lambda *a: None), nn=nn, random=NS(PRNGKey=lambda seed: ("key", seed)))
+    jnp = module("jax.numpy", array=lambda a: np.array(a, dtype=np.float64), clip=np.clip, float64=np.float64)
+
+    def shaped(value, shape):
+        assert np.shape(value) == shape, (np.shape(value), shape)
+        return np.asarray(value)
+
+    class NnxCell:
+        def __init__(self, in_features, hidden_features, *, gate_fn, activation_fn, param_dtype, rngs):
+            D, H = in_features, hidden_features
+            self.shapes, self.gate_fn, self.activation_fn = (D, H), gate_fn, activation_fn
+            self.dense_i = NS(kernel=NS(value=None), bias=NS(value=None))
+            self.dense_h = NS(kernel=NS(value=None))
+
+        def __call__(self, carry, inputs):
+            D, H = self.shapes
+            x_r, x_z, x_n = np.split(inputs @ shaped(self.dense_i.kernel.value, (D, 3 * H))
+                                     + shaped(self.dense_i.bias.value, (3 * H,)), 3)
+            h_r, h_z, h_n = np.split(carry @ shaped(self.dense_h.kernel.value, (H, 3 * H)), 3)
+            r, z = self.gate_fn(x_r + h_r), self.gate_fn(x_z + h_z)
+            n = self.activation_fn(x_n + r * h_n)
+            new_h = (1.0 - z) * n + z * carry
+            return new_h, new_h
+
+    class LinenCell:
+        def __init__(self, features, *, gate_fn, activation_fn, param_dtype):
+            self.H, self.gate_fn, self.activation_fn = features, gate_fn, activation_fn
+
+        def apply(self, variables, carry, inputs):
+            p = variables["params"]
+            assert {k: sorted(v) for k, v in p.items()} == {
+                **{f"i{g}": ["bias", "kernel"] for g in "rzn"}, "hr": ["kernel"], "hz": ["kernel"],
+                "hn": ["bias", "kernel"]}
+            dense = lambda name, v, n: v @ shaped(p[name]["kernel"], (n, self.H)) + p[name].get("bias", 0)  # noqa
+            D = len(inputs)
+            r = self.gate_fn(dense("ir", inputs, D) + dense("hr", carry, self.H))
+            z = self.gate_fn(dense("iz", inputs, D) + dense("hz", carry, self.H))
+            n = self.activation_fn(dense("in", inputs, D) + r * dense("hn", carry, self.H))
+            new_h = (1.0 - z) * n + z * carry
+            return new_h, new_h
+
+    class EqxCell:
+        def __init__(self, input_size, hidden_size, use_bias=True, dtype=None, *, key):
+            self.sizes, self.use_bias = (input_size, hidden_size), use_bias
+            self.weight_ih = self.weight_hh = self.bias = self.bias_n = None
+
+        def __call__(self, input, hidden):
+            D, H = self.sizes
+            bias = shaped(self.bias, (3 * H,)) if self.use_bias else 0
+            bias_n = shaped(self.bias_n, (H,)) if self.use_bias else 0
+            igates = np.split(shaped(self.weight_ih, (3 * H, D)) @ input + bias, 3)
+            hgates = np.split(shaped(self.weight_hh, (3 * H, H)) @ hidden, 3)
+            reset = sigmoid(igates[0] + hgates[0])
+            inp = sigmoid(igates[1] + hgates[1])
+            new = np.tanh(igates[2] + reset * (hgates[2] + bias_n))
+            return new + inp * (hidden - new)
+
+    def tree_at(where, pytree, replace):
+        import copy
+
+        names = where(NS(**{k: k for k in ("weight_ih", "weight_hh", "bias", "bias_n")}))
+        assert len(names) == len(replace)
+        out = copy.copy(pytree)
+        for name, value in zip(names, replace):
+            setattr(out, name, value)
+        return out
+
+    nnx = module("flax.nnx", GRUCell=NnxCell, Rngs=lambda seed: ("rngs", seed))
+    linen = module("flax.linen", GRUCell=LinenCell)
+    flax = module("flax", nnx=nnx, linen=linen)
+    eqx = module("equinox", nn=NS(GRUCell=EqxCell), tree_at=tree_at)
+    return {"jax": jax, "jax.numpy": jnp, "flax": flax, "flax.nnx": nnx, "flax.linen": linen, "equinox": eqx}
+
+
+@pytest.mark.parametrize("name", ["flax", "flax_linen", "equinox"])
+@pytest.mark.parametrize("config", [dict(), dict(activation="relu", recurrent_activation="hard_sigmoid"),
+                                    dict(activation="linear", recurrent_activation="hard_sigmoid_legacy"),
+                                    dict(activation="softsign", recurrent_activation="tanh"),
+                                    dict(use_bias=False)])
+def test_the_jax_snippets_load_the_arrays_into_the_cells(monkeypatch, name, config):
+    if name == "equinox" and "activation" in config:
+        pytest.skip("eqx.nn.GRUCell has only sigmoid and tanh (its caveat says so)")
+    w = keras_gru(15, H=3, D=2, hh_zero=name == "flax" and config.get("use_bias", True), **config)
+    rng = np.random.default_rng(16)
+    x, h0 = rng.normal(size=(4, 2)), rng.normal(size=3)
+    expected = truth(w, x, h0)  # Keras first: it looks for a real jax when imported
+    for key, fake in _jax_modules().items():
+        monkeypatch.setitem(__import__("sys").modules, key, fake)
+    ran = run_snippet(L.convert(w, name).weights, x, h0)
+    np.testing.assert_allclose(ran["output"], expected, atol=1e-12)
+    if name == "equinox":
+        assert ("use_bias=False" in ran["code"]) is (config == dict(use_bias=False))
+    assert "output" not in L.snippet(L.convert(w, name).weights).code
+
+
+# --- the CuDNNGRU, Flax and Equinox layouts: equations, limits, refusals ------------------------
+
+def test_porting_equations_are_the_frameworks_published_ones():
+    plain, other = LayoutConfig(2, 1), LayoutConfig(2, 1, "relu", "hard_sigmoid_legacy")
+    gates = (r"r = \sigma(x W_{ir} + b_{ir} + h W_{hr})", r"z = \sigma(x W_{iz} + b_{iz} + h W_{hz})")
+    update = r"h' = (1 - z) \odot n + z \odot h"
+    assert L.FlaxGRU.equations(plain) == (*gates, r"n = \tanh(x W_{in} + b_{in} + r \odot (h W_{hn}))", update)
+    assert L.FlaxLinenGRU.equations(plain) == (
+        *gates, r"n = \tanh(x W_{in} + b_{in} + r \odot (h W_{hn} + b_{hn}))", update)
+    assert L.FlaxLinenGRU.equations(other)[0] == r"r = \mathrm{clip}\left(0.2\,(x W_{ir} + b_{ir} + h W_{hr})+0.5,\,0,\,1\right)"
+    assert L.FlaxLinenGRU.equations(other)[2] == r"n = \max(0,x W_{in} + b_{in} + r \odot (h W_{hn} + b_{hn}))"
+    assert L.EquinoxGRU.equations(plain) == (
+        r"r = \sigma((W_{ih} x + b)_r + (W_{hh} h)_r)", r"z = \sigma((W_{ih} x + b)_z + (W_{hh} h)_z)",
+        r"n = \tanh((W_{ih} x + b)_n + r \odot ((W_{hh} h)_n + b_n))", r"h' = n + z \odot (h - n)")
+    assert L.EquinoxGRU.equations(other)[2] == r"n = \max(0,(W_{ih} x + b)_n + r \odot ((W_{hh} h)_n + b_n))"
+    assert L.CuDNNGRU.equations(plain) == (
+        r"z_t = \sigma(W^{c}_z x_t + b^x_z + R^{c}_z h_{t-1} + b^h_z)",
+        r"r_t = \sigma(W^{c}_r x_t + b^x_r + R^{c}_r h_{t-1} + b^h_r)",
+        r"\tilde h_t = \tanh(W^{c}_h x_t + b^x_h + r_t \odot (R^{c}_h h_{t-1} + b^h_h))",
+        r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t,\quad W^{c}_g = k_g.\mathrm{reshape}(H, D),"
+        r"\ R^{c}_g = k^{rec}_g")
+    assert L.CuDNNGRU.equations(other)[1].startswith(r"r_t = \mathrm{clip}\left(0.2\,(W^{c}_r x_t")
+
+
+@pytest.mark.parametrize("activation, gate", [("tanh", "sigmoid"), ("relu", "sigmoid"), ("tanh", "hard_sigmoid")])
+def test_cudnn_and_equinox_limits_name_their_fixed_activations(activation, gate):
+    config = LayoutConfig(2, 1, activation, gate)
+    fixed = (activation, gate) == ("tanh", "sigmoid")
+    assert L.CuDNNGRU.limits(config) == (None if fixed else CUDNN_LIMIT)
+    assert L.EquinoxGRU.limits(config) == (None if fixed else EQUINOX_LIMIT)
+
+
+def test_linen_names_each_dense_and_what_it_holds():
+    assert [(s.key, s.role) for s in L.FlaxLinenGRU.SPECS] == [
+        ("ir/kernel", "Dense 'ir', acting on x"), ("ir/bias", "Dense 'ir''s bias"),
+        ("iz/kernel", "Dense 'iz', acting on x"), ("iz/bias", "Dense 'iz''s bias"),
+        ("in/kernel", "Dense 'in', acting on x"), ("in/bias", "Dense 'in''s bias"),
+        ("hr/kernel", "Dense 'hr', acting on h"), ("hz/kernel", "Dense 'hz', acting on h"),
+        ("hn/kernel", "Dense 'hn', acting on h"), ("hn/bias", "Dense 'hn''s bias, inside r ⊙ (…)")]
+    assert [s.shape(3, 2) for s in L.FlaxLinenGRU.SPECS] == [(3, 2), (2,)] * 3 + [(2, 2)] * 3 + [(2,)]
+
+
+@pytest.mark.parametrize("bias, bias_n", [(np.ones(6), None), (None, np.ones(2))])
+def test_equinox_needs_both_biases_or_neither(bias, bias_n):
+    with pytest.raises(InputError) as refused:
+        L.EquinoxGRU(LayoutConfig(2, 1), np.ones((6, 1)), np.ones((6, 2)), bias, bias_n)
+    assert str(refused.value) == ("GRUCell(use_bias=True) has bias and bias_n, use_bias=False neither; only one is "
+                                  "here.")
+
+
+@pytest.mark.parametrize("kernel, recurrent", [((2, 6, 1), (2, 6)), ((2, 5), (2, 6)), ((2, 6), (3, 6)),
+                                               ((2, 6), (2, 5))])
+def test_raw_cudnngru_arrays_of_the_wrong_shape_are_refused(kernel, recurrent):
+    with pytest.raises(InputError) as refused:
+        L.cudnn_gru_weights(np.ones(kernel), np.ones(recurrent), np.ones(12))
+    assert str(refused.value) == ("a CuDNNGRU has kernel (input_dim, 3·units) and recurrent_kernel (units, 3·units); "
+                                  f"these are {kernel} and {recurrent}.")
+
+
+def test_raw_cudnngru_arrays_keep_their_activations_and_read_units_off_the_shapes():
+    rng = np.random.default_rng(17)
+    w = L.cudnn_gru_weights(rng.normal(size=(3, 6)).tolist(), rng.normal(size=(2, 6)).tolist(), rng.normal(size=12),
+                            activation="relu", recurrent_activation="hard_sigmoid")
+    assert (w.config.units, w.config.input_dim, w.config.activation, w.config.recurrent_activation) == (
+        2, 3, "relu", "hard_sigmoid")
+    assert L.cudnn_gru_weights(np.ones((1, 3)), np.ones((1, 3)), np.ones(6)).config.activation == "tanh"
