@@ -327,7 +327,12 @@ def test_an_onnx_reverse_node_carries_its_direction_start_state_and_length():
     np.testing.assert_allclose(L.run_layout(converted.weights, x[:4], initial_h[0, 0], go_backwards=True)
                                .sequence_output, expected, atol=1e-13)
     assert L.prove(node, converted, x) < 1e-13
-    assert L.prove(node, L.Converted(converted.weights, Convention.KERAS, ()), x) > 1e-3  # read forwards: wrong
+    forwards = L.Converted(converted.weights, Convention.KERAS, ())  # reads forwards: wrong
+    assert L.prove(node, forwards, x) > 1e-3
+    h0, mask = rng.normal(size=H), np.array([1, 0, 1, 1, 0, 0], bool)  # a given h0 replaces initial_h
+    expected = np.max(np.abs(reference(w, x[:4][::-1], h0, mask=mask[:4][::-1]) - reference(w, x[:4], h0,
+                                                                                             mask=mask[:4])))
+    assert L.prove(node, forwards, x, h0, mask=mask) == pytest.approx(expected, rel=1e-12)
 
 
 def test_an_onnx_node_without_extras_carries_no_notes():

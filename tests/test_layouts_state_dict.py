@@ -230,6 +230,18 @@ def test_read_arrays_checks_the_declared_shapes_of_wanted_entries_only(make, nam
     assert str(excinfo.value).startswith("big has 4,000 numbers (4000,); the limit is 3,072 per array")
 
 
+def test_read_arrays_names_the_file_and_the_entry_in_its_refusals():
+    with pytest.raises(InputError, match=r"^x\.json is not valid JSON \(Expecting ':' delimiter, line 2\)\.$"):
+        read_arrays(b'{\n"a" 1}', "x.json", lambda key: True)
+    with pytest.raises(InputError, match=r"^a\.bias contains nan at index \[1\]; every value must be a finite"):
+        read_arrays(b'{"a.bias": [1, NaN]}', "x.json", lambda key: True)
+    with pytest.raises(InputError, match=r"^a\.bias contains inf at index \[0\]; every value must be a finite"):
+        read_arrays(as_npz({"a.bias": np.array([np.inf])}), "x.npz", lambda key: True)
+    limits = dataclasses.replace(CORE, max_file_bytes=2**20)  # another suffix: the size is checked first
+    with pytest.raises(InputError, match=r"^x\.txt is 1\.5 MB; the limit is 1 MB\.$"):
+        read_arrays(b" " * (3 * 2**19), "x.txt", lambda key: True, limits)
+
+
 def test_read_arrays_refuses_what_is_not_a_readable_archive():
     for data, message in ((b"not a zip", "x.npz is not a .npz archive. "),
                           (npz_of_members({"a.npy": b"\x93NUMPY\x01\x00"}), "x.npz is not a readable .npz archive. "),
@@ -403,5 +415,10 @@ def test_the_apps_limits_bound_an_lstm_upload():
         lstm.read_state_dict(as_npz(sd), "m.npz", APP)
     assert str(excinfo.value) == ("input_dim=33 is more than the app shows (at most 32): save a smaller layer; use "
                                   "the command line (python -m gruviz) for larger examples.")
+    sd = {k: v.numpy() for k, v in torch_lstm(1, 1).state_dict().items()} | {"bias_ih_l0": np.zeros(4000)}
+    with pytest.raises(InputError) as excinfo:  # refused from its declared shape, before it is read
+        lstm.read_state_dict(as_npz(sd), "m.npz", APP)
+    assert str(excinfo.value) == ("bias_ih_l0 has 4,000 numbers (4000,); the limit is 3,072 per array (units ≤ 32, "
+                                  "input features ≤ 32, timesteps ≤ 400).")
     small = {k: v.numpy() for k, v in torch_lstm(32, 1).state_dict().items()}
     assert lstm.read_state_dict(as_npz(small), "m.npz", APP).config == LSTMConfig(1, 32)
