@@ -8,6 +8,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -26,6 +27,10 @@ SEED_WEIGHTS = {
     "recurrent_kernel": [[0.24168766, 0.8981342, 0.36734456]],
     "bias": [[0, 0, 0], [0, 0, 0]],
 }
+
+# `make mutation` runs every surviving mutant through these tests; a tenth of the rounds keeps
+# that affordable, while `make test` runs them all.
+ROUNDS = max(1, round(float(os.environ.get("GRUVIZ_FUZZ_SCALE", "1")) * 300))
 
 # The hostile pieces every case is built from.
 DEEP = ["[" * 5000, "]" * 5000, "[" * 1200 + "1" + "]" * 1200, "{\"a\":" * 3000, "[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]"]
@@ -197,8 +202,8 @@ def fuzz_parsers(seed: int, rounds: int) -> tuple[int, dict[str, dict[str, int]]
 
 
 def test_every_text_parser_refuses_hostile_text_with_input_error():
-    cases, escapes = fuzz_parsers(seed=10, rounds=300)
-    assert cases >= 3000
+    cases, escapes = fuzz_parsers(seed=10, rounds=ROUNDS)
+    assert cases >= 10 * ROUNDS
     assert not escapes, escapes
 
 
@@ -306,7 +311,7 @@ def fuzz_cli(seed: int, rounds: int, tmp_path) -> tuple[int, dict[str, int]]:
 
 
 def test_cli_exits_2_with_one_line_for_every_hostile_input(tmp_path):
-    cases, escapes = fuzz_cli(seed=10, rounds=600, tmp_path=tmp_path)
+    cases, escapes = fuzz_cli(seed=10, rounds=2 * ROUNDS, tmp_path=tmp_path)
     assert not escapes, escapes
 
 
