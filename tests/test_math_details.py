@@ -297,6 +297,8 @@ def test_shown_steps_point_at_the_last_kept_step():
     (np.ones(3), None, None, "the sequence has shape (3,) but (timesteps ≥ 1, input_dim=1) is needed."),
     (np.ones((3, 1)), [0.0], None, "h0 has shape (1,) but (2,) is needed."),
     (np.ones((3, 1)), None, [1, 0], "the mask has 2 entries but the sequence has 3 timesteps."),
+    ([[1.0], [np.inf]], None, None, "sequence contains inf at index [1, 0]; every value must be a finite number."),
+    ([[1.0], ["two"]], None, None, "sequence must contain only numbers."),
     (np.ones((3, 1)), [0.0, np.nan], None,
      "h0 contains nan at index [1]; every value must be a finite number."),
 ])

@@ -124,14 +124,16 @@ def test_every_step_gradient_matches_a_nudge_of_that_number(i):
     assert masked.any() or case["mask"] is None
     np.testing.assert_array_equal(g.dh_prev[masked], g.dh[masked])  # a masked step passes ∂h straight back
     np.testing.assert_array_equal(g.h0, g.dh_prev[0])
-    assert g.finite
+    assert g.finite and (g.bias is None) == (not case["w"].config.use_bias)
 
 
-def test_an_exploding_run_gives_gradients_without_a_warning_and_says_they_are_not_finite():
-    trace = run(exploding(), np.zeros((6, 1)), h0=[1.0])
+@pytest.mark.parametrize("steps, loss, target", [(3, "mse", [0.5]), (4, "mse_all", np.zeros((4, 1)))])
+def test_an_exploding_run_gives_gradients_without_a_warning_and_says_they_are_not_finite(steps, loss, target):
+    """h reaches 1e300 at step 2 (inf at step 3): squaring it overflows, inf − inf is invalid."""
+    trace = run(exploding(), np.zeros((steps, 1)), h0=[1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        g = backward(trace, "mse", [0.5])
+        g = backward(trace, loss, target)
     assert not g.finite and not np.isfinite(g.dh).all()
 
 
