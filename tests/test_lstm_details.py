@@ -33,7 +33,8 @@ GATE_NAMES = ("i", "f", "c_tilde", "o")
 def weights_for(rng, H, D, use_bias=True, activation="tanh", recurrent="sigmoid", scale=0.5):
     config = LSTMConfig(H, D, use_bias, activation, recurrent)
     bias = rng.normal(0, scale, 4 * H) if use_bias else None
-    return LSTMWeights.create(config, rng.normal(0, scale, (D, 4 * H)), rng.normal(0, scale, (H, 4 * H)), bias)
+    kernel, recurrent = rng.normal(0, scale, (D, 4 * H)), rng.normal(0, scale, (H, 4 * H))
+    return LSTMWeights.create(config, kernel, recurrent, bias)
 
 
 def by_hand(kernel, recurrent, bias, x, h0, c0, mask, backwards, activation, recurrent_activation):
@@ -48,7 +49,7 @@ def by_hand(kernel, recurrent, bias, x, h0, c0, mask, backwards, activation, rec
         xW, hU = x[t] @ kernel, h @ recurrent
         a = xW + bias + hU
         pre = dict(i_pre=a[:H], f_pre=a[H:2 * H], c_tilde_pre=a[2 * H:3 * H], o_pre=a[3 * H:])
-        gate = dict(i=sig(pre["i_pre"]), f=sig(pre["f_pre"]), c_tilde=phi(pre["c_tilde_pre"]), o=sig(pre["o_pre"]))
+        gate = dict(i=sig(a[:H]), f=sig(a[H:2 * H]), c_tilde=phi(a[2 * H:3 * H]), o=sig(a[3 * H:]))
         step = dict(order=t, x=x[t], mask=bool(mask[t]), xW=xW, hU=hU, h_prev=h, c_prev=c, **pre, **gate)
         if mask[t]:
             c = gate["f"] * c + gate["i"] * gate["c_tilde"]
@@ -87,19 +88,21 @@ def test_every_recorded_number_of_every_step_matches_the_equations_written_out(k
     np.testing.assert_array_equal(t.mask, expected["mask"])
     np.testing.assert_array_equal(t.h0, h0)
     np.testing.assert_array_equal(t.c0, c0)
-    for name in ("x", "xW", "hU", "i_pre", "f_pre", "c_tilde_pre", "o_pre", *GATE_NAMES, "c", "h", "sequence_output",
-                 "c_prev", "h_prev"):
+    for name in ("x", "xW", "hU", "i_pre", "f_pre", "c_tilde_pre", "o_pre", *GATE_NAMES, "c", "h",
+                 "sequence_output", "c_prev", "h_prev"):
         np.testing.assert_allclose(getattr(t, name), expected[name], rtol=1e-12, atol=1e-13, err_msg=name)
     np.testing.assert_allclose(t.output, expected["sequence_output"][-1], rtol=1e-12, atol=1e-13)
     H = cfg.units
     for block, gate in enumerate("ifco"):
         for name in ("xW", "hU"):
-            np.testing.assert_allclose(t.part(name, gate), expected[name][:, block * H:(block + 1) * H], rtol=1e-12,
-                                       atol=1e-13)
+            columns = expected[name][:, block * H:(block + 1) * H]
+            np.testing.assert_allclose(t.part(name, gate), columns, rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.parametrize("units,input_dim,steps,backwards", [(1, 1, 3, False), (3, 2, 6, True), (2, 4, 5, False)])
-def test_each_step_h_and_c_equal_torch_lstm_cell_with_masked_steps_carrying_both(units, input_dim, steps, backwards):
+@pytest.mark.parametrize("units,input_dim,steps,backwards",
+                         [(1, 1, 3, False), (3, 2, 6, True), (2, 4, 5, False)])
+def test_each_step_h_and_c_equal_torch_lstm_cell_with_masked_steps_carrying_both(units, input_dim, steps,
+                                                                                backwards):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(units * 7 + steps)
     w = weights_for(rng, units, input_dim, scale=0.8)
@@ -142,8 +145,9 @@ def test_cell_equations_one_by_one_on_hand_numbers():
         np.testing.assert_allclose(gate(a, sigmoid), 1 / (1 + np.exp(-a)), rtol=1e-15)
     np.testing.assert_array_equal(lstm_cell.c_tilde(a, relu), [0.0, 0.0, 3.0])
     # (5) c = f ⊙ c_prev + i ⊙ c~ : 0.5·2 + 0.25·4 = 2, 0.1·(-10) + 1·3 = 2
-    np.testing.assert_allclose(lstm_cell.c(np.array([0.5, 0.1]), np.array([2.0, -10.0]), np.array([0.25, 1.0]),
-                                           np.array([4.0, 3.0])), [2.0, 2.0], rtol=1e-15)
+    f, c_prev = np.array([0.5, 0.1]), np.array([2.0, -10.0])
+    i, c_tilde = np.array([0.25, 1.0]), np.array([4.0, 3.0])
+    np.testing.assert_allclose(lstm_cell.c(f, c_prev, i, c_tilde), [2.0, 2.0], rtol=1e-15)
     # (6) h = o ⊙ φ(c)
     np.testing.assert_allclose(lstm_cell.h(np.array([0.5, 2.0]), np.array([1.0, -0.5]), tanh),
                                [0.5 * np.tanh(1.0), 2.0 * np.tanh(-0.5)], rtol=1e-15)
@@ -151,13 +155,14 @@ def test_cell_equations_one_by_one_on_hand_numbers():
 
 def test_backward_rules_one_by_one_on_hand_numbers():
     tanh = ACTIVATIONS["tanh"]
-    do, dc = lstm_backward.h_backward(np.array([2.0, -3.0]), np.array([0.5, 0.25]), np.array([0.3, -1.2]), tanh)
+    dh, o, c = np.array([2.0, -3.0]), np.array([0.5, 0.25]), np.array([0.3, -1.2])
+    do, dc = lstm_backward.h_backward(dh, o, c, tanh)
     np.testing.assert_allclose(do, [2.0 * np.tanh(0.3), -3.0 * np.tanh(-1.2)], rtol=1e-15)
-    np.testing.assert_allclose(dc, [2.0 * 0.5 * (1 - np.tanh(0.3) ** 2), -3.0 * 0.25 * (1 - np.tanh(-1.2) ** 2)],
-                               rtol=1e-14)
+    dtanh = lambda v: 1 - np.tanh(v) ** 2  # noqa: E731
+    np.testing.assert_allclose(dc, [2.0 * 0.5 * dtanh(0.3), -3.0 * 0.25 * dtanh(-1.2)], rtol=1e-14)
     # (5←) with ∂c = 2: ∂i = 2·c~, ∂f = 2·c_prev, ∂c~ = 2·i, ∂c_prev = 2·f
-    di, df, dct, dcp = lstm_backward.c_backward(np.array([2.0]), np.array([3.0]), np.array([5.0]), np.array([7.0]),
-                                                np.array([11.0]))
+    dc, f, c_prev, i, c_tilde = (np.array([v]) for v in (2.0, 3.0, 5.0, 7.0, 11.0))
+    di, df, dct, dcp = lstm_backward.c_backward(dc, f, c_prev, i, c_tilde)
     assert (di[0], df[0], dct[0], dcp[0]) == (22.0, 10.0, 14.0, 6.0)
 
 
@@ -185,7 +190,7 @@ def test_trace_json_lists_every_step_in_processing_order_with_its_numbers():
             assert isinstance(step[name], list)
             np.testing.assert_allclose(step[name], expected[name][t], rtol=1e-12, err_msg=name)
     np.testing.assert_allclose(out["sequence_output"], expected["sequence_output"], rtol=1e-12)
-    np.testing.assert_allclose(out["output"], expected["h"][1], rtol=1e-12)  # the masked last step repeats step 1
+    np.testing.assert_allclose(out["output"], expected["h"][1], rtol=1e-12)  # masked last step repeats step 1
 
 
 # --------------------------------------------------------------------------- weights: layout and messages
@@ -201,7 +206,8 @@ def test_each_gate_reads_its_own_block_of_columns_i_f_c_o():
     assert w.U("o").tolist() == [[106, 107], [114, 115]]
     assert [w.b(g).tolist() for g in "ifco"] == [[-50, -49], [-48, -47], [-46, -45], [-44, -43]]
     assert [gate_columns(g, 3) for g in "ifco"] == [slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12)]
-    assert [a.tolist() for a in w.keras_arrays()] == [kernel.tolist(), recurrent.tolist(), (np.arange(8.0) - 50).tolist()]
+    expected = [kernel.tolist(), recurrent.tolist(), (np.arange(8.0) - 50).tolist()]
+    assert [a.tolist() for a in w.keras_arrays()] == expected
 
 
 def test_without_a_bias_every_gate_adds_zero_and_keras_gets_two_arrays():
@@ -227,8 +233,8 @@ def test_the_config_defaults_are_keras_lstm_defaults():
     (dict(units=2, input_dim=0), "input_dim must be a whole number of at least 1, got 0."),
     (dict(units=2, input_dim=1, use_bias="yes"), "use_bias must be true or false, got 'yes'."),
     (dict(units=2, input_dim=1, activation="gelu"),
-     "activation 'gelu' is not supported; choose one of tanh, sigmoid, hard_sigmoid, hard_sigmoid_legacy, linear, "
-     "relu, softsign."),
+     "activation 'gelu' is not supported; choose one of tanh, sigmoid, hard_sigmoid, hard_sigmoid_legacy, "
+     "linear, relu, softsign."),
     (dict(units=2, input_dim=1, recurrent_activation="swish"),
      "recurrent_activation 'swish' is not supported; choose one of tanh, sigmoid, hard_sigmoid, "
      "hard_sigmoid_legacy, linear, relu, softsign."),
@@ -239,43 +245,34 @@ def test_a_bad_config_is_refused_with_the_gru_wording(options, message):
     assert str(error.value) == message
 
 
-B8 = np.zeros(8)  # a right bias for units=2
+K, R, B = np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(8)  # right shapes for input_dim=3, units=2
+KERNEL_NEEDS = ("but input_dim=3, units=2 needs (3, 8): one row per input feature and 4·units columns "
+                "(i | f | c | o).")
+ONE_BIAS = "but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o)"
+TWO_ROWS = "; two rows look like PyTorch's bias_ih + bias_hh, which add up to it."
 
 
 @pytest.mark.parametrize("kernel,recurrent,bias,use_bias,message", [
-    (np.zeros((3, 6)), np.zeros((2, 8)), B8, True,
-     "kernel has shape (3, 6) but input_dim=3, units=2 needs (3, 8): one row per input feature and 4·units columns "
-     "(i | f | c | o)."),
-    (np.zeros((2, 8)), np.zeros((2, 8)), B8, True,
-     "kernel has shape (2, 8) but input_dim=3, units=2 needs (3, 8): one row per input feature and 4·units columns "
-     "(i | f | c | o)."),
-    (np.zeros((3, 8)), np.zeros((2, 6)), B8, True, "recurrent_kernel has shape (2, 6) but units=2 needs (2, 8)."),
-    (np.zeros((3, 8)), np.zeros((8, 2)), B8, True, "recurrent_kernel has shape (8, 2) but units=2 needs (2, 8)."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), B8, False,
-     "a bias was given but use_bias=False; remove it or set use_bias=True."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), None, True, "use_bias=True needs a bias of shape (8,); none was given."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(6), True,
-     "bias has shape (6,) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o)."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(2), True,
-     "bias has shape (2,) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o)."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros((3, 8)), True,
-     "bias has shape (3, 8) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o)."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros((8, 2)), True,
-     "bias has shape (8, 2) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o)."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros((2, 8)), True,
-     "bias has shape (2, 8) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o); two rows look "
-     "like PyTorch's bias_ih + bias_hh, which add up to it."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.zeros((2, 5)), True,
-     "bias has shape (2, 5) but units=2 needs (8,) — an LSTM has one bias of 4·units (i | f | c | o); two rows look "
-     "like PyTorch's bias_ih + bias_hh, which add up to it."),
-    ([["a"] * 8] * 3, np.zeros((2, 8)), B8, True, "kernel must contain only numbers."),
-    (np.zeros((3, 8)), [["a"] * 8] * 2, B8, True, "recurrent_kernel must contain only numbers."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), ["a"] * 8, True, "bias must contain only numbers."),
-    (np.r_[np.zeros((1, 8)), [[np.nan] + [0] * 7], np.zeros((1, 8))], np.zeros((2, 8)), B8, True,
+    (np.zeros((3, 6)), R, B, True, f"kernel has shape (3, 6) {KERNEL_NEEDS}"),
+    (np.zeros((2, 8)), R, B, True, f"kernel has shape (2, 8) {KERNEL_NEEDS}"),
+    (K, np.zeros((2, 6)), B, True, "recurrent_kernel has shape (2, 6) but units=2 needs (2, 8)."),
+    (K, np.zeros((8, 2)), B, True, "recurrent_kernel has shape (8, 2) but units=2 needs (2, 8)."),
+    (K, R, B, False, "a bias was given but use_bias=False; remove it or set use_bias=True."),
+    (K, R, None, True, "use_bias=True needs a bias of shape (8,); none was given."),
+    (K, R, np.zeros(6), True, f"bias has shape (6,) {ONE_BIAS}."),
+    (K, R, np.zeros(2), True, f"bias has shape (2,) {ONE_BIAS}."),
+    (K, R, np.zeros((3, 8)), True, f"bias has shape (3, 8) {ONE_BIAS}."),
+    (K, R, np.zeros((8, 2)), True, f"bias has shape (8, 2) {ONE_BIAS}."),
+    (K, R, np.zeros((2, 8)), True, f"bias has shape (2, 8) {ONE_BIAS}{TWO_ROWS}"),
+    (K, R, np.zeros((2, 5)), True, f"bias has shape (2, 5) {ONE_BIAS}{TWO_ROWS}"),
+    ([["a"] * 8] * 3, R, B, True, "kernel must contain only numbers."),
+    (K, [["a"] * 8] * 2, B, True, "recurrent_kernel must contain only numbers."),
+    (K, R, ["a"] * 8, True, "bias must contain only numbers."),
+    (np.r_[np.zeros((1, 8)), [[np.nan] + [0] * 7], np.zeros((1, 8))], R, B, True,
      "kernel contains nan at index [1, 0]; every value must be a finite number."),
-    (np.zeros((3, 8)), np.r_[np.zeros((1, 8)), [[0, 0, np.inf, 0, 0, 0, 0, 0]]], B8, True,
+    (K, np.r_[np.zeros((1, 8)), [[0, 0, np.inf, 0, 0, 0, 0, 0]]], B, True,
      "recurrent_kernel contains inf at index [1, 2]; every value must be a finite number."),
-    (np.zeros((3, 8)), np.zeros((2, 8)), np.r_[np.zeros(7), -np.inf], True,
+    (K, R, np.r_[np.zeros(7), -np.inf], True,
      "bias contains -inf at index [7]; every value must be a finite number."),
 ])
 def test_weights_that_do_not_fit_are_refused_word_for_word(kernel, recurrent, bias, use_bias, message):
@@ -310,7 +307,7 @@ def test_keras_arrays_give_units_input_dim_and_bias_by_their_shapes():
     ([np.ones((1, 4)), np.ones((1, 4)), np.ones(4), np.ones(4)],
      "a Keras LSTM has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got 4."),
     ([np.ones(8), np.ones((2, 8))], "kernel has shape (8,); an LSTM kernel is (input_dim, 4·units)."),
-    ([np.ones((1, 8, 1)), np.ones((2, 8))], "kernel has shape (1, 8, 1); an LSTM kernel is (input_dim, 4·units)."),
+    ([np.ones((1, 8, 1)), R], "kernel has shape (1, 8, 1); an LSTM kernel is (input_dim, 4·units)."),
     ([np.ones((1, 6)), np.ones((2, 6))], "kernel has shape (1, 6); an LSTM kernel is (input_dim, 4·units)."),
     ([np.ones((1, 9)), np.ones((2, 9))], "kernel has shape (1, 9); an LSTM kernel is (input_dim, 4·units)."),
     ([[["x"] * 4], np.ones((1, 4))], "kernel must contain only numbers."),
@@ -334,8 +331,8 @@ def test_an_uploaded_layer_config_sets_every_option_it_names_and_ignores_the_res
     assert str(error.value) == "use_bias=True needs a bias of shape (12,); none was given."
     with pytest.raises(InputError) as error:
         from_layer(arrays, {"units": 6})
-    assert str(error.value) == ("kernel has shape (2, 12) but input_dim=2, units=6 needs (2, 24): one row per input "
-                                "feature and 4·units columns (i | f | c | o).")
+    assert str(error.value) == ("kernel has shape (2, 12) but input_dim=2, units=6 needs (2, 24): one row "
+                                "per input feature and 4·units columns (i | f | c | o).")
 
 
 def test_changing_the_config_keeps_the_arrays_and_turning_the_bias_on_starts_it_at_zero():
@@ -392,7 +389,7 @@ def test_parameter_counts_of_the_seed_sized_layers_written_out():
     assert params.Counts.of(2, 3).as_json() == {"gru_reset_after": 42, "gru_reset_before": 36, "lstm": 48}
 
 
-# --------------------------------------------------------------------------- backward, step by step, by torch autograd
+# --------------------------------------------------------------------------- backward, by torch autograd
 
 
 def torch_activation(torch, name):
@@ -415,7 +412,8 @@ def torch_gradients(w, x, h0, c0, mask, backwards, loss, target):
     b = leaf(w.bias) if w.bias is not None else torch.zeros(4 * H, dtype=torch.float64)
     leaves, kept = (X, h, c, W, U, b), np.asarray(mask, bool)
     xs, ks = (X.flip(0), kept[::-1]) if backwards else (X, kept)
-    watched, outs = {k: [] for k in ("h_prev", "c_prev", "a", "h", "c")}, [torch.zeros(H, dtype=torch.float64)]
+    watched = {k: [] for k in ("h_prev", "c_prev", "a", "h", "c")}
+    outs = [torch.zeros(H, dtype=torch.float64)]
     for t in range(T):
         h_in, c_in = h * 1.0, c * 1.0
         a = xs[t] @ W + b + h_in @ U
@@ -459,10 +457,10 @@ def test_every_step_gradient_matches_torch_autograd(activation, recurrent, loss,
     g = backward(run(w, x, h0, c0, backwards, mask), loss, target)
     assert g.loss_name == loss
     assert g.loss == pytest.approx(value, rel=1e-12)
-    pairs = {"dh": (g.dh, steps["h"]), "dc": (g.dc, steps["c"]), "da": (g.da, steps["a"] * np.asarray(
-        mask if not backwards else mask[::-1], bool)[:, None]), "dh_prev": (g.dh_prev, steps["h_prev"]),
-        "dc_prev": (g.dc_prev, steps["c_prev"]), "h0": (g.h0, dh0), "c0": (g.c0, dc0), "x": (g.x, dx),
-        "kernel": (g.kernel, dW), "recurrent_kernel": (g.recurrent_kernel, dU)}
+    pairs = {"dh": (g.dh, steps["h"]), "dc": (g.dc, steps["c"]), "da": (g.da, steps["a"]),  # masked: a unused
+             "dh_prev": (g.dh_prev, steps["h_prev"]), "dc_prev": (g.dc_prev, steps["c_prev"]),
+             "h0": (g.h0, dh0), "c0": (g.c0, dc0), "x": (g.x, dx), "kernel": (g.kernel, dW),
+             "recurrent_kernel": (g.recurrent_kernel, dU)}
     for name, (mine, theirs) in pairs.items():
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13, err_msg=name)
     if use_bias:
