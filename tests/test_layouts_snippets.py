@@ -16,7 +16,6 @@ import pytest  # noqa: E402
 from conftest import random_weights  # noqa: E402
 from gruviz import GRUConfig, GRUWeights, InputError  # noqa: E402
 from gruviz import layouts as L  # noqa: E402
-from gruviz.io.keras_bridge import run_keras  # noqa: E402
 from gruviz.layouts.base import LayoutConfig  # noqa: E402
 
 CUDNN_LIMIT = ("CuDNNGRU always uses sigmoid gates and a tanh candidate (cuDNN has no other); these arrays are the "
@@ -45,66 +44,31 @@ def run_snippet(weights, x, h0=None, convention=None) -> dict:
     return namespace | {"code": snippet.code}
 
 
+ACTIVATIONS = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0.0),
+               "linear": lambda a: a, "softsign": lambda a: a / (1 + np.abs(a)),
+               "hard_sigmoid": lambda a: np.clip(a / 6 + 0.5, 0.0, 1.0),  # Keras 3's (spec §1)
+               "hard_sigmoid_legacy": lambda a: np.clip(0.2 * a + 0.5, 0.0, 1.0)}
+
+
 def truth(w, x, h0=None):
-    return run_keras(w, x, h0, dtype="float64").output
+    """keras.layers.GRU's last state as the spec writes it: row vectors, column blocks z | r | h,
+    h = z ⊙ h' + (1 − z) ⊙ h~ (real Keras runs the Keras snippet itself, below)."""
+    cfg = w.config
+    H, f, g = cfg.units, ACTIVATIONS[cfg.recurrent_activation], ACTIVATIONS[cfg.activation]
+    bias = np.zeros(3 * H) if w.bias is None else np.asarray(w.bias)
+    bx, bh = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * H))
+    Wz, Wr, Wh = np.split(w.kernel, 3, axis=1)
+    Uz, Ur, Uh = np.split(w.recurrent_kernel, 3, axis=1)
+    h = np.zeros(H) if h0 is None else np.asarray(h0, dtype=float)
+    for x_t in x:
+        z = f(x_t @ Wz + bx[:H] + h @ Uz + bh[:H])
+        r = f(x_t @ Wr + bx[H : 2 * H] + h @ Ur + bh[H : 2 * H])
+        inside = r * (h @ Uh + bh[2 * H :]) if cfg.reset_after else (r * h) @ Uh
+        h = z * h + (1 - z) * g(x_t @ Wh + bx[2 * H :] + inside)
+    return h
 
 
-# --- each framework runs its snippet to Keras's numbers ------------------------------------------
-
-KERAS_CASES = [dict(reset_after=True), dict(reset_after=False, use_bias=False, activation="softsign",
-                                            recurrent_activation="hard_sigmoid_legacy"),
-               dict(reset_after=True, activation="linear", recurrent_activation="hard_sigmoid")]
-
-
-@pytest.mark.parametrize("config", KERAS_CASES)
-def test_the_keras_snippet_runs_in_keras(config):
-    w = keras_gru(1, **config)
-    rng = np.random.default_rng(2)
-    x, h0 = rng.normal(size=(4, 2)), rng.normal(size=3)
-    ran = run_snippet(w, x, h0)
-    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
-    assert f"reset_after={config['reset_after']}, use_bias={config.get('use_bias', True)}, " in ran["code"]
-
-
-@pytest.mark.parametrize("use_bias", [True, False])
-def test_the_pytorch_snippet_runs_in_torch(use_bias):
-    w = keras_gru(3, use_bias=use_bias)
-    rng = np.random.default_rng(4)
-    x, h0 = rng.normal(size=(5, 2)), rng.normal(size=3)
-    ran = run_snippet(L.convert(w, "pytorch").weights, x, h0)
-    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
-    assert ("bias=False" in ran["code"]) is not use_bias
-    assert list(ran["gru"].state_dict()) == (["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
-                                             if use_bias else ["weight_ih_l0", "weight_hh_l0"])
-
-
-@pytest.mark.parametrize("activation", ["relu", "softsign", "linear", "hard_sigmoid", "hard_sigmoid_legacy"])
-def test_the_tf1_snippet_runs_in_grucell_with_each_candidate_activation(activation):
-    w = keras_gru(5, H=2, D=3, reset_after=False, activation=activation)
-    rng = np.random.default_rng(6)
-    x, h0 = rng.normal(size=(4, 3)), rng.normal(size=2)
-    ran = run_snippet(L.convert(w, "tf1").weights, x, h0)
-    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
-    assert "# TF 1.x: tf.nn.rnn_cell.GRUCell. TF 2.x keeps the same class here:\n" in ran["code"]
-
-
-@pytest.mark.parametrize("activation, gate, imported", [
-    ("relu", "sigmoid", "from epynn.commons.maths import relu, sigmoid\n"),
-    ("linear", "tanh", "from epynn.commons.maths import identity, tanh\n"),
-    ("softsign", "hard_sigmoid", None), ("tanh", "hard_sigmoid_legacy", "from epynn.commons.maths import tanh\n"),
-])
-def test_the_epynn_snippet_runs_in_epynn_with_its_own_or_written_activations(activation, gate, imported):
-    w = keras_gru(7, reset_after=False, activation=activation, recurrent_activation=gate)
-    x = np.random.default_rng(8).normal(size=(5, 2))
-    ran = run_snippet(L.convert(w, "epynn").weights, x)
-    np.testing.assert_allclose(ran["output"], truth(w, x), atol=1e-12)
-    if imported:
-        assert imported in ran["code"]
-    else:
-        assert "epynn.commons" not in ran["code"]
-    for name in {activation, gate} - {"relu", "sigmoid", "tanh", "linear"}:  # written, as EpyNN calls them
-        assert f"def {name}(a, deriv=False):" in ran["code"]
-
+# --- snippets that need only NumPy, run ----------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["dl4mt", "wikipedia", "cudnngru"])
 @pytest.mark.parametrize("activation, gate", [("relu", "hard_sigmoid"), ("softsign", "sigmoid"),
@@ -129,7 +93,7 @@ def test_numpy_snippets_run_with_every_activation(name, activation, gate):
 def test_a_one_step_sequence_is_run_and_an_empty_one_is_not():
     w = keras_gru(11)
     x = np.array([[0.5, -1.0]])
-    np.testing.assert_allclose(run_snippet(w, x)["output"], truth(w, x), atol=1e-12)
+    np.testing.assert_allclose(run_snippet(L.convert(w, "cudnngru").weights, x)["output"], truth(w, x), atol=1e-12)
     for empty in (None, np.zeros((0, 2)), []):
         code = L.snippet(L.convert(w, "pytorch").weights, empty).code
         assert "output" not in code and "gru.load_state_dict" in code
@@ -263,18 +227,19 @@ def _jax_modules():
     return {"jax": jax, "jax.numpy": jnp, "flax": flax, "flax.nnx": nnx, "flax.linen": linen, "equinox": eqx}
 
 
-@pytest.mark.parametrize("name", ["flax", "flax_linen", "equinox"])
-@pytest.mark.parametrize("config", [dict(), dict(activation="relu", recurrent_activation="hard_sigmoid"),
-                                    dict(activation="linear", recurrent_activation="hard_sigmoid_legacy"),
-                                    dict(activation="softsign", recurrent_activation="tanh"),
-                                    dict(use_bias=False)])
+JAX_CONFIGS = [dict(), dict(activation="relu", recurrent_activation="hard_sigmoid"),
+               dict(activation="linear", recurrent_activation="hard_sigmoid_legacy"),
+               dict(activation="softsign", recurrent_activation="tanh"), dict(use_bias=False)]
+
+
+@pytest.mark.parametrize("name, config", [(name, config) for name in ("flax", "flax_linen", "equinox")
+                                          for config in JAX_CONFIGS
+                                          if name != "equinox" or "activation" not in config])  # eqx: fixed
 def test_the_jax_snippets_load_the_arrays_into_the_cells(monkeypatch, name, config):
-    if name == "equinox" and "activation" in config:
-        pytest.skip("eqx.nn.GRUCell has only sigmoid and tanh (its caveat says so)")
     w = keras_gru(15, H=3, D=2, hh_zero=name == "flax" and config.get("use_bias", True), **config)
     rng = np.random.default_rng(16)
     x, h0 = rng.normal(size=(4, 2)), rng.normal(size=3)
-    expected = truth(w, x, h0)  # Keras first: it looks for a real jax when imported
+    expected = truth(w, x, h0)
     for key, fake in _jax_modules().items():
         monkeypatch.setitem(__import__("sys").modules, key, fake)
     ran = run_snippet(L.convert(w, name).weights, x, h0)
@@ -350,3 +315,120 @@ def test_raw_cudnngru_arrays_keep_their_activations_and_read_units_off_the_shape
     assert (w.config.units, w.config.input_dim, w.config.activation, w.config.recurrent_activation) == (
         2, 3, "relu", "hard_sigmoid")
     assert L.cudnn_gru_weights(np.ones((1, 3)), np.ones((1, 3)), np.ones(6)).config.activation == "tanh"
+
+
+def _stand_in_run(cell, x, h0, call):
+    h = h0
+    for x_t in x:
+        h = call(cell, h, x_t)
+    return h
+
+
+@pytest.mark.parametrize("H, D", [(1, 1), (2, 3), (3, 2)])
+def test_jax_layouts_built_from_their_own_arrays_trace_like_the_cells(H, D):
+    fakes = _jax_modules()
+    rng = np.random.default_rng(18 + H)
+    x, h0 = rng.normal(size=(5, D)), rng.normal(size=H)
+    sigmoid, tanh = fakes["jax"].nn.sigmoid, np.tanh
+    flax = L.FlaxGRU(LayoutConfig(H, D), rng.normal(size=(D, 3 * H)), rng.normal(size=3 * H),
+                     rng.normal(size=(H, 3 * H)))
+    nnx = fakes["flax.nnx"].GRUCell(D, H, gate_fn=sigmoid, activation_fn=tanh, param_dtype=None, rngs=None)
+    nnx.dense_i.kernel.value, nnx.dense_i.bias.value = flax.dense_i_kernel, flax.dense_i_bias
+    nnx.dense_h.kernel.value = flax.dense_h_kernel
+    want = _stand_in_run(nnx, x, h0, lambda c, h, x_t: c(h, x_t)[0])
+    np.testing.assert_allclose(L.run_layout(flax, x, h0).output, want, atol=1e-12)
+    params = {key: rng.normal(size=spec.shape(D, H)) for spec in L.FlaxLinenGRU.SPECS for key in [spec.key]}
+    linen = L.FlaxLinenGRU.from_arrays(LayoutConfig(H, D), params)
+    nested = {}
+    for key, value in params.items():
+        nested.setdefault(key.split("/")[0], {})[key.split("/")[1]] = value
+    cell = fakes["flax.linen"].GRUCell(H, gate_fn=sigmoid, activation_fn=tanh, param_dtype=None)
+    want = _stand_in_run(cell, x, h0, lambda c, h, x_t: c.apply({"params": nested}, h, x_t)[0])
+    np.testing.assert_allclose(L.run_layout(linen, x, h0).output, want, atol=1e-12)
+    for use_bias in (True, False):
+        biases = (rng.normal(size=3 * H), rng.normal(size=H)) if use_bias else (None, None)
+        eqx = L.EquinoxGRU(LayoutConfig(H, D), rng.normal(size=(3 * H, D)), rng.normal(size=(3 * H, H)), *biases)
+        cell = fakes["equinox"].nn.GRUCell(D, H, use_bias=use_bias, key=None)
+        cell.weight_ih, cell.weight_hh, cell.bias, cell.bias_n = eqx.weight_ih, eqx.weight_hh, *biases
+        want = _stand_in_run(cell, x, h0, lambda c, h, x_t: c(x_t, h))
+        np.testing.assert_allclose(L.run_layout(eqx, x, h0).output, want, atol=1e-12)
+        assert L.to_keras(eqx)[0].config.use_bias is use_bias
+
+
+@pytest.mark.parametrize("H, D", [(2, 3), (3, 2)])
+def test_cudnngru_built_from_its_own_arrays_traces_like_cudnn(H, D):
+    """cuDNN reads each (D, H) kernel block, flattened in C order, as the (H, D) matrix on x;
+    each recurrent block is R acting on h; the bias is [b^x | b^h] (keras/layers/cudnn_recurrent.py)."""
+    rng = np.random.default_rng(20 + H)
+    cell = L.CuDNNGRU(LayoutConfig(H, D), rng.normal(size=(D, 3 * H)), rng.normal(size=(H, 3 * H)),
+                      rng.normal(size=6 * H))
+    x, h = rng.normal(size=(5, D)), rng.normal(size=H)
+    W = [k.reshape(H, D) for k in np.hsplit(cell.kernel, 3)]
+    R = np.hsplit(cell.recurrent_kernel, 3)
+    bx_z, bx_r, bx_h, bh_z, bh_r, bh_h = np.split(cell.bias, 6)
+    start = h
+    for x_t in x:
+        z = 1 / (1 + np.exp(-(W[0] @ x_t + bx_z + R[0] @ h + bh_z)))
+        r = 1 / (1 + np.exp(-(W[1] @ x_t + bx_r + R[1] @ h + bh_r)))
+        h = z * h + (1 - z) * np.tanh(W[2] @ x_t + bx_h + r * (R[2] @ h + bh_h))
+    np.testing.assert_allclose(L.run_layout(cell, x, start).output, h, atol=1e-12)
+    w = L.cudnn_gru_weights(cell.kernel, cell.recurrent_kernel, cell.bias)
+    np.testing.assert_allclose(L.run_layout(w, x, start).output, h, atol=1e-12)
+    assert w.config.reset_after is True
+
+
+# --- each framework runs its snippet to Keras's numbers (last: these import the frameworks) ------
+
+KERAS_CASES = [dict(reset_after=True), dict(reset_after=False, use_bias=False, activation="softsign",
+                                            recurrent_activation="hard_sigmoid_legacy"),
+               dict(reset_after=True, activation="linear", recurrent_activation="hard_sigmoid")]
+
+
+@pytest.mark.parametrize("config", KERAS_CASES)
+def test_the_keras_snippet_runs_in_keras(config):
+    w = keras_gru(1, **config)
+    rng = np.random.default_rng(2)
+    x, h0 = rng.normal(size=(4, 2)), rng.normal(size=3)
+    ran = run_snippet(w, x, h0)
+    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
+    assert f"reset_after={config['reset_after']}, use_bias={config.get('use_bias', True)}, " in ran["code"]
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_the_pytorch_snippet_runs_in_torch(use_bias):
+    w = keras_gru(3, use_bias=use_bias)
+    rng = np.random.default_rng(4)
+    x, h0 = rng.normal(size=(5, 2)), rng.normal(size=3)
+    ran = run_snippet(L.convert(w, "pytorch").weights, x, h0)
+    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
+    assert ("bias=False" in ran["code"]) is not use_bias
+    assert list(ran["gru"].state_dict()) == (["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+                                             if use_bias else ["weight_ih_l0", "weight_hh_l0"])
+
+
+@pytest.mark.parametrize("activation", ["relu", "softsign", "linear", "hard_sigmoid", "hard_sigmoid_legacy"])
+def test_the_tf1_snippet_runs_in_grucell_with_each_candidate_activation(activation):
+    w = keras_gru(5, H=2, D=3, reset_after=False, activation=activation)
+    rng = np.random.default_rng(6)
+    x, h0 = rng.normal(size=(4, 3)), rng.normal(size=2)
+    ran = run_snippet(L.convert(w, "tf1").weights, x, h0)
+    np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
+    assert "# TF 1.x: tf.nn.rnn_cell.GRUCell. TF 2.x keeps the same class here:\n" in ran["code"]
+
+
+@pytest.mark.parametrize("activation, gate, imported", [
+    ("relu", "sigmoid", "from epynn.commons.maths import relu, sigmoid\n"),
+    ("linear", "tanh", "from epynn.commons.maths import identity, tanh\n"),
+    ("softsign", "hard_sigmoid", None), ("tanh", "hard_sigmoid_legacy", "from epynn.commons.maths import tanh\n"),
+])
+def test_the_epynn_snippet_runs_in_epynn_with_its_own_or_written_activations(activation, gate, imported):
+    w = keras_gru(7, reset_after=False, activation=activation, recurrent_activation=gate)
+    x = np.random.default_rng(8).normal(size=(5, 2))
+    ran = run_snippet(L.convert(w, "epynn").weights, x)
+    np.testing.assert_allclose(ran["output"], truth(w, x), atol=1e-12)
+    if imported:
+        assert imported in ran["code"]
+    else:
+        assert "epynn.commons" not in ran["code"]
+    for name in {activation, gate} - {"relu", "sigmoid", "tanh", "linear"}:  # written, as EpyNN calls them
+        assert f"def {name}(a, deriv=False):" in ran["code"]
