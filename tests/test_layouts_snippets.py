@@ -99,6 +99,32 @@ def test_a_one_step_sequence_is_run_and_an_empty_one_is_not():
         assert "output" not in code and "gru.load_state_dict" in code
 
 
+def test_matrices_are_written_one_row_per_line_and_rows_of_one_on_one_line():
+    cudnn = L.CuDNNGRU(LayoutConfig(1, 2), [[0.5, -1.0, 2.0], [1.5, 0.0, -2.5]], [[0.25, 0.75, -0.5]],
+                       [1, 2, 3, 4, 5, 6])
+    code = L.snippet(cudnn).code
+    assert "\nkernel = np.array([\n    [0.5, -1.0, 2.0],\n    [1.5, 0.0, -2.5],\n])  # (2, 3): blocks z | r | h" in code
+    assert "\nrecurrent_kernel = np.array([[0.25, 0.75, -0.5]])  # (1, 3): " in code
+    assert "\nbias = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])  # (6,): " in code
+    torch_like = L.PyTorchGRU(LayoutConfig(1, 2), [[1, 2], [3, 4], [5, 6]], [[7], [8], [9]], None, None)
+    assert ('gru.load_state_dict({\n    "weight_ih_l0": torch.tensor([\n        [1.0, 2.0],\n        [3.0, 4.0],\n'
+            '        [5.0, 6.0],\n    ], dtype=torch.float64),  # (3, 2): ') in L.snippet(torch_like).code
+    eqx = L.EquinoxGRU(LayoutConfig(1, 1), [[1], [2], [3]], [[4], [5], [6]], [7, 8, 9], [10])
+    assert "cell, (\n    jnp.array([\n        [1.0],\n        [2.0],\n        [3.0],\n    ]),  # weight_ih (3, 1)\n" in (
+        L.snippet(eqx).code)
+    assert "    jnp.array([7.0, 8.0, 9.0]),  # bias (3,)\n    jnp.array([10.0]),  # bias_n (1,)\n))\n" in (
+        L.snippet(eqx).code)
+
+
+def test_a_numpy_snippet_with_no_activation_to_define_starts_with_its_arrays():
+    w = keras_gru(19, activation="tanh", recurrent_activation="tanh", hh_zero=True)
+    assert L.snippet(L.convert(w, "dl4mt").weights).code.startswith("import numpy as np\n\nW = np.array(")
+    relu = keras_gru(19, activation="relu", hh_zero=True)
+    assert L.snippet(L.convert(relu, "dl4mt").weights).code.startswith(
+        "import numpy as np\n\ndef sigmoid(a):\n    return 1 / (1 + np.exp(-a))\n\n\n"
+        "def relu(a):\n    return np.maximum(a, 0.0)\n\n\nW = np.array(")
+
+
 # --- caveats, written as NOTE lines at the top -----------------------------------------------------
 
 def test_caveats_name_what_the_real_framework_cannot_do():
@@ -246,7 +272,9 @@ def test_the_jax_snippets_load_the_arrays_into_the_cells(monkeypatch, name, conf
     np.testing.assert_allclose(ran["output"], expected, atol=1e-12)
     if name == "equinox":
         assert ("use_bias=False" in ran["code"]) is (config == dict(use_bias=False))
-    assert "output" not in L.snippet(L.convert(w, name).weights).code
+    bare = L.snippet(L.convert(w, name).weights).code
+    assert "output" not in bare and "x = " not in bare
+    compile(bare, name, "exec")
 
 
 # --- the CuDNNGRU, Flax and Equinox layouts: equations, limits, refusals ------------------------
@@ -414,6 +442,14 @@ def test_the_tf1_snippet_runs_in_grucell_with_each_candidate_activation(activati
     ran = run_snippet(L.convert(w, "tf1").weights, x, h0)
     np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
     assert "# TF 1.x: tf.nn.rnn_cell.GRUCell. TF 2.x keeps the same class here:\n" in ran["code"]
+
+
+def test_whole_number_steps_and_start_state_are_fed_as_floats():
+    w = keras_gru(21, H=2, D=3, reset_after=False)
+    x, h0 = [[1, -2, 0], [0, 1, 2]], [1, 0]
+    for name in ("tf1", "keras"):
+        ran = run_snippet(L.convert(w, name).weights, x, h0)
+        np.testing.assert_allclose(ran["output"], truth(w, np.array(x, float), h0), atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("activation, gate, imported", [
