@@ -103,15 +103,16 @@ def test_matrices_are_written_one_row_per_line_and_rows_of_one_on_one_line():
     cudnn = L.CuDNNGRU(LayoutConfig(1, 2), [[0.5, -1.0, 2.0], [1.5, 0.0, -2.5]], [[0.25, 0.75, -0.5]],
                        [1, 2, 3, 4, 5, 6])
     code = L.snippet(cudnn).code
-    assert "\nkernel = np.array([\n    [0.5, -1.0, 2.0],\n    [1.5, 0.0, -2.5],\n])  # (2, 3): blocks z | r | h" in code
+    assert ("\nkernel = np.array([\n    [0.5, -1.0, 2.0],\n    [1.5, 0.0, -2.5],\n])  # (2, 3): blocks z | r | h"
+            in code)
     assert "\nrecurrent_kernel = np.array([[0.25, 0.75, -0.5]])  # (1, 3): " in code
     assert "\nbias = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])  # (6,): " in code
     torch_like = L.PyTorchGRU(LayoutConfig(1, 2), [[1, 2], [3, 4], [5, 6]], [[7], [8], [9]], None, None)
     assert ('gru.load_state_dict({\n    "weight_ih_l0": torch.tensor([\n        [1.0, 2.0],\n        [3.0, 4.0],\n'
             '        [5.0, 6.0],\n    ], dtype=torch.float64),  # (3, 2): ') in L.snippet(torch_like).code
     eqx = L.EquinoxGRU(LayoutConfig(1, 1), [[1], [2], [3]], [[4], [5], [6]], [7, 8, 9], [10])
-    assert "cell, (\n    jnp.array([\n        [1.0],\n        [2.0],\n        [3.0],\n    ]),  # weight_ih (3, 1)\n" in (
-        L.snippet(eqx).code)
+    assert ("cell, (\n    jnp.array([\n        [1.0],\n        [2.0],\n        [3.0],\n    ]),  # weight_ih (3, 1)\n"
+            in L.snippet(eqx).code)
     assert "    jnp.array([7.0, 8.0, 9.0]),  # bias (3,)\n    jnp.array([10.0]),  # bias_n (1,)\n))\n" in (
         L.snippet(eqx).code)
 
@@ -152,7 +153,8 @@ def test_only_epynn_is_warned_about_a_non_zero_h0():
 def test_a_rule_the_framework_does_not_use_is_named_in_a_note():
     w = keras_gru(14, reset_after=False, recurrent_activation="hard_sigmoid")
     kept = L.convert(w, "wikipedia", keep_rule=True)
-    note = "these arrays compute the source only under the keras update rule, which Wikipedia / Chung 2014 does not use."
+    note = ("these arrays compute the source only under the keras update rule, which Wikipedia / Chung 2014 does "
+            "not use.")
     assert L.caveats(kept.weights, None, kept.convention) == (note,)
     assert L.caveats(kept.weights, None, "bahdanau") == ()
     assert L.caveats(w, None, "bahdanau") == ("these arrays compute the source only under the bahdanau update rule, "
@@ -286,7 +288,8 @@ def test_porting_equations_are_the_frameworks_published_ones():
     assert L.FlaxGRU.equations(plain) == (*gates, r"n = \tanh(x W_{in} + b_{in} + r \odot (h W_{hn}))", update)
     assert L.FlaxLinenGRU.equations(plain) == (
         *gates, r"n = \tanh(x W_{in} + b_{in} + r \odot (h W_{hn} + b_{hn}))", update)
-    assert L.FlaxLinenGRU.equations(other)[0] == r"r = \mathrm{clip}\left(0.2\,(x W_{ir} + b_{ir} + h W_{hr})+0.5,\,0,\,1\right)"
+    assert L.FlaxLinenGRU.equations(other)[0] == (
+        r"r = \mathrm{clip}\left(0.2\,(x W_{ir} + b_{ir} + h W_{hr})+0.5,\,0,\,1\right)")
     assert L.FlaxLinenGRU.equations(other)[2] == r"n = \max(0,x W_{in} + b_{in} + r \odot (h W_{hn} + b_{hn}))"
     assert L.EquinoxGRU.equations(plain) == (
         r"r = \sigma((W_{ih} x + b)_r + (W_{hh} h)_r)", r"z = \sigma((W_{ih} x + b)_z + (W_{hh} h)_z)",
@@ -309,14 +312,24 @@ def test_cudnn_and_equinox_limits_name_their_fixed_activations(activation, gate)
     assert L.EquinoxGRU.limits(config) == (None if fixed else EQUINOX_LIMIT)
 
 
-def test_linen_names_each_dense_and_what_it_holds():
-    assert [(s.key, s.role) for s in L.FlaxLinenGRU.SPECS] == [
-        ("ir/kernel", "Dense 'ir', acting on x"), ("ir/bias", "Dense 'ir''s bias"),
-        ("iz/kernel", "Dense 'iz', acting on x"), ("iz/bias", "Dense 'iz''s bias"),
-        ("in/kernel", "Dense 'in', acting on x"), ("in/bias", "Dense 'in''s bias"),
-        ("hr/kernel", "Dense 'hr', acting on h"), ("hz/kernel", "Dense 'hz', acting on h"),
-        ("hn/kernel", "Dense 'hn', acting on h"), ("hn/bias", "Dense 'hn''s bias, inside r ⊙ (…)")]
-    assert [s.shape(3, 2) for s in L.FlaxLinenGRU.SPECS] == [(3, 2), (2,)] * 3 + [(2, 2)] * 3 + [(2,)]
+@pytest.mark.parametrize("specs", ["the class's", "built again"])
+def test_linen_names_each_dense_its_field_shape_and_what_it_holds(specs):
+    from gruviz.layouts.porting import _linen_specs
+
+    built = L.FlaxLinenGRU.SPECS if specs == "the class's" else _linen_specs()
+    assert [(s.key, s.field, s.role, s.optional) for s in built] == [
+        ("ir/kernel", "ir_kernel", "Dense 'ir', acting on x", False),
+        ("ir/bias", "ir_bias", "Dense 'ir''s bias", False),
+        ("iz/kernel", "iz_kernel", "Dense 'iz', acting on x", False),
+        ("iz/bias", "iz_bias", "Dense 'iz''s bias", False),
+        ("in/kernel", "in_kernel", "Dense 'in', acting on x", False),
+        ("in/bias", "in_bias", "Dense 'in''s bias", False),
+        ("hr/kernel", "hr_kernel", "Dense 'hr', acting on h", False),
+        ("hz/kernel", "hz_kernel", "Dense 'hz', acting on h", False),
+        ("hn/kernel", "hn_kernel", "Dense 'hn', acting on h", False),
+        ("hn/bias", "hn_bias", "Dense 'hn''s bias, inside r ⊙ (…)", False)]
+    assert [s.shape(3, 2) for s in built] == [(3, 2), (2,)] * 3 + [(2, 2)] * 3 + [(2,)]
+    assert isinstance(built, tuple)
 
 
 @pytest.mark.parametrize("bias, bias_n", [(np.ones(6), None), (None, np.ones(2))])
