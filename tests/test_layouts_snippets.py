@@ -274,9 +274,8 @@ def test_the_jax_snippets_load_the_arrays_into_the_cells(monkeypatch, name, conf
     np.testing.assert_allclose(ran["output"], expected, atol=1e-12)
     if name == "equinox":
         assert ("use_bias=False" in ran["code"]) is (config == dict(use_bias=False))
-    bare = L.snippet(L.convert(w, name).weights).code
-    assert "output" not in bare and "x = " not in bare
-    compile(bare, name, "exec")
+    bare = run_snippet(L.convert(w, name).weights, None)
+    assert "cell" in bare and "output" not in bare and "x = " not in bare["code"]
 
 
 # --- the CuDNNGRU, Flax and Equinox layouts: equations, limits, refusals ------------------------
@@ -433,6 +432,8 @@ def test_the_keras_snippet_runs_in_keras(config):
     ran = run_snippet(w, x, h0)
     np.testing.assert_allclose(ran["output"], truth(w, x, h0), atol=1e-12)
     assert f"reset_after={config['reset_after']}, use_bias={config.get('use_bias', True)}, " in ran["code"]
+    assert "layer.set_weights([\n    np.array([\n        [" in ran["code"]  # kernel (2, 9): one row per line
+    assert "],\n    ]),  # kernel (2, 9): columns W_z | W_r | W_h, one row per input feature\n" in ran["code"]
 
 
 @pytest.mark.parametrize("use_bias", [True, False])
@@ -479,5 +480,7 @@ def test_the_epynn_snippet_runs_in_epynn_with_its_own_or_written_activations(act
         assert imported in ran["code"]
     else:
         assert "epynn.commons" not in ran["code"]
+    if {activation, gate} <= {"relu", "sigmoid", "tanh", "linear"}:  # nothing to define
+        assert "from epynn.gru.models import GRU\n\nlayer = GRU(3, " in ran["code"]
     for name in {activation, gate} - {"relu", "sigmoid", "tanh", "linear"}:  # written, as EpyNN calls them
         assert f"def {name}(a, deriv=False):" in ran["code"]
