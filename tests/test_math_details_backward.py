@@ -158,3 +158,6 @@ def test_the_json_form_carries_the_hand_gradients():
     r = x * Wr
     assert data["grads"]["h0"] == [pytest.approx(0.7 * -h_tilde + r * 0.9 * (1 - z) + z, abs=1e-14)]
     assert data["grads"]["recurrent_kernel"] == [[0.0, 0.0, 0.0]]  # ∂U = h0ᵀ·∂a, and h0 = 0
+    no_bias = backward_json(backward(run(w.with_config(use_bias=False), [[x]])))
+    assert no_bias["grads"]["bias"] is None  # null, so the keys never change
+    assert no_bias["loss"] == pytest.approx((1 - x * Wz) * x * Wh, abs=1e-15)
