@@ -63,9 +63,14 @@ def test_vectors_read_their_numbers(text, size, expected):
     assert v.dtype == np.float64 and v.tolist() == expected
 
 
-def test_a_vector_padded_with_spaces_is_measured_without_them():
-    assert parse_vector(" " * 20 + "1, 2" + " " * 20, "h0", 2, SMALL).tolist() == [1.0, 2.0]
-    assert parse_sequence(" " * 20 + "1, 2" + " " * 20, 1, SMALL).tolist() == [[1.0], [2.0]]
+def test_a_box_padded_with_spaces_is_measured_and_read_without_them():
+    pad = " " * 20
+    assert parse_vector(pad + "1, 2" + pad, "h0", 2, SMALL).tolist() == [1.0, 2.0]
+    assert parse_vector(pad + "[1, 2]" + pad, "h0", 2, SMALL).tolist() == [1.0, 2.0]
+    assert parse_sequence(pad + "1, 2" + pad, 1, SMALL).tolist() == [[1.0], [2.0]]
+    assert parse_sequence(pad + "[1, 2]" + pad, 1, SMALL).tolist() == [[1.0], [2.0]]
+    assert parse_target(pad + "[1, 2]" + pad, "mse", 2, 1, SMALL).tolist() == [1.0, 2.0]
+    assert [a.tolist() for a in parse_keras_printout(pad + "[1 2]" + pad, SMALL)] == [[1.0, 2.0]]
 
 
 @pytest.mark.parametrize("text, dim, expected", [
@@ -178,6 +183,8 @@ RAGGED = "rows of different lengths{}; every row needs the same number of values
     ("[1, [2, 3]]", "the 1st array in the printout has " + RAGGED.format("")),  # one list among numbers
     ("[[], [1]]", "the 1st array in the printout has " + RAGGED.format(" (0 and 1 numbers)")),
     ("[[[1, 2, 3]], [[4, 5, 6]], 7]", "the 1st array in the printout has " + RAGGED.format("")),  # not all arrays
+    ("[[1, 2, 3], [[4, 5, 6]]]", "the 1st array in the printout has " + RAGGED.format(" (1 and 3 numbers)")),  # the
+    # first item is no matrix, so these are the rows of one array, not two arrays
     ("[[1 2] [3]] [1] [1] [1]", "the 1st array in the printout has " + RAGGED.format(" (1 and 2 numbers)")),
     ("[[[1, 2], [3]], [[1, 2, 3]], [1, 2, 3]]", "the 1st array (kernel) in the printout has "
                                                 + RAGGED.format(" (1 and 2 numbers)")),
