@@ -246,29 +246,21 @@ def layer_says(message: str, name="g") -> str:
     return f"GRU layer '{name}': {message}"
 
 
-NOT_FLOAT = "/layers/gru/cell/vars/{} is not an array of float32/float64 numbers; save the model in float32."
+NOT_FLOAT = "/layers/gru/cell/vars/1 is not an array of float32/float64 numbers; save the model in float32."
 
 
-@pytest.mark.parametrize("replace, says", [
-    (lambda cell: cell.create_dataset("1", data=np.ones((2, 6), bool)), NOT_FLOAT.format(1)),
-    (lambda cell: cell.create_dataset("1", data=np.full((2, 6), b"x")), NOT_FLOAT.format(1)),
-    (lambda cell: cell.create_dataset("1", data=np.ones((2, 6), "f4")).attrs.__setitem__("dtype", "bfloat16"),
-     NOT_FLOAT.format(1)),
-    (lambda cell: cell.create_group("1"), NOT_FLOAT.format(1)),
-])
-def test_arrays_that_are_not_plain_numbers_are_refused(replace, says):
-    def edit(cell):
-        del cell["1"]
-        replace(cell)
-
+@pytest.mark.parametrize("replace", [
+    lambda cell: cell.create_dataset("1", data=np.ones((2, 6), bool)),
+    lambda cell: cell.create_dataset("1", data=np.full((2, 6), b"x")),
+    lambda cell: cell.create_dataset("1", data=np.ones((2, 6), "f4")).attrs.__setitem__("dtype", "bfloat16"),
+    lambda cell: cell.create_group("1"),
+], ids=["bool", "bytes", "bfloat16", "group"])
+def test_arrays_that_are_not_plain_numbers_are_refused(replace):
     buffer = io.BytesIO(weights_file(("gru", arrays(), "g")))
     with h5py.File(buffer, "r+") as f:
-        edit(f["layers/gru/cell/vars"])
-    assert refused(one_gru_keras_with(buffer.getvalue()), "m.keras") == layer_says(says)
-
-
-def one_gru_keras_with(weights: bytes, **gru_config) -> bytes:
-    return keras_file(model(gru(**gru_config)), weights)
+        del f["layers/gru/cell/vars/1"]
+        replace(f["layers/gru/cell/vars"])
+    assert refused(keras_file(model(gru()), buffer.getvalue()), "m.keras") == layer_says(NOT_FLOAT)
 
 
 def test_integer_arrays_are_numbers():
