@@ -95,6 +95,21 @@ def copy_tests(package: Package, work: Path) -> None:
         shutil.copy2(path, work / "tests" / path.name)
 
 
+def write_config(package: Package, work: Path) -> None:
+    lines = lambda items: "".join(f"\n    {item}" for item in items)  # noqa: E731
+    (work / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = gruviz\n"
+        f"only_mutate ={lines(package.mutate)}\n"
+        "pytest_add_cli_args_test_selection =\n    tests\n"
+        # Workers fork from a server that has run no test: forked from a process whose TensorFlow
+        # or PyTorch thread pools were busy, a worker can wait forever on a lock no thread holds.
+        "process_isolation = forkserver\n"
+        # -x: one failing test kills the mutant; the rest would only cost time.
+        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider', '-k', PAGE_TESTS])}\n"
+    )
+
+
 def prepare(name: str, package: Package, root: Path) -> Path:
     work = root / name
     shutil.rmtree(work, ignore_errors=True)
@@ -102,15 +117,7 @@ def prepare(name: str, package: Package, root: Path) -> Path:
     shutil.copytree(REPO / "gruviz", work / "gruviz", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", work)
     copy_tests(package, work)
-    lines = lambda items: "".join(f"\n    {item}" for item in items)  # noqa: E731
-    (work / "setup.cfg").write_text(
-        "[mutmut]\n"
-        "source_paths = gruviz\n"
-        f"only_mutate ={lines(package.mutate)}\n"
-        "pytest_add_cli_args_test_selection =\n    tests\n"
-        # -x: one failing test kills the mutant; the rest would only cost time.
-        f"pytest_add_cli_args ={lines(['-x', '-q', '-p', 'no:cacheprovider', '-k', PAGE_TESTS])}\n"
-    )
+    write_config(package, work)
     return work
 
 
@@ -145,8 +152,10 @@ def rerun_survivors(name: str, package: Package, work: Path, children: int) -> N
     if changed:
         sys.exit(f"{name}: {', '.join(changed)} changed since the last run; run the package in full")
     copy_tests(package, work)
-    left = [m for m, status in score(name, work).statuses.items() if status not in KILLED and status not in NOT_RUN]
-    print(f"== {name}: rerunning {len(left)} survivors against the current tests", flush=True)
+    write_config(package, work)
+    # Timeouts too: a worker forked from a busy process could hang without any mutant's help.
+    left = [m for m, status in score(name, work).statuses.items() if status in ("survived", "no tests", "timeout")]
+    print(f"== {name}: rerunning {len(left)} survivors and timeouts against the current tests", flush=True)
     if left:
         mutmut(work, "run", "--max-children", str(children), *left)
 
