@@ -327,11 +327,15 @@ def test_code_in_metadata_or_in_a_legacy_model_config_is_refused_and_located():
 
 ASSUMED = ("a weights-only file has no layer config: activations were assumed to be tanh and sigmoid "
            "(the Keras defaults) and could not be read; check them against your model.")
+FORWARDS = "nor does it record go_backwards: read as running forwards; tick go_backwards if the layer was built with it."
+BACKWARDS = ("nor does it record go_backwards: read as running backwards because the layer is named like a "
+             "Bidirectional's backward half; untick go_backwards if it ran forwards.")
 NO_BIAS = "without a bias, reset_after cannot be seen in the arrays; assumed True."
 
 
 @pytest.mark.parametrize("bias, notes, reset_after", [
-    ("after", (ASSUMED,), True), ("before", (ASSUMED,), False), (None, (ASSUMED, NO_BIAS), True)])
+    ("after", (ASSUMED, FORWARDS), True), ("before", (ASSUMED, FORWARDS), False),
+    (None, (ASSUMED, FORWARDS, NO_BIAS), True)])
 def test_a_weights_file_reads_shapes_off_its_arrays_and_says_what_it_assumed(bias, notes, reset_after):
     data = arrays(D=3, H=2, bias=bias)
     [found] = read(weights_file(("gru", data, "g")), "m.weights.h5")
@@ -374,6 +378,7 @@ def test_a_weights_file_reads_go_backwards_from_the_gru_layers_own_name(chain, b
 
     [found] = read(h5(build), "m.weights.h5")
     assert (found.name, found.go_backwards) == ("/".join(chain), backwards)
+    assert found.notes[1] == (BACKWARDS if backwards else FORWARDS)  # the guess is said, either way
 
 
 def test_a_weights_file_walks_past_arrays_and_looks_in_every_group_and_deep_nesting():

@@ -14,7 +14,7 @@ from gruviz.limits import APP, CORE, Limits
 from test_model_files_details import (DROP, arrays, gru, h5, keras_file, legacy_file, model, named,
                                       one_gru_keras, read, refused, same, weights_file)
 
-KNOWN = "tanh, sigmoid, hard_sigmoid, hard_sigmoid_legacy, linear, relu, softsign"
+KNOWN = "tanh, sigmoid, hard_sigmoid, linear, relu, softsign"  # Keras's names: the legacy one is ours
 SMALL = Limits(max_units=4, max_input_dim=8, max_steps=10, max_text_chars=1000, max_array_elements=24,
                max_total_elements=50, max_file_bytes=2**20)
 SMALL_SAYS = "(units ≤ 4, input features ≤ 8, timesteps ≤ 10)"
@@ -181,7 +181,7 @@ def test_grus_inside_twenty_nested_models_are_found_and_deeper_nesting_is_refuse
     assert found.name == "/".join(f"m{i}" for i in range(20)) + "/g"
     same(found, data)
     assert refused(legacy_file(nested_in(21), {"m0": named("g/", data)}), "m.h5") == (
-        "the model_config has no list of layers where one is needed; is this a Keras model?")
+        "the model_config nests models more than 20 deep; gruviz reads at most 20 levels.")
 
 
 NO_LIST = "config.json has no list of layers where one is needed; is this a Keras model?"

@@ -182,7 +182,11 @@ def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
         for chain, datasets in cells:
             backward = any("backward" in name for name in chain[-1:])
             notes = ["a weights-only file has no layer config: activations were assumed to be tanh and "
-                     "sigmoid (the Keras defaults) and could not be read; check them against your model."]
+                     "sigmoid (the Keras defaults) and could not be read; check them against your model.",
+                     "nor does it record go_backwards: " + (
+                         "read as running backwards because the layer is named like a Bidirectional's "
+                         "backward half; untick go_backwards if it ran forwards." if backward else
+                         "read as running forwards; tick go_backwards if the layer was built with it.")]
             if len(datasets) == 2:
                 notes.append("without a bias, reset_after cannot be seen in the arrays; assumed True.")
             spec = _Spec(chain, {"go_backwards": backward}, None, tuple(notes))
@@ -252,7 +256,9 @@ def _gru_specs(config, where: str) -> list[_Spec]:
     others: list[str] = []
 
     def visit(layers, chain: tuple[str, ...], depth: int) -> None:
-        if not isinstance(layers, list) or depth > 20:
+        if depth > 20:
+            raise InputError(f"{where} nests models more than 20 deep; gruviz reads at most 20 levels.")
+        if not isinstance(layers, list):
             raise InputError(f"{where} has no list of layers where one is needed; is this a Keras model?")
         for layer in layers:
             if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
@@ -322,7 +328,8 @@ def _activation(value, key: str, version: str, notes: list[str]) -> str:
         value = value.get("config")  # how some Keras versions serialise a built-in function
     if not isinstance(value, str) or value not in ACTIVATIONS or value == "hard_sigmoid_legacy":
         shown = repr(value) if isinstance(value, str) else "(a custom function)"
-        raise InputError(f"{key} {shown} is not supported; gruviz knows {', '.join(ACTIVATIONS)}. "
+        known = ", ".join(name for name in ACTIVATIONS if name != "hard_sigmoid_legacy")  # Keras's names
+        raise InputError(f"{key} {shown} is not supported; gruviz knows {known}. "
                          "Rebuild the layer with one of these to explain it.")
     if value == "hard_sigmoid" and version.split(".")[0] in ("1", "2"):
         notes.append(f"{key} 'hard_sigmoid' in a Keras {version} file meant clip(0.2x+0.5, 0, 1); "
