@@ -408,6 +408,7 @@ def test_each_layout_maps_to_keras_blocks_as_documented_and_back(name, H, D):
     config = L.LayoutConfig(H, D, "softsign", "hard_sigmoid")
     layout = L.LAYOUTS[name].from_arrays(config, {k: v.tolist() for k, v in arrays.items()})
     assert list(layout.arrays()) == list(arrays)  # the framework's own order
+    assert L.layout_name(layout) == name and list(L.named_arrays(layout)) == list(arrays)
     for key, value in layout.arrays().items():
         assert value.dtype == np.float64 and not value.flags.writeable
         np.testing.assert_array_equal(value, arrays[key])
