@@ -325,12 +325,13 @@ def test_code_in_metadata_or_in_a_legacy_model_config_is_refused_and_located():
 
 # --- .weights.h5 -----------------------------------------------------------------------------------
 
-ASSUMED = ("a weights-only file has no layer config: activations were assumed to be tanh and sigmoid "
+ASSUMED = ("A weights-only file has no layer config: activations were assumed to be tanh and sigmoid "
            "(the Keras defaults) and could not be read; check them against your model.")
-FORWARDS = "nor does it record go_backwards: read as running forwards; tick go_backwards if the layer was built with it."
-BACKWARDS = ("nor does it record go_backwards: read as running backwards because the layer is named like a "
-             "Bidirectional's backward half; untick go_backwards if it ran forwards.")
-NO_BIAS = "without a bias, reset_after cannot be seen in the arrays; assumed True."
+FORWARDS = ("The file does not record go_backwards either: the layer runs forwards; if it was built with "
+            "go_backwards=True, tick go_backwards beside the input sequence.")
+BACKWARDS = ("The file does not record go_backwards either: this layer is named like a Bidirectional's backward "
+             "half, so it runs backwards; if it ran forwards, untick go_backwards beside the input sequence.")
+NO_BIAS = "Without a bias, reset_after cannot be seen in the arrays; assumed True."
 
 
 @pytest.mark.parametrize("bias, notes, reset_after", [

@@ -181,14 +181,15 @@ def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
         found = []
         for chain, datasets in cells:
             backward = any("backward" in name for name in chain[-1:])
-            notes = ["a weights-only file has no layer config: activations were assumed to be tanh and "
+            notes = ["A weights-only file has no layer config: activations were assumed to be tanh and "
                      "sigmoid (the Keras defaults) and could not be read; check them against your model.",
-                     "nor does it record go_backwards: " + (
-                         "read as running backwards because the layer is named like a Bidirectional's "
-                         "backward half; untick go_backwards if it ran forwards." if backward else
-                         "read as running forwards; tick go_backwards if the layer was built with it.")]
+                     "The file does not record go_backwards either: " + (
+                         "this layer is named like a Bidirectional's backward half, so it runs backwards; if it "
+                         "ran forwards, untick go_backwards beside the input sequence." if backward else
+                         "the layer runs forwards; if it was built with go_backwards=True, tick go_backwards "
+                         "beside the input sequence.")]
             if len(datasets) == 2:
-                notes.append("without a bias, reset_after cannot be seen in the arrays; assumed True.")
+                notes.append("Without a bias, reset_after cannot be seen in the arrays; assumed True.")
             spec = _Spec(chain, {"go_backwards": backward}, None, tuple(notes))
             found.append(_found(spec, datasets, "3", (), limits))
         return found
