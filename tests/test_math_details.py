@@ -26,7 +26,7 @@ HAND = {
     "hard_sigmoid": (lambda a: np.minimum(np.maximum(a / 6 + 0.5, 0), 1),
                      lambda a: np.where(abs(a) < 3, 1 / 6, 0)),
     "hard_sigmoid_legacy": (lambda a: np.minimum(np.maximum(0.2 * a + 0.5, 0), 1),
-                            lambda a: np.where(abs(a) < 2.5, 0.2, 0)),
+                            lambda a: np.where(abs(a) <= 2.5, 0.2, 0)),
     "linear": (lambda a: a, lambda a: np.ones_like(a)),
     "relu": (lambda a: np.maximum(a, 0), lambda a: np.where(a > 0, 1.0, 0.0)),
     "softsign": (lambda a: a / (1 + abs(a)), lambda a: 1 / (1 + abs(a)) ** 2),
@@ -51,7 +51,7 @@ def test_activation_values_by_hand(name, points, values):
 
 @pytest.mark.parametrize("name, points, slopes", [
     ("hard_sigmoid", [-9, -3.5, -3, -2.9, 0, 2.9, 3, 3.5, 9], [0, 0, 0, 1 / 6, 1 / 6, 1 / 6, 0, 0, 0]),
-    ("hard_sigmoid_legacy", [-9, -2.6, -2.4, 0, 2.4, 2.6, 9], [0, 0, 0.2, 0.2, 0.2, 0, 0]),
+    ("hard_sigmoid_legacy", [-9, -2.6, -2.5, -2.4, 0, 2.4, 2.5, 2.6, 9], [0, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0, 0]),
     ("relu", [-2, -0.1, 0, 0.1, 2], [0, 0, 0, 1, 1]),
     ("linear", [-5, 0, 5], [1, 1, 1]),
     ("softsign", [-3, -1, 0, 1, 3], [1 / 16, 0.25, 1, 0.25, 1 / 16]),
@@ -77,12 +77,15 @@ def test_every_activation_and_derivative_match_their_definition_on_a_grid(name):
 
 def test_derivatives_at_the_kinks_are_tensorflows():
     """Keras 3's hard_sigmoid is relu6(x + 3)/6: TensorFlow gives slope 0 exactly at ±3, and relu's
-    slope at 0 is 0."""
+    slope at 0 is 0. The legacy hard sigmoid is a clip (tf.keras's and the Keras bridge's), which
+    passes the gradient at its bounds: slope 0.2 exactly at ±2.5."""
     import tensorflow as tf
     import keras
 
     points = np.array([-3.0, -2.5, 0.0, 2.5, 3.0])
-    for name, f in (("hard_sigmoid", keras.activations.hard_sigmoid), ("relu", keras.activations.relu)):
+    legacy = lambda v: keras.ops.clip(0.2 * v + 0.5, 0.0, 1.0)  # noqa: E731
+    for name, f in (("hard_sigmoid", keras.activations.hard_sigmoid), ("relu", keras.activations.relu),
+                    ("hard_sigmoid_legacy", legacy)):
         x = tf.constant(points)
         with tf.GradientTape() as tape:
             tape.watch(x)

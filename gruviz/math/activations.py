@@ -52,8 +52,11 @@ def hard_sigmoid_legacy(a: Array) -> Array:
     return np.clip(0.2 * a + 0.5, 0.0, 1.0)
 
 
-def _inside(a: Array, half_width: float) -> Array:
-    return (np.abs(a) < half_width).astype(float)
+def _inside(a: Array, half_width: float, bounds_pass: bool = False) -> Array:
+    """1 where a clip lets its input through. Exactly at the bounds the frameworks differ:
+    Keras 3's hard_sigmoid is relu6(a + 3)/6, slope 0 there; tf.clip_by_value, which the
+    legacy hard sigmoid calls, passes the gradient at its bounds."""
+    return (np.abs(a) <= half_width if bounds_pass else np.abs(a) < half_width).astype(float)
 
 
 def softsign(a: Array) -> Array:
@@ -84,7 +87,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "hard_sigmoid_legacy",
             hard_sigmoid_legacy,
-            lambda a: _inside(a, 2.5) * 0.2,
+            lambda a: _inside(a, 2.5, bounds_pass=True) * 0.2,
             r"\mathrm{clip}\left(0.2\,(#)+0.5,\,0,\,1\right)",
             (0.0, 1.0),
         ),
