@@ -55,7 +55,9 @@ CORE = Limits(max_units=1024, max_input_dim=1024, max_steps=100_000, max_text_ch
 
 # What one interactive session may ask of the shared server.
 APP = Limits(max_units=32, max_input_dim=32, max_steps=400, max_text_chars=40_000,
-             max_array_elements=32 * 96, max_total_elements=3 * 32 * 96 + 2 * 96,
+             # per array: an LSTM's four gate blocks at 32 units, (32, 128); together: a GRU's kernel,
+             # recurrent kernel and two bias rows, also above an LSTM's 32·128·2 + 128
+             max_array_elements=32 * 128, max_total_elements=3 * 32 * 96 + 2 * 96,
              max_file_bytes=5 * 2**20, who="the app",
              instead="use the command line (python -m gruviz) for larger examples")
 

@@ -149,9 +149,9 @@ def test_the_apps_limits_bound_units_and_features_before_reading(make):
         "input_dim=33 is more than the app shows (at most 32): save a smaller layer; use the command line "
         "(python -m gruviz) for larger examples.")
     sd = gru_state(D=1, H=1)
-    sd["bias_hh_l0"] = np.zeros(4000)
+    sd["bias_hh_l0"] = np.zeros(5000)
     assert refusal(make(sd), name, APP) == (
-        "bias_hh_l0 has 4,000 numbers (4000,); the limit is 3,072 per array (units ≤ 32, input features ≤ 32, "
+        "bias_hh_l0 has 5,000 numbers (5000,); the limit is 4,096 per array (units ≤ 32, input features ≤ 32, "
         "timesteps ≤ 400).")
 
 
@@ -223,11 +223,11 @@ def test_read_arrays_returns_the_wanted_entries_as_float64(make, name):
 
 @pytest.mark.parametrize("make, name", [(as_json, "x.json"), (as_npz, "x.npz")])
 def test_read_arrays_checks_the_declared_shapes_of_wanted_entries_only(make, name):
-    sd = {"big": np.zeros(4000), "small": np.zeros(3)}
+    sd = {"big": np.zeros(5000), "small": np.zeros(3)}
     assert set(read_arrays(make(sd), name, lambda key: key == "small", APP)) == {"small"}
     with pytest.raises(InputError) as excinfo:
         read_arrays(make(sd), name, lambda key: True, APP)
-    assert str(excinfo.value).startswith("big has 4,000 numbers (4000,); the limit is 3,072 per array")
+    assert str(excinfo.value).startswith("big has 5,000 numbers (5000,); the limit is 4,096 per array")
 
 
 def test_read_arrays_names_the_file_and_the_entry_in_its_refusals():
@@ -415,10 +415,14 @@ def test_the_apps_limits_bound_an_lstm_upload():
         lstm.read_state_dict(as_npz(sd), "m.npz", APP)
     assert str(excinfo.value) == ("input_dim=33 is more than the app shows (at most 32): save a smaller layer; use "
                                   "the command line (python -m gruviz) for larger examples.")
-    sd = {k: v.numpy() for k, v in torch_lstm(1, 1).state_dict().items()} | {"bias_ih_l0": np.zeros(4000)}
+    sd = {k: v.numpy() for k, v in torch_lstm(1, 1).state_dict().items()} | {"bias_ih_l0": np.zeros(5000)}
     with pytest.raises(InputError) as excinfo:  # refused from its declared shape, before it is read
         lstm.read_state_dict(as_npz(sd), "m.npz", APP)
-    assert str(excinfo.value) == ("bias_ih_l0 has 4,000 numbers (4000,); the limit is 3,072 per array (units ≤ 32, "
+    assert str(excinfo.value) == ("bias_ih_l0 has 5,000 numbers (5000,); the limit is 4,096 per array (units ≤ 32, "
                                   "input features ≤ 32, timesteps ≤ 400).")
     small = {k: v.numpy() for k, v in torch_lstm(32, 1).state_dict().items()}
     assert lstm.read_state_dict(as_npz(small), "m.npz", APP).config == LSTMConfig(1, 32)
+    # the largest the app shows: 32 units, whose recurrent weights are (4·32, 32), four gates' worth
+    largest = {k: v.numpy() for k, v in torch_lstm(32, 32).state_dict().items()}
+    assert largest["weight_hh_l0"].shape == (128, 32)
+    assert lstm.read_state_dict(as_npz(largest), "m.npz", APP).config == LSTMConfig(32, 32)
