@@ -362,6 +362,10 @@ PAGE_STEPS = "0 to 3 (the page's steps 1 to 4)."
     ('[{"t": 1234567890, "h": [1]}]', 1, 10**10,
      'the 1st claimed step has "t": 1234567890, but the sequence has 10,000,000,000 timesteps: "t" counts from 0, '
      "so it names timesteps 0 to 9999999999 (the page's steps 1 to 10000000000)."),
+    *[(f'[{{"t": {typed}, "h": [1]}}]', 1, 4, f'the 1st claimed step has "t": {said}, but the sequence has 4 '
+       f'timesteps: "t" counts from 0, so it names timesteps {PAGE_STEPS}')
+      for typed, said in (('"x"', "'x'"), ("[1]", "a list"), ('{"a": 1}', "an object"),
+                          ("true", "true"), ("null", "null"), ("1.5", "1.5"), ("1e0", "1e0"))],
     ('[{"t": 1, "h": [1, 2]}]', 1, 4, 'timestep 2 ("t": 1), h has 2 values but the GRU has 1 unit.'),
     ('[{"t": 1, "h": 1}]', 2, 4, 'timestep 2 ("t": 1), h has 1 value but the GRU has 2 units.'),
     ('[{"t": 2, "z": ["x"]}]', 1, 4, "timestep 3 (\"t\": 2), z: 'x' is not a number."),

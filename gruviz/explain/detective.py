@@ -103,7 +103,7 @@ def parse_step_claims(text: str, units: int, steps: int, limits: Limits = CLI) -
             raise InputError(f"{entry} has {shown(unknown[0])}; use any of {', '.join(QUANTITIES)}.")
         t = row["t"]
         if not (isinstance(t, str) and t.isascii() and t.isdigit() and len(t) <= 9 and int(t) < steps):
-            raise InputError(f'{entry} has "t": {t if isinstance(t, NumberText) else shown(json_text(t))}, but the '
+            raise InputError(f'{entry} has "t": {_as_written(t)}, but the '
                              f'sequence has {plural(steps, "timestep")}: "t" counts from 0, so it names timesteps '
                              f"0 to {steps - 1} (the page's steps 1 to {steps}).")
         for quantity in QUANTITIES:
@@ -175,6 +175,17 @@ UNEXPLAINED = (
     "That usually means the numbers came from other weights: printed from a different model instance "
     "(a fresh, retrained or reloaded one), or from a layer whose input was scaled or reshaped first."
 )
+
+
+def _as_written(value) -> str:
+    """A JSON value in a message as the person wrote it: a number keeps its own text."""
+    if isinstance(value, NumberText):
+        return value
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "an object"
+    return json_text(value)  # true, false, null
 
 
 def _score(trace: Trace, claims: list[Claimed]) -> tuple[float, bool, float]:
