@@ -336,3 +336,14 @@ def test_an_exploding_run_names_its_first_bad_step_without_a_warning():
     assert not np.isfinite(trace.h[3:]).any()
     assert trace.overflow_step == 3
     assert run(exploding(), np.zeros((3, 1)), h0=[1.0]).overflow_step is None
+
+
+@pytest.mark.parametrize("bias, message", [
+    ([[np.nan, 0, 0], [0, 0, 0]], "bias contains nan at index [0, 0]; every value must be a finite number."),
+    ([[0, 0, 0], [0, -np.inf, 0]], "bias contains -inf at index [1, 1]; every value must be a finite number."),
+    ([["a", 0, 0], [0, 0, 0]], "bias must contain only numbers."),
+])
+def test_a_bias_that_is_not_finite_numbers_is_named_in_the_refusal(bias, message):
+    with pytest.raises(InputError) as refused:
+        GRUWeights.create(GRUConfig(units=1, input_dim=1), [[1, 2, 3]], [[1, 2, 3]], bias)
+    assert str(refused.value) == message
