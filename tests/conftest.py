@@ -1,4 +1,6 @@
+import io
 import os
+import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -27,3 +29,12 @@ def random_weights(rng: np.random.Generator, config: GRUConfig, scale: float = 0
     return GRUWeights.create(
         config, rng.normal(0, scale, (D, 3 * H)), rng.normal(0, scale, (H, 3 * H)), bias
     )
+
+
+def zipped(**members) -> bytes:
+    """A zip archive in memory; a member's "_" stands for "." (config_json → config.json)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, blob in members.items():
+            archive.writestr(name.replace("_", "."), blob)
+    return buffer.getvalue()

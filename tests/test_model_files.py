@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
+from conftest import zipped
 from gruviz import InputError, run
 from gruviz.io.model_files import read_model_file
 from gruviz.limits import APP, CORE
@@ -140,7 +141,7 @@ def test_keras_file_without_layer_names_is_matched_by_position(keras, saved, tmp
         f.visititems(lambda path, obj: obj.attrs.__delitem__("name") if "name" in obj.attrs else None)
 
     weights = _patched_h5(archive.read("model.weights.h5"), tmp_path, edit)
-    found = read_model_file(_zip(config_json=archive.read("config.json"), model_weights_h5=weights), "m.keras")
+    found = read_model_file(zipped(config_json=archive.read("config.json"), model_weights_h5=weights), "m.keras")
     assert all("position" in " ".join(f.notes) for f in found)
     _check(keras, model, grus, found, np.random.default_rng(1).normal(0, 1, (1, T, D)).astype("float32"))
 
@@ -212,12 +213,6 @@ def _raises(data: bytes, filename: str, *words: str) -> str:
     return message
 
 
-def _zip(**members) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, blob in members.items():
-            archive.writestr(name.replace("_", "."), blob)
-    return buffer.getvalue()
 
 
 def test_wrong_kinds_of_file(saved):
@@ -235,14 +230,14 @@ def test_oversized_upload():
 
 
 def test_broken_keras_archives(saved):
-    _raises(_zip(metadata_json="{}", model_weights_h5=b""), "m.keras", "config.json")
+    _raises(zipped(metadata_json="{}", model_weights_h5=b""), "m.keras", "config.json")
     weights = zipfile.ZipFile(io.BytesIO(saved["plain"][2][".keras"])).read("model.weights.h5")
-    _raises(_zip(config_json="{not json", model_weights_h5=weights), "m.keras", "JSON")
-    _raises(_zip(config_json='{"config": {}}', model_weights_h5=weights), "m.keras", "layers")
+    _raises(zipped(config_json="{not json", model_weights_h5=weights), "m.keras", "JSON")
+    _raises(zipped(config_json='{"config": {}}', model_weights_h5=weights), "m.keras", "layers")
 
 
 def test_zip_bomb():
-    data = _zip(config_json=b"\0" * (60 * 2**20), model_weights_h5=b"")
+    data = zipped(config_json=b"\0" * (60 * 2**20), model_weights_h5=b"")
     assert len(data) < APP.max_file_bytes
     _raises(data, "bomb.keras", "unpack")
 
@@ -302,7 +297,7 @@ def test_nan_in_kernel_names_the_layer(saved, tmp_path):
         f["layers/gru/cell/vars/0"][1, 2] = np.nan
 
     weights = _patched_h5(archive.read("model.weights.h5"), tmp_path, edit)
-    data = _zip(config_json=archive.read("config.json"), model_weights_h5=weights)
+    data = zipped(config_json=archive.read("config.json"), model_weights_h5=weights)
     _raises(data, "m.keras", "encoder_gru", "nan", "kernel")
 
 
@@ -329,7 +324,7 @@ def test_custom_activation_function_is_refused(saved):
         "module": "builtins", "class_name": "function", "config": {"code": "..."},
         "registered_name": "function",
     }
-    data = _zip(config_json=json.dumps(config), model_weights_h5=archive.read("model.weights.h5"))
+    data = zipped(config_json=json.dumps(config), model_weights_h5=archive.read("model.weights.h5"))
     _raises(data, "m.keras", "custom function", "gru")
 
 

@@ -7,12 +7,12 @@ import dataclasses
 import io
 import json
 import tracemalloc
-import zipfile
 
 import h5py
 import numpy as np
 import pytest
 
+from conftest import zipped
 from gruviz import InputError
 from gruviz.io import model_files
 from gruviz.io.model_files import read_model_file
@@ -71,12 +71,6 @@ def model(*layers, name="sequential", kind="Sequential") -> dict:
     return {"class_name": kind, "config": {"name": name, "layers": list(layers)}}
 
 
-def zipped(**members) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, blob in members.items():
-            archive.writestr(name.replace("_", "."), blob)
-    return buffer.getvalue()
 
 
 def keras_file(config, weights: bytes, metadata=DROP) -> bytes:
