@@ -625,3 +625,23 @@ def test_grucell_limits_only_its_gates():
         "activation is configurable.")
     for cls in (L.Dl4mtGRU, L.EpyNNGRU, L.WikipediaGRU):
         assert cls.limits(L.LayoutConfig(1, 1, "relu", "hard_sigmoid")) is None
+
+
+@pytest.mark.parametrize("specs", ["the class's", "built again"])
+def test_wikipedia_names_each_array_its_shape_and_what_it_holds(specs):
+    """Built once when the module is imported, so also built again here, where a test can see it."""
+    from gruviz.layouts.wikipedia import WikipediaGRU, _specs
+
+    built = WikipediaGRU.SPECS if specs == "the class's" else _specs()
+    assert [(s.key, s.field, s.role, s.optional) for s in built] == [
+        ("W_z", "W_z", "the update gate's input weights, W_z x_t", False),
+        ("U_z", "U_z", "the update gate's recurrent weights, on h_{t-1}", False),
+        ("b_z", "b_z", "the update gate's bias", False),
+        ("W_r", "W_r", "the reset gate's input weights, W_r x_t", False),
+        ("U_r", "U_r", "the reset gate's recurrent weights, on h_{t-1}", False),
+        ("b_r", "b_r", "the reset gate's bias", False),
+        ("W_h", "W_h", "the candidate's input weights, W_h x_t", False),
+        ("U_h", "U_h", "the candidate's recurrent weights, on r_t ⊙ h_{t-1}", False),
+        ("b_h", "b_h", "the candidate's bias", False)]
+    assert [s.shape(3, 2) for s in built] == [(2, 3), (2, 2), (2,)] * 3  # (H, D), (H, H), (H,)
+    assert isinstance(built, tuple)
