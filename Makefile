@@ -46,7 +46,7 @@ test: setup-test chromium nginx
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
-# Slow (tens of minutes): run it before a release and when the core changes, not in `make test`.
+# Slow (one to two hours on 2 cores): run it before a release and when the core changes, not in `make test`.
 # MUTATION_PACKAGES="math layouts" limits the run (default: every package, lstm included);
 # MUTATION_CHILDREN sets how many mutants run at once; MUTATION_ARGS=--survivors reruns only the
 # last run's survivors against the current tests (after adding tests; the core must be unchanged).
