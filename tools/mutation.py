@@ -2,14 +2,16 @@
 runs the fast tests that exercise that package; a mutant the tests miss "survives".
 
     make mutation                                  every package
-    make mutation PACKAGES="math layouts"          some of them
+    make mutation MUTATION_PACKAGES="math layouts"  some of them
+    make mutation MUTATION_ARGS=--survivors         only the last run's survivors
     .venv/bin/python tools/mutation.py math --children 2
 
 Each package runs in its own copy of the tree under MUTATION_DIR (default
 /tmp/gruviz-mutation), so the working tree is never touched. The score is
 (killed + timed out) / (mutants tested), as mutmut's own badge counts it; every
-survivor is printed with its diff. It takes tens of minutes: run it before a
-release and whenever the core changes, not in `make test`.
+survivor is printed with its diff; tools/mutation-survivors.md gives each one's reason.
+It takes one to two hours on two cores: run it before a release and whenever the
+core changes, not in `make test`.
 """
 
 from __future__ import annotations
