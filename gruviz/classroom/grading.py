@@ -24,6 +24,7 @@ Cell = tuple[int, str, int]  # (t from 0, quantity, unit)
 SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
 _LINE = {"z": 0, "r": 1, "h_tilde": 2}  # which of step_lines' equations computes each quantity
 UNKNOWN = r"\,?\,"  # what a hint shows for a number the student has not written yet
+TYPED_MAX = 40  # characters of one typed number: more is no number a student means
 
 
 def name(cell: Cell) -> str:
