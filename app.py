@@ -8,13 +8,18 @@ from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
-from gruviz.ui import (exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state, style,
-                       views)
+from gruviz.ui import (class_view, exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state,
+                       style, views)
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
+if class_view.wanted():  # a class: its own pages
+    with guard.section("The class"):
+        class_view.render()
+    st.stop()
 if exercise_view.wanted():  # a practice link: its own page
     exercise_view.render()
     st.stop()
+st.session_state.pacing_locked = False
 keras_panel.start_loading()
 state.init()
 
@@ -29,6 +34,9 @@ with st.sidebar:
     st.download_button("Download weights (JSON)", weights_file.dumps(state.weights()), "gru-weights.json",
                        mime="application/json", key="download_weights", on_click="ignore", width="stretch")
     st.caption("The address bar always holds a link to this example: copy it to share.")
+    st.header("Class")
+    st.link_button("Run a class", "?class=new", icon=":material/groups:", width="stretch")
+    st.link_button("Join a class", "?class=", icon=":material/login:", width="stretch")
 
 style.page()
 top_left, top_right = st.columns([6, 2], vertical_alignment="center")

@@ -1,8 +1,12 @@
 import io
 import os
+import tempfile
 import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The app keeps classes (and the key that signs exercise links) in SQLite under this folder: a
+# test run gets its own, and the apps the browser tests start inherit it.
+os.environ.setdefault("GRUVIZ_DATA_DIR", tempfile.mkdtemp(prefix="gruviz-test-data-"))
 
 import numpy as np
 import pytest

@@ -4,11 +4,14 @@ answers kept off the student's page until asked for, everything typed kept in th
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from gruviz.classroom import exercises
+from gruviz.classroom import exercises, room
+from gruviz.store import Store
+from gruviz.ui import exercise_view
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SEED = 7
@@ -70,7 +73,17 @@ def test_answers_stay_off_the_student_page_until_revealed():
     text = page_text(at)
     assert f"h1[0] = {truth}" in text
     assert [a for a in answers(ex) - {truth} if a in text] == []
-    assert at.query_params["shown"] == "h.0.0"
+    assert "shown" not in at.query_params  # a revealed number is a fact of the server session
+
+
+def test_a_link_that_lists_every_number_as_shown_reveals_none():
+    ex = exercises.generate(SEED)
+    typed = {f"{q}.{t}.{j}": "0.5" for t, q, j in ex.cells()}
+    every = ",".join(typed)
+    at = start(mode="student", shown=every, **typed)
+    leaked = [a for a in answers(ex) if a in page_text(at)]
+    assert leaked == [], leaked
+    assert not at.info  # no "h1[0] = …" box before a click on "Show this number"
 
 
 def test_a_reload_from_the_link_keeps_what_was_typed():
@@ -83,9 +96,14 @@ def test_a_reload_from_the_link_keeps_what_was_typed():
     assert "✓ right" in text and "✗ not right" in text and f"1 of {len(ex.cells())} right" in text
 
 
+def teacher_key(**params) -> str:
+    query = urlencode({"exercise": str(SEED), **params})
+    return room.exercise_key(Store(), query)
+
+
 def test_teacher_page_has_the_key_and_every_mistakes_answers():
     ex = exercises.generate(SEED)
-    at = start(mode="teacher")
+    at = start(mode="teacher", key=teacher_key())
     text = page_text(at)
     assert [a for a in answers(ex) if a not in text] == []
     for run in ex.mistakes:
@@ -99,3 +117,27 @@ def test_a_broken_link_says_what_is_wrong():
     at = start(units="9", mode="student")
     assert at.error and "units" in at.error[0].value
     assert not np.any([t.label for t in at.text_input])
+
+
+def test_mode_teacher_without_the_key_shows_no_answer_and_says_why():
+    ex = exercises.generate(SEED)
+    at = start(mode="teacher")
+    text = page_text(at)
+    assert [a for a in answers(ex) if a in text] == []
+    assert not at.dataframe and not at.table
+    assert any("needs the teacher link" in w.value for w in at.warning)
+
+
+def test_a_key_for_another_exercise_or_made_up_opens_nothing():
+    ex = exercises.generate(SEED)
+    for key in (teacher_key(units="1"), "0" * 32, "x"):
+        at = start(mode="teacher", key=key)
+        assert [a for a in answers(ex) if a in page_text(at)] == [], key
+        assert any("does not belong" in w.value or "needs the teacher link" in w.value for w in at.warning)
+
+
+def test_the_teacher_link_is_signed_for_exactly_its_exercise():
+    params = {"exercise": str(SEED), "units": "2", "mode": "student"}
+    link = exercise_view.link(params, "teacher", Store())
+    assert "mode=teacher" in link and f"key={teacher_key(units='2')}" in link
+    assert len(teacher_key(units="2")) == 32 and teacher_key(units="2") != teacher_key()

@@ -35,12 +35,13 @@ def typed_cells(info: ClassInfo, student: StudentInfo, answers: list[Answer]) ->
 
 
 def save(store: Store, info: ClassInfo, student: StudentInfo, typed: dict[Cell, str],
-         at: datetime | None = None) -> grading.Grades:
-    """Grade the student's numbers and store every one that changed since the last save."""
+         grades: grading.Grades | None = None, at: datetime | None = None) -> grading.Grades:
+    """Grade the student's numbers (unless `grades` already did) and store every one that
+    changed since the last save; an empty text records a cleared box."""
     exercise = room.exercise(info, student)
     typed = {cell: str(text).strip()[: grading.TYPED_MAX] for cell, text in typed.items()
              if cell in exercise.cells()}
-    grades = grading.grade(exercise, {c: t for c, t in typed.items() if t})
+    grades = grades or grading.grade(exercise, {c: t for c, t in typed.items() if t})
     before = latest(store.answers(info.id, student.id))
     by_cell = {f.cell: f for f in grades.feedback}
     changed = []

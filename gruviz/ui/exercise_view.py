@@ -1,27 +1,29 @@
-"""Practice by hand: a student view (`?exercise=7&mode=student`) that checks each typed
-number as it is entered, and a teacher view (`mode=teacher`) with the answer key.
+"""Practice by hand without a class: a student view (`?exercise=7&mode=student`) that
+checks each typed number as it is entered, and the teacher's key (`mode=teacher&key=K`).
 
-The answers stay on the server: the student's page carries only feedback until the
-student presses "Show this number". Everything typed lives in the link, so a rerun
-or a reload loses nothing.
+The key is shown only with `key`, an HMAC of the exercise's own parameters under a
+secret the server keeps in the class database: editing `mode` in a student's link
+opens nothing. A student's typed numbers live in the link, so a reload loses none;
+a number the student asked to see is a fact of this server session, never of the link.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import hmac
 import urllib.parse
 
-import pandas as pd
 import streamlit as st
 
-from ..classroom import exercises, grading, sheet, worksheet, worksheet_tex
+from ..classroom import exercises, grading, room, sheet
 from ..errors import InputError
 from ..math.cell import Convention
+from ..store import Store, StoreUnavailable
+from ..text import _
+from . import exercise_parts
 
 _SHAPE = {"units": "units", "dim": "input_dim", "steps": "steps", "dec": "decimals"}
 _FIXED = ("exercise", *_SHAPE, "conv")  # what names the exercise, not what was typed
-SHOWN = "shown"  # the cells whose answer the student asked for
+TEACHER_KEY = "key"
 
 
 def wanted() -> bool:
@@ -34,12 +36,12 @@ def _options(params: dict[str, str]) -> tuple[int, exercises.Options]:
         if text is None:
             return None
         if not text.strip().isdigit():
-            raise InputError(f"the link's {name}={text!r} is not a whole number.")
+            raise InputError(_("the link's {name}={text} is not a whole number.").format(name=name, text=repr(text)))
         return int(text)
 
     conv = params.get("conv")
     if conv is not None and conv not in {c.value for c in Convention}:
-        raise InputError(f"the link's conv={conv!r} is unknown; use keras or bahdanau.")
+        raise InputError(_("the link's conv={conv} is unknown; use keras or bahdanau.").format(conv=repr(conv)))
     seed = whole("exercise")
     return seed, exercises.Options(**{field: whole(name) for name, field in _SHAPE.items()},
                                    convention=None if conv is None else Convention(conv))
@@ -50,29 +52,37 @@ def _exercise(seed: int, options: exercises.Options) -> exercises.Exercise:
     return exercises.generate(seed, options)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _grades(seed: int, options: exercises.Options, typed: tuple[tuple[grading.Cell, str], ...]) -> grading.Grades:
-    return grading.grade(_exercise(seed, options), dict(typed))
+def exercise_query(params: dict[str, str]) -> str:
+    """The parameters that name an exercise, in one fixed order: what the teacher key signs."""
+    return urllib.parse.urlencode([(k, params[k]) for k in _FIXED if k in params])
 
 
-@functools.lru_cache(maxsize=16)
-def _file(seed: int, options: exercises.Options, answers: bool, kind: str) -> bytes:
-    """A worksheet, built when its button is pressed (a PDF takes about a second)."""
-    exercise = _exercise(seed, options)
-    return worksheet.tex(exercise, answers).encode() if kind == "tex" else worksheet.pdf(exercise, answers, kind)
+def link(params: dict[str, str], role: str, store: Store | None = None) -> str:
+    """A student link, or (with the store that holds the secret) the teacher's link with its key."""
+    query = exercise_query(params)
+    if role == "teacher" and store is not None:
+        return f"?{query}&mode=teacher&{TEACHER_KEY}={room.exercise_key(store, query)}"
+    return f"?{query}&mode={role}"
 
 
-def _download(where, label: str, seed: int, options: exercises.Options, answers: bool, kind: str) -> None:
-    name = f"gru-exercise-{seed}{'-key' if answers else ''}{'-letter' if kind == 'letter' else ''}"
-    where.download_button(label, functools.partial(_file, seed, options, answers, kind),
-                          f"{name}.{'tex' if kind == 'tex' else 'pdf'}",
-                          "application/x-tex" if kind == "tex" else "application/pdf",
-                          on_click="ignore", key=f"exercise_download_{answers}_{kind}")
-
-
-def link(params: dict[str, str], mode: str) -> str:
-    kept = {k: v for k, v in params.items() if k in _FIXED}
-    return "?" + urllib.parse.urlencode({**kept, "mode": mode})
+def _is_teacher(params: dict[str, str]) -> bool:
+    """The server's decision: a valid key for exactly this exercise, whatever `mode` says."""
+    given = params.get(TEACHER_KEY, "")
+    if params.get("mode") != "teacher":
+        return False
+    if not given:
+        st.warning(_("The answer key needs the teacher link of this exercise; this page shows the student view."))
+        return False
+    try:
+        expected = room.exercise_key(Store(), exercise_query(params))
+    except StoreUnavailable:
+        st.warning(_("The answer key cannot be checked while the class database is not answering; this page "
+                     "shows the student view."))
+        return False
+    if not hmac.compare_digest(expected, str(given)):
+        st.warning(_("This teacher key does not belong to this exercise; this page shows the student view."))
+        return False
+    return True
 
 
 def render() -> None:
@@ -81,136 +91,49 @@ def render() -> None:
         seed, options = _options(params)
         exercise = _exercise(seed, options)
     except InputError as error:
-        st.error(f"This exercise link does not work: {error}")
+        st.error(_("This exercise link does not work: {reason}").format(reason=error))
         return
-    teacher = params.get("mode") == "teacher"
-    st.title(("Teacher's key — " if teacher else "") + sheet.title(exercise))
-    _problem(exercise)
+    teacher = _is_teacher(params)
+    st.title((_("Teacher's key — ") if teacher else "") + sheet.title(exercise))
+    exercise_parts.problem(exercise)
+    name = f"gru-exercise-{seed}"
     if teacher:
-        _teacher(exercise, seed, options, params)
-    else:
-        _student(exercise, seed, options, params)
+        st.markdown(_("Student link: [`{link}`]({link})  ·  {attempts} draws of this seed were needed so that every "
+                      "known mistake shows at the asked precision.").format(link=link(params, "student"),
+                                                                           attempts=exercise.attempts))
+        exercise_parts.key_tables(exercise)
+        columns = st.columns(4)
+        exercise_parts.download(columns[0], _("Worksheet (PDF)"), exercise, False, "a4", name)
+        exercise_parts.download(columns[1], _("With answer key (PDF, A4)"), exercise, True, "a4", name)
+        exercise_parts.download(columns[2], _("With answer key (PDF, Letter)"), exercise, True, "letter", name)
+        exercise_parts.download(columns[3], _("LaTeX source with key"), exercise, True, "tex", name)
+        return
+    _solo_student(exercise, params)
+    columns = st.columns(2)
+    exercise_parts.download(columns[0], _("Worksheet (PDF, A4)"), exercise, False, "a4", name)
+    exercise_parts.download(columns[1], _("Worksheet (PDF, Letter)"), exercise, False, "letter", name)
 
 
-def _problem(exercise: exercises.Exercise) -> None:
-    for fact in sheet.facts(exercise):
-        st.markdown(fact)
-    with st.expander("The weights, the input and the equations", expanded=True):
-        # One matrix per column: a phone stacks the columns instead of cutting the row off.
-        for row in sheet.matrices(exercise) + [sheet.sequence(exercise)]:
-            for column, m in zip(st.columns(len(row)), row):
-                column.latex(worksheet_tex.matrix(m))
-        if sheet.bias_note(exercise):
-            st.caption(sheet.bias_note(exercise))
-        for equation in sheet.equations(exercise):
-            st.latex(equation.latex + r"\qquad\text{" + equation.label + "}")
+def _show(cell: grading.Cell) -> None:
+    st.session_state.exercise_shown = st.session_state.get("exercise_shown", frozenset()) | {grading.key(cell)}
 
 
-def _typed(exercise: exercises.Exercise, params: dict[str, str]) -> dict[grading.Cell, str]:
-    """What the student typed: the widgets this session, else the link (a reload)."""
-    typed = {}
-    for cell in exercise.cells():
-        key = grading.key(cell)
-        widget = f"exercise_{key}"
-        if widget not in st.session_state:
-            st.session_state[widget] = params.get(key, "")
-        text = str(st.session_state[widget]).strip()[:40]
-        if text:
-            typed[cell] = text
-    return typed
+def _solo_student(exercise: exercises.Exercise, params: dict[str, str]) -> None:
+    def shown() -> dict[str, str]:
+        cells = {grading.key(c): c for c in exercise.cells()}
+        return {k: grading.reveal(exercise, cells[k]) for k in st.session_state.get("exercise_shown", ()) if k in cells}
+
+    work = exercise_parts.Work(typed=lambda: params, shown=shown, show=_show)
+    typed = exercise_parts.typed_now(exercise, work)
+    _sync_link(typed)
+    exercise_parts.student(exercise, work, exercise_parts.graded(exercise, tuple(sorted(typed.items()))))
+    st.divider()
 
 
-def _sync_link(exercise: exercises.Exercise, typed: dict[grading.Cell, str], shown: set[str]) -> None:
-    wanted_params = {k: v for k, v in st.query_params.to_dict().items() if k in _FIXED or k == "mode"}
+def _sync_link(typed: dict[grading.Cell, str]) -> None:
+    """The link holds the exercise and the typed numbers; never a key, never a revealed answer."""
+    wanted_params = {k: v for k, v in st.query_params.to_dict().items() if k in _FIXED}
+    wanted_params["mode"] = "student"
     wanted_params.update({grading.key(cell): text for cell, text in typed.items()})
-    if shown:
-        wanted_params[SHOWN] = ",".join(sorted(shown))
     if wanted_params != st.query_params.to_dict():
         st.query_params.from_dict(wanted_params)
-
-
-def _show(key: str) -> None:
-    st.session_state.exercise_shown = st.session_state.exercise_shown | {key}
-
-
-def _student(exercise, seed, options, params) -> None:
-    if "exercise_shown" not in st.session_state:
-        st.session_state.exercise_shown = {k for k in params.get(SHOWN, "").split(",") if k}
-    typed = _typed(exercise, params)
-    grades = _grades(seed, options, tuple(sorted(typed.items())))
-    _sync_link(exercise, typed, st.session_state.exercise_shown)
-    st.markdown(f"Type z, r, h̃ and h for each step and unit, in any order, with "
-                f"{exercise.answer_decimals} decimals or as many as you have: each number is checked at the "
-                "precision you type it with.")
-    st.progress(grades.right / grades.total, text=f"**{grades.progress()}**")
-    feedback = {f.cell: f for f in grades.feedback}
-    for t in range(exercise.steps):
-        st.subheader(f"Step {t + 1}")
-        for quantity in ("z", "r", "h_tilde", "h"):
-            columns = st.columns(exercise.units)
-            for j, column in enumerate(columns):
-                with column:
-                    _cell(exercise, (t, quantity, j), feedback.get((t, quantity, j)))
-    st.divider()
-    columns = st.columns(2)
-    _download(columns[0], "Worksheet (PDF, A4)", seed, options, False, "a4")
-    _download(columns[1], "Worksheet (PDF, Letter)", seed, options, False, "letter")
-
-
-def _cell(exercise, cell: grading.Cell, feedback: grading.Feedback | None) -> None:
-    key = grading.key(cell)
-    st.text_input(grading.name(cell), key=f"exercise_{key}", placeholder=f"{exercise.answer_decimals} decimals")
-    if feedback is None:
-        return
-    if feedback.status == "right":
-        st.markdown(":green[✓ right]")
-        return
-    if feedback.status == "invalid":
-        st.warning(feedback.message)
-        return
-    lines = ["✗ not right at the precision you typed."]
-    if feedback.wrong_inputs:
-        names = ", ".join(grading.name(c) for c in feedback.wrong_inputs)
-        lines.append(f"It is built on {names}, already wrong above: fix {'that' if len(feedback.wrong_inputs) == 1 else 'those'} first.")
-    if feedback.mistake:
-        lines.append(f"You get this number if you {feedback.mistake}.")
-    st.markdown(":red[" + lines[0] + "]  \n" + "  \n".join(lines[1:]))
-    st.caption("Hint: the equation with your own numbers (? where you have not written one yet)")
-    st.latex(feedback.hint)
-    if key in st.session_state.exercise_shown:
-        st.info(f"{grading.name(cell)} = {grading.reveal(exercise, cell)}")
-    else:
-        st.button("Show this number", key=f"exercise_show_{key}", on_click=_show, args=(key,))
-
-
-def _plain(label: str) -> str:
-    """A key column's LaTeX name as text: a_{z,0} → a_z, \\tilde h_{t,0} → h̃ (one table per unit)."""
-    label = re.sub(r"_\{t(,\d+)?\}", "", label)
-    return re.sub(r"_\{(\w),\d+\}", r"_\1", label).replace("\\tilde h", "h̃")
-
-
-def _teacher(exercise, seed, options, params) -> None:
-    st.markdown(f"Student link: [`{link(params, 'student')}`]({link(params, 'student')})  ·  "
-                f"{exercise.attempts} draw{'s' if exercise.attempts > 1 else ''} of this seed were needed so that "
-                "every known mistake shows at the asked precision.")
-    st.subheader("Answer key")
-    for j, key in enumerate(sheet.key_tables(exercise)):
-        if exercise.units > 1:
-            st.markdown(f"**Unit {j}**")
-        st.table(pd.DataFrame(list(key.rows), columns=[_plain(h) for h in key.header]), hide_index=True)
-    st.subheader("If you got X, you probably did Y")
-    k, cells = exercise.answer_decimals, exercise.cells()
-    rows = []
-    for run in [None, *exercise.mistakes]:  # None: the true run
-        trace = exercise.truth if run is None else run.trace
-        row = {"mistake": "(correct)" if run is None else f"{run.mistakes[0].title}: {run.detail}"}
-        for t, quantity, j in cells:
-            values = getattr(trace, quantity)
-            row[grading.name((t, quantity, j))] = f"{values[t, j]:.{k}f}" if t < len(values) else "—"
-        rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    columns = st.columns(4)
-    _download(columns[0], "Worksheet (PDF)", seed, options, False, "a4")
-    _download(columns[1], "With answer key (PDF, A4)", seed, options, True, "a4")
-    _download(columns[2], "With answer key (PDF, Letter)", seed, options, True, "letter")
-    _download(columns[3], "LaTeX source with key", seed, options, True, "tex")

@@ -41,7 +41,8 @@ def _hidden() -> frozenset[str]:
 def _reveal_controls(slot, extra) -> None:
     with slot:
         extra()
-    slot.toggle("Reveal mode", key="reveal", bind="query-params",
+    locked = stepper.locked()
+    slot.toggle("Reveal mode", key="reveal", bind="query-params", disabled=locked,
                 help="Cover the step's numbers and uncover them one at a time (Space).")
     if not st.session_state.get("reveal"):
         return
@@ -49,10 +50,10 @@ def _reveal_controls(slot, extra) -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
     if stage < len(REVEAL_STAGES):
         c1.button(f"Uncover {REVEAL_STAGES[stage]}  (Space)", key="reveal_next", on_click=_uncover,
-                  shortcut="Space", type="primary", width="stretch")
+                  shortcut=None if locked else "Space", type="primary", width="stretch", disabled=locked)
     else:
         c1.markdown("All numbers of this step are shown.")
-    c2.button("Cover again", key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0)
+    c2.button("Cover again", key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0 or locked)
 
 
 def _all_units_table(trace: Trace, t: int, hidden: frozenset[str]) -> str:

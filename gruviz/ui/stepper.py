@@ -31,6 +31,11 @@ def unit(trace: Trace) -> int | None:
     return min(int(chosen), trace.weights.config.units - 1) if chosen.isdigit() else 0
 
 
+def locked() -> bool:
+    """A class following its teacher: the teacher's page moves this one, its own controls do not."""
+    return bool(st.session_state.get("pacing_locked"))
+
+
 def _go(to: int) -> None:
     st.session_state.step = to
     st.session_state.reveal_stage = 0  # a new step starts covered again
@@ -62,8 +67,8 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
             st.markdown(lead, unsafe_allow_html=True, width="content")
         for key, icon, label, shortcut in _BUTTONS:
             st.button("", key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
-                      disabled=targets[key] == now, on_click=_go, args=(targets[key],),
-                      shortcut=shortcut if keys else None, width="content")
+                      disabled=targets[key] == now or locked(), on_click=_go, args=(targets[key],),
+                      shortcut=shortcut if keys and not locked() else None, width="content")
             if key == "step_prev" and not lead:
                 _slider(T)  # between ◀ and ▶, where a row has room for it
         if H > 1:
@@ -78,7 +83,7 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
 
 def _slider(T: int) -> None:
     if T > 1:
-        st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider,
+        st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider, disabled=locked(),
                   format=f"%d of {T}", label_visibility="collapsed", width="stretch")
 
 
