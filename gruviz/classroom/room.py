@@ -31,7 +31,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _position in range(CODE_LENGTH))
 
 
 def new_token() -> str:
@@ -61,7 +61,7 @@ def create(store: Store, seed: int | None = None, per_student: bool = False, les
     """A new class; the teacher token is returned here once and never stored in clear."""
     seed = DEFAULT_SEED if seed is None else seed
     exercises.generate(seed)  # an unusable seed is refused now, not in front of the class
-    for _ in range(20):
+    for _attempt in range(20):
         token = new_token()
         try:
             info = store.create_class(new_code(), digest(token), seed, per_student, lesson)
@@ -132,7 +132,7 @@ def find_class(store: Store, code: str, session: str, address: str | None = None
 def join(store: Store, info: ClassInfo, name: str) -> tuple[str, StudentInfo]:
     """A new student of `info`; the token (for the student's link) is returned only here."""
     shown, key = display_name(name)
-    for _ in range(5):
+    for _attempt in range(5):
         token = new_token()
         try:
             return token, store.add_student(info.id, shown, key, digest(token))
