@@ -194,3 +194,20 @@ def test_ending_a_class_deletes_it_and_its_links_say_so(made):
     assert "all of its data is deleted" in text(teacher)
     student = run(**{"class": created.code, "student": token})
     assert "opens no class" in student.error[0].value
+
+
+def test_with_sign_in_configured_only_a_listed_teacher_may_start_a_class(monkeypatch):
+    monkeypatch.setenv("GRUVIZ_TEACHER_EMAILS", "ada@school.example")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32,
+                          "client_id": "gruviz", "client_secret": "x",
+                          "server_metadata_url": "https://id.school.example/.well-known/openid-configuration"}
+    at.query_params["class"] = "new"
+    again(at)
+    assert "sign in" in text(at).lower() and not at.number_input  # no form before a sign-in
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_without_sign_in_the_start_form_is_open():
+    at = run(**{"class": "new"})
+    assert at.number_input(key="class_seed").value == room.DEFAULT_SEED

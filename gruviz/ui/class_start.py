@@ -43,7 +43,7 @@ def may_start() -> bool:
     """Whether this visitor may start a class; says what is missing when not."""
     if not _sign_in_configured():
         return True
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.info(_("On this server, teachers sign in to start a class."))
         st.button(_("Sign in"), on_click=st.login, key="class_sign_in")
         return False
