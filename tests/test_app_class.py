@@ -211,3 +211,15 @@ def test_with_sign_in_configured_only_a_listed_teacher_may_start_a_class(monkeyp
 def test_without_sign_in_the_start_form_is_open():
     at = run(**{"class": "new"})
     assert at.number_input(key="class_seed").value == room.DEFAULT_SEED
+
+
+@pytest.mark.parametrize("params", [
+    {"class": "x" * 5000}, {"class": "<script>alert(1)</script>"}, {"class": "ABCDEF", "student": "a" * 5000},
+    {"class": "ABCDEF", "teacher": "t" * 10000}, {"class": "new", "teacher": "x"}, {"class": "", "student": ""},
+    {"class": "ABCDEF", "student": "../../etc/passwd"}, {"class": "\x00\u202e"},
+])
+def test_hostile_class_links_get_a_page_not_a_traceback(params):
+    at = run(**params)
+    assert at.title  # a page with its heading, and at most one sentence of error
+    assert len(at.error) <= 1
+    assert "Traceback" not in text(at)

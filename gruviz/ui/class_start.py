@@ -93,7 +93,8 @@ def _address() -> str | None:
 def join(store: Store, code: str) -> None:
     st.title(_("Join a class"))
     with st.form("class_join"):
-        typed_code = st.text_input(_("Class code"), value=code, max_chars=2 * room.CODE_LENGTH, key="class_code",
+        typed_code = st.text_input(_("Class code"), value=room.normal_code(code), max_chars=2 * room.CODE_LENGTH,
+                                   key="class_code",
                                    placeholder=_("6 letters and digits, from the board"))
         name = st.text_input(_("Your name, as your teacher will see it"), max_chars=room.NAME_MAX,
                              key="class_name")
