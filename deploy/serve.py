@@ -1,7 +1,7 @@
 """Serve gruviz to a class: N `streamlit run app.py` processes on loopback ports behind
 Debian's nginx, with sticky sessions by a cookie nginx sets.
 
-    .venv/bin/python deploy/serve.py [--processes 2] [--listen 0.0.0.0:8501] [--run-dir DIR]
+    .venv/bin/python deploy/serve.py [--processes 2] [--listen 0.0.0.0:8501] [--run-dir DIR] [--postgres]
 
 (`make serve PROCESSES=4 PORT=8080` runs this.) Everything lives in a run directory:
 the nginx config written from deploy/nginx.conf.template, its pid file, temp files and
@@ -9,6 +9,10 @@ logs, and one log per Streamlit process. Nothing under /etc is touched. A proces
 dies is started again on its port; its students' pages reconnect to another process
 meanwhile and rebuild their example from the link. Ctrl-C or SIGTERM stops nginx, then
 every Streamlit process (SIGKILL for one that does not stop within 10 s).
+
+Classes live in the database GRUVIZ_DATABASE_URL names, passed to every process; unset,
+they share a SQLite file (GRUVIZ_DATA_DIR). --postgres starts a local PostgreSQL server
+for them instead (deploy/local_postgres.py, in RUN_DIR/postgres: kept with --run-dir).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    from deploy import local_postgres
+except ModuleNotFoundError:  # run as a script: deploy/ is on the path, the repo is not
+    import local_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -148,6 +157,7 @@ class Serving:
     backends: list[Backend]
     env: dict[str, str]
     nginx: subprocess.Popen | None = None
+    database: local_postgres.LocalPostgres | None = None  # --postgres: the server the processes share
     owns_run_dir: bool = False
     notes: list[str] = field(default_factory=list)
     health_every_s: float = HEALTH_EVERY_S
@@ -231,13 +241,16 @@ class Serving:
                 backend.proc.terminate()
         for backend in self.backends:
             stop_process(backend.proc)
+        if self.database is not None:
+            self.database.stop()
         if self.owns_run_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = None,
-          backend_ports: list[int] | None = None) -> Serving:
-    """Start N Streamlit processes and nginx in front of them; return once nginx answers /_stcore/health."""
+          backend_ports: list[int] | None = None, postgres: bool = False) -> Serving:
+    """Start N Streamlit processes and nginx in front of them; return once nginx answers /_stcore/health.
+    `postgres`: first a local PostgreSQL server for their classes, unless GRUVIZ_DATABASE_URL names one."""
     if not 1 <= processes <= 64:
         raise ServeError(f"--processes must be between 1 and 64, not {processes}")
     owns = run_dir is None
@@ -251,6 +264,12 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
     serving = Serving(run_dir, listen or f"127.0.0.1:{free_port()}", backends, env, owns_run_dir=owns)
     try:
         find_nginx()
+        try:
+            serving.database = local_postgres.for_processes(env, run_dir, keep=not owns) if postgres else None
+        except RuntimeError as problem:
+            raise ServeError(str(problem)) from None
+        if postgres and serving.database is None:
+            serving.notes.append("GRUVIZ_DATABASE_URL is set: --postgres started no server, it is used instead")
         for backend in serving.backends:
             serving.start_backend(backend)
         for backend in serving.backends:
@@ -270,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="Streamlit processes (default 2: one per core)")
     parser.add_argument("--listen", default="0.0.0.0:8501", help="address:port nginx listens on")
     parser.add_argument("--run-dir", type=Path, help="config, logs and temp files (default: a new temp dir)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="keep classes in a local PostgreSQL server started here (RUN_DIR/postgres, kept "
+                             "when --run-dir is given) instead of a SQLite file; GRUVIZ_DATABASE_URL, when "
+                             "set, is passed through instead")
     args = parser.parse_args(argv)
 
     stopping = []
@@ -279,13 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     try:
-        serving = start(args.processes, args.listen, args.run_dir)
+        serving = start(args.processes, args.listen, args.run_dir, postgres=args.postgres)
     except ServeError as problem:
         print(f"serve: {problem}", file=sys.stderr)
         return 1
     ports = ", ".join(str(b.port) for b in serving.backends)
     print(f"gruviz: {serving.url} (nginx on {serving.listen} → {args.processes} Streamlit processes on "
-          f"127.0.0.1 ports {ports}); logs in {serving.run_dir}. Ctrl-C stops everything.", flush=True)
+          f"127.0.0.1 ports {ports}); classes in {local_postgres.describe(serving.env)}; "
+          f"logs in {serving.run_dir}. Ctrl-C stops everything.", flush=True)
     status = 0
     try:
         while not stopping:
