@@ -137,7 +137,8 @@ class LocalPostgres:
                 break
         if not self.running:
             self._forget()
-            raise RuntimeError(f"PostgreSQL did not start: {_last_line(said or done.stderr)} (see {self.log}).")
+            raise RuntimeError(f"PostgreSQL did not start: {_last_line(said or done.stderr)} "
+                               f"(see {self.log}).")
         try:
             self._create_database()
         except BaseException:

@@ -269,7 +269,8 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
         except RuntimeError as problem:
             raise ServeError(str(problem)) from None
         if postgres and serving.database is None:
-            serving.notes.append("GRUVIZ_DATABASE_URL is set: --postgres started no server, it is used instead")
+            serving.notes.append("GRUVIZ_DATABASE_URL is set: --postgres started no server; that database "
+                                 "is used")
         for backend in serving.backends:
             serving.start_backend(backend)
         for backend in serving.backends:
