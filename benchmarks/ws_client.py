@@ -39,6 +39,13 @@ class Widget:
 
 
 @dataclass
+class Table:
+    """A keyed st.dataframe as last drawn: its rows by index label, and when its delta arrived."""
+    rows: dict[str, dict[str, object]]
+    received: float  # time.monotonic()
+
+
+@dataclass
 class Run:
     seconds: float                  # send → script_finished
     status: int
@@ -68,6 +75,19 @@ def fetch_cookies(base_url: str, timeout: float = 10) -> dict[str, str]:
         return cookies
 
 
+def read_table(element) -> Table:
+    """A dataframe element's Arrow bytes (all of them, or a lazy table's first chunk) as rows."""
+    import pyarrow  # Streamlit's own dependency; only pages with tables need it
+
+    received = time.monotonic()
+    data = element.arrow_data.data or element.lazy_data.initial_chunk.data
+    rows = {}
+    for row in pyarrow.ipc.open_stream(data).read_all().to_pylist():
+        label = next((v for k, v in row.items() if k.startswith("__index_level_")), len(rows))
+        rows[str(label)] = {k: v for k, v in row.items() if not k.startswith("__index_level_")}
+    return Table(rows, received)
+
+
 class Page:
     """One browser tab: the socket, the page's widgets after the last run, its query string."""
 
@@ -81,6 +101,7 @@ class Page:
         self.sent: dict[str, WidgetState] = {}  # by widget id: what this page has set
         self.session_id = ""
         self.auto_reruns: dict[str, float] = {}  # fragment id → seconds: st.fragment(run_every=…) on the page
+        self.tables: dict[str, Table] = {}  # a keyed st.dataframe by its key, as last drawn
         self._ws = None
 
     async def connect(self, timeout: float = 30) -> None:
@@ -171,6 +192,8 @@ class Page:
                 exceptions.append(f"{element.type}: {element.message}"[:200])
             elif kind == "metric":
                 self.metrics[element.label] = element.body
+            elif kind == "dataframe" and user_key(element.id):
+                self.tables[user_key(element.id)] = read_table(element)
             wid = getattr(element, "id", "")
             if isinstance(wid, str) and user_key(wid):
                 seen[user_key(wid)] = Widget(wid, kind, element, delta.fragment_id)
