@@ -8,10 +8,11 @@ from gruviz import Convention
 from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
-from gruviz.ui import (class_view, exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state,
+from gruviz.ui import (a11y, class_view, exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state,
                        style, views)
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
+a11y.page()
 if class_view.wanted():  # a class: its own pages
     with guard.section("The class"):
         class_view.render()

@@ -174,8 +174,8 @@ def test_typed_sequence(page, keras):
 
 def test_step_slider_moves_the_magnifier(page):
     first_load(page)
-    tab = page.get_by_test_id("stTabPanel").first
-    page.get_by_role("tab", name="One step under the magnifier").click()
+    tab = page.locator(".st-key-view_body")
+    page.get_by_role("radio", name="One step under the magnifier").click()
     tex = tab.locator(".katex annotation")
     expect(tab).to_contain_text("x_1 =")
     expect(tex.first).to_contain_text("z_{1}")

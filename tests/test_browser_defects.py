@@ -75,7 +75,7 @@ def sidebar(page):
 @pytest.mark.parametrize("tab", ["One step under the magnifier", "Gates over time", "Check my calculation"])
 def test_outputs_above_the_fold_at_1280x720(open_page, tab):
     page = open_page(1280, 720, f"?view={tab.replace(' ', '+')}")
-    expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("radio", name=tab)).to_have_attribute("aria-checked", "true", timeout=60_000)
     metrics = page.get_by_test_id("stMetric")
     expect(metrics.first).to_be_visible()
     assert metrics.count() >= 2

@@ -117,7 +117,7 @@ def test_reveal_mode_uncovers_one_number_group_at_a_time(browser, app_url):
 def test_a_link_restores_step_tab_and_mode_in_a_fresh_browser(browser, app_url):
     context, page = open_page(browser, app_url, PROJECTOR)
     try:
-        page.get_by_role("tab", name="Gates over time").click()
+        page.get_by_role("radio", name="Gates over time").click()
         settled(page)
         for _ in range(2):
             page.locator(".st-key-step_next button").first.click()
@@ -126,10 +126,10 @@ def test_a_link_restores_step_tab_and_mode_in_a_fresh_browser(browser, app_url):
         link = page.url
     finally:
         context.close()
-    fresh, again = open_page(browser, link, PROJECTOR, ready="[data-testid=stTab]")
+    fresh, again = open_page(browser, link, PROJECTOR, ready=".st-key-view_body")
     try:
-        expect(again.get_by_role("tab", name="Gates over time")).to_have_attribute("aria-selected", "true",
-                                                                                   timeout=WAIT_MS)
+        expect(again.get_by_role("radio", name="Gates over time")).to_have_attribute("aria-checked", "true",
+                                                                                     timeout=WAIT_MS)
         expect(again.get_by_text("3 of 4").first).to_be_visible(timeout=WAIT_MS)
         shoot(again, "link_round_trip_1280x720")
     finally:

@@ -536,18 +536,24 @@ def test_frameworks_view_shows_every_framework(reset_after):
     at = AppTest.from_function(_view_script, args=(reset_after, reset_after), default_timeout=30)
     at.run()
     assert not at.exception, at.exception
-    labels = [t.label for t in at.tabs]
+    labels = at.button_group(key="framework").options  # one pill per framework, marked
     matched = ({"keras", "pytorch", "onnx", "cudnngru", "flax_linen", "equinox"} if reset_after
                else {"keras", "tf1", "epynn", "wikipedia", "onnx"})
     for name in L.LAYOUT_NAMES:
         assert f"{L.title(name)} {'✓' if name in matched else '—'}" in labels
-    assert sum(":green-badge[" in m.value for m in at.markdown) == len(matched)
-    assert len(at.info) == len(L.LAYOUT_NAMES) - len(matched)  # each refusal explained
-    assert len(at.code) == len(matched)
     shown = ", ".join(f"{v:.6f}" for v in at.session_state.output)
-    assert sum(shown in m.value for m in at.markdown) == len(matched)
+    masked_note = 0
+    for name in L.LAYOUT_NAMES:  # each framework's own page: a match badge, or its refusal explained
+        at.button_group(key="framework").set_value(name).run()
+        assert not at.exception, at.exception
+        badges = sum(":green-badge[" in m.value for m in at.markdown)
+        assert (badges, len(at.info)) == ((1, 0) if name in matched else (0, 1)), name
+        # a matched framework shows its code and the page's output; a refused one neither
+        assert len(at.code) == (name in matched), name
+        assert sum(shown in m.value for m in at.markdown) == (name in matched), name
+        masked_note += any("leaving out the 1 masked step" in c.value for c in at.caption)
     if not reset_after:
-        assert any("leaving out the 1 masked step" in c.value for c in at.caption)
+        assert masked_note
 
 
 def _sources_script() -> None:

@@ -41,13 +41,16 @@ def render(weights: GRUWeights, trace: Trace, setup: Setup) -> None:
     """One tab per framework. `trace` is the page's run of `setup`, the reference."""
     st.caption("The same GRU as each framework stores and computes it. Each output is gruviz's trace of that "
                "framework's own arrays, compared with the output above; the code loads exactly these arrays.")
-    entries = [_entry(weights, name, setup, trace) for name in layouts.LAYOUT_NAMES]
-    for tab, entry in zip(st.tabs([f"{layouts.title(e.name)} {e.mark}" for e in entries]), entries):
-        with tab:
-            if entry.converted is None:
-                _refused(entry.name, weights, entry.refusal)
-            else:
-                _framework(entry, setup, trace)
+    entries = {name: _entry(weights, name, setup, trace) for name in layouts.LAYOUT_NAMES}
+    # Pills wrap onto more rows where tabs would hide frameworks behind a scroll arrow.
+    name = st.pills("Framework", list(entries), key="framework", bind="query-params", required=True,
+                    default=layouts.LAYOUT_NAMES[0],
+                    format_func=lambda n: f"{layouts.title(n)} {entries[n].mark}")
+    entry = entries.get(name, entries[layouts.LAYOUT_NAMES[0]])
+    if entry.converted is None:
+        _refused(entry.name, weights, entry.refusal)
+    else:
+        _framework(entry, setup, trace)
 
 
 def _entry(weights: GRUWeights, name: str, setup: Setup, trace: Trace) -> _Entry:

@@ -49,7 +49,7 @@ def _reveal_controls(slot, extra) -> None:
     stage = int(st.session_state.get("reveal_stage", 0))
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
     if stage < len(REVEAL_STAGES):
-        c1.button(f"Uncover {REVEAL_STAGES[stage]}  (Space)", key="reveal_next", on_click=_uncover,
+        c1.button(f"Uncover {REVEAL_STAGES[stage]}", key="reveal_next", on_click=_uncover,
                   shortcut=None if locked else "Space", type="primary", width="stretch", disabled=locked)
     else:
         c1.markdown("All numbers of this step are shown.")

@@ -66,7 +66,8 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
         if lead:
             st.markdown(lead, unsafe_allow_html=True, width="content")
         for key, icon, label, shortcut in _BUTTONS:
-            st.button("", key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
+            # The label names the button for a screen reader; the style shows only the icon.
+            st.button(label, key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
                       disabled=targets[key] == now or locked(), on_click=_go, args=(targets[key],),
                       shortcut=shortcut if keys and not locked() else None, width="content")
             if key == "step_prev" and not lead:

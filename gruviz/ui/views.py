@@ -42,9 +42,9 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
         "Whole model": model_view.render,
         "Train": train_view.render,
     }
-    # Only the open tab runs (on_change="rerun"): hidden charts cost the browser ~1 s a rerun.
-    tabs = st.tabs(list(views), key="view", on_change="rerun", bind="query-params")
-    for tab, (title, draw) in zip(tabs, views.items()):
-        if tab.open:
-            with tab, guard.section(title):
-                draw()
+    # Pills, not tabs: they wrap onto a second row instead of hiding views behind a scroll arrow
+    # (nine views do not fit a 1280-pixel projector in one row). Only the chosen view runs.
+    chosen = st.pills("View", list(views), key="view", bind="query-params", required=True, default=next(iter(views)),
+                      label_visibility="collapsed")
+    with st.container(key="view_body"), guard.section(chosen):
+        views.get(chosen, next(iter(views.values())))()

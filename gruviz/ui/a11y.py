@@ -1,0 +1,73 @@
+"""What every page needs for a keyboard, a screen reader and a projector, beyond what
+Streamlit draws by itself: contrast for grey text, no focus frame around the whole page,
+names for controls whose Streamlit markup names them twice, and keys that work the
+moment a mode is switched on.
+
+The script is ours and fixed (no text a person typed reaches it); it is mounted once per
+page and watches the page for what Streamlit re-renders.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# Streamlit's caption grey is 4.37:1 on white and its shortcut hints 2.6:1; WCAG AA asks 4.5:1.
+_STYLE = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #4b5563 !important;}
+[data-has-shortcut="true"] kbd, [data-testid="stWidgetLabel"] kbd, kbd {color: #374151 !important; opacity: 1 !important;}
+[data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible, [data-testid="stAppViewContainer"]:focus {outline: none;}
+.st-key-gruviz_a11y {display: none;}
+.st-key-step_bar [data-testid="stButton"] [data-testid="stMarkdownContainer"] {position: absolute !important;
+  width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;}
+</style>"""
+
+_SCRIPT = """<script>
+(() => {
+  if (window.__gruvizA11y) return;
+  window.__gruvizA11y = true;
+  const doc = document;
+  const revealOn = () => !!doc.querySelector('.st-key-reveal_next button');
+  // React Aria labels a slider's input by itself and by its group: "Step Step". One name is enough.
+  const fix = () => {
+    doc.querySelectorAll('input[type=range][aria-label][aria-labelledby]').forEach(
+      (input) => input.removeAttribute('aria-labelledby'));
+    const mode = window.__gruvizFocusAfter;
+    const input = mode && doc.querySelector(`.st-key-${mode} input`);
+    if (input && input.checked && !doc.querySelector('[data-test-script-state=running]')) {
+      const target = doc.querySelector('.st-key-reveal_next button:not([disabled])')
+        || doc.querySelector('.st-key-step_next button:not([disabled])')
+        || doc.querySelector('.st-key-step_prev button:not([disabled])');
+      if (target) {
+        window.__gruvizFocusAfter = null;
+        target.focus();
+      }
+    }
+  };
+  new MutationObserver(fix).observe(doc.body, {childList: true, subtree: true, attributes: true,
+                                               attributeFilter: ['data-test-script-state', 'disabled']});
+  // A mode switched on hands the keyboard to the step bar: → and Space work at once.
+  const armed = (event) => {
+    const toggle = event.target.closest && event.target.closest('.st-key-present, .st-key-reveal');
+    if (toggle) window.__gruvizFocusAfter = toggle.classList.contains('st-key-present') ? 'present' : 'reveal';
+  };
+  doc.addEventListener('click', armed, true);
+  doc.addEventListener('keyup', armed, true);
+  // While reveal is on, Space uncovers the next number; it never flips a switch off.
+  doc.addEventListener('keydown', (event) => {
+    if (event.key !== ' ' || !revealOn()) return;
+    const target = event.target;
+    if (target.closest && target.closest('.st-key-present, .st-key-reveal, .st-key-compare_keras')) {
+      event.preventDefault();
+      event.stopPropagation();
+      doc.querySelector('.st-key-reveal_next button').click();
+    }
+  }, true);
+  fix();
+})();
+</script>"""
+
+
+def page() -> None:
+    """Draw once per run, first thing on every page."""
+    with st.container(key="gruviz_a11y"):  # takes no room on the page
+        st.html(_STYLE + _SCRIPT, unsafe_allow_javascript=True)
