@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.state.common import is_keyed_element_id
 
 from ..classroom import presets
 from ..io import share
@@ -40,20 +42,69 @@ def show_error(slot: str) -> None:
 
 
 def init() -> None:
-    """First view: the example a shared link carries, else the default preset."""
+    """A session's first run: the example a shared link carries, else the default preset.
+
+    A page whose process died reconnects to another one (deploy/streamlit_failover.py) and
+    starts a new session here too, but unlike a first view it sends its widgets' values with
+    the request: the example's own boxes keep what the page holds, the edit that caused this
+    run included. The weights exist only in the link, and the controls that mirror them
+    follow them."""
     ss = st.session_state
     if "weights" in ss:
         return
-    ss.errors, ss.weights_version, ss.notes = {}, 0, []
-    load_preset(DEFAULT_PRESET)
+    on_page = _sent_by_page() & set(EXAMPLE_WIDGETS)  # read before anything is written
+    preset = presets.BY_KEY[DEFAULT_PRESET]
+    example = _example(preset.sequence, preset.h0, "", False)
+    example["claim_output"] = "" if preset.claimed is None else str(preset.claimed[1])
+    weights, key, notes = preset.weights, DEFAULT_PRESET, ()
     shared, problem = guard.attempt(_open_link, st.query_params.to_dict())
+    if shared is not None:
+        example |= _example(shared.sequence, shared.h0, shared.mask, shared.go_backwards)
+        weights, key, notes = shared.weights, None, ("Opened from a shared link.",)
+    ss.errors, ss.weights_version = {}, 0
+    # What `remember` falls back to when a box the page sent does not parse: the link holds
+    # the last example that did (sync_link), as the old process had it.
+    ss.good = _good(example, weights.config)
+    for name, value in example.items():
+        if name not in on_page:
+            ss[name] = value
+    set_weights(weights, notes=notes, preset=key)
     if problem is not None:
         ss.notes.append(f"The link could not be opened: {problem} Showing the default example.")
-        return
-    if shared is not None:
-        ss.seq_text, ss.h0_text, ss.mask_text = shared.sequence, shared.h0, shared.mask
-        ss.go_backwards = shared.go_backwards
-        set_weights(shared.weights, notes=("Opened from a shared link.",))
+
+
+# The widgets that hold the example itself, with no callback deriving anything from them.
+EXAMPLE_WIDGETS = ("seq_text", "h0_text", "mask_text", "go_backwards", "claim_output")
+
+
+def _example(sequence: str, h0: str, mask: str, go_backwards: bool) -> dict:
+    return {"seq_text": sequence, "h0_text": h0, "mask_text": mask, "go_backwards": go_backwards}
+
+
+def _good(example: dict, cfg) -> dict:
+    """`remember`'s last good values, read from an example known to be good (h0 False: "none",
+    as inputs._h0 reads a blank box)."""
+    x = parse_sequence(example["seq_text"], cfg.input_dim, limits=APP)
+    h0 = False
+    if example["h0_text"].strip():
+        h0 = parse_vector(example["h0_text"], "h0", cfg.units, limits=APP)
+    return {"sequence": x, "h0": h0, "mask": parse_mask(example["mask_text"], len(x), limits=APP)}
+
+
+def _sent_by_page() -> frozenset[str]:
+    """The keys of the widgets whose values came with this run's request.
+
+    Streamlit keeps them in the session's widget state by widget id ($$ID-<hash>-<key>), but
+    in a new session no widget has registered yet, so st.session_state cannot see them (no
+    key maps to an id, no deserializer) and a value set for the key first wins when the
+    widget registers (streamlit/runtime/state/session_state.py: SessionState._getitem reads
+    _new_session_state before _new_widget_state; WStates.__getitem__ hides a value without
+    metadata). A first view sends none: the page has no widgets yet."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return frozenset()
+    return frozenset(wid.split("-", 2)[2] for wid in (w.id for w in ctx.session_state.get_widget_states())
+                     if is_keyed_element_id(wid))
 
 
 def _open_link(params: dict) -> share.Shared | None:
