@@ -9,7 +9,7 @@ PROCESSES ?= 2
 ADDRESS ?= 0.0.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test run serve test bench chromium nginx
+.PHONY: setup setup-test run serve test bench chromium nginx postgres
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,18 @@ chromium:
 nginx:
 	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
 
+# The class tests start their own PostgreSQL servers from Debian's binaries (tests/class_db.py);
+# the clusters the package itself makes are not used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
+
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 serve: setup nginx
 	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT)
 
-test: setup-test chromium nginx
+test: setup-test chromium nginx postgres
 	$(PY) -m pytest
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and

@@ -42,3 +42,46 @@ def zipped(**members) -> bytes:
         for name, blob in members.items():
             archive.writestr(name.replace("_", "."), blob)
     return buffer.getvalue()
+
+
+# The class database: every test using `class_store` (or `class_url`) runs on SQLite and on a
+# real PostgreSQL server started for the session (tests/class_db.py), never on a mock.
+@pytest.fixture(scope="session")
+def postgres_server():
+    from class_db import PostgresServer, bin_dir
+
+    server = PostgresServer(bin_dir()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_url(request, tmp_path):
+    """A fresh, empty database's URL: a new SQLite file, or a new PostgreSQL database."""
+    from class_db import sqlite_url
+    from gruviz.store.engine import forget
+
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+        yield url
+        forget(url)
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    url = server.url(name)
+    yield url
+    forget(url)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def class_store(class_url):
+    """A `gruviz.store.Store` on a fresh database, migrated; `class_url` names the same database."""
+    from gruviz.store import Store
+
+    return Store(class_url)
+
+
+@pytest.fixture
+def backend(class_url) -> str:
+    return "sqlite" if class_url.startswith("sqlite") else "postgresql"
