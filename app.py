@@ -47,7 +47,7 @@ compare = top_right.toggle("Compare with keras.layers.GRU", value=True, key="com
                            help="Run a real keras.layers.GRU on the same numbers, beside gruviz's.")
 if presenting:
     presenter.style()
-heading = top_left.container()
+heading = top_left.container(key="page_title")
 inputs_box = st.container()
 if presenting:  # the lesson first; the inputs stay rendered (so nothing typed is lost), folded at the end
     lesson_box = inputs_box
@@ -70,11 +70,11 @@ current = presets.matching(weights, run_inputs.x, run_inputs.h0, run_inputs.mask
 origin = presets.BY_KEY.get(st.session_state.preset)
 title = current.title if current else "Your GRU" + (f", edited from “{origin.title}”" if origin else "")
 with heading:
-    if presenting:
-        st.markdown(f"**{title}**")
+    if presenting:  # the page's one h1, small: the step is what the room reads
+        st.title(title, anchor=False)
     else:
-        st.markdown(f"### {title}", help="What this GRU computes, every gate at every timestep, in float64, "
-                    "checked against a real keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
+        st.title(title, anchor=False, help="What this GRU computes, every gate at every timestep, in float64, "
+                 "checked against a real keras.layers.GRU. Steps count from 1; h₀ is the initial state.")
         if current:
             st.caption(current.story)
 
@@ -92,9 +92,4 @@ if keras_slot is not None and compare:
 elif keras_slot is not None:
     keras_slot.caption("Keras comparison is off.")
 
-views.tabs(setup, derived, keras_live, presenting)
-with guard.section("The hand calculation"):
-    results.claimed_result(current, derived.mistakes, derived.trace)
-st.subheader("Pitfalls: what the classic mistakes give on these numbers")
-with guard.section("Pitfalls"):
-    results.pitfalls(derived.mistakes, derived.trace)
+views.tabs(setup, derived, keras_live, presenting, current)

@@ -17,6 +17,7 @@ _STYLE = """<style>
 [data-has-shortcut="true"] kbd, [data-testid="stWidgetLabel"] kbd, kbd {color: #374151 !important; opacity: 1 !important;}
 [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible, [data-testid="stAppViewContainer"]:focus {outline: none;}
 .st-key-gruviz_a11y {display: none;}
+.st-key-page_title h1 {font-size: 1.75rem; padding: 0.25rem 0 0.5rem 0;}
 .st-key-step_bar [data-testid="stButton"] [data-testid="stMarkdownContainer"] {position: absolute !important;
   width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;}
 </style>"""

@@ -15,6 +15,7 @@ from . import memo, stepper
 _STYLE = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
 .st-key-presenter_equations .katex {font-size: 1.25em;}
+.st-key-page_title h1 {font-size: 1.1rem !important; padding: 0 !important;}
 .stMainBlockContainer {padding-top: 1.2rem;}
 @media (max-width: 640px) {.stMainBlockContainer {padding-top: 4.5rem;}}
 </style>"""

@@ -22,8 +22,22 @@ def copy_link() -> None:
                 wrap_lines=True)
 
 
+# The views of the GRU's forward run on these numbers: the preset's hand calculation and the
+# pitfalls belong under them, not under Backward, the LSTM, a whole model or training.
+FORWARD_VIEWS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout",
+                 "Frameworks")
+
+
+def _forward_extras(preset, derived: Derived) -> None:
+    with guard.section("The hand calculation"):
+        results.claimed_result(preset, derived.mistakes, derived.trace)
+    st.subheader("Pitfalls: what the classic mistakes give on these numbers")
+    with guard.section("Pitfalls"):
+        results.pitfalls(derived.mistakes, derived.trace)
+
+
 @st.fragment
-def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenting: bool) -> None:
+def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenting: bool, preset=None) -> None:
     trace = derived.trace
     if presenting:
         with guard.section("The step"):
@@ -48,3 +62,5 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
                       label_visibility="collapsed")
     with st.container(key="view_body"), guard.section(chosen):
         views.get(chosen, next(iter(views.values())))()
+    if chosen in FORWARD_VIEWS:
+        _forward_extras(preset, derived)
