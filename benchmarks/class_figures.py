@@ -99,7 +99,8 @@ def line(label: str, values: list[float]) -> str:
             f"{1000 * percentile(values, 0.95):>9.0f}{1000 * max(values):>9.0f}")
 
 
-def print_report(name: str, lesson: Lesson, tally: Tally, spread: str) -> int:
+def print_report(name: str, lesson: Lesson, tally: Tally, spread: str, server_cpu_s: float, own_cpu_s: float,
+                 wall_s: float) -> int:
     """The set-up's figures; returns how many numbers were lost."""
     latencies, unseen, replaced = dashboard_latencies(lesson, tally)
     typed, lost, extra = lost_numbers(lesson, tally)
@@ -110,6 +111,11 @@ def print_report(name: str, lesson: Lesson, tally: Tally, spread: str) -> int:
     print(line("dashboard refresh run", tally.dashboard_runs))
     print(line("typed → on the teacher's dashboard", latencies))
     print(f"  not shown on the dashboard: {unseen}; replaced by the student before a refresh: {replaced}")
+    runs = len(tally.runs) + len(tally.dashboard_runs) + len(tally.first_pages)
+    # Streamlit's CPU alone (PostgreSQL's is not counted): a figure the machine's other work barely moves.
+    print(f"  Streamlit CPU per run: {1000 * server_cpu_s / max(runs, 1):.0f} ms; the Streamlit processes "
+          f"used {server_cpu_s / wall_s:.2f} of {os.cpu_count()} cores, the load generator "
+          f"{own_cpu_s / wall_s:.2f}")
     errors = sum(len(v) for v in tally.errors.values())
     print(f"  errors: {errors}")
     for kind, problems in tally.errors.items():

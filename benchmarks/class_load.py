@@ -46,6 +46,7 @@ from gruviz.classroom import grading, room  # noqa: E402
 from gruviz.store import Store  # noqa: E402
 from gruviz.store.engine import forget  # noqa: E402
 from live_app import AppDidNotStart, start_app, stop_app  # noqa: E402
+from load_test import cpu_seconds  # noqa: E402
 from ws_client import Page, RunFailed, fetch_cookies  # noqa: E402
 
 MAX_STUDENTS, MAX_DURATION_S = 100, 600
@@ -220,9 +221,13 @@ def run_setup(kind: str, students: int, duration: float, seed: int) -> int:
         print(f"\n[{name}] warm-up, a student page and a dashboard per process: "
               + ", ".join(f"{w:.1f} s" for w in warm), flush=True)
         lesson = make_class(url_db, students)
+        pids = [proc.pid] if proc is not None else [b.proc.pid for b in serving.backends]
+        cpu = [sum(cpu_seconds(p) for p in pids), time.process_time(), time.monotonic()]
         tally = asyncio.run(drive_class(lesson, url, duration, seed))
+        cpu = [now - then for now, then in zip((sum(cpu_seconds(p) for p in pids), time.process_time(),
+                                                time.monotonic()), cpu)]
         spread = spread_over(serving, tally.routes) if serving is not None else ""
-        lost = print_report(name, lesson, tally, spread)
+        lost = print_report(name, lesson, tally, spread, *cpu)
         forget(url_db)
     finally:
         if proc is not None:
