@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..math.cell import Convention
 from ..store import Store, StoreUnavailable
 from ..text import _
-from . import exercise_parts
+from . import exercise_parts, qr
 
 _SHAPE = {"units": "units", "dim": "input_dim", "steps": "steps", "dec": "decimals"}
 _FIXED = ("exercise", *_SHAPE, "conv")  # what names the exercise, not what was typed
@@ -94,13 +94,16 @@ def render() -> None:
         st.error(_("This exercise link does not work: {reason}").format(reason=error))
         return
     teacher = _is_teacher(params)
+    st.link_button(_("Back to the GRU explainer"), "/", icon=":material/arrow_back:")
     st.title((_("Teacher's key — ") if teacher else "") + sheet.title(exercise))
+    student_url = f"{(st.context.url or '').split('?')[0]}{link(params, 'student')}"
     exercise_parts.problem(exercise)
     name = f"gru-exercise-{seed}"
     if teacher:
-        st.markdown(_("Student link: [`{link}`]({link})  ·  {attempts} draws of this seed were needed so that every "
-                      "known mistake shows at the asked precision.").format(link=link(params, "student"),
-                                                                           attempts=exercise.attempts))
+        st.subheader(_("The students' link"))
+        qr.show(student_url, _("the students' link"), "exercise_student_qr")
+        st.caption(_("{attempts} draws of this seed were needed so that every known mistake shows at the asked "
+                     "precision.").format(attempts=exercise.attempts))
         exercise_parts.key_tables(exercise)
         columns = st.columns(4)
         exercise_parts.download(columns[0], _("Worksheet (PDF)"), exercise, False, "a4", name)
@@ -108,6 +111,8 @@ def render() -> None:
         exercise_parts.download(columns[2], _("With answer key (PDF, Letter)"), exercise, True, "letter", name)
         exercise_parts.download(columns[3], _("LaTeX source with key"), exercise, True, "tex", name)
         return
+    with st.expander(_("Share this exercise")):
+        qr.show(student_url, _("this exercise's link"), "exercise_share_qr")
     _solo_student(exercise, params)
     columns = st.columns(2)
     exercise_parts.download(columns[0], _("Worksheet (PDF, A4)"), exercise, False, "a4", name)
