@@ -5,6 +5,7 @@
     python -m gruviz diagnose WEIGHTS.json --sequence SEQ (--claimed-output V | --claimed-steps FILE.json)
     python -m gruviz convert WEIGHTS.json --to LAYOUT [--keep-rule | --negate-z] [--sequence SEQ]
     python -m gruviz backward WEIGHTS.json --sequence SEQ [--loss sum|mse|mse_all] [--target V] [...]
+    python -m gruviz class create [--exercise SEED] [...] | class results CODE --token T [--format csv|json]
 
 Bad input exits with status 2, a conversion the math does not allow with status 3,
 each with one line on stderr, never a traceback: `main` turns even an unexpected
@@ -34,6 +35,7 @@ from .explain.mistakes import Setup
 from .math.trace import Trace
 from . import cli_lstm
 from .classroom import commands as classroom
+from .classroom import class_commands
 from . import cli_onnx
 from .model import cli as cli_model
 from .train import cli as cli_train
@@ -83,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
     cli_lstm.add_to(commands)
     classroom.add_to(commands)
+    class_commands.add_to(commands)
     cli_train.add_to(commands)
     cli_onnx.add_options(trace, convert, commands)
     cli_model.add_to(commands)
@@ -201,6 +204,7 @@ def _backward(args) -> dict:
 COMMANDS = {"trace": _trace, "diagnose": _diagnose, "convert": _convert, "backward": _backward}
 COMMANDS.update(cli_lstm.COMMANDS)
 COMMANDS.update(classroom.COMMANDS)
+COMMANDS.update(class_commands.COMMANDS)
 COMMANDS.update(cli_model.COMMANDS)
 COMMANDS.update(cli_train.COMMANDS)
 cli_onnx.wrap(COMMANDS)
