@@ -18,8 +18,9 @@ def copy_link() -> None:
     """The address of this exact screen, ready to paste into a chat or an LMS."""
     with st.popover("Copy link", icon=":material/link:"):
         st.caption("This link opens this screen: the example, the step, the unit, the tab and the mode.")
+        # One line that scrolls sideways: a wrapped link of ~1,500 characters ran past a 720-pixel screen.
         st.code(f"{st.context.url or ''}?{urlencode(st.query_params.to_dict(), doseq=True)}", language=None,
-                wrap_lines=True)
+                wrap_lines=False)
 
 
 # The views of the GRU's forward run on these numbers: the preset's hand calculation and the
