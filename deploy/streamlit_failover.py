@@ -1,5 +1,7 @@
-"""`streamlit run` for a process behind the load balancer, with one change: a page that
-lost its process and reconnected to another one is answered on its first click.
+"""`streamlit run` for gruviz's processes (`make run`, and each process behind `make serve`'s
+load balancer), with two changes: TensorFlow starts loading when the server starts, not at
+the first page view, and a page that lost its process and reconnected to another one is
+answered on its first click.
 
     python deploy/streamlit_failover.py run app.py [streamlit options]
 
@@ -14,7 +16,10 @@ Every later request is Streamlit's own behaviour.
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+from pathlib import Path
 
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime.app_session import AppSession
@@ -37,7 +42,21 @@ def request_rerun(self: AppSession, client_state: ClientState | None) -> None:
 
 AppSession.request_rerun = request_rerun
 
+def _warm_up() -> None:
+    """Start the process's one TensorFlow import (gruviz.ui.keras_panel) as the server starts,
+    not at the first page view, so a teacher who starts the app before class never waits for
+    the Keras column in front of it; the app's own modules are imported on the way."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from gruviz.ui import keras_panel
+
+        keras_panel.start_loading()
+    except Exception:  # the page reports TensorFlow's state itself; nothing here may stop the server
+        logging.getLogger("gruviz").exception("warming up the app failed")
+
+
 if __name__ == "__main__":
     from streamlit.web.cli import main
 
+    threading.Thread(target=_warm_up, name="gruviz-warm-up", daemon=True).start()
     sys.exit(main(prog_name="streamlit"))
