@@ -265,3 +265,11 @@ def test_raw_sql_sees_what_the_store_wrote(class_store):
     assert (row["class_id"], row["name"], row["name_key"], row["number"]) == (info.id, "Ana", "ana", 1)
     with class_store.engine.connect() as connection:
         assert connection.execute(text("SELECT typed FROM answers")).scalar_one() == "0.5"
+
+
+def test_without_postgresql_the_class_tests_fail_saying_make_test_installs_it(monkeypatch):
+    import class_db
+
+    monkeypatch.setattr(class_db, "glob", lambda pattern: [])  # as on a machine without Debian's postgresql
+    with pytest.raises(pytest.fail.Exception, match=r"`make test` installs Debian's postgresql"):
+        class_db.bin_dir()
