@@ -41,7 +41,8 @@ from .model import cli as cli_model
 from .train import cli as cli_train
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
-_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss", "--target", "--c0"}
+_VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss",
+                  "--target", "--c0", "--token"}  # a token may start with "-" too
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from class_db import assert_for_a_person, known_bug, rows
+from class_db import assert_for_a_person, rows
 from gruviz.classroom import exercises, live, report, room
 from gruviz.errors import InputError
 from gruviz.store import StoreUnavailable
@@ -73,9 +73,6 @@ def test_save_keeps_every_changed_number_with_its_grade_and_mistake(class_store)
 
 
 def test_a_typed_number_with_a_nul_character_is_kept_as_invalid(class_store, backend, request):
-    known_bug(request, backend, "postgresql", "classroom/live.py save() stores typed text as given; PostgreSQL "
-              "text cannot hold NUL, so a pasted '0.5\\x00' makes save() raise StoreUnavailable ('not "
-              "answering') instead of grading it invalid; strip or refuse control characters first")
     info, (ana,) = a_class(class_store, ["Ana"])
     try:
         grades = live.save(class_store, info, ana, {BEFORE[0]: "0.5\x00"})

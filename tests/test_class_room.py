@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from class_db import assert_for_a_person, known_bug, rows
+from class_db import assert_for_a_person, rows
 from gruviz.classroom import exercises, room
 from gruviz.errors import InputError
 from gruviz.store import Answer, now
@@ -104,10 +104,6 @@ def test_hostile_names_are_stored_exactly_as_typed(class_store):
 
 
 def test_a_name_that_folds_to_many_characters_is_stored_or_refused_in_a_sentence(class_store, backend, request):
-    known_bug(request, backend, "postgresql", "classroom/room.py display_name() caps the name at 40 characters "
-              "but not its NFKC casefold; U+FDFA unfolds to 18 characters, so 40 of them make a 720-character "
-              "name_key, past students.name_key VARCHAR(160): PostgreSQL refuses the row and join() raises "
-              "StoreUnavailable ('not answering') instead of storing it or an InputError")
     info = room.create(class_store).info
     name = "\ufdfa" * 40  # one letter (category Lo), NFC-stable: a name like any other
     try:

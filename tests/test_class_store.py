@@ -18,7 +18,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from class_db import BACKENDS, assert_for_a_person, known_bug, rows, unreachable_url
+from class_db import BACKENDS, assert_for_a_person, rows, unreachable_url
 from gruviz.classroom import room
 from gruviz.errors import InputError
 from gruviz.store import Answer, Store, StoreUnavailable, Taken, now
@@ -112,9 +112,6 @@ ROUNDS, PROCESSES = 5, 4
 
 
 def test_processes_opening_a_fresh_database_at_once_all_succeed(class_url, backend, request, tmp_path):
-    known_bug(request, backend, "sqlite", "store/engine.py migrate(): pysqlite runs Alembic's DDL outside a "
-              "transaction, so two processes migrating a fresh SQLite file both CREATE TABLE classes and "
-              "one fails with 'table classes already exists' (StoreUnavailable)")
     if backend == "sqlite":
         urls = [class_url] + [f"sqlite:///{tmp_path / f'round{i}.sqlite3'}" for i in range(1, ROUNDS)]
     else:
@@ -216,8 +213,6 @@ def test_times_come_back_aware_and_in_utc(class_store):
 
 
 def test_a_time_with_another_offset_is_the_same_instant(class_store, backend, request):
-    known_bug(request, backend, "sqlite", "store/classes.py: SQLite's DateTime drops the offset on write and "
-              "_aware() labels the wall time UTC, so 12:00+05:00 comes back as 12:00+00:00 (5 hours late)")
     info, people = a_class(class_store, ("Ana",))
     at = datetime(2024, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=5)))
     class_store.add_answers([Answer(people[0].id, "r.0.0", "0.25", "wrong", "", at)])

@@ -42,7 +42,7 @@ def add_to(commands) -> None:
     results = actions.add_parser("results", help="every student's numbers, as the teacher's page gives them")
     results.add_argument("code", help="the class code")
     results.add_argument("--token", required=True,
-                         help="the teacher link's token (--token=T if it starts with -), or the whole link")
+                         help="the teacher link's token, or the whole link")
     results.add_argument("--format", choices=("csv", "json"), default="csv")
     results.add_argument("--anonymize", action="store_true", help='"Student 3" instead of names')
     results.add_argument("--db", metavar="URL", help="sqlite:///path or postgresql+psycopg://user@host/db")

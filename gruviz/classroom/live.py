@@ -47,14 +47,21 @@ def save(store: Store, info: ClassInfo, student: StudentInfo, typed: dict[Cell, 
     changed = []
     for cell, text in typed.items():
         key = grading.key(cell)
-        if text == (before[key].typed if key in before else ""):
+        if _storable(text) == (before[key].typed if key in before else ""):
             continue
         feedback = by_cell.get(cell)
         status = feedback.status if feedback else "blank"
-        changed.append(Answer(student.id, key, text, status, feedback.mistake_id if feedback else "", at or now()))
+        changed.append(Answer(student.id, key, _storable(text), status, feedback.mistake_id if feedback else "",
+                              at or now()))
     if changed:
         store.add_answers(changed)
     return grades
+
+
+def _storable(text: str) -> str:
+    """A control character (no part of any number; PostgreSQL's text cannot even hold a NUL) is
+    kept as a visible � so the teacher sees what was typed; the grade came from the text itself."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
 def revealed(store: Store, info: ClassInfo, student: StudentInfo) -> frozenset[str]:

@@ -88,7 +88,8 @@ def opens(info: ClassInfo, code: str | None) -> bool:
 
 
 def display_name(text: str) -> tuple[str, str]:
-    """A name as shown (NFC, spaces folded) and as compared (casefolded); InputError if unusable."""
+    """A name as shown (NFC, spaces folded) and as compared: the hash of its casefolded NFKC form,
+    a fixed length however far a letter expands when folded (ﷺ becomes 18 characters)."""
     name = " ".join(unicodedata.normalize("NFC", str(text)).split())
     if not name:
         raise InputError(_("Type a name to join: your first name or a nickname."))
@@ -96,7 +97,7 @@ def display_name(text: str) -> tuple[str, str]:
         raise InputError(_("A name has at most {most} characters; yours has {count}.").format(most=NAME_MAX, count=len(name)))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
         raise InputError(_("A name cannot hold control or invisible characters; type it again."))
-    return name, unicodedata.normalize("NFKC", name).casefold()
+    return name, digest(unicodedata.normalize("NFKC", name).casefold())
 
 
 def _limited(store: Store, whos: dict[str, str]) -> None:

@@ -35,6 +35,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc)
 
 
+def _utc(moment: datetime) -> datetime:
+    """A time as gruviz stores it: UTC (SQLite keeps the clock reading and drops the offset)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 @dataclass(frozen=True)
 class ClassInfo:
     id: int
@@ -183,7 +188,8 @@ class Store:
     @_guarded
     def add_answers(self, answers: list[Answer]) -> None:
         with self._session() as s, s.begin():
-            s.add_all(AnswerRow(**{f.name: getattr(a, f.name) for f in fields(Answer)}) for a in answers)
+            s.add_all(AnswerRow(**{f.name: getattr(a, f.name) for f in fields(Answer)} | {"at": _utc(a.at)})
+                      for a in answers)
 
     @_guarded
     def answers(self, class_id: int, student_id: int | None = None) -> list[Answer]:

@@ -8,8 +8,10 @@ date by Alembic the first time a process opens a database.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -66,11 +68,28 @@ def _create(url: str) -> Engine:
     return engine
 
 
+@contextmanager
+def _one_migration_at_a_time(engine: Engine):
+    """SQLite runs Alembic's DDL outside a transaction, so two processes opening a fresh file
+    would both create the tables: a lock file beside the database lets one migrate at a time.
+    (PostgreSQL serialises with an advisory lock inside the migration's transaction.)"""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration; safe when several processes start at once."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _one_migration_at_a_time(engine), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
@@ -86,7 +105,7 @@ def engine_for(url: str | None = None) -> Engine:
         engine = _create(url)
         try:
             migrate(engine)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, OSError) as error:  # OSError: the lock file's folder is gone
             engine.dispose()
             raise StoreUnavailable(unavailable_message(error)) from None
         _engines[url] = engine

@@ -48,7 +48,7 @@ class StudentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    name_key: Mapped[str] = mapped_column(String(4 * NAME_LENGTH))  # casefolded: "Ana" and "ANA" clash
+    name_key: Mapped[str] = mapped_column(String(HASH_LENGTH))  # hash of the casefolded name: "Ana" = "ANA"
     token_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, … in joining order: "Student 3" when anonymized
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("class_id", sa.Integer, sa.ForeignKey("classes.id", ondelete="CASCADE"), nullable=False,
                   index=True),
         sa.Column("name", sa.String(40), nullable=False),
-        sa.Column("name_key", sa.String(160), nullable=False),
+        sa.Column("name_key", sa.String(64), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("joined_at", WHEN, nullable=False),
