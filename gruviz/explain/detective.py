@@ -19,9 +19,11 @@ from .mistakes import MISTAKES, Mistake, Setup
 from ..io.parsing import ordinal, plural
 from ..io.untrusted import NumberText, json_text, check_length, loads, number_text, shown
 from ..limits import CLI, Limits
+from ..text import _
 from ..math.trace import Trace
 
 QUANTITIES = ("z", "r", "h_tilde", "h")
+DISTINCT = 1e-4  # two stories whose numbers differ by more than this are told apart by 4 decimals
 ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7
 REL_FLOOR = 1e-6
 
@@ -164,10 +166,11 @@ class Divergence:
 
 @dataclass(frozen=True, eq=False)
 class Diagnosis:
-    verdict: str  # matches | explained | unexplained
+    verdict: str  # matches | explained | ambiguous (more digits would tell the stories apart) | unexplained
     truth: Trace
     first_divergence: Divergence | None
     explanations: tuple[Explanation, ...]
+    more_digits: int = 0  # with verdict "ambiguous": how many decimals would tell the stories apart
 
 
 UNEXPLAINED = (
@@ -216,19 +219,45 @@ def diagnose(setup: Setup, claims: list[Claimed], keep: int = 8) -> Diagnosis:
                        if not c.typed.matches(actual(truth, c))), None)
     if divergence is None:
         return Diagnosis("matches", truth, None, ())
-    scored = []
-    for candidates in (_singles, _pairs):  # pairs only when no single mistake explains: the simpler story wins
+    scored = {kind: [] for kind in (_singles, _pairs)}
+    for candidates in (_singles, _pairs):
         for mistakes, detail, variant in candidates(setup):
             trace = variant.run()
             error, explains, relative = _score(trace, claims)
-            scored.append((not explains, len(mistakes), relative,
-                           Explanation(mistakes, detail, trace, error, explains)))
-        if any(not s[0] for s in scored):
-            break
-    scored.sort(key=lambda s: s[:3])
-    best = tuple(s[3] for s in scored[:keep])
+            scored[candidates].append((not explains, len(mistakes), relative,
+                                       Explanation(mistakes, detail, trace, error, explains)))
+    # The simpler story wins: pairs are ranked only when no single mistake explains. They still
+    # count against a claim typed too coarsely to tell a single mistake from a pair.
+    ranked = scored[_singles] if any(not s[0] for s in scored[_singles]) else scored[_singles] + scored[_pairs]
+    ranked.sort(key=lambda s: s[:3])
+    best = tuple(s[3] for s in ranked[:keep])
     verdict = "explained" if best and best[0].explains else "unexplained"
-    return Diagnosis(verdict, truth, divergence, best)
+    everyone = [s[3] for s in sorted(scored[_singles] + scored[_pairs], key=lambda s: s[:3]) if s[3].explains]
+    digits = more_digits_needed(tuple(everyone), claims) if verdict == "explained" else 0
+    return Diagnosis("ambiguous" if digits else verdict, truth, divergence, best, digits)
+
+
+def _claimed_values(trace: Trace, claims: list[Claimed]) -> np.ndarray:
+    return np.concatenate([np.atleast_1d(actual(trace, c)) for c in claims])
+
+
+def more_digits_needed(explanations: tuple[Explanation, ...], claims: list[Claimed]) -> int:
+    """0 when the typed digits single out one story; else how many decimals would tell apart the
+    different mistakes that all reproduce the numbers (their values differ past what was typed)."""
+    explaining = [e for e in explanations if e.explains]
+    first = _claimed_values(explaining[0].trace, claims) if explaining else None
+    spread = max((float(np.max(np.abs(_claimed_values(e.trace, claims) - first)))
+                  for e in explaining[1:] if e.detail != explaining[0].detail), default=0.0)
+    if not spread > DISTINCT:
+        return 0
+    return min(max(int(np.ceil(-np.log10(spread))) + 1, 1), 8)
+
+
+def ambiguous_message(diagnosis: Diagnosis) -> str:
+    """Different mistakes (alone or in pairs) give the typed numbers: ask for digits, name none."""
+    return _("Different mistakes, alone or in pairs, give your numbers at the precision you typed them, so the "
+             "digits cannot tell which one you made. Type your numbers with at least {digits} decimals.").format(
+        digits=diagnosis.more_digits)
 
 
 def _order(claim: Claimed) -> tuple:
@@ -255,6 +284,7 @@ def diagnosis_json(diagnosis: Diagnosis) -> dict:
         ],
         "message": {"matches": "Your numbers match Keras.",
                     "explained": f"Reproduced by: {diagnosis.explanations[0].detail}." if diagnosis.explanations else "",
+                    "ambiguous": ambiguous_message(diagnosis),
                     "unexplained": UNEXPLAINED}[diagnosis.verdict],
     }
 

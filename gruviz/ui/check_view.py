@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..explain.detective import QUANTITIES, UNEXPLAINED, Diagnosis, diagnose, parse_cells, parse_output_claim
+from ..explain.detective import (QUANTITIES, UNEXPLAINED, Diagnosis, ambiguous_message, diagnose, parse_cells,
+                                 parse_output_claim)
 from ..explain.equations import num, vector
 from ..explain.mistakes import Setup
 from ..limits import APP
@@ -87,7 +88,9 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
              f"`{', '.join(num(v, 6) for v in claim.typed.values)}`.", icon=":material/call_split:")
     _divergence_table(truth, claim)
     explaining = [e for e in diagnosis.explanations if e.explains]
-    if explaining:
+    if diagnosis.verdict == "ambiguous":  # too few digits to single out one story
+        st.warning(ambiguous_message(diagnosis), icon=":material/pin:")
+    elif explaining:
         st.markdown("**What reproduces your numbers**, best first:")
         for e in explaining:
             with st.expander(f"{' + '.join(m.title for m in e.mistakes)}: {e.detail}", expanded=e is explaining[0]):
