@@ -3,8 +3,10 @@
 An exercise is 1–2 units, 1–2 input features and 2–3 timesteps, with weights and
 inputs of 1–2 decimals; the student writes z, r, h~ and h for every step and unit to
 `answer_decimals`. The numbers are drawn from `seed` and then checked: if a known
-mistake (or a pair the detective ranks) could hide behind rounding, the next
-sub-seed is tried, and `attempts` says how many were needed.
+mistake (or a pair the detective ranks) could hide behind rounding, write only true
+numbers or write the same numbers as another, or if the sequence reads the same backwards (so that reading it
+backwards, the go_backwards mistake, gives the true answers), the next sub-seed is
+tried, and `attempts` says how many were needed.
 """
 
 from __future__ import annotations
@@ -130,6 +132,8 @@ def problems(exercise: Exercise) -> list[str]:
     scaled = np.abs(truth) * 10.0**k
     if np.any(np.abs(scaled - np.floor(scaled) - 0.5) < EDGE):
         found.append("an answer sits on a rounding tie")
+    if np.array_equal(exercise.setup.x, exercise.setup.x[::-1]):
+        found.append("the sequence reads the same backwards, so reading it backwards gives the true answers")
     tables = [table(run.trace, T) for run in exercise.runs]
     shown = [np.round(t, k) for t in tables]
     truth_shown = np.round(truth, k)
@@ -142,6 +146,10 @@ def problems(exercise: Exercise) -> list[str]:
         hidden_h = changed[:, -1] & (rounded == truth_shown)[:, -1]
         if seen.any() or hidden_h.any():
             found.append(f"{run.id} hides behind rounding")
+        elif not (changed & ~np.isnan(exact) & (rounded != truth_shown)).any():
+            # A shorter run (the sequence summed into one step) whose numbers all round as the truth:
+            # the later steps sum to zero, and the student who made it writes only right numbers.
+            found.append(f"{run.id} writes only true numbers")
     distinct = {}
     for run, exact, rounded in zip(exercise.runs, tables, shown):
         # Runs equal to the last digit are one story (hard sigmoid via either path); others must differ.
