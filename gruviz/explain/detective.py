@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from .mistakes import MISTAKES, Mistake, Setup
-from ..io.parsing import ordinal, plural
+from ..io.parsing import comma_hint, ordinal, plural
 from ..io.untrusted import NumberText, json_text, check_length, loads, number_text, shown
 from ..limits import CLI, Limits
 from ..text import _
@@ -80,7 +80,7 @@ def parse_output_claim(text: str, units: int, limits: Limits = CLI) -> list[Clai
         raise InputError("type the output you got, one number per unit, like -0.7069.")
     if len(words) != units:
         raise InputError(f"the claimed output has {plural(len(words), 'value')} but the GRU has {units} "
-                         f"unit{'s' if units != 1 else ''}.")
+                         f"unit{'s' if units != 1 else ''}." + comma_hint(text))
     return [Claimed(None, "output", Typed.parse(words, "claimed output"))]
 
 

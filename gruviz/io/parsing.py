@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ..errors import InputError
+from ..text import _
 from ..limits import CLI, Limits
 from ..math.backward import get_loss, target_shape
 from .untrusted import MAX_DEPTH, check_length, loads, number, odd_character, over, shown
@@ -54,6 +55,28 @@ def _split(text: str) -> list[str]:
     return [w for w in _FEATURE_SPLIT.split(text.strip()) if w]
 
 
+_ONE_DECIMAL_COMMA = re.compile(r"\s*([-+]?\d+),(\d+)\s*")
+_DIGIT_COMMA_DIGIT = re.compile(r"\d,\d")
+
+
+def decimal_comma(text: str) -> tuple[str, str | None]:
+    """A box that holds one number: "0,132" is read as 0.132, with a note saying so; any other
+    text comes back unchanged, with no note."""
+    found = _ONE_DECIMAL_COMMA.fullmatch(text or "")
+    if found is None:
+        return text, None
+    read = f"{found.group(1)}.{found.group(2)}"
+    return read, _("{typed} was read as {read}: gruviz writes decimals with a point.").format(
+        typed=text.strip(), read=read)
+
+
+def comma_hint(text: str) -> str:
+    """For a count that does not add up: a comma between digits may have been meant as a decimal point."""
+    if not _DIGIT_COMMA_DIGIT.search(text or ""):
+        return ""
+    return " " + _("Commas separate values here: write decimals with a point (0.132, not 0,132).")
+
+
 def parse_vector(text: str, name: str, size: int | None = None, limits: Limits = CLI) -> np.ndarray:
     """'0.1, -0.2' or '[0.1, -0.2]' → (size,)."""
     text = check_length((text or "").strip(), name, limits)
@@ -67,7 +90,7 @@ def parse_vector(text: str, name: str, size: int | None = None, limits: Limits =
         raise InputError(f"{name} is empty; type numbers separated by commas, like 0.1, -0.2.")
     if size is not None and len(values) != size:
         raise InputError(f"{name} has {plural(len(values), 'value')} but {size} {'is' if size == 1 else 'are'} "
-                         "needed (one per unit).")
+                         "needed (one per unit)." + comma_hint(text))
     return np.array([number(v, f"the {ordinal(i + 1)} value of {name}") for i, v in enumerate(values)])
 
 

@@ -11,6 +11,7 @@ from ..explain.detective import (QUANTITIES, UNEXPLAINED, Diagnosis, ambiguous_m
                                  parse_output_claim)
 from ..explain.equations import num, vector
 from ..explain.mistakes import Setup
+from ..io.parsing import decimal_comma
 from ..limits import APP
 from ..math.trace import Trace
 from . import guard, state
@@ -45,7 +46,10 @@ def render(setup: Setup, truth: Trace) -> None:
     if form == "The final output":
         text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
                              placeholder="-0.7069")
-        claims, problem = guard.attempt(parse_output_claim, text, units, limits=APP) if text.strip() else ([], None)
+        read, note = decimal_comma(text) if units == 1 else (text, None)
+        if note:
+            st.info(note, icon=":material/info:")
+        claims, problem = guard.attempt(parse_output_claim, read, units, limits=APP) if text.strip() else ([], None)
     else:
         key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
         # Empty strings, not None: a None cell would read "None" on the page.
