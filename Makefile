@@ -40,14 +40,19 @@ nginx:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
 
+# The runner is `streamlit run` that starts TensorFlow's import with the server (deploy/streamlit_failover.py).
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) deploy/streamlit_failover.py run app.py --server.port $(PORT)
 
-serve: setup nginx
-	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT)
+# POSTGRES=1: start a local PostgreSQL (Debian's) for the processes' class data; GRUVIZ_DATABASE_URL
+# set in the environment is passed on instead; neither: SQLite in data/.
+POSTGRES ?=
+serve: setup nginx $(if $(POSTGRES),postgres)
+	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT) $(if $(POSTGRES),--postgres)
 
+# -n auto: one worker per core; --dist loadfile keeps a file's tests (and its one app) on one worker.
 test: setup-test chromium nginx postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
