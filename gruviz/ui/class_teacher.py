@@ -125,17 +125,25 @@ def _board(store: Store, class_id: int) -> None:
         _student_detail(store, info, board.rows[picked[0]])
 
 
+def _status(status: str) -> str:
+    return {"right": _("right"), "wrong": _("wrong"), "invalid": _("not a number")}.get(status, status)
+
+
 def _student_detail(store: Store, info: ClassInfo, row: live.Row) -> None:
     st.subheader(_("Numbers of {student}").format(student=plain.markdown(row.label)))
     exercise = room.exercise(info, row.student)
     lines = []
     for cell in exercise.cells():
         answer = row.typed.get(grading.key(cell))
-        lines.append({_("number"): grading.name(cell), _("typed"): answer.typed if answer else "",
-                      _("result"): answer.status if answer else "", _("answer"): exercise.rounded(exercise.answer(*cell)),
+        # st.table reads its cells as Markdown: what a student typed is escaped, shown as typed.
+        lines.append({_("number"): grading.name(cell), _("typed"): plain.markdown(answer.typed) if answer else "",
+                      _("result"): _status(answer.status) if answer else "",
+                      _("answer"): float(exercise.answer(*cell)),
                       _("mistake"): live.mistake_title(answer.mistake_id) if answer else "",
                       _("revealed"): "✓" if grading.key(cell) in row.revealed else ""})
-    st.table(pd.DataFrame(lines), hide_index=True)
+    # The key as numbers (right-aligned, so the decimals line up), shown as the exercise rounds them.
+    decimals = exercise.answer_decimals
+    st.table(pd.DataFrame(lines).style.format({_("answer"): f"{{:.{decimals}f}}"}), hide_index=True)
     wrong = [c for c in exercise.cells() if (a := row.typed.get(grading.key(c))) and a.status == "wrong"]
     if wrong:
         cell = st.selectbox(_("A wrong number to discuss"), wrong, format_func=grading.name, key="class_snap_cell")
