@@ -15,10 +15,10 @@ import streamlit as st
 from ..classroom import grading, live, report, room
 from ..errors import InputError
 from ..store import ClassInfo, Store, StoreUnavailable
-from ..text import _
+from ..text import _, ngettext
 from ..classroom import presets
 from ..limits import APP
-from . import class_lesson, exercise_parts, plain
+from . import class_lesson, exercise_parts, plain, presenter
 from .session_keys import TEACHER_TOKEN, TEACHER_TOKEN_PARAM
 
 REFRESH_SECONDS = 2
@@ -28,8 +28,9 @@ _CODE_STYLE = ("font-size:clamp(2.5rem, 9vw, 5rem);font-weight:700;letter-spacin
 
 
 def render(store: Store, info: ClassInfo) -> None:
+    presenter.style()  # a projected page: little room above the title, the lesson's equations large
     st.title(_("Class {code}: teacher's dashboard").format(code=info.code))
-    base = (st.context.url or "").split("?")[0]
+    base = (st.context.url or "").split("?")[0].rstrip("/") + "/"
     # The code is drawn from a fixed alphabet by the server, never typed by a person.
     st.html(f"<p role='note' aria-label='{_('Class code')} {' '.join(info.code)}' style='{_CODE_STYLE}'>"
             f"{info.code}</p>")
@@ -111,13 +112,24 @@ def _board(store: Store, class_id: int) -> None:
         return
     _snapshot(store, info)
     stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
-    st.caption(_("{count} students · updated {time} UTC, every {seconds} s · ✓ right, ✗ wrong, ? not a number")
-               .format(count=len(board.rows), time=stamp, seconds=REFRESH_SECONDS))
+    # Text, not st.caption: Streamlit 1.67 draws a caption at 60% opacity, below AA contrast on a projector.
+    st.markdown(ngettext("{count} student · updated {time} UTC, every {seconds} s · ✓ right, ✗ wrong, ? not a "
+                         "number", "{count} students · updated {time} UTC, every {seconds} s · ✓ right, ✗ wrong, "
+                         "? not a number", len(board.rows)).format(count=len(board.rows), time=stamp,
+                                                                   seconds=REFRESH_SECONDS))
     if not board.rows:
         st.info(_("No student has joined yet."))
         return
     st.subheader(_("Every student's numbers"))
-    chosen = st.dataframe(_grid(board), key="class_grid", on_select="rerun", selection_mode="single-row")
+    grid = _grid(board)
+    # Fixed widths: the grid sizes its columns once, when most are still empty, and would cut
+    # off the numbers typed later. Numbers are right-aligned, so their decimals line up.
+    columns = {"_index": st.column_config.TextColumn(_("student"), width=240, pinned=True),
+               **{c: st.column_config.TextColumn(width=86 if i else 64, alignment="right")
+                  for i, c in enumerate(grid.columns)}}
+    chosen = st.dataframe(grid, key="class_grid", on_select="rerun", selection_mode="single-row",
+                          column_config=columns, alt=_("Every student's numbers: one row per student, one "
+                                                       "column per number; select a row for its details"))
     st.subheader(_("Each number across the class"))
     st.table(_summary(board), hide_index=True)
     picked = chosen.selection.rows if chosen is not None else []
