@@ -101,7 +101,8 @@ def student(store: Store, info: ClassInfo) -> None:
     ss.pacing_locked = info.follow
     if info.follow:
         _apply(info)
-        st.caption(_("Your teacher leads this lesson: your screen follows theirs."))
+        # A box, not st.caption (60% opacity, below AA contrast): it says why the step buttons are off.
+        st.info(_("Your teacher leads this lesson: your screen follows theirs."), icon=":material/sync_lock:")
     ss.class_pacing_seen = (info.follow, info.follow_step, info.follow_stage, info.follow_reveal, info.lesson)
     _poll(store, info.id)
     _student_view(info.lesson)
