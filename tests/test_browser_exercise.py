@@ -74,10 +74,10 @@ def test_student_flow_on_a_phone(browser, app_url):
         h_box = page.get_by_label("h1[0]")
         h_box.fill(ex.rounded(float(flipped.trace.h[0, 0])))
         h_box.press("Enter")
-        expect(page.get_by_text("not right at the precision you typed").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(f"not right to {ex.answer_decimals} decimals").first).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_text(flipped.detail, exact=False).first).to_be_attached(timeout=WAIT_MS)
         settled(page)
-        page.get_by_text("not right at the precision you typed").first.scroll_into_view_if_needed()
+        page.get_by_text(f"not right to {ex.answer_decimals} decimals").first.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-feedback.png"))
         typed = {ex.rounded(ex.answer(0, "z", 0))}  # the student's own right number is theirs to see
         assert leaks(frames, page, answers(ex) - typed) == []

@@ -208,7 +208,8 @@ def test_grading_right_wrong_precision_and_hint():
              (1, "z", 0): ex.rounded(float(flipped.trace.z[1, 0])), (0, "r", 0): "abc"}
     grades = grading.grade(ex, typed)
     fb = {f.cell: f for f in grades.feedback}
-    assert fb[(0, "z", 0)].status == "right"  # two decimals typed, judged to ±0.005
+    assert fb[(0, "z", 0)].status == "short"  # two decimals typed, fewer than asked: not checked
+    assert f"write {ex.answer_decimals} decimals" in fb[(0, "z", 0)].message
     assert fb[(0, "r", 0)].status == "invalid"
     wrong = fb[(0, "h", 0)]
     assert wrong.status == "wrong" and wrong.mistake_id == "update_rule_flipped"
@@ -216,7 +217,7 @@ def test_grading_right_wrong_precision_and_hint():
     assert typed[(0, "z", 0)] in wrong.hint  # the student's own z, filled in
     later = fb[(1, "z", 0)]
     assert later.wrong_inputs == ((0, "h", 0),)
-    assert grades.right == 1 and grades.total == len(ex.cells()) and grades.progress() == f"1 of {grades.total} right"
+    assert grades.right == 0 and grades.total == len(ex.cells()) and grades.progress() == f"0 of {grades.total} right"
     assert grading.reveal(ex, (0, "h", 0)) == ex.rounded(ex.answer(0, "h", 0))
 
 

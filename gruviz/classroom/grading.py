@@ -1,7 +1,12 @@
 """Grading a hand-worked exercise, one typed number at a time.
 
-Each number is judged at the precision it was typed with (the detective's `Typed`).
-A wrong one gets: the earlier numbers it was built on that are already wrong, the
+Each number is judged at the precision the exercise asks for, `answer_decimals` = k:
+it is right when |typed − truth| ≤ ½·10^-k (plus `SLACK` for float error), half a unit
+of the last asked decimal. More decimals than asked are welcome and judged the same way
+(0.12344 is right for a truth of 0.123456 asked to 4 decimals), never more strictly.
+Fewer decimals than asked are neither right nor wrong: the number is "short" and the
+student is asked for k decimals; it is not counted right, not sent to the detective, and
+not named as a wrong input of later numbers. A wrong one gets: the earlier numbers it was built on that are already wrong, the
 mistake that reproduces it (the detective's ranking), and a hint: its equation from
 `equations.step_lines`, filled in with the student's own earlier numbers and a "?"
 wherever the student has not written a number yet.
@@ -18,6 +23,7 @@ from ..errors import InputError
 from ..explain.detective import QUANTITIES, Claimed, Typed, diagnose
 from ..explain.equations import step_lines
 from ..math.trace import Trace
+from ..text import _, ngettext
 from .exercises import Exercise
 
 Cell = tuple[int, str, int]  # (t from 0, quantity, unit)
@@ -25,6 +31,7 @@ SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
 _LINE = {"z": 0, "r": 1, "h_tilde": 2}  # which of step_lines' equations computes each quantity
 UNKNOWN = r"\,?\,"  # what a hint shows for a number the student has not written yet
 TYPED_MAX = 40  # characters of one typed number: more is no number a student means
+SLACK = 1e-9  # float error in |typed − truth|; far below any asked half unit (5e-5 at 4 decimals)
 
 
 def name(cell: Cell) -> str:
@@ -40,8 +47,8 @@ def key(cell: Cell) -> str:
 
 
 def from_key(text: str, exercise: Exercise) -> Cell:
-    quantity, _, rest = text.partition(".")
-    t, _, unit = rest.partition(".")
+    quantity, _dot, rest = text.partition(".")
+    t, _dot, unit = rest.partition(".")
     if quantity not in QUANTITIES or not t.isdigit() or not unit.isdigit():
         raise InputError(f"{text!r} names no number of this exercise; use e.g. z.0.0 (z of step 1, unit 0).")
     cell = (int(t), quantity, int(unit))
@@ -55,8 +62,8 @@ def from_key(text: str, exercise: Exercise) -> Cell:
 class Feedback:
     cell: Cell
     typed: str
-    status: str  # right | wrong | invalid
-    message: str = ""  # what is wrong with text that is not a number
+    status: str  # right | wrong | short (fewer decimals than asked) | invalid (not a number)
+    message: str = ""  # what is wrong with text that is not a number, or how many decimals to write
     wrong_inputs: tuple[Cell, ...] = ()  # earlier numbers it was built on, typed wrong
     mistake: str = ""  # the detective's best story, empty when nothing reproduces the number
     mistake_id: str = ""
@@ -73,7 +80,7 @@ class Grades:
         return sum(f.status == "right" for f in self.feedback)
 
     def progress(self) -> str:
-        return f"{self.right} of {self.total} right"
+        return _("{right} of {total} right").format(right=self.right, total=self.total)
 
 
 def inputs(exercise: Exercise, cell: Cell) -> list[Cell]:
@@ -96,7 +103,7 @@ def _wrong_inputs(exercise: Exercise, cell: Cell, status: dict[Cell, str]) -> tu
         if source in seen:
             continue
         seen.add(source)
-        if source in status:
+        if status.get(source) in ("right", "wrong"):  # short and invalid ones count as not written
             if status[source] == "wrong":
                 found.append(source)
         else:
@@ -150,30 +157,48 @@ def hint(exercise: Exercise, cell: Cell, known: dict[Cell, float]) -> str:
     return re.sub(r" = [-0-9.]+(\\end\{aligned\})$", lambda m: f" = {UNKNOWN}{m.group(1)}", latex)
 
 
+def decimals(text: str) -> int:
+    """Decimals of a number as typed: 0.250 has 3, 2.5e-2 has 2, 3 and 1.5e1 have 0."""
+    mantissa, _e, exponent = text.lower().partition("e")
+    return len(mantissa.partition(".")[2]) - int(exponent or 0)
+
+
+def asked(exercise: Exercise, value: float) -> Typed:
+    """A typed value as the exercise judges it: half a unit of its last asked decimal."""
+    return Typed(np.array([value]), np.array([0.5 * 10.0**-exercise.answer_decimals + SLACK]))
+
+
+def short_message(exercise: Exercise) -> str:
+    k = exercise.answer_decimals
+    return ngettext("Not checked yet: write {decimals} decimal, as the exercise asks.",
+                    "Not checked yet: write {decimals} decimals, as the exercise asks.", k).format(decimals=k)
+
+
 def grade(exercise: Exercise, typed: dict[Cell, str]) -> Grades:
     """Feedback for every typed number, in computation order."""
     order = exercise.cells()
-    parsed, status, invalid = {}, {}, {}
+    parsed, status, messages, known = {}, {}, {}, {}
     for cell in sorted(typed, key=order.index):
         text = str(typed[cell]).strip()
         try:
-            parsed[cell] = Typed.parse([text], name(cell))
+            known[cell] = float(Typed.parse([text], name(cell)).values[0])
         except InputError as error:
-            invalid[cell] = str(error)
+            status[cell], messages[cell] = "invalid", str(error)
             continue
+        if decimals(text) < exercise.answer_decimals:
+            status[cell], messages[cell] = "short", short_message(exercise)
+            continue
+        parsed[cell] = asked(exercise, known[cell])
         status[cell] = "right" if parsed[cell].matches(np.array([exercise.answer(*cell)])) else "wrong"
-    known = {c: float(p.values[0]) for c, p in parsed.items()}
     feedback = []
     for cell in sorted(typed, key=order.index):
         text = str(typed[cell]).strip()
-        if cell in invalid:
-            feedback.append(Feedback(cell, text, "invalid", invalid[cell]))
-        elif status[cell] == "right":
-            feedback.append(Feedback(cell, text, "right"))
-        else:
+        if status[cell] == "wrong":
             detail, mistake_id = _culprit(exercise, cell, parsed)
             feedback.append(Feedback(cell, text, "wrong", "", _wrong_inputs(exercise, cell, status), detail,
                                      mistake_id, hint(exercise, cell, known)))
+        else:
+            feedback.append(Feedback(cell, text, status[cell], messages.get(cell, "")))
     return Grades(tuple(feedback), len(order))
 
 

@@ -80,9 +80,11 @@ def typed_now(exercise: exercises.Exercise, work: Work) -> dict[grading.Cell, st
 
 
 def student(exercise: exercises.Exercise, work: Work, grades: grading.Grades) -> None:
-    st.markdown(_("Type z, r, h̃ and h for each step and unit, in any order, with {decimals} decimals or as many "
-                  "as you have: each number is checked at the precision you type it with.").format(
-        decimals=exercise.answer_decimals))
+    k = exercise.answer_decimals
+    st.markdown(_("Type z, r, h̃ and h for each step and unit, in any order, with {decimals} decimals (more are "
+                  "fine): a number is right when it is within {half} of the true value, half a unit in the last "
+                  "decimal asked. A number with fewer decimals is not checked.").format(
+        decimals=k, half=rf"$\tfrac{{1}}{{2}}\cdot 10^{{-{k}}}$"))
     st.progress(grades.right / grades.total, text=f"**{grades.progress()}**")
     feedback = {f.cell: f for f in grades.feedback}
     shown = work.shown()
@@ -106,7 +108,10 @@ def _cell(exercise, cell: grading.Cell, feedback: grading.Feedback | None, work:
     if feedback.status == "invalid":
         st.warning(feedback.message)
         return
-    lines = [_("✗ not right at the precision you typed.")]
+    if feedback.status == "short":
+        st.info(feedback.message)
+        return
+    lines = [_("✗ not right to {decimals} decimals.").format(decimals=exercise.answer_decimals)]
     if feedback.wrong_inputs:
         names = ", ".join(grading.name(c) for c in feedback.wrong_inputs)
         lines.append(_("It is built on {names}, already wrong above: fix that first.").format(names=names)
