@@ -10,18 +10,45 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from ..math.trace import Trace
 from ..math.weights import GATES, GRUWeights
+from ..text import _
+from .chart_text import ChartText, column, count, grid_text, largest_move, move, say, sentence, unit_name
 
 QUANTITIES = (("z", "update gate z"), ("r", "reset gate r"), ("h_tilde", "candidate h̃"), ("h", "state h"))
-_COLORS = qualitative.Plotly
+SYMBOLS = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
+
+# One palette for every chart (Okabe–Ito's hues, darkened): each colour reaches 3:1 against
+# the white chart background (WCAG 1.4.11), and no two are confused under protanopia or
+# deuteranopia. Units also differ in dash and marker, so colour is never the only cue.
+BACKGROUND = "#ffffff"  # .streamlit/config.toml's backgroundColor; Plotly charts are transparent on it
+PALETTE = ("#0072b2", "#d55e00", "#009e73", "#aa3377", "#881111", "#554444")
+GREY = "#6b7280"  # reference lines and faint comparisons: 4.8:1
+TEXT = "#374151"  # titles, ticks, legends and toolbar icons: 10:1 (Streamlit's chart grey #808495 is 3.7:1)
+CELL_TEXT = "#1b1f24"  # numbers printed in heat-map cells: at least 4.8:1 on every colour of HEAT
+# Diverging, blue below 0 and red above (ColorBrewer's RdBu without its darkest ends, so that dark
+# numbers stay readable on every cell); Streamlit would otherwise swap in its own scale.
+HEAT = [[0.0, "#4393c3"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#e07b5f"]]
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MARKERS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "star", "hexagon")  # 7: with 6 colours,
+# every unit of up to 42 differs from the others in colour, dash or marker
 _HIGHLIGHT = "rgba(255, 190, 0, 0.3)"
+MODEBAR = 34  # px reserved at the top of every figure for Plotly's toolbar, so it covers no title
+TITLE_LINE = 18  # px a line of subplot title takes
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0, "yanchor": "bottom"}
 
 
-def _color(unit: int) -> str:
-    return _COLORS[unit % len(_COLORS)]
+def unit_color(unit: int) -> str:
+    return PALETTE[unit % len(PALETTE)]
+
+
+def unit_style(unit: int, dash: bool = True) -> dict:
+    """Line and marker of unit `unit` (0-based): its colour, and its dash (unless the dash
+    means something else in the figure) and marker."""
+    color = unit_color(unit)
+    line = {"color": color, "dash": DASHES[unit % len(DASHES)] if dash else "solid"}
+    return {"line": line, "marker": {"color": color, "symbol": MARKERS[unit % len(MARKERS)], "size": 7}}
 
 
 def step_numbers(trace: Trace) -> list[int]:
@@ -57,9 +84,19 @@ def shade(k: int, selected: int, fill: str = _HIGHLIGHT, outline: str | None = N
             "line": {"width": 2 if outline else 0, "color": outline or fill}, "layer": "below" if not outline else "above"}
 
 
-def figure_from_spec(data: list[dict], layout: dict, height: int) -> go.Figure:
-    layout = {"height": height, "margin": {"l": 45, "r": 10, "t": 35, "b": 35},
-              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, **layout}
+def figure_from_spec(data: list[dict], layout: dict, height: int, title_lines: int = 0) -> go.Figure:
+    """The figure, with a band at the top for Plotly's toolbar above `title_lines` lines of
+    subplot titles, and the legend under the plot, where the toolbar never is."""
+    layout = {"height": height, "margin": {"l": 45, "r": 10, "t": MODEBAR + TITLE_LINE * title_lines, "b": 35},
+              "font": {"color": TEXT}, "legend": {**LEGEND_BELOW, "font": {"color": TEXT}},
+              "modebar": {"color": TEXT, "activecolor": PALETTE[0]}, **layout}
+    for name, axis in layout.items():  # Streamlit's theme greys the ticks to 3.7:1 unless told
+        if name.startswith(("xaxis", "yaxis")):
+            axis["tickfont"] = {"color": TEXT}
+            axis.setdefault("title", {}).setdefault("font", {"color": TEXT})
+    if "coloraxis" in layout:
+        layout["coloraxis"] = {"colorscale": HEAT, "cmid": 0, **layout["coloraxis"]}
+        layout["coloraxis"].setdefault("colorbar", {})["tickfont"] = {"color": TEXT}
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
@@ -92,57 +129,126 @@ def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
     """z, r, h~ and h against the step, one line per unit; the selected step is shaded."""
     layout = _grid(2, 2, [title for _, title in QUANTITIES])
     steps, data = step_numbers(trace), []
-    for k, (name, _) in enumerate(QUANTITIES):
+    for k, (name, _title) in enumerate(QUANTITIES):
         values = getattr(trace, name)  # (T, H)
         for unit in range(values.shape[1]):
             data.append({"type": "scatter", "x": steps, "y": values[:, unit].tolist(), "mode": "lines+markers",
-                         "name": f"unit {unit}", "legendgroup": f"unit {unit}", "showlegend": k == 0,
-                         "line": {"color": _color(unit)}, "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-                         "hovertemplate": f"{name}: %{{y:.4f}} at step %{{x}}"})
+                         "name": unit_name(unit), "legendgroup": unit_name(unit), "showlegend": k == 0,
+                         **unit_style(unit), "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
+                         "hovertemplate": f"{SYMBOLS[name]}: %{{y:.4f}} at step %{{x}}"})
         layout[f"yaxis{axis_id(k)}"]["range"] = value_range(trace, name)
     layout["shapes"] = [] if selected is None else [shade(k, selected) for k in range(4)]
-    layout["legend"] = {"orientation": "h", "y": -0.1}
-    return figure_from_spec(data, step_ticks(layout, trace.steps), 540)
+    return figure_from_spec(data, step_ticks(layout, trace.steps), 560, title_lines=1)
+
+
+def _quantity_table(trace: Trace) -> dict[str, tuple]:
+    H = trace.weights.config.units
+    return {f"{SYMBOLS[name]}, {unit_name(j)}": column(getattr(trace, name)[:, j])
+            for name, _title in QUANTITIES for j in range(H)}
+
+
+def gates_text(trace: Trace) -> ChartText:
+    """What `gates_over_time` shows: each quantity's largest move, its numbers by step."""
+    H, T = trace.weights.config.units, trace.steps
+    moves = []
+    for name, _title in QUANTITIES:
+        values = getattr(trace, name)
+        j = largest_move(values)
+        moves.append(move(_("{symbol} of {unit}").format(symbol=SYMBOLS[name], unit=unit_name(j)), values[:, j]))
+    lead = _("z, r, h̃ and h of {units} over {steps}").format(
+        units=count(H, _("{n} unit"), _("{n} units")), steps=count(T, _("{n} step"), _("{n} steps")))
+    if H > 1:
+        lead += _("; for each, the unit that moves most")
+    return ChartText(_("Gates over time"), lead + ": " + sentence(moves), _("step"), tuple(step_numbers(trace)),
+                     _quantity_table(trace))
 
 
 def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
     """Units × time for each quantity; the selected step is outlined."""
-    layout = _grid(1, 4, [title for _, title in QUANTITIES], gap=0.04)
+    layout = _grid(1, 4, [title.replace(" ", "<br>", 1) for _, title in QUANTITIES], gap=0.05)
     steps = step_numbers(trace)
-    units = [f"unit {j}" for j in range(trace.weights.config.units)]
+    units = [unit_name(j) for j in range(trace.weights.config.units)]
     data = [
         {"type": "heatmap", "z": getattr(trace, name).T.tolist(), "x": steps, "y": units, "coloraxis": "coloraxis",
          "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-         "hovertemplate": f"{name} at step %{{x}}, %{{y}}: %{{z:.4f}}<extra></extra>"}
-        for k, (name, _) in enumerate(QUANTITIES)
+         "hovertemplate": f"{SYMBOLS[name]} at step %{{x}}, %{{y}}: %{{z:.4f}}<extra></extra>"}
+        for k, (name, _title) in enumerate(QUANTITIES)
     ]
-    for k in range(1, 4):
-        layout[f"yaxis{axis_id(k)}"]["showticklabels"] = False  # the first panel names the units
-    layout["coloraxis"] = {"colorscale": "RdBu", "cmid": 0}
+    for k in range(4):  # at most 4 step labels a panel: four panels share a phone's width
+        layout[f"xaxis{axis_id(k)}"].update({"tick0": 1, "dtick": max(1, -(-trace.steps // 4))})
+        layout[f"yaxis{axis_id(k)}"].update({"showticklabels": k == 0, "autorange": "reversed"})  # unit 1 on top
+    layout["coloraxis"] = {"colorbar": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.25, "yanchor": "top",
+                                        "len": 0.5, "thickness": 12}}
     layout["shapes"] = [] if selected is None else [shade(k, selected, "rgba(0,0,0,0)", "black") for k in range(4)]
-    return figure_from_spec(data, layout, 220 + 22 * len(units))
+    return figure_from_spec(data, layout, 250 + 22 * len(units), title_lines=2)
+
+
+def heatmaps_text(trace: Trace) -> ChartText:
+    spans = [_("{symbol} from {low} to {high}").format(symbol=SYMBOLS[name], low=say(np.nanmin(v)),
+                                                       high=say(np.nanmax(v)))
+             for name, _title in QUANTITIES if np.isfinite(v := getattr(trace, name)).any()]
+    summary = _("z, r, h̃ and h as colours, one row per unit and one column per step, red above 0 and blue "
+                "below: ") + sentence(spans)
+    return ChartText(_("Gates as heat maps"), summary, _("step"), tuple(step_numbers(trace)), _quantity_table(trace))
+
+
+_KERAS_RULE, _WIKIPEDIA_RULE = "Keras rule z·h′ + (1−z)·h̃", "Wikipedia rule (1−z)·h′ + z·h̃"
+_KERAS_MARKER = {"symbol": "x", "size": 11, "color": "black"}
 
 
 def conventions(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None = None,
                 selected: int | None = None) -> go.Figure:
-    """Outputs under both update rules on the same weights, and Keras's own if known."""
-    steps, data = step_numbers(keras_rule), []
-    for unit in range(keras_rule.weights.config.units):
-        color = _color(unit)
+    """Outputs under both update rules on the same weights, and Keras's own if known.
+    Solid is the Keras rule, dashed Wikipedia's; units differ in colour and marker. The
+    legend names each unit once and each line style once, then the lines (data[0:3H])."""
+    steps, data, H = step_numbers(keras_rule), [], keras_rule.weights.config.units
+    for unit in range(H):
+        style, name = unit_style(unit, dash=False), unit_name(unit)
+        group = {"legendgroup": name, "showlegend": False}
         data.append({"type": "scatter", "x": steps, "y": keras_rule.sequence_output[:, unit].tolist(),
-                     "mode": "lines+markers", "name": f"unit {unit}: Keras rule z·h′ + (1−z)·h̃",
-                     "line": {"color": color}})
+                     "mode": "lines+markers", "name": f"{name}: {_(_KERAS_RULE)}", **style, **group})
         data.append({"type": "scatter", "x": steps, "y": bahdanau_rule.sequence_output[:, unit].tolist(),
-                     "mode": "lines+markers", "name": f"unit {unit}: Wikipedia rule (1−z)·h′ + z·h̃",
-                     "line": {"color": color, "dash": "dash"}})
+                     "mode": "lines+markers", "name": f"{name}: {_(_WIKIPEDIA_RULE)}",
+                     "line": {**style["line"], "dash": "dash"}, "marker": style["marker"], **group})
         if keras_live is not None:
             data.append({"type": "scatter", "x": steps, "y": keras_live[:, unit].tolist(), "mode": "markers",
-                         "name": f"unit {unit}: keras.layers.GRU",
-                         "marker": {"symbol": "x", "size": 11, "color": "black"}})
-    layout = {"xaxis": {"title": {"text": "step"}}, "yaxis": {"title": {"text": "output h"}},
+                         "name": f"{name}: keras.layers.GRU",
+                         "marker": _KERAS_MARKER, **group})
+    key = [(unit_name(u), {"mode": "lines+markers", **unit_style(u, dash=False)}, unit_name(u)) for u in range(H)]
+    key += [(_(_KERAS_RULE) + _(" (solid)"), {"mode": "lines", "line": {"color": GREY}}, None),
+            (_(_WIKIPEDIA_RULE) + _(" (dashed)"), {"mode": "lines", "line": {"color": GREY, "dash": "dash"}}, None)]
+    if keras_live is not None:
+        key.append(("keras.layers.GRU (×)", {"mode": "markers", "marker": _KERAS_MARKER}, None))
+    data += [{"type": "scatter", "x": [None], "y": [None], "name": name, **style,
+              **({"legendgroup": group} if group else {})} for name, style, group in key]
+    layout = {"xaxis": {"title": {"text": _("step")}}, "yaxis": {"title": {"text": _("output h")}},
               "shapes": [] if selected is None else [shade(0, selected)],
-              "margin": {"l": 45, "r": 10, "t": 90, "b": 40}}
-    return figure_from_spec(data, step_ticks(layout, keras_rule.steps), 440)
+              "margin": {"l": 45, "r": 10, "t": MODEBAR, "b": 40}}
+    return figure_from_spec(data, step_ticks(layout, keras_rule.steps), 460)
+
+
+def conventions_text(keras_rule: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None = None) -> ChartText:
+    a, b = keras_rule.sequence_output, bahdanau_rule.sequence_output
+    table = {}
+    for j in range(a.shape[1]):
+        table[f"{unit_name(j)}, {_(_KERAS_RULE)}"] = column(a[:, j])
+        table[f"{unit_name(j)}, {_(_WIKIPEDIA_RULE)}"] = column(b[:, j])
+        if keras_live is not None:
+            table[f"{unit_name(j)}, keras.layers.GRU"] = column(keras_live[:, j])
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isfinite(a - b), np.abs(a - b), -1.0)
+    t, j = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    if gap[t, j] < 0.005:
+        found = _("the two rules give the same outputs here, to 2 decimals")
+    else:
+        found = _("they differ most at step {step}, {unit}: {a} under Keras's rule, {b} under Wikipedia's").format(
+            step=t + 1, unit=unit_name(j), a=say(a[t, j]), b=say(b[t, j]))
+    if keras_live is not None:
+        diff = float(np.nanmax(np.abs(keras_live - a)))
+        found += (_("; keras.layers.GRU (×) lands exactly on Keras's rule") if diff == 0 else
+                  _("; keras.layers.GRU (×) lands on Keras's rule within {diff}").format(diff=say(diff, ".2g")))
+    summary = _("The output h at each step under Keras's update rule (solid) and Wikipedia's (dashed): ") + found + "."
+    return ChartText(_("Two update rules"), summary, _("step"), tuple(step_numbers(keras_rule)), table)
 
 
 def weight_blocks(weights: GRUWeights) -> go.Figure:
@@ -151,18 +257,23 @@ def weight_blocks(weights: GRUWeights) -> go.Figure:
                        title="{name} {shape}", cell=".3f", hover=".6f")
 
 
+def block_arrays(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None):
+    """(name, array, row labels) of each panel, and the column labels: z1 … h{H}."""
+    arrays = [("kernel", kernel, [_("feature {n}").format(n=k + 1) for k in range(config.input_dim)]),
+              ("recurrent_kernel", recurrent_kernel, [unit_name(k) for k in range(config.units)])]
+    if bias is not None:
+        rows = [_("input bias (row 0)"), _("recurrent bias (row 1)")] if bias.ndim == 2 else [_("bias")]
+        arrays.append(("bias", bias, rows))
+    return arrays, [f"{g}{j + 1}" for g in GATES for j in range(config.units)]
+
+
 def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None,
                 title: str, cell: str, hover: str) -> go.Figure:
     """Arrays shaped like kernel, recurrent_kernel and bias, one panel each, with the
     z | r | h column blocks marked. `title` formats {name} and {shape}; `cell` and
     `hover` are d3 number formats."""
     H = config.units
-    arrays = [("kernel", kernel, [f"x[{k}]" for k in range(config.input_dim)]),
-              ("recurrent_kernel", recurrent_kernel, [f"h[{k}]" for k in range(H)])]
-    if bias is not None:
-        rows = ["input bias (row 0)", "recurrent bias (row 1)"] if bias.ndim == 2 else ["bias"]
-        arrays.append(("bias", bias, rows))
-    columns = [f"{g}{j}" for g in GATES for j in range(H)]
+    arrays, columns = block_arrays(config, kernel, recurrent_kernel, bias)
     total_rows = sum(len(rows) for _, _, rows in arrays)
     data, layout, top, gap = [], {"annotations": [], "shapes": []}, 1.0, 0.1
     for k, (name, array, rows) in enumerate(arrays):
@@ -175,7 +286,7 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
                                       "showarrow": False})
         array = np.atleast_2d(array)
         data.append({"type": "heatmap", "z": array.tolist(), "x": columns, "y": rows, "coloraxis": "coloraxis",
-                     "texttemplate": f"%{{z:{cell}}}" if array.size <= 150 else "",
+                     "texttemplate": f"%{{z:{cell}}}" if array.size <= 150 else "", "textfont": {"color": CELL_TEXT},
                      "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
                      "hovertemplate": f"%{{y}}, column %{{x}}: %{{z:{hover}}}<extra></extra>"})
         for boundary in (H - 0.5, 2 * H - 0.5):
@@ -183,5 +294,13 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
                                      "x0": boundary, "x1": boundary, "y0": 0, "y1": 1,
                                      "line": {"color": "black", "width": 3}})
         top -= share + gap
-    layout["coloraxis"] = {"colorscale": "RdBu", "cmid": 0, "showscale": False}
-    return figure_from_spec(data, layout, 120 + 34 * total_rows)
+    layout["coloraxis"] = {"showscale": False}
+    return figure_from_spec(data, layout, 120 + 34 * total_rows + MODEBAR, title_lines=2)  # column names, title
+
+
+def weights_text(weights: GRUWeights) -> ChartText:
+    arrays, columns = block_arrays(weights.config, weights.kernel, weights.recurrent_kernel, weights.bias)
+    what = _("{arrays} as get_weights() returns them, columns in z | r | h blocks of {units}").format(
+        arrays=", ".join(f"{name} {np.shape(a)}" for name, a, _rows in arrays),
+        units=count(weights.config.units, _("{n} unit"), _("{n} units")))
+    return grid_text(_("The weights"), what, arrays, columns, ".4f")

@@ -10,9 +10,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..math.backward import Gradients
-from .figures import figure_from_spec, gate_blocks, shade, step_numbers
+from ..text import _
+from .chart_text import ChartText, grid_text, say
+from .figures import GREY, MODEBAR, PALETTE, block_arrays, figure_from_spec, gate_blocks, shade, step_numbers
 
-_LINE, _GHOST = "#636efa", "#b8bcc6"
+_LINE, _GHOST = PALETTE[0], GREY  # both reach 3:1 on the white background; the ghost is dashed and thinner
 _MAX_DECADES = 40  # a range wider than this says only "it exploded"; the axis stops there
 
 
@@ -55,13 +57,14 @@ def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[
     if not kept.all():
         data.append({"type": "scatter", "x": [s for s, k in zip(steps, kept) if not k],
                      "y": [y for y, k in zip(norms[1:], kept) if not k], "mode": "markers", "name": "masked step",
-                     "marker": {"symbol": "circle-open", "size": 13, "color": "grey"}, "hoverinfo": "skip"})
+                     "marker": {"symbol": "circle-open", "size": 13, "color": GREY}, "hoverinfo": "skip"})
     data.append({"type": "scatter", "x": [0, 1], "y": norms[:2], "mode": "lines+markers", "name": "‖∂L/∂h₀‖",
                  "line": {"color": _LINE, "dash": "dot"}, "marker": {"symbol": "diamond", "size": [10, 0]},
                  "hovertemplate": "h₀: ‖∂L/∂h₀‖ = %{y:.4g}<extra></extra>"})
     if ghost is not None:
         data.append({"type": "scatter", "x": [0, *steps], "y": list(ghost.norms), "mode": "lines",
-                        "name": ghost.label, "line": {"color": _GHOST, "dash": "dash"}, "hoverinfo": "skip"})
+                     "name": ghost.label, "line": {"color": _GHOST, "dash": "dash", "width": 1.5},
+                     "hoverinfo": "skip"})
     y_range = y_range or log_range(norms)
     decades = 1 if y_range is None else y_range[1] - y_range[0]
     yaxis = {"title": {"text": "‖∂L/∂h_t‖"}, "type": "log", "exponentformat": "power",
@@ -73,8 +76,37 @@ def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[
         xaxis.update({"tickvals": [0, *steps], "ticktext": ["h₀", *map(str, steps)]})
     layout = {"xaxis": xaxis, "yaxis": yaxis,
               "shapes": [] if selected is None else [shade(0, selected)],
-              "margin": {"l": 60, "r": 10, "t": 40, "b": 40}}
-    return figure_from_spec(data, layout, 320)
+              "margin": {"l": 60, "r": 10, "t": MODEBAR, "b": 40}}
+    return figure_from_spec(data, layout, 340)
+
+
+def norms_text(grads: Gradients, ghost: Ghost | None = None) -> ChartText:
+    """What `gradient_norms` shows: how the norm changes from the last step back to h₀."""
+    norms = state_norms(grads)
+    labels = ("h₀", *step_numbers(grads.trace))
+    shown = [(label, v) for label, v in zip(labels, norms) if v is not None]
+    if len(shown) < 2:
+        found = _("there is almost nothing to follow: at most one step has a gradient")
+    else:
+        (first_at, first), (last_at, last) = shown[-1], shown[0]
+        decades = math.log10(first / last)
+        trend = (_("it vanishes going back") if decades > 0.5 else _("it explodes going back") if decades < -0.5
+                 else _("it keeps its size"))
+        found = _("from {a} at step {at} back to {b} at {bt}, {n} powers of ten: {trend}").format(
+            a=say(first, ".3g"), at=first_at, b=say(last, ".3g"), bt=_("h₀") if last_at == "h₀" else
+            _("step {n}").format(n=last_at), n=say(abs(decades), ".1f"), trend=trend)
+    zero = [str(label) for label, v in zip(labels, norms) if v is None]
+    if zero:
+        found += _("; no gradient (a gap) at {steps}").format(steps=", ".join(zero))
+    masked = [str(s) for s, kept in zip(step_numbers(grads.trace), grads.trace.mask) if not kept]
+    if masked:
+        found += _("; masked: step {steps}").format(steps=", ".join(masked))
+    columns = {_("‖∂L/∂h‖"): tuple(norms)}
+    if ghost is not None:
+        found += _("; the grey dashed line is {label}").format(label=ghost.label)
+        columns[ghost.label] = tuple(ghost.norms)
+    summary = _("The size of the gradient ‖∂L/∂h‖ at each step, on a log axis: ") + found + "."
+    return ChartText(_("Gradient norms"), summary, _("step"), labels, columns, ".4g")
 
 
 def parameter_gradients(grads: Gradients) -> go.Figure:
@@ -83,3 +115,11 @@ def parameter_gradients(grads: Gradients) -> go.Figure:
     Gradients span many decades, so the cells print 3 significant digits, not 3 decimals."""
     return gate_blocks(grads.trace.weights.config, grads.kernel, grads.recurrent_kernel, grads.bias,
                        title="∂L/∂{name} {shape}", cell=".3g", hover=".6g")
+
+
+def parameters_text(grads: Gradients) -> ChartText:
+    arrays, columns = block_arrays(grads.trace.weights.config, grads.kernel, grads.recurrent_kernel, grads.bias)
+    arrays = [(f"∂L/∂{name}", array, rows) for name, array, rows in arrays]
+    what = _("The loss's gradient for every weight, laid out as get_weights() returns them, columns in z | r | h "
+             "blocks")
+    return grid_text(_("Parameter gradients"), what, arrays, columns, ".4g")

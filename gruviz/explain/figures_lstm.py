@@ -10,19 +10,24 @@ import plotly.graph_objects as go
 
 from ..math.lstm_trace import LSTMTrace
 from ..math.trace import Trace
-from .figures import _grid, figure_from_spec, step_ticks
+from ..math import params
+from ..text import _
+from .chart_text import ChartText, column, move, say, sentence, unit_name
+from .figures import GREY, PALETTE, _grid, figure_from_spec, step_ticks
 from .lstm_compare import FLOOR, Memory, ratio_curve
 
-# role → (panel title, colour); the page's legend for both cells
+# role → (panel title, colour); the page's legend for both cells. The title's two lines keep
+# side-by-side panels apart on a phone; o's colour is far from z's (f's) for every eye.
 ROLES = {
-    "keep": ("keep the old state: GRU z · LSTM f", "#636efa"),
-    "write": ("write the candidate: GRU 1 − z · LSTM i", "#ef553b"),
-    "candidate": ("candidate: GRU h̃ · LSTM c̃", "#00cc96"),
-    "show": ("show the memory: LSTM o (a GRU shows all of it)", "#ab63fa"),
-    "reset": ("reset: GRU r (no LSTM counterpart)", "#ffa15a"),
-    "state": ("state: GRU h · LSTM c and h", "#19d3f3"),
+    "keep": ("keep the old state<br>GRU z · LSTM f", PALETTE[0]),
+    "write": ("write the candidate<br>GRU 1 − z · LSTM i", PALETTE[1]),
+    "candidate": ("candidate<br>GRU h̃ · LSTM c̃", PALETTE[2]),
+    "show": ("show the memory<br>LSTM o (GRU: all of it)", PALETTE[4]),
+    "reset": ("reset<br>GRU r (no LSTM part)", PALETTE[3]),
+    "state": ("state<br>GRU h · LSTM c and h", PALETTE[5]),
 }
 GRU_LINE, LSTM_LINE = {"width": 2.5}, {"width": 2.5, "dash": "dash"}
+_AFTER, _BEFORE = "GRU reset_after=True ÷ LSTM", "GRU reset_after=False ÷ LSTM"
 
 
 def _line(x, y, name: str, color: str, style: dict, axis: int, show: bool = True) -> dict:
@@ -32,13 +37,9 @@ def _line(x, y, name: str, color: str, style: dict, axis: int, show: bool = True
             "yaxis": f"y{suffix}", "showlegend": show, "hovertemplate": name + " step %{x}: %{y:.4f}<extra></extra>"}
 
 
-def gates_side_by_side(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> go.Figure:
-    """Each role in its own panel over the steps, one unit; GRU solid, LSTM dashed."""
-    steps = list(range(1, gru.steps + 1))
-    keys = list(ROLES)
-    layout = _grid(3, 2, [ROLES[k][0] for k in keys], gap=0.09)
-    u = unit
-    panels = {
+def _panels(gru: Trace, lstm: LSTMTrace, u: int) -> dict[str, list]:
+    """role → its lines (name, values, style) for unit u."""
+    return {
         "keep": [("GRU z", gru.z[:, u], GRU_LINE), ("LSTM f", lstm.f[:, u], LSTM_LINE)],
         "write": [("GRU 1 − z", 1.0 - gru.z[:, u], GRU_LINE), ("LSTM i", lstm.i[:, u], LSTM_LINE)],
         "candidate": [("GRU h̃", gru.h_tilde[:, u], GRU_LINE), ("LSTM c̃", lstm.c_tilde[:, u], LSTM_LINE)],
@@ -47,53 +48,113 @@ def gates_side_by_side(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> go.Figure:
         "state": [("GRU h", gru.h[:, u], GRU_LINE), ("LSTM c", lstm.c[:, u], {"width": 1.5, "dash": "dot"}),
                   ("LSTM h", lstm.h[:, u], LSTM_LINE)],
     }
+
+
+def gates_side_by_side(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> go.Figure:
+    """Each role in its own panel over the steps, one unit; GRU solid, LSTM dashed."""
+    steps = list(range(1, gru.steps + 1))
+    keys = list(ROLES)
+    layout = _grid(3, 2, [ROLES[k][0] for k in keys], gap=0.09)
+    panels = _panels(gru, lstm, unit)
     data = []
     for k, key in enumerate(keys):
         for name, values, style in panels[key]:
             data.append(_line(steps, values, name, ROLES[key][1], style, k, show=False))
     # Two legend entries say which line is which cell; the colours say the role.
     data += [{"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": name,
-              "line": {**style, "color": "grey"}} for name, style in (("GRU (solid)", GRU_LINE),
-                                                                       ("LSTM (dashed)", LSTM_LINE))]
-    return figure_from_spec(data, step_ticks(layout, gru.steps), 640)
+              "line": {**style, "color": GREY}} for name, style in ((_("GRU (solid)"), GRU_LINE),
+                                                                     (_("LSTM (dashed)"), LSTM_LINE))]
+    return figure_from_spec(data, step_ticks(layout, gru.steps), 680, title_lines=2)
+
+
+def gates_text(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> ChartText:
+    """What `gates_side_by_side` shows: where the gates end, and how far the two states drift apart."""
+    panels = _panels(gru, lstm, unit)
+    table = {name: column(values) for lines in panels.values() for name, values, _style in lines}
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(gru.h[:, unit] - lstm.h[:, unit])
+    gap = np.where(np.isfinite(gap), gap, -1.0)
+    t = int(np.argmax(gap))
+    found = [move(_("GRU z"), gru.z[:, unit]), move(_("LSTM f"), lstm.f[:, unit]), move(_("LSTM o"), lstm.o[:, unit])]
+    found.append(_("the states GRU h and LSTM h differ most at step {step}, by {gap}").format(
+        step=t + 1, gap=say(gap[t], ".3f")) if gap[t] >= 0.0005 else _("GRU h and LSTM h agree at every step"))
+    summary = _("{unit} of the GRU (solid) and the LSTM (dashed), one panel per role: ").format(
+        unit=unit_name(unit).capitalize()) + sentence(found)
+    return ChartText(_("GRU and LSTM gates"), summary, _("step"), tuple(range(1, gru.steps + 1)), table)
 
 
 def ratio_figure(input_dim: int, units: int, use_bias: bool = True) -> go.Figure:
     """GRU/LSTM parameter count as H doubles, for this input width; the current H marked."""
     H, after, before = ratio_curve(input_dim, use_bias=use_bias)
     data = [
-        {"type": "scatter", "x": H.tolist(), "y": after.tolist(), "name": "GRU reset_after=True ÷ LSTM",
-         "mode": "lines+markers", "line": {"color": "#636efa"}},
-        {"type": "scatter", "x": H.tolist(), "y": before.tolist(), "name": "GRU reset_after=False ÷ LSTM",
-         "mode": "lines+markers", "line": {"color": "#00cc96", "dash": "dash"}},
+        {"type": "scatter", "x": H.tolist(), "y": after.tolist(), "name": _(_AFTER),
+         "mode": "lines+markers", "line": {"color": PALETTE[0]}, "marker": {"color": PALETTE[0], "symbol": "circle"}},
+        {"type": "scatter", "x": H.tolist(), "y": before.tolist(), "name": _(_BEFORE),
+         "mode": "lines+markers", "line": {"color": PALETTE[2], "dash": "dash"},
+         "marker": {"color": PALETTE[2], "symbol": "square"}},
     ]
-    layout = {"xaxis": {"title": {"text": f"units H (input features D = {input_dim})"}, "type": "log", "dtick": 0.30103},
-              "yaxis": {"title": {"text": "parameters, GRU ÷ LSTM"}, "range": [0.7, 1.0], "tickformat": ".0%"},
+    layout = {"xaxis": {"title": {"text": _("units H (input features D = {d})").format(d=input_dim)}, "type": "log",
+                        "dtick": 0.30103},
+              "yaxis": {"title": {"text": _("parameters, GRU ÷ LSTM")}, "range": [0.7, 1.0], "tickformat": ".0%"},
               "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0.75, "y1": 0.75,
-                          "line": {"color": "grey", "dash": "dot", "width": 1}},
+                          "line": {"color": GREY, "dash": "dot", "width": 1}},
                          {"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": units, "x1": units,
-                          "line": {"color": "#ffa15a", "width": 2}}],
+                          "line": {"color": PALETTE[1], "width": 2}}],
               "annotations": [{"x": np.log10(units), "y": 1, "yref": "paper", "text": f"H = {units}",
                                "showarrow": False, "yanchor": "bottom"}]}
-    return figure_from_spec(data, layout, 300)
+    return figure_from_spec(data, layout, 330, title_lines=1)
+
+
+def ratio_text(input_dim: int, units: int, use_bias: bool = True) -> ChartText:
+    H, after, before = ratio_curve(input_dim, use_bias=use_bias)
+    lstm = params.lstm(units, input_dim, use_bias)
+    here = [params.gru(units, input_dim, reset, use_bias) / lstm for reset in (True, False)]
+    summary = _("The GRU's parameter count as a share of the LSTM's, for D = {d} input features, as the units H "
+                "double from 1 to {top}: at this layer's H = {h}, {a} with reset_after=True and {b} with "
+                "reset_after=False; both approach 75% as H grows.").format(
+        d=input_dim, top=int(H[-1]), h=units, a=f"{here[0]:.1%}", b=f"{here[1]:.1%}")
+    return ChartText(_("GRU size ÷ LSTM size"), summary, _("units H"), tuple(int(h) for h in H),
+                     {_(_AFTER): column(after), _(_BEFORE): column(before)}, ".4f")
+
+
+def _shown(norms) -> list[float | None]:
+    """Norms as the log axis draws them: below 10⁻¹⁶ or not finite, nothing."""
+    return [float(v) if np.isfinite(v) and v >= FLOOR else None for v in norms]
+
+
+def _memory_lines(m: Memory) -> list[tuple[str, list, str, dict]]:
+    return [("GRU ‖∂L/∂h_t‖", _shown(m.gru_h), ROLES["state"][1], GRU_LINE),
+            ("LSTM ‖∂L/∂h_t‖", _shown(m.lstm_h), ROLES["state"][1], LSTM_LINE),
+            ("LSTM ‖∂L/∂c_t‖", _shown(m.lstm_c), ROLES["keep"][1], {**LSTM_LINE, "dash": "dot"})]
 
 
 def memory_figure(m: Memory) -> go.Figure:
     """‖∂L/∂h_t‖ (both cells) and ‖∂L/∂c_t‖ (LSTM) on a fixed log axis, 10⁻¹⁶ … 10⁴, so runs compare."""
     steps = list(range(1, m.steps + 1))
-
-    def shown(norms):
-        return [float(v) if np.isfinite(v) and v >= FLOOR else None for v in norms]
-
-    data = [
-        {"type": "scatter", "x": steps, "y": shown(m.gru_h), "name": "GRU ‖∂L/∂h_t‖", "mode": "lines",
-         "line": {"color": ROLES["state"][1], **GRU_LINE}},
-        {"type": "scatter", "x": steps, "y": shown(m.lstm_h), "name": "LSTM ‖∂L/∂h_t‖", "mode": "lines",
-         "line": {"color": ROLES["state"][1], **LSTM_LINE}},
-        {"type": "scatter", "x": steps, "y": shown(m.lstm_c), "name": "LSTM ‖∂L/∂c_t‖", "mode": "lines",
-         "line": {"color": ROLES["keep"][1], **LSTM_LINE}},
-    ]
-    layout = {"xaxis": {"title": {"text": "step t (the loss reads the last one)"}},
-              "yaxis": {"title": {"text": "gradient norm"}, "type": "log", "range": [-16, 4],
+    data = [{"type": "scatter", "x": steps, "y": values, "name": name, "mode": "lines",
+             "line": {"color": color, **style}} for name, values, color, style in _memory_lines(m)]
+    layout = {"xaxis": {"title": {"text": _("step t (the loss reads the last one)")}},
+              "yaxis": {"title": {"text": _("gradient norm")}, "type": "log", "range": [-16, 4],
                         "exponentformat": "power", "dtick": 2}}
-    return figure_from_spec(data, layout, 340)
+    return figure_from_spec(data, layout, 360)
+
+
+def _reach(name: str, values: list) -> str:
+    """How far back one norm line goes before it leaves the axis, and how much it shrinks."""
+    kept = [(t, v) for t, v in enumerate(values, 1) if v is not None]
+    if not kept:
+        return _("{name} is off the axis at every step").format(name=name)
+    (t0, first), (t1, last) = kept[0], kept[-1]
+    if t0 > 1:
+        return _("{name} drops below 10⁻¹⁶, off the axis, before step {t}").format(name=name, t=t0)
+    decades = float(np.log10(last / first))
+    change = _("{name} falls by {n} powers of ten") if decades >= 0 else _("{name} grows by {n} powers of ten")
+    return change.format(name=name, n=say(abs(decades), ".1f"))
+
+
+def memory_text(m: Memory) -> ChartText:
+    lines = _memory_lines(m)
+    summary = _("Gradient norms over {steps} steps of random input, on a log axis; going back from the loss at "
+                "step {steps}, ").format(steps=m.steps) + sentence([_reach(name, v) for name, v, *_rest in lines])
+    return ChartText(_("How far back the gradient reaches"), summary, _("step"), tuple(range(1, m.steps + 1)),
+                     {name: column(values) for name, values, *_rest in lines}, ".4g")

@@ -16,7 +16,7 @@ from ..explain.equations_backward import loss_line, step_lines
 from ..explain.mistakes import Setup
 from ..limits import APP
 from ..math.weights import GRUWeights
-from . import guard
+from . import charts, guard
 
 _LOSS_LABELS = {
     "sum": "sum of the final output",
@@ -110,8 +110,10 @@ def render(setup: Setup) -> None:
         st.warning("The state or a gradient left float64's range: with these weights the numbers explode. "
                    "Lower the scale or the weights.")
     norms = figures_backward.state_norms(grads)
-    st.plotly_chart(figures_backward.gradient_norms(grads, ss.bw_step - 1, _fixed_range(setup, loss, target, norms),
-                                                    _ghost(setup, loss, scale, norms)), key="bw_fig_norms")
+    ghost = _ghost(setup, loss, scale, norms)
+    y_range = _fixed_range(setup, loss, target, norms)
+    charts.show(figures_backward.gradient_norms(grads, ss.bw_step - 1, y_range, ghost),
+                figures_backward.norms_text(grads, ghost), key="bw_fig_norms")
 
     st.caption("δv means ∂L/∂v. Steps count from 1, so step s makes h_s from h_{s−1}.")
     c1, c2 = st.columns([3, 1])
@@ -123,7 +125,8 @@ def render(setup: Setup) -> None:
         st.latex(eq.latex)
 
     st.markdown("**Parameter gradients**, laid out like `get_weights()` with z | r | h blocks:")
-    st.plotly_chart(figures_backward.parameter_gradients(grads), key="bw_fig_params")
+    charts.show(figures_backward.parameter_gradients(grads), figures_backward.parameters_text(grads),
+                key="bw_fig_params")
     st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]` (step 0 of the plot); ∂L/∂x, one row per "
                 "input in the order you typed it" + (" (go_backwards reads it last to first)" if trace.go_backwards
                                                      else "") + ":")

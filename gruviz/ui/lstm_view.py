@@ -20,7 +20,7 @@ from ..math.cell import Convention
 from ..math.lstm_trace import LSTMTrace, run as run_lstm
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
 from ..math.trace import Trace, run
-from . import keras_panel
+from . import charts, keras_panel
 
 SOURCES = {"matched": "Matched to this GRU", "fresh": "Fresh keras.layers.LSTM", "file": "LSTM weights file"}
 MEMORY_STEPS = 100  # the memory demo's default length
@@ -197,7 +197,8 @@ def _parameters(setup: Setup) -> None:
         "÷ LSTM": [f"{r.count / lstm_count:.1%}" for r in rows],
     })
     st.dataframe(table, hide_index=True, width="stretch")
-    st.plotly_chart(figures_lstm.ratio_figure(cfg.input_dim, cfg.units, cfg.use_bias), key="lv_fig_ratio")
+    charts.show(figures_lstm.ratio_figure(cfg.input_dim, cfg.units, cfg.use_bias),
+                figures_lstm.ratio_text(cfg.input_dim, cfg.units, cfg.use_bias), key="lv_fig_ratio")
 
 
 def render(setup: Setup) -> None:
@@ -213,7 +214,8 @@ def render(setup: Setup) -> None:
 
     units = min(gru.weights.config.units, lstm.weights.config.units)
     unit = st.selectbox("Unit", list(range(units)), key="lv_unit") if units > 1 else 0
-    st.plotly_chart(figures_lstm.gates_side_by_side(gru, lstm, unit), key="lv_fig_gates")
+    charts.show(figures_lstm.gates_side_by_side(gru, lstm, unit), figures_lstm.gates_text(gru, lstm, unit),
+                key="lv_fig_gates")
     st.caption("One colour per shared role; the GRU solid, the LSTM dashed. In the matched LSTM, i = 1 − f at "
                "every step (the coupled view) and f = z at the first step; after it the states differ, because the "
                "LSTM has no reset gate and shows tanh(c).")
@@ -226,7 +228,7 @@ def render(setup: Setup) -> None:
                       help="Random inputs x_t ~ N(0, 1) (seed 0); loss L = Σ_j h_T,j, the sum of the last output.")
     with np.errstate(all="ignore"):
         memory = lstm_compare.memory(setup.weights, lstm_weights, steps)
-    st.plotly_chart(figures_lstm.memory_figure(memory), key="lv_fig_memory")
+    charts.show(figures_lstm.memory_figure(memory), figures_lstm.memory_text(memory), key="lv_fig_memory")
     st.markdown(lstm_compare.memory_sentence(memory))
 
     st.markdown("##### So, GRU or LSTM?")

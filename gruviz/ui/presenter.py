@@ -9,7 +9,7 @@ import streamlit as st
 from ..explain import figures
 from ..explain.equations import REVEAL_STAGES, compact_lines, hidden_after, num, stacked
 from ..math.trace import Trace
-from . import memo, stepper
+from . import charts, memo, stepper
 
 # Hides the sidebar and enlarges the equations; scoped to presenter mode by being drawn only then.
 _STYLE = """<style>
@@ -87,4 +87,4 @@ def render(trace: Trace, extra) -> None:
             st.latex(stacked(compact_lines(trace, t, j, hidden)))
     if not hidden:
         chart = memo.once(("presenter_gates", t), lambda: figures.gates_over_time(trace, t))
-        st.plotly_chart(chart, key="presenter_fig_gates")
+        charts.show(chart, memo.once(("gates_text",), lambda: figures.gates_text(trace)), key="presenter_fig_gates")

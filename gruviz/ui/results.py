@@ -12,7 +12,7 @@ from ..classroom import presets
 from ..explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name, step_lines, vector
 from ..explain.mistakes import Outcome
 from ..math.trace import Trace
-from . import memo, stepper
+from . import charts, memo, stepper
 from .keras_panel import HEADLINE_UNITS, format_vector
 
 
@@ -66,11 +66,14 @@ def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: 
     frame = pd.DataFrame({"": ["▶" if k == t else "" for k in range(trace.steps)], **table},
                          index=pd.Index(range(1, trace.steps + 1), name="step"))
     st.dataframe(frame, column_config={name: st.column_config.NumberColumn(format="%.4f") for name in table})
-    st.plotly_chart(memo.once(("gates", t), lambda: figures.gates_over_time(trace, t)), key="fig_gates")
-    st.plotly_chart(memo.once(("heatmaps", t), lambda: figures.heatmaps(trace, t)), key="fig_heat")
+    charts.show(memo.once(("gates", t), lambda: figures.gates_over_time(trace, t)),
+                memo.once(("gates_text",), lambda: figures.gates_text(trace)), key="fig_gates")
+    charts.show(memo.once(("heatmaps", t), lambda: figures.heatmaps(trace, t)),
+                memo.once(("heatmaps_text",), lambda: figures.heatmaps_text(trace)), key="fig_heat")
     rules = memo.once(("rules", t, keras_live is None),
                       lambda: figures.conventions(trace, bahdanau_rule, keras_live, t))
-    st.plotly_chart(rules, key="fig_rules")
+    charts.show(rules, memo.once(("rules_text", keras_live is None),
+                                 lambda: figures.conventions_text(trace, bahdanau_rule, keras_live)), key="fig_rules")
 
 
 def weight_layout(trace: Trace) -> None:
@@ -98,7 +101,8 @@ def weight_layout(trace: Trace) -> None:
            else ""),
         language="python",
     )
-    st.plotly_chart(memo.once(("weights",), lambda: figures.weight_blocks(w)), key="fig_weights")
+    charts.show(memo.once(("weights",), lambda: figures.weight_blocks(w)),
+                memo.once(("weights_text",), lambda: figures.weights_text(w)), key="fig_weights")
 
 
 def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:

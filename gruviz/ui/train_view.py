@@ -25,7 +25,10 @@ from ..math.trace import Trace, run
 from ..train.describe import learned
 from ..train.loop import Snapshot, TrainConfig, fit
 from ..train.tasks import TASKS, Data
-from . import state
+from ..explain import figures_train
+from ..explain.figures import PALETTE
+from ..text import _
+from . import charts, state
 
 log = logging.getLogger("gruviz.ui")
 POLL_SECONDS = 0.5
@@ -152,26 +155,36 @@ def _live() -> None:
     done = max(len(job.snapshots) - 1, 0)
     st.progress(done / job.config.epochs, text=f"Epoch {done} of {job.config.epochs}")
     if job.snapshots:
-        st.altair_chart(_loss_chart(job.snapshots), width="stretch")
+        charts.show(_loss_chart(job.snapshots), _loss_text(job.snapshots), key="train_loss_live")
+
+
+def _loss_text(snapshots: list[Snapshot]):
+    return figures_train.loss_text([s.epoch for s in snapshots], [s.loss for s in snapshots],
+                                   [s.train_loss for s in snapshots])
 
 
 def _loss_chart(snapshots: list[Snapshot]) -> alt.Chart:
-    rows = [{"epoch": s.epoch, "loss": max(value, 1e-12), "data": data}
-            for s in snapshots for data, value in (("evaluation", s.loss), ("training", s.train_loss))]
+    data = (_("evaluation"), _("training"))
+    rows = [{"epoch": s.epoch, "loss": value, "data": name} for s in snapshots
+            for name, value in zip(data, figures_train.loss_values((s.loss, s.train_loss)))]
     return alt.Chart(pd.DataFrame(rows)).mark_line().encode(
-        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (MSE)"),
-        color=alt.Color("data:N", title=None)).properties(height=220)
+        x=alt.X("epoch:Q", title=_("epoch")), y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title=_("loss (MSE)")),
+        color=alt.Color("data:N", title=None, scale=alt.Scale(domain=data, range=list(PALETTE[:2]))),
+        strokeDash=alt.StrokeDash("data:N", title=None, scale=alt.Scale(domain=data, range=[[1, 0], [6, 3]])),
+    ).properties(height=220)
 
 
 def _gate_chart(trace: Trace, title: str) -> alt.Chart:
-    z, r = trace.z, trace.r  # (T, H)
-    rows = [{"step": t + 1, "value": float(gate[t, j]), "gate": name, "unit": str(j + 1)}
-            for name, gate in (("z", z), ("r", r)) for t in range(len(gate)) for j in range(gate.shape[1])]
-    return alt.Chart(pd.DataFrame(rows), title=title).mark_line(point=True).encode(
-        x=alt.X("step:O"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("unit:N", legend=alt.Legend(orient="right")),
-        strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None),  # the title says which is which
-        detail=["unit:N", "gate:N"]).properties(height=240)
+    """z solid and r dashed, a colour and a marker per unit (the app's palette, 3:1 on white)."""
+    scale = figures_train.unit_scale(trace.weights.config.units)
+    unit = {"color": alt.Color("unit:N", title=_("unit"), legend=alt.Legend(orient="right"),
+                               scale=alt.Scale(domain=scale["domain"], range=scale["colors"])),
+            "shape": alt.Shape("unit:N", title=_("unit"), scale=alt.Scale(domain=scale["domain"], range=scale["shapes"]))}
+    base = alt.Chart(pd.DataFrame(figures_train.gate_rows(trace)), title=title).encode(
+        x=alt.X("step:O", title=_("step")), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1]), title=None))
+    lines = base.mark_line().encode(color=unit["color"], detail=["unit:N", "gate:N"],
+                                    strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None))
+    return (lines + base.mark_point(filled=True, size=45).encode(**unit)).properties(height=240)
 
 
 def _finished(job: Job) -> None:
@@ -188,7 +201,7 @@ def _finished(job: Job) -> None:
     st.caption(f"{ended} after {last.epoch} epoch{'s' if last.epoch != 1 else ''} in {job.seconds:.1f} s: "
                f"evaluation loss {first.loss:.4g} → {last.loss:.4g}, "
                f"{TASKS[job.config.task].accuracy_name} for {last.accuracy:.0%} of the outputs.")
-    st.altair_chart(_loss_chart(snapshots), width="stretch")
+    charts.show(_loss_chart(snapshots), _loss_text(snapshots), key="train_loss")
     scrub, pick = st.columns([3, 1])
     epoch = 0  # a run stopped before its first epoch ended has nothing to scrub (a slider needs two ends)
     if last.epoch:
@@ -199,8 +212,10 @@ def _finished(job: Job) -> None:
     x = job.evals.x[example - 1]  # (T, D)
     before, after = run(first.model.gru, x), run(shown.model.gru, x)
     left, right = st.columns(2)
-    left.altair_chart(_gate_chart(before, "Before training (epoch 0): z solid, r dashed"), width="stretch")
-    right.altair_chart(_gate_chart(after, f"Epoch {shown.epoch}: z solid, r dashed"), width="stretch")
+    for where, trace, title, key in ((left, before, _("Before training (epoch 0): z solid, r dashed"), "train_before"),
+                                     (right, after, _("Epoch {n}: z solid, r dashed").format(n=shown.epoch),
+                                      "train_after")):
+        charts.show(_gate_chart(trace, title), figures_train.gates_text(trace, title), key=key, where=where)
     for sentence in learned(first.model.gru, shown.model.gru, x):
         st.markdown(f"- {sentence}")
     _example_table(job.evals, example - 1, shown)

@@ -1,0 +1,54 @@
+"""Every chart of the app is drawn here, with its text alternative: the summary is the
+chart's accessible name (Streamlit's `alt`, read by a screen reader as the figure's name)
+and a line under it, and the plotted numbers follow in an expander. The summaries and
+tables come from gruviz/explain (`ChartText`), computed from the same data as the figure.
+
+    charts.show(figures.gates_over_time(trace, t), figures.gates_text(trace), key="fig_gates")
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from ..explain.chart_text import ChartText
+from ..text import _
+
+# Plotly's toolbar: no logo, no lasso or box select (the charts select nothing), the rest kept.
+# Its band at the top of each figure (figures.MODEBAR) holds it clear of every title.
+CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+_TABLE_CELLS = 2_000  # up to this many numbers, a plain HTML table (read cell by cell); beyond, a grid
+
+
+def show(figure, text: ChartText, key: str, where=None) -> None:
+    """The chart, its one-line summary under it, and its numbers in an expander."""
+    where = where or st
+    with where.container(key=f"chart_{key}"):
+        if hasattr(figure, "to_plotly_json"):
+            st.plotly_chart(figure, key=key, config=CONFIG, alt=text.alt)
+        else:  # an Altair chart
+            st.altair_chart(figure, key=key, alt=text.alt, width="stretch")
+        st.caption(text.summary)
+        with st.expander(_("The numbers in this chart")):
+            numbers(text)
+
+
+def frame(text: ChartText) -> pd.DataFrame:
+    """The table as text cells, each number in the chart's format; '–' where nothing is plotted."""
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return "–"
+        return format(value, text.number_format).replace("-", "−")
+
+    return pd.DataFrame({name: [cell(v) for v in values] for name, values in text.columns.items()},
+                        index=pd.Index([str(i) for i in text.index], name=text.index_name))
+
+
+def numbers(text: ChartText) -> None:
+    table = frame(text)
+    if table.size <= _TABLE_CELLS:
+        st.table(table)
+    else:
+        st.dataframe(table, width="stretch")
