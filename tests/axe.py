@@ -1,0 +1,66 @@
+"""Accessibility checks with axe-core (npm, pinned in package.json; `make test` runs `npm ci`):
+inject node_modules/axe-core/axe.min.js into a Playwright page and run the WCAG 2.0/2.1 A and
+AA rules on the whole document.
+
+    from axe import serious
+    assert serious(page) == []
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BAD = ("serious", "critical")
+
+# Violations in Streamlit's own widgets that a bare Streamlit 1.67 app (st.title, a form,
+# st.segmented_control, a long st.latex) shows as well, with its default theme and with
+# gruviz's: (axe rule, CSS selector the element or an ancestor matches) → why.
+STREAMLIT_OWN: dict[tuple[str, str], str] = {
+    ("color-contrast", '[data-testid="stButtonGroup"] [data-selected="true"]'):
+        "st.segmented_control draws the chosen option in the primary color on a 10% tint of it: "
+        "4.47:1 with Streamlit's red, 4.07:1 with gruviz's primaryColor #1f6feb (#1a62d6 would give 4.8:1)",
+    ("color-contrast", '[data-testid="stSliderThumbValue"][disabled]'):
+        "the value of a disabled st.slider (Follow me locks a student's step slider) is #a3a8b8 in a "
+        "bare app too; WCAG 1.4.3 exempts an inactive control, but axe does not see the label as part of it",
+    ("scrollable-region-focusable", ".katex-display"):
+        "st.latex wider than the screen scrolls sideways in a span Streamlit gives no tabindex "
+        "(a phone, an equation of the lesson or the exercise)",
+}
+
+
+def run(page) -> list[dict]:
+    """Every violation axe finds on the page now: dicts with id, impact, help and nodes."""
+    import pytest
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE.relative_to(REPO)} is missing: run `make test` (it runs npm ci).")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("tags => axe.run(document, {runOnly: tags}).then(r => r.violations)", TAGS)
+
+
+def _streamlit_own(page, rule: str, target: list) -> bool:
+    if len(target) != 1:  # inside an iframe or a shadow root: not Streamlit's page itself
+        return False
+    return any(rule == known_rule and page.evaluate("([t, s]) => !!document.querySelector(t)?.closest(s)",
+                                                    [target[0], selector])
+               for known_rule, selector in STREAMLIT_OWN)
+
+
+def serious(page) -> list[str]:
+    """The serious and critical violations on the page, one line per element, Streamlit's own
+    listed above left out."""
+    found = []
+    for violation in run(page):
+        if violation["impact"] not in BAD:
+            continue
+        for node in violation["nodes"]:
+            if not _streamlit_own(page, violation["id"], node["target"]):
+                target = " ".join(str(t) for t in node["target"])
+                why = " ".join(check["message"] for check in node["any"][:1])
+                found.append(f"{violation['impact']} {violation['id']}: {violation['help']} at {target}: "
+                             f"{node['html'][:160]} ({why})")
+    return found
