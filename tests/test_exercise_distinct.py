@@ -19,15 +19,11 @@ import pytest
 from gruviz.classroom import exercises
 from gruviz.classroom.exercises import Options
 from gruviz.explain.mistakes import MISTAKES
+from test_exercises import exercise  # generated once per process for every file that uses it
 
 SEEDS = range(240)
 CHUNKS = 6
 EXACT = 1e-9
-
-
-@lru_cache(maxsize=None)
-def exercise(seed: int) -> exercises.Exercise:
-    return exercises.generate(seed)
 
 
 @lru_cache(maxsize=64)
@@ -128,7 +124,8 @@ def test_a_draw_rejected_only_because_its_sequence_is_a_palindrome():
     go_backwards mistake writes the true answers exactly; the generator must go on."""
     second = exercises._candidate(67, 2, Options())
     assert palindrome(second) and second.setup.x.ravel().tolist() == [0.1, -1.1, 0.1]
-    assert np.array_equal(dict(runs(second))["sequence_reversed"], exercises.table(second.truth, second.steps))
+    truth = exercises.table(second.truth, second.steps)
+    assert np.array_equal(dict(runs(second))["sequence_reversed"], truth)
     assert (other_reasons(second), hidden(second), same_numbers(second)) == ([], [], [])
     assert exercises.generate(67).attempts > 2
 

@@ -9,26 +9,21 @@ The expected statuses come from the exercise's truth (checked against Keras in
 test_exercises.py) and the distances worked out here; the mistakes' runs come from the
 catalog directly. Most tests replace the detective's story (`_culprit`, about 0.1 s per
 wrong number, tested in test_exercises.py and test_detective.py) by a recorder, since they
-judge statuses only; the last tests run it.
+judge statuses only (the test of 120 runs a seed drops the hint's LaTeX too); the last
+tests run it.
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 import pytest
 
 from gruviz.classroom import exercises, grading
 from gruviz.explain.mistakes import MISTAKES
+from test_exercises import exercise  # generated once per process for every file that uses it
 
 SEEDS = range(0, 240, 3)
 CHUNKS = 4
-
-
-@lru_cache(maxsize=None)
-def exercise(seed: int) -> exercises.Exercise:
-    return exercises.generate(seed)
 
 
 def chunk_of(i: int) -> list[exercises.Exercise]:
@@ -61,42 +56,49 @@ def statuses(ex: exercises.Exercise, typed: dict) -> dict:
     return {f.cell: f.status for f in grading.grade(ex, typed).feedback}
 
 
+def all_typed(ex: exercises.Exercise, form) -> tuple[dict, grading.Grades]:
+    """Every number of the exercise written by `form(truth, i)`, i its place in the order."""
+    typed = {c: form(ex.answer(*c), i) for i, c in enumerate(ex.cells())}
+    return typed, grading.grade(ex, typed)
+
+
 @pytest.mark.parametrize("chunk", range(CHUNKS))
-def test_within_half_a_unit_of_the_last_asked_decimal_is_right(chunk, stories):
-    """The rounded answer, and values 0.49 units either side typed with more decimals than asked."""
+def test_half_a_unit_of_the_last_asked_decimal_is_the_boundary(chunk, stories):
+    """Right: the rounded answer, and the truth moved 0.49 or 0.45 units either way, typed with
+    more decimals than asked (their own rounding moves them 0.005 units at most). Wrong: the
+    truth moved 0.51 units, typed the same way."""
     for ex in chunk_of(chunk):
-        k, cells = ex.answer_decimals, ex.cells()
-        forms = (
+        k = ex.answer_decimals
+        stories.clear()
+        inside = (
             lambda v, i: written(v, k),
-            lambda v, i: written(v + (-1) ** i * 0.49 * unit(ex), k + 2),  # moved ≤ 0.005 units by rounding
+            lambda v, i: written(v + (-1) ** i * 0.49 * unit(ex), k + 2),
             lambda v, i: written(v - (-1) ** i * 0.45 * unit(ex), k + 3),
         )
-        for form in forms:
-            typed = {c: form(ex.answer(*c), i) for i, c in enumerate(cells)}
-            grades = grading.grade(ex, typed)
+        for form in inside:
+            typed, grades = all_typed(ex, form)
             assert [f.cell for f in grades.feedback if f.status != "right"] == [], (ex.seed, typed)
-            assert grades.right == grades.total == len(cells)
-    assert stories == []
+            assert grades.right == grades.total == len(typed)
+        assert stories == []
+        for side in (1, -1):
+            typed, grades = all_typed(ex, lambda v, i: written(v + side * (-1) ** i * 0.51 * unit(ex), k + 2))
+            assert [f.cell for f in grades.feedback if f.status != "wrong"] == [], (ex.seed, typed)
+            assert grades.right == 0
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_one_or_two_units_off_in_the_last_asked_decimal_is_wrong(chunk, stories):
-    """The rounded answer moved by one or two units, and the truth moved by 0.51 units (typed with
-    more decimals than asked): every number wrong, and none of them counted right."""
+    """The rounded answer moved by one or two units in its last decimal, either way: every number
+    wrong, none counted right, each one sent to the detective."""
     for ex in chunk_of(chunk):
         k, cells = ex.answer_decimals, ex.cells()
         stories.clear()
-        forms = (
-            lambda v, i: written(float(written(v, k)) + (-1) ** i * 2 * unit(ex), k),
-            lambda v, i: written(float(written(v, k)) - (-1) ** i * unit(ex), k),
-            lambda v, i: written(v + (-1) ** i * 0.51 * unit(ex), k + 2),
-        )
-        for form in forms:
-            typed = {c: form(ex.answer(*c), i) for i, c in enumerate(cells)}
-            grades = grading.grade(ex, typed)
-            assert [f.cell for f in grades.feedback if f.status != "wrong"] == [], (ex.seed, typed)
+        for units in (2, -2, 1, -1):
+            moved = lambda v, i: written(float(written(v, k)) + (-1) ** i * units * unit(ex), k)  # noqa: E731
+            typed, grades = all_typed(ex, moved)
+            assert [f.cell for f in grades.feedback if f.status != "wrong"] == [], (ex.seed, units, typed)
             assert grades.right == 0
-        assert set(stories) == set(cells)  # every wrong number goes to the detective
+        assert set(stories) == set(cells)
 
 
 def catalog_runs(ex: exercises.Exercise):
@@ -112,7 +114,8 @@ def catalog_runs(ex: exercises.Exercise):
 
 def changes(ex: exercises.Exercise, trace) -> bool:
     T = ex.steps
-    return not np.allclose(exercises.table(trace, T), exercises.table(ex.truth, T), atol=1e-9, equal_nan=False)
+    mine, truth = exercises.table(trace, T), exercises.table(ex.truth, T)
+    return not np.allclose(mine, truth, atol=1e-9, equal_nan=False)
 
 
 def run_typed(ex: exercises.Exercise, trace) -> dict:
@@ -122,7 +125,8 @@ def run_typed(ex: exercises.Exercise, trace) -> dict:
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
-def test_every_mistakes_run_typed_at_the_asked_decimals_is_wrong_somewhere(chunk, stories):
+def test_every_mistakes_run_typed_at_the_asked_decimals_is_wrong_somewhere(chunk, stories, monkeypatch):
+    monkeypatch.setattr(grading, "hint", lambda *args: "")  # 120 runs a seed; the hint is tested elsewhere
     for ex in chunk_of(chunk):
         runs = [(name, trace) for name, trace in catalog_runs(ex) if changes(ex, trace)]
         assert len(runs) >= 10, ex.seed
@@ -150,7 +154,7 @@ def test_fewer_decimals_than_asked_are_short_and_the_asked_decimals_are_judged(c
             padded = {c: written(float(text), k) for c, text in typed.items()}
             for cell, status in statuses(ex, padded).items():
                 near = abs(float(padded[cell]) - ex.answer(*cell)) <= 0.5 * unit(ex)
-                assert status == ("right" if near else "wrong"), (ex.seed, cell, padded[cell], ex.answer(*cell))
+                assert status == ("right" if near else "wrong"), (ex.seed, cell, padded[cell])
 
 
 def test_short_numbers_reach_no_detective_and_no_later_number(stories):
@@ -177,13 +181,14 @@ def test_the_decimals_of_a_typed_number(text, decimals):
 
 
 def test_exponent_forms_count_their_decimals_when_graded(stories):
-    """1.2345e-1 has five decimals (k = 4 or 3 here: judged); 12e-1 has one: short."""
+    """The answer ×10 with k decimals, then e-1: k + 1 decimals, judged (right, and wrong two units
+    off); with k − 2 decimals before e-1: k − 1, short."""
     ex = exercise(SEEDS[0])
-    cell = (0, "z", 0)
+    k, cell = ex.answer_decimals, (0, "z", 0)
     value = ex.answer(*cell)
-    mantissa = f"{value * 10:.{ex.answer_decimals}f}e-1"  # the answer ×10, then back: k + 1 decimals
-    assert statuses(ex, {cell: mantissa})[cell] == "right"
-    assert statuses(ex, {cell: f"{value * 10:.{ex.answer_decimals - 2}f}e-1"})[cell] == "short"
+    assert statuses(ex, {cell: f"{value * 10:.{k}f}e-1"})[cell] == "right"
+    assert statuses(ex, {cell: f"{(value + 2 * unit(ex)) * 10:.{k}f}e-1"})[cell] == "wrong"
+    assert statuses(ex, {cell: f"{value * 10:.{k - 2}f}e-1"})[cell] == "short"
 
 
 def test_a_mistake_typed_with_more_decimals_than_asked_is_still_named():
@@ -202,7 +207,9 @@ def test_a_mistake_typed_with_more_decimals_than_asked_is_still_named():
 def test_short_is_said_in_the_progress_and_in_words():
     ex = exercise(SEEDS[0])
     cell = (0, "z", 0)
-    grades = grading.grade(ex, {cell: written(ex.answer(*cell), 1), (0, "r", 0): ex.rounded(ex.answer(0, "r", 0))})
-    assert grades.progress() == f"1 of {len(ex.cells())} right"
+    r, h = (0, "r", 0), (0, "h", 0)
+    off = written(ex.answer(*h) + 2 * unit(ex), ex.answer_decimals)
+    grades = grading.grade(ex, {cell: written(ex.answer(*cell), 1), r: ex.rounded(ex.answer(*r)), h: off})
+    assert grades.progress() == f"1 of {len(ex.cells())} right"  # r; not z (short) nor h (two units off)
     short = grades.feedback[0]
     assert short.message == f"Not checked yet: write {ex.answer_decimals} decimals, as the exercise asks."

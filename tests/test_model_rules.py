@@ -69,7 +69,8 @@ def test_bidirectional_merge_mode(mode, return_sequences):
     layer = R.Bidirectional("bi", _half(wrapper.forward_layer, return_sequences, False),
                             _half(wrapper.backward_layer, return_sequences, True), mode)
     got, mask, (forward, backward) = R.bidirectional(layer, x.astype(float), None)
-    assert got.shape == expected.shape == ((T,) if return_sequences else ()) + ((2 * H,) if mode == "concat" else (H,))
+    width = 2 * H if mode == "concat" else H
+    assert got.shape == expected.shape == ((T, width) if return_sequences else (width,))
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
     assert count(layer).params == wrapper.count_params()
 
@@ -85,7 +86,8 @@ def test_bidirectional_backward_half_is_flipped_back_only_with_return_sequences(
         backward = _half(wrapper.backward_layer, return_sequences, True)
         run = R.run_cell(backward, x.astype(float), None).sequence_output  # in processing order
         by_hand = run[::-1] if return_sequences else run[-1]
-        got = R.backward_aligned(R.Bidirectional("bi", backward, backward), run if return_sequences else run[-1])
+        output = run if return_sequences else run[-1]  # what the backward layer returns
+        got = R.backward_aligned(R.Bidirectional("bi", backward, backward), output)
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
         np.testing.assert_allclose(by_hand, expected, rtol=RTOL, atol=ATOL)
         if return_sequences:

@@ -6,10 +6,12 @@ of the last asked decimal. More decimals than asked are welcome and judged the s
 (0.12344 is right for a truth of 0.123456 asked to 4 decimals), never more strictly.
 Fewer decimals than asked are neither right nor wrong: the number is "short" and the
 student is asked for k decimals; it is not counted right, not sent to the detective, and
-not named as a wrong input of later numbers. A wrong one gets: the earlier numbers it was built on that are already wrong, the
-mistake that reproduces it (the detective's ranking), and a hint: its equation from
-`equations.step_lines`, filled in with the student's own earlier numbers and a "?"
-wherever the student has not written a number yet.
+not named as a wrong input of later numbers.
+
+A wrong one gets: the earlier numbers it was built on that are already wrong, the mistake
+that reproduces it (the detective's ranking, hearing every number at the asked precision),
+and a hint: its equation from `equations.step_lines`, filled in with the student's own
+earlier numbers and a "?" wherever the student has not written a number yet.
 """
 
 from __future__ import annotations
