@@ -3,13 +3,15 @@ runs the fast tests that exercise that package; a mutant the tests miss "survive
 
     make mutation                                  every package
     make mutation MUTATION_PACKAGES="math layouts"  some of them
+    make mutation MUTATION_PACKAGES=classroom       the exercises' generator and grading
     make mutation MUTATION_ARGS=--survivors         only the last run's survivors
     .venv/bin/python tools/mutation.py math --children 2
 
 Each package runs in its own copy of the tree under MUTATION_DIR (default
 /tmp/gruviz-mutation), so the working tree is never touched. The score is
-(killed + timed out) / (mutants tested), as mutmut's own badge counts it; every
-survivor is printed with its diff; tools/mutation-survivors.md gives each one's reason.
+(killed + timed out) / (mutants tested), as mutmut's own badge counts it, beside the
+package's target; every survivor is printed with its diff; tools/mutation-survivors.md
+gives each one's reason.
 It takes one to two hours on two cores: run it before a release and whenever the
 core changes, not in `make test`.
 """
@@ -34,6 +36,7 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 class Package:
     mutate: tuple[str, ...]  # globs, relative to the repository
     oracle: tuple[str, ...]  # globs of test files under tests/, fast and browser-free
+    target: float = 90.0  # percent killed that the README promises
 
     def tests(self) -> list[Path]:
         return sorted({path for pattern in self.oracle for path in (REPO / "tests").glob(pattern)})
@@ -51,9 +54,12 @@ PACKAGES = {
         "test_lstm.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
         "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py",
-        "test_parsing_*.py")),
-    "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py")),
-    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files*.py", "test_hostile_files.py")),
+        "test_parsing_*.py"), 80.0),
+    "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py"), 80.0),
+    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files*.py", "test_hostile_files.py"), 80.0),
+    # The generator's checks and the grading; the app's pages, the class and the worksheets are not mutated.
+    "classroom": Package(("gruviz/classroom/grading.py", "gruviz/classroom/exercises.py"), (
+        "test_grading_boundaries.py", "test_exercise_distinct.py", "test_exercises.py")),
 }
 
 
@@ -70,6 +76,7 @@ PAGE_TESTS = "not frameworks_view and not state_dict_source and not backward_vie
 class Score:
     package: str
     statuses: dict[str, str]  # mutant name -> killed, survived, timeout, no tests, ...
+    target: float = 90.0
 
     def count(self, *statuses: str) -> int:
         return sum(s in statuses for s in self.statuses.values())
@@ -84,7 +91,8 @@ class Score:
 
     def line(self) -> str:
         unfinished = self.count("not checked", "check was interrupted by user")
-        return (f"{self.package:10s} {self.percent:5.1f}% killed  ({self.count(*KILLED)} of "
+        return (f"{self.package:10s} {self.percent:5.1f}% killed, target {self.target:.0f}%"
+                f"{'' if self.percent >= self.target else ' (below)'}  ({self.count(*KILLED)} of "
                 f"{self.tested}; survived {self.count('survived')}, no tests {self.count('no tests')}, "
                 f"other {self.tested - self.count(*KILLED, 'survived', 'no tests')})"
                 + (f"  [{unfinished} of {len(self.statuses)} mutants not run yet]" if unfinished else ""))
@@ -133,7 +141,7 @@ def mutmut(work: Path, *args: str, capture: bool = False) -> subprocess.Complete
 def score(name: str, work: Path) -> Score:
     listed = mutmut(work, "results", "--all", "true", capture=True).stdout
     statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listed, re.MULTILINE))
-    return Score(name, statuses)
+    return Score(name, statuses, PACKAGES[name].target)
 
 
 def show_survivors(result: Score, work: Path) -> None:
