@@ -290,9 +290,10 @@ def test_every_class_page_passes_axe(browser, app_url):
             for view, (query, ready) in views.items():
                 page.goto(f"{app_url}/?{query}", timeout=WAIT_MS)
                 expect(page.get_by_text(ready)).to_be_visible(timeout=WAIT_MS)
-                if view == "student" and options is not PHONE:  # feedback on the page, right and wrong
+                if view == "student" and options is not PHONE:  # feedback, in view: axe checks what is seen
                     type_number(page, "z1[0]", ex.rounded(ex.answer(0, "z", 0)), "✓ right")
                     type_number(page, "h1[0]", flipped(ex, 0, "h", 0), "not right")
+                    page.get_by_text("Hint: the equation").scroll_into_view_if_needed()
                 settled(page)
                 problems += [f"{view} {options['viewport']['width']}: {line}" for line in serious(page)]
         finally:
