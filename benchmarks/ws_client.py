@@ -11,6 +11,7 @@ find them whatever the hash."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -35,14 +36,26 @@ class Widget:
     kind: str           # the element's proto field: text_input, slider, tab_container, …
     proto: object       # the element's message (slider min/max, text value), None for tabs
     fragment_id: str    # "" outside an st.fragment
-    options: tuple = () # tab labels
+    options: tuple = () # tab labels, or the options of pills and segmented controls
 
 
 @dataclass
 class Table:
-    """A keyed st.dataframe as last drawn: its rows by index label, and when its delta arrived."""
-    rows: dict[str, dict[str, object]]
+    """A keyed st.dataframe as last drawn, and when its delta arrived; read into rows on demand."""
+    element: object  # the Dataframe message
     received: float  # time.monotonic()
+
+    @functools.cached_property
+    def rows(self) -> dict[str, dict[str, object]]:
+        """Its rows by index label, from the Arrow bytes (all of them, or a lazy table's first chunk)."""
+        import pyarrow  # Streamlit's own dependency; only pages with tables need it
+
+        data = self.element.arrow_data.data or self.element.lazy_data.initial_chunk.data
+        rows = {}
+        for row in pyarrow.ipc.open_stream(data).read_all().to_pylist():
+            label = next((v for k, v in row.items() if k.startswith("__index_level_")), len(rows))
+            rows[str(label)] = {k: v for k, v in row.items() if not k.startswith("__index_level_")}
+        return rows
 
 
 @dataclass
@@ -73,19 +86,6 @@ def fetch_cookies(base_url: str, timeout: float = 10) -> dict[str, str]:
             name, _, value = header.split(";", 1)[0].partition("=")
             cookies[name.strip()] = value.strip()
         return cookies
-
-
-def read_table(element) -> Table:
-    """A dataframe element's Arrow bytes (all of them, or a lazy table's first chunk) as rows."""
-    import pyarrow  # Streamlit's own dependency; only pages with tables need it
-
-    received = time.monotonic()
-    data = element.arrow_data.data or element.lazy_data.initial_chunk.data
-    rows = {}
-    for row in pyarrow.ipc.open_stream(data).read_all().to_pylist():
-        label = next((v for k, v in row.items() if k.startswith("__index_level_")), len(rows))
-        rows[str(label)] = {k: v for k, v in row.items() if not k.startswith("__index_level_")}
-    return Table(rows, received)
 
 
 class Page:
@@ -193,10 +193,11 @@ class Page:
             elif kind == "metric":
                 self.metrics[element.label] = element.body
             elif kind == "dataframe" and user_key(element.id):
-                self.tables[user_key(element.id)] = read_table(element)
+                self.tables[user_key(element.id)] = Table(element, time.monotonic())
             wid = getattr(element, "id", "")
             if isinstance(wid, str) and user_key(wid):
-                seen[user_key(wid)] = Widget(wid, kind, element, delta.fragment_id)
+                options = tuple(o.content for o in element.options) if kind == "button_group" else ()
+                seen[user_key(wid)] = Widget(wid, kind, element, delta.fragment_id, options)
         elif delta.WhichOneof("type") == "add_block":
             kind = delta.add_block.WhichOneof("type")
             if kind == "tab_container" and user_key(delta.add_block.tab_container.id):
@@ -236,6 +237,8 @@ class Page:
         state = WidgetState(id=widget.id)
         if widget.kind == "slider":
             state.double_array_value.data.append(float(value))
+        elif widget.kind == "button_group":  # st.pills, st.segmented_control: the chosen option's label
+            state.string_array_value.data.append(str(value))
         elif isinstance(value, bool):
             state.bool_value = value
         else:  # text_input and tabs (the open tab's label)
