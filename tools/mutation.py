@@ -59,7 +59,7 @@ PACKAGES = {
     "readers": Package(("gruviz/io/model_files.py",), ("test_model_files*.py", "test_hostile_files.py"), 80.0),
     # The generator's checks and the grading; the app's pages, the class and the worksheets are not mutated.
     "classroom": Package(("gruviz/classroom/grading.py", "gruviz/classroom/exercises.py"), (
-        "test_grading_boundaries.py", "test_exercise_distinct.py", "test_exercises.py")),
+        "test_grading_*.py", "test_exercise_*.py", "test_exercises.py")),
 }
 
 
