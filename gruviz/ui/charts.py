@@ -14,11 +14,17 @@ import pandas as pd
 import streamlit as st
 
 from ..explain.chart_text import ChartText
+from ..explain.figures import TEXT
 from ..text import _
 
 # Plotly's toolbar: no logo, no lasso or box select (the charts select nothing), the rest kept.
 # Its band at the top of each figure (figures.MODEBAR) holds it clear of every title.
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# Streamlit's own toolbar of an Altair chart (show data, download, fullscreen) hangs 44 px above
+# the chart, over whatever is there: the chart keeps that much room free above it.
+_ALTAIR_ROOM = """<style>
+[class*="st-key-chart_"] [data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]) {margin-top: 28px;}
+</style>"""
 _TABLE_CELLS = 2_000  # up to this many numbers, a plain HTML table (read cell by cell); beyond, a grid
 
 
@@ -29,6 +35,9 @@ def show(figure, text: ChartText, key: str, where=None) -> None:
         if hasattr(figure, "to_plotly_json"):
             st.plotly_chart(figure, key=key, config=CONFIG, alt=text.alt)
         else:  # an Altair chart
+            st.html(_ALTAIR_ROOM)  # and its text as dark as the Plotly charts' (Streamlit's grey is 3.7:1)
+            figure = figure.configure_axis(labelColor=TEXT, titleColor=TEXT).configure_legend(
+                labelColor=TEXT, titleColor=TEXT).configure_title(color=TEXT)
             st.altair_chart(figure, key=key, alt=text.alt, width="stretch")
         st.caption(text.summary)
         with st.expander(_("The numbers in this chart")):

@@ -181,7 +181,8 @@ def _gate_chart(trace: Trace, title: str) -> alt.Chart:
                                scale=alt.Scale(domain=scale["domain"], range=scale["colors"])),
             "shape": alt.Shape("unit:N", title=_("unit"), scale=alt.Scale(domain=scale["domain"], range=scale["shapes"]))}
     base = alt.Chart(pd.DataFrame(figures_train.gate_rows(trace)), title=title).encode(
-        x=alt.X("step:O", title=_("step")), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1]), title=None))
+        x=alt.X("step:O", title=_("step"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1]), title=None))
     lines = base.mark_line().encode(color=unit["color"], detail=["unit:N", "gate:N"],
                                     strokeDash=alt.StrokeDash("gate:N", sort=["z", "r"], legend=None))
     return (lines + base.mark_point(filled=True, size=45).encode(**unit)).properties(height=240)
