@@ -50,8 +50,13 @@ POSTGRES ?=
 serve: setup nginx $(if $(POSTGRES),postgres)
 	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT) $(if $(POSTGRES),--postgres)
 
+# The browser tests' accessibility checks inject axe-core, pinned in package.json and package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 # -n auto: one worker per core; --dist loadfile keeps a file's tests (and its one app) on one worker.
-test: setup-test chromium nginx postgres
+test: setup-test chromium nginx postgres node_modules/.package-lock.json
 	$(PY) -m pytest -n auto --dist loadfile
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
@@ -71,8 +76,10 @@ $(VENV)/.mutation-installed: $(VENV)/.test-installed requirements-mutation.txt
 mutation: $(VENV)/.mutation-installed
 	nice -n 19 $(PY) tools/mutation.py $(MUTATION_PACKAGES) --children $(MUTATION_CHILDREN) $(MUTATION_ARGS)
 
-bench: setup-test chromium nginx
+bench: setup-test chromium nginx postgres
 	$(PY) benchmarks/trace_vs_keras.py
 	$(PY) benchmarks/app_bench.py
 	$(PY) benchmarks/step_repaint.py
 	$(PY) benchmarks/load_test.py
+	$(PY) benchmarks/class_load.py
+	$(PY) benchmarks/first_start.py

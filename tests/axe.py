@@ -19,15 +19,9 @@ BAD = ("serious", "critical")
 # st.segmented_control, a long st.latex) shows as well, with its default theme and with
 # gruviz's: (axe rule, CSS selector the element or an ancestor matches) → why.
 STREAMLIT_OWN: dict[tuple[str, str], str] = {
-    ("color-contrast", '[data-testid="stButtonGroup"] [data-selected="true"]'):
-        "st.segmented_control draws the chosen option in the primary color on a 10% tint of it: "
-        "4.47:1 with Streamlit's red, 4.07:1 with gruviz's primaryColor #1f6feb (#1a62d6 would give 4.8:1)",
     ("color-contrast", '[data-testid="stSliderThumbValue"][disabled]'):
         "the value of a disabled st.slider (Follow me locks a student's step slider) is #a3a8b8 in a "
         "bare app too; WCAG 1.4.3 exempts an inactive control, but axe does not see the label as part of it",
-    ("scrollable-region-focusable", ".katex-display"):
-        "st.latex wider than the screen scrolls sideways in a span Streamlit gives no tabindex "
-        "(a phone, an equation of the lesson or the exercise)",
 }
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-# Streamlit's caption grey is 4.37:1 on white and its shortcut hints 2.6:1; WCAG AA asks 4.5:1.
+# Streamlit's caption grey (drawn at 60% opacity) is 4.37:1 on white and its shortcut hints 2.6:1;
+# WCAG AA asks 4.5:1.
 _STYLE = """<style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #4b5563 !important;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #4b5563 !important;
+  opacity: 1 !important;}
 [data-has-shortcut="true"] kbd, [data-testid="stWidgetLabel"] kbd, kbd {color: #374151 !important; opacity: 1 !important;}
 [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible, [data-testid="stAppViewContainer"]:focus {outline: none;}
 .st-key-gruviz_a11y {display: none;}
@@ -32,6 +34,14 @@ _SCRIPT = """<script>
   const fix = () => {
     doc.querySelectorAll('input[type=range][aria-label][aria-labelledby]').forEach(
       (input) => input.removeAttribute('aria-labelledby'));
+    // An equation wider than the screen scrolls sideways: the keyboard must reach it too.
+    doc.querySelectorAll('.katex-display').forEach((box) => {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (box.getAttribute('tabindex') !== '0') box.setAttribute('tabindex', '0');
+      } else if (box.hasAttribute('tabindex')) {
+        box.removeAttribute('tabindex');
+      }
+    });
     const mode = window.__gruvizFocusAfter;
     const input = mode && doc.querySelector(`.st-key-${mode} input`);
     if (input && input.checked && !doc.querySelector('[data-test-script-state=running]')) {
@@ -44,7 +54,14 @@ _SCRIPT = """<script>
       }
     }
   };
-  new MutationObserver(fix).observe(doc.body, {childList: true, subtree: true, attributes: true,
+  let queued = false;  // at most one pass a frame: measuring widths forces a layout
+  const later = () => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(() => { queued = false; fix(); });
+    }
+  };
+  new MutationObserver(later).observe(doc.body, {childList: true, subtree: true, attributes: true,
                                                attributeFilter: ['data-test-script-state', 'disabled']});
   // A mode switched on hands the keyboard to the step bar: → and Space work at once.
   const armed = (event) => {

@@ -70,8 +70,9 @@ def _work(store: Store, info: ClassInfo, student: StudentInfo, exercise) -> None
             ss.class_shown = {}
     work = exercise_parts.Work(typed_before, shown, show if info.reveal_allowed else None)
     typed = exercise_parts.typed_now(exercise, work)
-    if "class_saved" not in ss:
-        ss.class_saved = {c: t for c, t in typed.items()}  # what the database already holds
+    if "class_saved" not in ss:  # what the database holds: what the boxes show may be newer (a failover)
+        held = typed_before()
+        ss.class_saved = {c: held[grading.key(c)] for c in exercise.cells() if held.get(grading.key(c))}
     grades = exercise_parts.graded(exercise, tuple(sorted(typed.items())))
     problem = ss.pop("class_show_problem", None)
     if problem:

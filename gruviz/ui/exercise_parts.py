@@ -17,6 +17,7 @@ import streamlit as st
 
 from ..classroom import exercises, grading, sheet, worksheet, worksheet_tex
 from ..text import _
+from . import state
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,15 @@ def problem(exercise: exercises.Exercise) -> None:
 
 def typed_now(exercise: exercises.Exercise, work: Work) -> dict[grading.Cell, str]:
     """What the student typed: the boxes this session, else `work.typed` (a reload, another tab)."""
-    first = None
+    first, sent = None, state.sent_texts()
     typed = {}
     for cell in exercise.cells():
         key = grading.key(cell)
         widget = f"exercise_{key}"
         if widget not in st.session_state:
             first = work.typed() if first is None else first
-            st.session_state[widget] = first.get(key, "")
+            # A box the page sent (a reconnect after a failover) keeps what the person typed.
+            st.session_state[widget] = sent[widget] if widget in sent else first.get(key, "")
         text = str(st.session_state[widget]).strip()[: grading.TYPED_MAX]
         if text:
             typed[cell] = text

@@ -107,6 +107,17 @@ def _sent_by_page() -> frozenset[str]:
                      if is_keyed_element_id(wid))
 
 
+def sent_texts() -> dict[str, str]:
+    """The text boxes' values that came with this run's request, by key, readable before the
+    boxes register (see `_sent_by_page`): a page that reconnected to a new process after a
+    failover sends what its boxes show, and that is what the person typed."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return {}
+    return {w.id.split("-", 2)[2]: w.string_value for w in ctx.session_state.get_widget_states()
+            if is_keyed_element_id(w.id) and w.WhichOneof("value") == "string_value"}
+
+
 def _open_link(params: dict) -> share.Shared | None:
     """The link's example, each typed part read as the app reads it, so a link that
     opens never lands on a page with nothing good to show."""
