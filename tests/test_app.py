@@ -213,7 +213,7 @@ def test_selecting_a_step_shows_its_equations(app):
     assert shown.keys() == expected.keys(), latex
     for name, value in expected.items():
         assert shows(shown[name], value), (name, shown[name], value)
-    beside = re.search(r"h_2 = `?\[\s*([-\d.e]+)\s*\]", page_text(app))  # h_2 is written beside x_3
+    beside = re.search(r"h₂ = `?\[\s*([-\d.e]+)\s*\]", page_text(app))  # h₂ is written beside x₃
     assert beside and shows(beside.group(1), hand[1]["h"]), page_text(app)
 
 

@@ -177,13 +177,13 @@ def test_step_slider_moves_the_magnifier(page):
     tab = page.locator(".st-key-view_body")
     page.get_by_role("radio", name="One step under the magnifier").click()
     tex = tab.locator(".katex annotation")
-    expect(tab).to_contain_text("x_1 =")
+    expect(tab).to_contain_text("x₁ =")
     expect(tex.first).to_contain_text("z_{1}")
 
     page.get_by_test_id("stSlider").get_by_role("slider", name="Step").focus()  # an input[type=range]
     page.keyboard.press("ArrowRight")
-    settle(page, "x_2 =")
-    expect(tab.get_by_test_id("stMarkdown").filter(has_text="x_2 =")).to_contain_text("h_1 =")
+    settle(page, "x₂ =")
+    expect(tab.get_by_test_id("stMarkdown").filter(has_text="x₂ =")).to_contain_text("h₁ =")
     expect(tex.first).to_contain_text("z_{2}")
     expect(tex.first).not_to_contain_text("z_{1}")
     expect(tab.locator(".katex").first).to_be_visible()  # KaTeX rendered, not raw TeX

@@ -30,7 +30,7 @@ def browser():
         yield browser
 
 
-def open_page(browser, url: str, viewport: dict, ready: str = ".katex"):
+def open_page(browser, url: str, viewport: dict, ready: str = ".katex:visible"):
     """A fresh browser (no shared state) on `url`, once `ready` shows and the run ends."""
     context = browser.new_context(viewport=viewport)
     page = context.new_page()

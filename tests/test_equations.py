@@ -37,9 +37,9 @@ def hand_steps(kernel, recurrent, input_bias, recurrent_bias, x, h0, reset_after
 
 
 def shown_tail(latex: str) -> list[float]:
-    """The numbers after the last two '=' of an equation: the pre-activation and the value."""
-    last_row = latex.replace("\\end{aligned}", "").split("\\\\")[-1]
-    parts = last_row.split("=")[-2:]
+    """The numbers after the last two '=' of an equation: the pre-activation and the value
+    (a long equation puts each relation on a row of its own)."""
+    parts = latex.replace("\\end{aligned}", "").split("=")[-2:]
     return [float(re.findall(r"-?\d+(?:\.\d+)?", re.sub(r"_\{\d+\}", "", p))[-1]) for p in parts]
 
 
@@ -97,7 +97,7 @@ def test_a_masked_step_says_so():
     lines = step_lines(run(w, x, h0, mask=[True, False, True]), 1, 1)
     assert lines[-1].label == "masked step"
     hand = hand_steps(np.array(w.kernel), np.array(w.recurrent_kernel), w.bias[0], w.bias[1], x[:1], h0, True)
-    assert close(float(lines[-1].latex.split("\\ ")[0].rsplit("=", 1)[1]), hand[0]["keras"][1])
+    assert close(float(lines[-1].latex.split(" \\\\ ")[0].rsplit("=", 1)[1]), hand[0]["keras"][1])
 
 
 def test_numbers_print_without_noise():

@@ -91,7 +91,7 @@ def _general(row: str) -> str:
 
 def equations(exercise: Exercise) -> list[Equation]:
     """(1)–(4) for this exercise's reset placement and update rule, in general form."""
-    lines = step_lines(student_trace(exercise, {}), 0, 0)
+    lines = step_lines(student_trace(exercise, {}), 0, 0, room=None)  # whole rows: a sheet has room
     chosen = lines[:3] + [next(line for line in lines if "this trace" in line.label)]
     names = ("update gate", "reset gate", "candidate", "new state")
     return [Equation(f"({i + 1}) {name}", _general(line.latex.split(" \\\\ ")[0]))
@@ -99,7 +99,8 @@ def equations(exercise: Exercise) -> list[Equation]:
 
 
 def column_label(quantity: str, unit: int, units: int, step: str = "t") -> str:
-    sub = step if units == 1 else f"{step},{unit}"
+    """`unit` counts from 0, as the arrays do; the label names it from 1, as a person counts."""
+    sub = step if units == 1 else f"{step},{unit + 1}"
     return f"{TEX_SYMBOL[quantity]}_{{{sub}}}"
 
 
@@ -116,7 +117,8 @@ def key_tables(exercise: Exercise) -> list[Table]:
         for quantity in QUANTITIES:
             if quantity in PRE:
                 field, symbol = PRE[quantity]
-                columns.append((symbol if H == 1 else f"{symbol[:2]}{{{symbol[2:]},{j}}}", getattr(truth, field)[:, j]))
+                columns.append((symbol if H == 1 else f"{symbol[:2]}{{{symbol[2:]},{j + 1}}}",
+                                getattr(truth, field)[:, j]))
             columns.append((column_label(quantity, j, H), getattr(truth, quantity)[:, j]))
         header = ("t",) + tuple(label for label, _ in columns)
         rows = tuple((str(t + 1),) + tuple(f"{values[t]:.{k}f}" for _, values in columns)

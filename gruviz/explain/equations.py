@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..math.activations import Activation
 from ..math.cell import Convention
 from ..math.trace import Trace
+from ..text import _
+from .fit import COLUMN, fit
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ def num(value: float, digits: int = 4) -> str:
     """A number as the page prints it; negatives get parentheses when they are factors."""
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
+
+
+def subscript(n: int) -> str:
+    """n in Unicode subscript digits, for plain text: h₀, x₁₂."""
+    return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
 
 
 def vector(values, digits: int = 4) -> str:
@@ -73,9 +81,19 @@ def _aligned(rows: list[str]) -> str:
     return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
 
 
-def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
-    """Equations (1)–(4) for step t (0-based in the trace), unit j. The page counts
-    steps from 1 so that h_0 is the initial state, as the papers write it."""
+def _activated(f: Activation, pre: str, value: str) -> str:
+    """` = f(pre) = value`; with a linear f they are one number, written once."""
+    return f" = {value}" if f.name == "linear" else f" = {f.write(pre)} = {value}"
+
+
+def step_lines(trace: Trace, t: int, j: int, room: float | None = COLUMN) -> list[Line]:
+    """Equations (1)–(4) for step t (0-based in the trace), unit j (0-based too). The page
+    counts steps and units from 1, so that h_0 is the initial state, as the papers write it.
+    A row wider than `room` em is written one relation per line (`fit.fit`): by default
+    what a column of a tablet holds, for a hint; None leaves every row whole."""
+    def shaped(latex: str) -> str:
+        return latex if room is None else fit(latex, room)
+
     w = trace.weights
     cfg = w.config
     H = cfg.units
@@ -90,9 +108,9 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
         rows = [f"{gate}{sub} &= {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}"]
         rows += _product_row(f"x{sub}W_{gate}", x, W) + _product_row(f"h{prev}U_{gate}", h_prev, U)
         rows.append(f"{gate}{sub} &= {sigma.write(f'{_inline(x, W)} + {_factor(bx)} + {_inline(h_prev, U)} + {_factor(bh)}')}"
-                    f" = {sigma.write(num(pre[t, j]))} = {num(value[t, j])}")
-        label = f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}, unit {j}"
-        lines.append(Line(label, _aligned(rows)))
+                    + _activated(sigma, num(pre[t, j]), num(value[t, j])))
+        label = f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}, unit {j + 1}"
+        lines.append(Line(label, shaped(_aligned(rows))))
 
     col = 2 * H + j
     r, bx, W_h = trace.r[t, j], w.input_bias[col], w.W("h")[:, j]
@@ -112,9 +130,9 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
         numbers = f"{_inline(x, W_h)} + {_factor(bx)} + {_inline(reset_h, w.U('h')[:, j])}"
         label = "(3) candidate, reset before the matmul (reset_after=False)"
     rows.insert(0, f"\\tilde h{sub} &= {phi.write(symbolic)}")
-    rows.append(f"\\tilde h{sub} &= {phi.write(numbers)} = {phi.write(num(trace.h_tilde_pre[t, j]))}"
-                f" = {num(trace.h_tilde[t, j])}")
-    lines.append(Line(label, _aligned(rows)))
+    rows.append(f"\\tilde h{sub} &= {phi.write(numbers)}"
+                + _activated(phi, num(trace.h_tilde_pre[t, j]), num(trace.h_tilde[t, j])))
+    lines.append(Line(label, shaped(_aligned(rows))))
 
     z, hp, ht = trace.z[t, j], h_prev[j], trace.h_tilde[t, j]
     for convention in Convention:
@@ -129,17 +147,19 @@ def step_lines(trace: Trace, t: int, j: int) -> list[Line]:
         lines.append(
             Line(
                 f"(4) update, {rule_name(convention)}{used}",
-                _aligned([f"h{sub} &= {rule}",
-                          f"&= {_factor(keep)}\\cdot{_factor(hp)} + {_factor(1 - keep)}\\cdot{_factor(ht)} = {num(value)}"]),
+                shaped(_aligned([f"h{sub} &= {rule}",
+                                 f"&= {_factor(keep)}\\cdot{_factor(hp)} + "
+                                 f"{_factor(1 - keep)}\\cdot{_factor(ht)} = {num(value)}"])),
             )
         )
     if not trace.mask[t]:
-        lines.append(Line("masked step", f"h{sub} = h{prev} = {num(hp)}\\ \\text{{(the mask skips this step)}}"))
+        lines.append(Line("masked step", _aligned([f"h{sub} &= h{prev} = {num(hp)}",
+                                                   "&\\text{(the mask skips this step)}"])))
     return lines
 
 
 REVEAL_ORDER = ("z_pre", "r_pre", "z", "r", "h_tilde", "h")  # a_h is uncovered with h~: it needs r
-REVEAL_STAGES = ("pre-activations a_z, a_r", "z", "r", "h̃ (and a_h)", "h")
+REVEAL_STAGES = (_("the pre-activations of z and r"), "z", "r", _("h̃ and its pre-activation"), "h")  # "Uncover …"
 _STAGE_NAMES = (("z_pre", "r_pre"), ("z",), ("r",), ("h_tilde_pre", "h_tilde"), ("h",))
 
 
@@ -179,8 +199,8 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
         numbers = f"{_inline(x, W)} + {_factor(w.input_bias[col])} + {_inline(h_prev, U)} + {_factor(w.recurrent_bias[col])}"
         lines.append(Line(f"{title} {gate}", _aligned([
             f"{gate}{sub} &= {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}",
-            f"&= {sigma.write(numbers)} = {sigma.write(shown(gate + '_pre', getattr(trace, gate + '_pre')[t, j]))}"
-            f" = {shown(gate, getattr(trace, gate)[t, j])}"])))
+            f"&= {sigma.write(numbers)}" + _activated(sigma, shown(gate + '_pre', getattr(trace, gate + '_pre')[t, j]),
+                                                      shown(gate, getattr(trace, gate)[t, j]))])))
 
     col, W_h, U_h = 2 * H + j, w.W("h")[:, j], w.U("h")[:, j]
     r = shown("r", trace.r[t, j], factor=True)
@@ -194,8 +214,8 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
         numbers = f"{_inline(x, W_h)} + {_factor(w.input_bias[col])} + {reset_part}"
     lines.append(Line("(3) candidate", _aligned([
         f"\\tilde h{sub} &= {phi.write(symbolic)}",
-        f"&= {phi.write(numbers)} = {phi.write(shown('h_tilde_pre', trace.h_tilde_pre[t, j]))}"
-        f" = {shown('h_tilde', trace.h_tilde[t, j])}"])))
+        f"&= {phi.write(numbers)}" + _activated(phi, shown('h_tilde_pre', trace.h_tilde_pre[t, j]),
+                                                shown('h_tilde', trace.h_tilde[t, j]))])))
 
     z, keras = trace.z[t, j], trace.convention is Convention.KERAS
     keep, admit = (z, 1 - z) if keras else (1 - z, z)
@@ -203,7 +223,7 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
             else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}")
     numbers = (f"{shown('z', keep, factor=True)}\\cdot{_factor(h_prev[j])} + "
                f"{shown('z', admit, factor=True)}\\cdot{shown('h_tilde', trace.h_tilde[t, j], factor=True)}")
-    kept = "" if trace.mask[t] else f"\\quad\\text{{(masked: }}h{sub} = h{prev}\\text{{)}}"
+    kept = [] if trace.mask[t] else [f"&\\text{{(masked: }}h{sub} = h{prev}\\text{{)}}"]
     lines.append(Line("(4) new state h", _aligned([f"h{sub} &= {rule}",
-                                                   f"&= {numbers} = {shown('h', trace.h[t, j])}{kept}"])))
+                                                   f"&= {numbers} = {shown('h', trace.h[t, j])}", *kept])))
     return lines

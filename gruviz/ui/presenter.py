@@ -8,17 +8,22 @@ import streamlit as st
 
 from ..explain import figures
 from ..explain.equations import REVEAL_STAGES, compact_lines, hidden_after, num, stacked
+from ..explain.fit import PHONE, fit, width
 from ..math.trace import Trace
 from . import charts, memo, stepper
 
 # Hides the sidebar and enlarges the equations; scoped to presenter mode by being drawn only then.
+# The equations come twice: as a projector shows them, and one relation per line for a phone.
+NARROW_SCREEN = 900  # px: narrower than this, the phone's
 _STYLE = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
 .st-key-presenter_equations .katex {font-size: 1.25em;}
+@media (min-width: %dpx) {.st-key-presenter_equations_narrow {display: none;}}
+@media (max-width: %.2fpx) {.st-key-presenter_equations {display: none;}}
 .st-key-page_title h1 {font-size: 1.1rem !important; padding: 0 !important;}
 .stMainBlockContainer {padding-top: 1.2rem;}
 @media (max-width: 640px) {.stMainBlockContainer {padding-top: 4.5rem;}}
-</style>"""
+</style>""" % (NARROW_SCREEN, NARROW_SCREEN - 0.02)
 
 
 def style() -> None:
@@ -57,17 +62,27 @@ def _reveal_controls(slot, extra) -> None:
     c2.button("Cover again", key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0 or locked)
 
 
-def _all_units_table(trace: Trace, t: int, hidden: frozenset[str]) -> str:
-    """The step's vectors side by side, one column per unit."""
+def _all_units_table(trace: Trace, t: int, hidden: frozenset[str], units: range | None = None) -> str:
+    """The step's vectors side by side, one column per unit (of `units`, default all)."""
     rows = [("h_{%d}" % t, "h_prev", trace.h_prev[t]), ("a_z", "z_pre", trace.z_pre[t]), ("z", "z", trace.z[t]),
             ("a_r", "r_pre", trace.r_pre[t]), ("r", "r", trace.r[t]), ("a_h", "h_tilde_pre", trace.h_tilde_pre[t]),
             (r"\tilde h", "h_tilde", trace.h_tilde[t]), ("h_{%d}" % (t + 1), "h", trace.h[t])]
-    H = trace.weights.config.units
-    head = " & ".join(rf"\text{{unit {j}}}" for j in range(H))
+    units = units or range(trace.weights.config.units)
+    head = " & ".join(rf"\text{{unit {j + 1}}}" for j in units)
     body = r" \\ ".join(
-        f"{symbol} & " + " & ".join(r"\boxed{\phantom{0.00}}" if name in hidden else num(v) for v in values)
+        f"{symbol} & " + " & ".join(r"\boxed{\phantom{0.00}}" if name in hidden else num(values[j]) for j in units)
         for symbol, name, values in rows)
-    return rf"\begin{{array}}{{r|{'c' * H}}} & {head} \\ \hline {body} \end{{array}}"
+    return rf"\begin{{array}}{{r|{'c' * len(units)}}} & {head} \\ \hline {body} \end{{array}}"
+
+
+def _narrow_tables(trace: Trace, t: int, hidden: frozenset[str]) -> str:
+    """The all-units table cut into tables of as many units as a phone's width holds."""
+    H = trace.weights.config.units
+    numbers = [num(v) for name in ("h_prev", "z_pre", "r_pre", "h_tilde_pre", "h") for v in getattr(trace, name)[t]]
+    column = 1.0 + max(width(r"\text{unit 10}"), *(width(n) for n in numbers))  # with the array's column gap
+    per = max(1, int((PHONE - 3.0) // column))
+    tables = [_all_units_table(trace, t, hidden, range(k, min(k + per, H))) for k in range(0, H, per)]
+    return r"\begin{gathered}" + r" \\[8pt] ".join(tables) + r"\end{gathered}"
 
 
 def render(trace: Trace, extra) -> None:
@@ -80,11 +95,11 @@ def render(trace: Trace, extra) -> None:
     _reveal_controls(stepper.bar(trace, keys=True, allow_all=True, lead=lead), extra)
     hidden = _hidden()
     j = stepper.unit(trace)
+    wide = _all_units_table(trace, t, hidden) if j is None else stacked(compact_lines(trace, t, j, hidden))
     with st.container(key="presenter_equations"):
-        if j is None:
-            st.latex(_all_units_table(trace, t, hidden))
-        else:
-            st.latex(stacked(compact_lines(trace, t, j, hidden)))
+        st.latex(wide)
+    with st.container(key="presenter_equations_narrow"):
+        st.latex(_narrow_tables(trace, t, hidden) if j is None else fit(wide))
     if not hidden:
         chart = memo.once(("presenter_gates", t), lambda: figures.gates_over_time(trace, t))
         charts.show(chart, memo.once(("gates_text",), lambda: figures.gates_text(trace)), key="presenter_fig_gates")

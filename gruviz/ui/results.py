@@ -9,9 +9,11 @@ import streamlit as st
 
 from ..explain import figures
 from ..classroom import presets
-from ..explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name, step_lines, vector
+from ..explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name, step_lines, subscript, vector
+from ..explain.fit import PHONE
 from ..explain.mistakes import Outcome
 from ..math.trace import Trace
+from ..text import _
 from . import charts, memo, stepper
 from .keras_panel import HEADLINE_UNITS, format_vector
 
@@ -50,18 +52,21 @@ def claimed_result(preset: presets.Preset | None, outcomes: list[Outcome], truth
 def magnifier(trace: Trace) -> None:
     """Every equation of the chosen step and unit, with the numbers in."""
     t, unit = stepper.step(trace) - 1, stepper.unit(trace) or 0
-    note = f" (input {trace.order[t] + 1}, read backwards)" if trace.go_backwards else ""
-    st.markdown(f"x_{t + 1} = {vector(trace.x[t])}{note} · h_{t} = {vector(trace.h_prev[t])}")
-    for line in step_lines(trace, t, unit):
+    note = _(" (input {number}, read backwards)").format(number=trace.order[t] + 1) if trace.go_backwards else ""
+    # Two values, not a product: a comma and a wide space between them, and real subscripts.
+    st.markdown(f"x{subscript(t + 1)} = {vector(trace.x[t])}{note},\u2003h{subscript(t)} = {vector(trace.h_prev[t])}")
+    # One form for every screen: a row too wide for a phone is already one relation per line.
+    for line in step_lines(trace, t, unit, room=PHONE):
         st.caption(line.label)
         st.latex(line.latex)
 
 
 def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: int) -> None:
-    table = {}
+    table, H = {}, trace.weights.config.units
     for name, label in (("z", "z"), ("r", "r"), ("h_tilde", "h̃"), ("h", "h")):
-        for j in range(trace.weights.config.units):
-            table[f"{label}[{j}]"] = getattr(trace, name)[:, j]
+        for j in range(H):  # units count from 1, as everywhere a person reads
+            table[label if H == 1 else _("{quantity}, unit {unit}").format(quantity=label, unit=j + 1)] = \
+                getattr(trace, name)[:, j]
     # A marker column, not a pandas Styler: styling costs ~100 ms a rerun.
     frame = pd.DataFrame({"": ["▶" if k == t else "" for k in range(trace.steps)], **table},
                          index=pd.Index(range(1, trace.steps + 1), name="step"))
@@ -81,17 +86,22 @@ def weight_layout(trace: Trace) -> None:
     cfg = w.config
     D, H = cfg.input_dim, cfg.units
     bias = {
-        None: "no bias (use_bias=False).",
-        1: f"bias `{(3 * H,)}`: one row, added to x·W. With reset_after=False there is no recurrent bias.",
-        2: f"bias `{(2, 3 * H)}`: **row 0 is the input bias** b^x, added to x·W; **row 1 is the recurrent bias** "
-           "b^h, added to h·U, and for the candidate it sits inside r ⊙ (h·U_h + b^h_h).",
+        None: _("no bias (use_bias=False)."),
+        1: _("bias `{shape}`: one row, added to $x W$. With reset_after=False there is no recurrent "
+             "bias.").format(shape=(3 * H,)),
+        2: _("bias `{shape}`: **row 0 is the input bias** $b^x$, added to $x W$; **row 1 is the recurrent bias** "
+             r"$b^h$, added to $h U$, and for the candidate it sits inside $r \odot (h U_h + b^h_h)$.").format(
+            shape=(2, 3 * H)),
     }[None if w.bias is None else w.bias.ndim]
     st.markdown(
         f"`get_weights()` returns **kernel** `{(D, 3 * H)}`, **recurrent_kernel** `{(H, 3 * H)}`"
         f"{', **bias**' if w.bias is not None else ''}. Columns come in three blocks of units={H}: "
         f"`[:, 0:{H}]` → z (update), `[:, {H}:{2 * H}]` → r (reset), `[:, {2 * H}:{3 * H}]` → h (candidate).\n\n"
-        f"- {bias}\n- Each row of the kernel belongs to one input feature, each row of the recurrent kernel "
-        "to one unit of h_{t−1}: x_t·W is a row vector times a matrix, as Keras computes it."
+        f"- {bias}\n- "
+        + _("Each row of the kernel belongs to one input feature, each row of the recurrent kernel to one unit of "
+            "$h_{t-1}$: $x_t W$ is a row vector times a matrix, as Keras computes it.") + "\n- "
+        + _("The code counts from 0, as Python does: column 0 of each block belongs to unit 1, row 0 of the "
+            "kernel to input feature 1.")
     )
     st.code(
         f"kernel, recurrent_kernel{', bias' if w.bias is not None else ''} = layer.get_weights()\n"
@@ -111,15 +121,22 @@ def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:
 
 
 def _pitfall_rows(outcomes: list[Outcome], truth: Trace) -> str:
-    rows, shown = [], {}
+    """One entry per mistake; a mistake with two variants (hard_sigmoid, hard_sigmoid_legacy) names both in it."""
+    groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         if o.mistake.id == "gate_order_swapped" and "PyTorch" not in o.detail:
             continue  # one gate order is enough here; the detective tries them all
-        if shown.setdefault(o.mistake.id, 0) == 2:
-            continue
-        shown[o.mistake.id] += 1
-        same = np.allclose(o.trace.output, truth.output, atol=5e-7)
-        rows.append(f"- **{o.mistake.title}.** If you {o.detail}, you would get `{format_vector(o.trace.output, 4)}`"
-                    + (" — the same here, by coincidence of these numbers." if same else ".")
-                    + f"<br><span style='color:#57606a'>{o.mistake.explanation}</span>")
+        groups.setdefault(o.mistake.id, []).append(o)
+    rows = []
+    for group in groups.values():
+        results = []
+        for o in group[:2]:
+            same = np.allclose(o.trace.output, truth.output, atol=5e-7)
+            results.append(_("if you {detail}, you would get {output}").format(
+                detail=o.detail, output=f"`{format_vector(o.trace.output, 4)}`")
+                + (_(" — the same here, by coincidence of these numbers") if same else ""))
+        said = "; ".join(results)
+        mistake = group[0].mistake
+        rows.append(f"- **{mistake.title}.** {said[0].upper()}{said[1:]}."
+                    f"<br><span style='color:#57606a'>{mistake.explanation}</span>")
     return "\n".join(rows)
