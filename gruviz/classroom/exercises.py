@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import InputError
-from ..explain.detective import QUANTITIES, _pairs, _singles
+from ..explain.detective import QUANTITIES, candidate_runs
 from ..explain.mistakes import Mistake, Setup
 from ..io import weights_file
 from ..math.cell import Convention
@@ -89,7 +89,12 @@ class Exercise:
     @cached_property
     def runs(self) -> tuple[Run, ...]:
         """Every single mistake and every pair the detective ranks, on these numbers."""
-        return tuple(Run(m, d, s.run()) for candidates in (_singles, _pairs) for m, d, s in candidates(self.setup))
+        return tuple(Run(mistakes, detail, trace) for mistakes, detail, trace in candidate_runs(self.setup))
+
+    @cached_property
+    def detective_runs(self) -> list:
+        """`runs` as the detective weighs them: computed once for every number graded."""
+        return [(run.mistakes, run.detail, run.trace) for run in self.runs]
 
     @property
     def mistakes(self) -> tuple[Run, ...]:

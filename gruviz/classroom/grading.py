@@ -16,6 +16,7 @@ earlier numbers and a "?" wherever the student has not written a number yet.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -119,11 +120,20 @@ def _claim(cell: Cell, typed: Typed) -> Claimed:
 
 
 def _culprit(exercise: Exercise, cell: Cell, parsed: dict[Cell, Typed]) -> tuple[str, str]:
-    """The detective's story for this number, with the numbers typed before it if one story fits all."""
+    """The detective's story for this number, with the numbers typed before it if one story fits all.
+    Kept per number and what came before it: a page regrades every number at each new one."""
+    order = exercise.cells()
+    upto = tuple((c, float(parsed[c].values[0])) for c in order[: order.index(cell) + 1] if c in parsed)
+    return _story(exercise, cell, upto)
+
+
+@functools.lru_cache(maxsize=4096)
+def _story(exercise: Exercise, cell: Cell, upto: tuple[tuple[Cell, float], ...]) -> tuple[str, str]:
+    parsed = {c: asked(exercise, value) for c, value in upto}
     order = exercise.cells()
     before = [_claim(c, parsed[c]) for c in order[: order.index(cell)] if c in parsed]
     for claims in ([*before, _claim(cell, parsed[cell])], [_claim(cell, parsed[cell])]):
-        diagnosis = diagnose(exercise.setup, claims, keep=1)
+        diagnosis = diagnose(exercise.setup, claims, keep=1, runs=exercise.detective_runs)
         if diagnosis.verdict == "explained":
             best = diagnosis.explanations[0]
             return best.detail, best.id

@@ -193,8 +193,11 @@ def _as_written(value) -> str:
 
 def _score(trace: Trace, claims: list[Claimed]) -> tuple[float, bool, float]:
     """(largest error, all within tolerance, largest error in units of tolerance)."""
-    errors = [(c.typed.error(actual(trace, c)), c.typed.matches(actual(trace, c)),
-               np.max(np.abs(actual(trace, c) - c.typed.values) / c.typed.tolerance)) for c in claims]
+    errors = []
+    for c in claims:  # each claim's numbers are looked up once: this runs for ~200 candidates a claim
+        found = actual(trace, c)
+        errors.append((c.typed.error(found), c.typed.matches(found),
+                       np.max(np.abs(found - c.typed.values) / c.typed.tolerance)))
     worst = max(e for e, _, _ in errors)
     return worst, all(m for _, m, _ in errors), float(max(s for _, _, s in errors))
 
@@ -213,26 +216,36 @@ def _pairs(setup: Setup):
                 yield (first, second), f"{detail}; and {detail2}", variant2
 
 
-def diagnose(setup: Setup, claims: list[Claimed], keep: int = 8) -> Diagnosis:
+Candidate = tuple[tuple[Mistake, ...], str, Trace]  # (mistakes, what exactly was done, its run)
+
+
+def candidate_runs(setup: Setup) -> list[Candidate]:
+    """Every single mistake and every ranked pair, run on `setup`: what `diagnose` weighs."""
+    return [(mistakes, detail, variant.run()) for candidates in (_singles, _pairs)
+            for mistakes, detail, variant in candidates(setup)]
+
+
+def diagnose(setup: Setup, claims: list[Claimed], keep: int = 8,
+             runs: list[Candidate] | None = None) -> Diagnosis:
+    """`runs`: `candidate_runs(setup)` computed once by a caller that diagnoses many claims on the
+    same setup (a class's exercise), instead of ~200 runs again for each."""
     truth = setup.run()
     divergence = next((Divergence(c, actual(truth, c)) for c in sorted(claims, key=_order)
                        if not c.typed.matches(actual(truth, c))), None)
     if divergence is None:
         return Diagnosis("matches", truth, None, ())
-    scored = {kind: [] for kind in (_singles, _pairs)}
-    for candidates in (_singles, _pairs):
-        for mistakes, detail, variant in candidates(setup):
-            trace = variant.run()
-            error, explains, relative = _score(trace, claims)
-            scored[candidates].append((not explains, len(mistakes), relative,
-                                       Explanation(mistakes, detail, trace, error, explains)))
+    scored = {1: [], 2: []}  # by the number of mistakes: singles, pairs
+    for mistakes, detail, trace in candidate_runs(setup) if runs is None else runs:
+        error, explains, relative = _score(trace, claims)
+        scored[len(mistakes)].append((not explains, len(mistakes), relative,
+                                      Explanation(mistakes, detail, trace, error, explains)))
     # The simpler story wins: pairs are ranked only when no single mistake explains. They still
     # count against a claim typed too coarsely to tell a single mistake from a pair.
-    ranked = scored[_singles] if any(not s[0] for s in scored[_singles]) else scored[_singles] + scored[_pairs]
+    ranked = scored[1] if any(not s[0] for s in scored[1]) else scored[1] + scored[2]
     ranked.sort(key=lambda s: s[:3])
     best = tuple(s[3] for s in ranked[:keep])
     verdict = "explained" if best and best[0].explains else "unexplained"
-    everyone = [s[3] for s in sorted(scored[_singles] + scored[_pairs], key=lambda s: s[:3]) if s[3].explains]
+    everyone = [s[3] for s in sorted(scored[1] + scored[2], key=lambda s: s[:3]) if s[3].explains]
     digits = more_digits_needed(tuple(everyone), claims) if verdict == "explained" else 0
     return Diagnosis("ambiguous" if digits else verdict, truth, divergence, best, digits)
 
