@@ -64,6 +64,8 @@ MEASURE = """() => {
       if (meet(a, b)) problems.push(`titles "${a.text}" and "${b.text}" overlap`); }));
     titles.forEach((t) => {
       if (t.x0 < whole.x0 - 0.5 || t.x1 > whole.x1 + 0.5) problems.push(`title "${t.text}" runs out of the chart`); });
+    titles.forEach((a) => texts.forEach((t) => {
+      if (t.kind !== 'title' && meet(a, t)) problems.push(`title "${a.text}" on ${t.kind} "${t.text}"`); }));
     const bar = plot.querySelector('.modebar');
     const toolbar = bar ? box(bar) : null;
     if (!toolbar || toolbar.x1 <= toolbar.x0) problems.push('no toolbar to measure');

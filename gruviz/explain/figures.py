@@ -283,7 +283,7 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
         layout[f"yaxis{axis_id(k)}"] = {"domain": clamp(top - share, top), "autorange": "reversed"}
         layout["annotations"].append({"text": title.format(name=name, shape=array.shape), "x": 1.0, "y": top,
                                       "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
-                                      "showarrow": False})
+                                      "yshift": 34 if k == 0 else 0, "showarrow": False})  # first: above the columns
         array = np.atleast_2d(array)
         data.append({"type": "heatmap", "z": array.tolist(), "x": columns, "y": rows, "coloraxis": "coloraxis",
                      "texttemplate": f"%{{z:{cell}}}" if array.size <= 150 else "", "textfont": {"color": CELL_TEXT},
@@ -295,7 +295,7 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
                                      "line": {"color": "black", "width": 3}})
         top -= share + gap
     layout["coloraxis"] = {"showscale": False}
-    return figure_from_spec(data, layout, 120 + 34 * total_rows + MODEBAR, title_lines=2)  # column names, title
+    return figure_from_spec(data, layout, 140 + 34 * total_rows + MODEBAR, title_lines=3)  # column names, title
 
 
 def weights_text(weights: GRUWeights) -> ChartText:
