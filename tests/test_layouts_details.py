@@ -95,10 +95,10 @@ def test_an_off_diagonal_entry_is_written_with_six_significant_digits():
 
 
 @pytest.mark.parametrize("U_h, b_hh, problems", [
-    (U_H, [0.5, -1.5], "U_h has off-diagonal entries (U_h[1, 0] = -0.25) and b^h_h = bias[1, 4:6] = [ 0.5, -1.5] "
+    (U_H, [0.5, -1.5], "U_h has off-diagonal entries (U_h[1, 0] = -0.25) and bʰₕ = bias[1, 4:6] = [ 0.5, -1.5] "
                        "is not zero"),
     (U_H, [0.0, 0.0], "U_h has off-diagonal entries (U_h[1, 0] = -0.25)"),
-    ([[0.5, 0.0], [0.0, -2.0]], [0.1234567, 0.0], "b^h_h = bias[1, 4:6] = [0.123457, 0.      ] is not zero"),
+    ([[0.5, 0.0], [0.0, -2.0]], [0.1234567, 0.0], "bʰₕ = bias[1, 4:6] = [0.123457, 0.      ] is not zero"),
 ])
 @pytest.mark.parametrize("name, title", [("tf1", "TF1 GRUCell"), ("epynn", "EpyNN GRU"),
                                          ("wikipedia", "Wikipedia / Chung 2014")])
@@ -108,14 +108,14 @@ def test_reset_after_refused_for_reset_before_lists_each_problem(U_h, b_hh, prob
         L.convert(w, name)
     assert message(excinfo) == (
         f"{title} applies the reset before the recurrent matmul, (r ⊙ h) U_h, but these weights use reset_after=True, "
-        "which computes r ⊙ (h U_h + b^h_h). The two agree only when U_h is diagonal and the candidate's recurrent "
-        f"bias b^h_h is zero; here {problems}, so no {title} weights compute the same outputs. A Keras model built "
+        "which computes r ⊙ (h U_h + bʰₕ). The two agree only when U_h is diagonal and the candidate's recurrent "
+        f"bias bʰₕ is zero; here {problems}, so no {title} weights compute the same outputs. A Keras model built "
         "with reset_after=False converts exactly.")
 
 
 def test_units_1_needs_only_a_zero_candidate_recurrent_bias():
     w = with_recurrent(keras_weights(1, 2, seed=3), [[0.7]], [0.1234567])
-    with pytest.raises(L.ConversionRefused, match=r"here b\^h_h = bias\[1, 2:3\] = \[0\.123457\] is not zero, so"):
+    with pytest.raises(L.ConversionRefused, match=r"here bʰₕ = bias\[1, 2:3\] = \[0\.123457\] is not zero, so"):
         L.convert(w, "tf1")
 
 
@@ -147,15 +147,15 @@ def test_dl4mt_refuses_a_candidate_recurrent_bias_word_for_word():
         L.convert(w, "dl4mt")
     assert message(excinfo) == (
         "dl4mt (Theano) has no bias inside the reset: its candidate is φ(x W_x + b_x + r ⊙ (h U_x)). These weights "
-        "have a candidate recurrent bias b^h_h = bias[1, 4:6] = [ 0.5, -1.5], which is multiplied by r, so no dl4mt "
+        "have a candidate recurrent bias bʰₕ = bias[1, 4:6] = [ 0.5, -1.5], which is multiplied by r, so no dl4mt "
         "(Theano) bias reproduces it. (The z and r parts of bias row 1 would fold into b: for the gates only "
-        "b^x + b^h matters.)")
+        "bˣ + bʰ matters.)")
 
 
 def test_dl4mt_folds_the_gates_recurrent_bias_into_b_and_says_so():
     w = with_recurrent(keras_weights(2, 3, seed=5), U_H, np.zeros(2))
     converted = L.convert(w, "dl4mt")
-    assert converted.notes == ("bias row 1's z and r parts were added to row 0: for the gates only b^x + b^h "
+    assert converted.notes == ("bias row 1's z and r parts were added to row 0: for the gates only bˣ + bʰ "
                                "matters, and dl4mt (Theano) has one bias for them.",)
     b = w.bias[0] + w.bias[1]
     np.testing.assert_array_equal(converted.weights.b, np.concatenate([b[2:4], b[0:2]]))  # r | u
@@ -490,16 +490,16 @@ def test_a_wrongly_shaped_optional_array_is_named_even_when_the_one_before_is_ab
     with pytest.raises(InputError) as excinfo:
         L.PyTorchGRU(L.LayoutConfig(1, 1), np.zeros((3, 1)), np.zeros((3, 1)), None, np.zeros(4))
     assert message(excinfo) == ("bias_hh_l0 has shape (4,) but units=1, input_dim=1 needs (3,): b_hr | b_hz | b_hn, "
-                                "added to W_h* h_{t-1}; b_hn sits inside r ⊙ (…).")
+                                "added to W_h* hₜ₋₁; b_hn sits inside r ⊙ (…).")
 
 
 @pytest.mark.parametrize("name, key, role", [
-    ("tf1", "gates/kernel", "columns r | u; rows [:input_dim] act on x_t, the rest on h_{t-1}"),
+    ("tf1", "gates/kernel", "columns r | u; rows [:input_dim] act on xₜ, the rest on hₜ₋₁"),
     ("dl4mt", "Ux", "the candidate's recurrent weights, inside r ⊙ (…)"),
     ("epynn", "bhh", "the candidate's bias, a (1, units) row"),
-    ("wikipedia", "W_z", "the update gate's input weights, W_z x_t"),
-    ("wikipedia", "U_r", "the reset gate's recurrent weights, on h_{t-1}"),
-    ("wikipedia", "U_h", "the candidate's recurrent weights, on r_t ⊙ h_{t-1}"),
+    ("wikipedia", "W_z", "the update gate's input weights, W_z xₜ"),
+    ("wikipedia", "U_r", "the reset gate's recurrent weights, on hₜ₋₁"),
+    ("wikipedia", "U_h", "the candidate's recurrent weights, on rₜ ⊙ hₜ₋₁"),
     ("wikipedia", "b_h", "the candidate's bias"),
 ])
 def test_a_wrong_shape_names_the_array_the_shape_needed_and_what_it_holds(name, key, role):
@@ -597,13 +597,13 @@ def test_keras_writes_its_equations_for_each_bias_and_reset_placement(reset_afte
 
 
 @pytest.mark.parametrize("reset_after, bias_role", [
-    (True, "row 0 the input bias b^x, row 1 the recurrent bias b^h (inside r ⊙ (…) for h)"),
-    (False, "z | r | h, all beside x_t W (reset_after=False has no recurrent bias)"),
+    (True, "row 0 the input bias bˣ, row 1 the recurrent bias bʰ (inside r ⊙ (…) for h)"),
+    (False, "z | r | h, all beside xₜ W (reset_after=False has no recurrent bias)"),
 ])
 def test_keras_says_what_each_array_holds(reset_after, bias_role):
     assert keras_layout.roles(GRUConfig(1, 1, reset_after=reset_after)) == {
         "kernel": "columns W_z | W_r | W_h, one row per input feature",
-        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of h_{t-1}",
+        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of hₜ₋₁",
         "bias": bias_role,
     }
 
@@ -634,14 +634,14 @@ def test_wikipedia_names_each_array_its_shape_and_what_it_holds(specs):
 
     built = WikipediaGRU.SPECS if specs == "the class's" else _specs()
     assert [(s.key, s.field, s.role, s.optional) for s in built] == [
-        ("W_z", "W_z", "the update gate's input weights, W_z x_t", False),
-        ("U_z", "U_z", "the update gate's recurrent weights, on h_{t-1}", False),
+        ("W_z", "W_z", "the update gate's input weights, W_z xₜ", False),
+        ("U_z", "U_z", "the update gate's recurrent weights, on hₜ₋₁", False),
         ("b_z", "b_z", "the update gate's bias", False),
-        ("W_r", "W_r", "the reset gate's input weights, W_r x_t", False),
-        ("U_r", "U_r", "the reset gate's recurrent weights, on h_{t-1}", False),
+        ("W_r", "W_r", "the reset gate's input weights, W_r xₜ", False),
+        ("U_r", "U_r", "the reset gate's recurrent weights, on hₜ₋₁", False),
         ("b_r", "b_r", "the reset gate's bias", False),
-        ("W_h", "W_h", "the candidate's input weights, W_h x_t", False),
-        ("U_h", "U_h", "the candidate's recurrent weights, on r_t ⊙ h_{t-1}", False),
+        ("W_h", "W_h", "the candidate's input weights, W_h xₜ", False),
+        ("U_h", "U_h", "the candidate's recurrent weights, on rₜ ⊙ hₜ₋₁", False),
         ("b_h", "b_h", "the candidate's bias", False)]
     assert [s.shape(3, 2) for s in built] == [(2, 3), (2, 2), (2,)] * 3  # (H, D), (H, H), (H,)
     assert isinstance(built, tuple)

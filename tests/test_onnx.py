@@ -188,7 +188,7 @@ def test_every_layout_round_trips_through_onnx_with_proof():
             try:
                 there = L.convert(node, name)
             except L.ConversionRefused as refusal:  # units=1: only the candidate's recurrent bias can stop it
-                assert lbr == 1 and "b^h_h" in str(refusal)
+                assert lbr == 1 and "bʰₕ" in str(refusal)
                 continue
             assert L.prove(node, there, x) <= 1e-12
             back = L.convert(there.weights, "onnx", convention=there.convention)

@@ -71,12 +71,12 @@ def to_reset_before(w: GRUWeights, title: str) -> tuple[GRUWeights, str]:
     b_hh = w.b_h("h")
     if np.any(b_hh):
         H = w.config.units
-        problems.append(f"b^h_h = bias[1, {2 * H}:{3 * H}] = {_vector(b_hh)} is not zero")
+        problems.append(f"bʰₕ = bias[1, {2 * H}:{3 * H}] = {_vector(b_hh)} is not zero")
     if problems:
         raise ConversionRefused(
             f"{title} applies the reset before the recurrent matmul, (r ⊙ h) U_h, but these weights use "
-            "reset_after=True, which computes r ⊙ (h U_h + b^h_h). The two agree only when U_h is diagonal and "
-            f"the candidate's recurrent bias b^h_h is zero; here {' and '.join(problems)}, so no {title} weights "
+            "reset_after=True, which computes r ⊙ (h U_h + bʰₕ). The two agree only when U_h is diagonal and "
+            f"the candidate's recurrent bias bʰₕ is zero; here {' and '.join(problems)}, so no {title} weights "
             "compute the same outputs. A Keras model built with reset_after=False converts exactly."
         )
     # For z and r only b^x + b^h matters; with_config adds the rows.
@@ -92,13 +92,13 @@ def without_recurrent_bias(w: GRUWeights, title: str) -> tuple[GRUWeights, str |
     if np.any(b_hh):
         raise ConversionRefused(
             f"{title} has no bias inside the reset: its candidate is φ(x W_x + b_x + r ⊙ (h U_x)). These weights "
-            f"have a candidate recurrent bias b^h_h = bias[1, {2 * H}:{3 * H}] = "
+            f"have a candidate recurrent bias bʰₕ = bias[1, {2 * H}:{3 * H}] = "
             f"{_vector(b_hh)}, which is multiplied by r, so no {title} bias reproduces it. "
-            "(The z and r parts of bias row 1 would fold into b: for the gates only b^x + b^h matters.)"
+            "(The z and r parts of bias row 1 would fold into b: for the gates only bˣ + bʰ matters.)"
         )
     bias = np.stack([w.input_bias + w.recurrent_bias, np.zeros(3 * H)])
     folded = GRUWeights.create(w.config, w.kernel, w.recurrent_kernel, bias)
-    return folded, (f"bias row 1's z and r parts were added to row 0: for the gates only b^x + b^h matters, and "
+    return folded, (f"bias row 1's z and r parts were added to row 0: for the gates only bˣ + bʰ matters, and "
                     f"{title} has one bias for them.")
 
 

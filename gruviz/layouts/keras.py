@@ -25,11 +25,11 @@ def arrays(w: GRUWeights) -> dict[str, np.ndarray]:
 
 
 def roles(config: GRUConfig) -> dict[str, str]:
-    bias = ("row 0 the input bias b^x, row 1 the recurrent bias b^h (inside r ⊙ (…) for h)"
-            if config.reset_after else "z | r | h, all beside x_t W (reset_after=False has no recurrent bias)")
+    bias = ("row 0 the input bias bˣ, row 1 the recurrent bias bʰ (inside r ⊙ (…) for h)"
+            if config.reset_after else "z | r | h, all beside xₜ W (reset_after=False has no recurrent bias)")
     return {
         "kernel": "columns W_z | W_r | W_h, one row per input feature",
-        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of h_{t-1}",
+        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of hₜ₋₁",
         "bias": bias,
     }
 

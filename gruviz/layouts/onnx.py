@@ -81,10 +81,10 @@ class OnnxGRU(Layout):
     CONVENTION = Convention.KERAS
     SPECS = (  # shapes for one direction; a bidirectional node has 2 in front
         ArraySpec("W", "W", lambda D, H: (1, 3 * H, D), "rows W_z | W_r | W_h, one column per input feature"),
-        ArraySpec("R", "R", lambda D, H: (1, 3 * H, H), "rows R_z | R_r | R_h, one column per unit of H_{t-1}"),
+        ArraySpec("R", "R", lambda D, H: (1, 3 * H, H), "rows R_z | R_r | R_h, one column per unit of Hₜ₋₁"),
         ArraySpec("B", "B", lambda D, H: (1, 6 * H), "Wb_z | Wb_r | Wb_h | Rb_z | Rb_r | Rb_h; absent means 0",
                   optional=True),
-        ArraySpec("initial_h", "initial_h", lambda D, H: (1, 1, H), "H_0 per direction (batch 1); absent means 0",
+        ArraySpec("initial_h", "initial_h", lambda D, H: (1, 1, H), "H₀ per direction (batch 1); absent means 0",
                   optional=True),
         ArraySpec("sequence_lens", "sequence_lens", lambda D, H: (1,),
                   "steps read (batch 1); Y is 0 after them", optional=True),

@@ -83,7 +83,8 @@ class CuDNNGRU(Layout):
                   "blocks z | r | h, each (input_dim, units) holding cuDNN's (units, input_dim) matrix in C order"),
         ArraySpec("recurrent_kernel", "recurrent_kernel", lambda D, H: (H, 3 * H),
                   "blocks z | r | h, each cuDNN's R acting on h (Keras's U block transposed)"),
-        ArraySpec("bias", "bias", lambda D, H: (6 * H,), "b^x_z | b^x_r | b^x_h | b^h_z | b^h_r | b^h_h"),
+        ArraySpec("bias", "bias", lambda D, H: (6 * H,),
+                  "input biases bˣ of z | r | h, then recurrent biases bʰ of z | r | h"),
     )
 
     config: LayoutConfig

@@ -54,11 +54,11 @@ class PyTorchGRU(Layout):
         ArraySpec("weight_ih_l0", "weight_ih_l0", lambda D, H: (3 * H, D),
                   "rows W_ir | W_iz | W_in (r, z, n), one column per input feature"),
         ArraySpec("weight_hh_l0", "weight_hh_l0", lambda D, H: (3 * H, H),
-                  "rows W_hr | W_hz | W_hn (r, z, n), one column per unit of h_{t-1}"),
-        ArraySpec("bias_ih_l0", "bias_ih_l0", lambda D, H: (3 * H,), "b_ir | b_iz | b_in, added to W_i* x_t",
+                  "rows W_hr | W_hz | W_hn (r, z, n), one column per unit of hₜ₋₁"),
+        ArraySpec("bias_ih_l0", "bias_ih_l0", lambda D, H: (3 * H,), "b_ir | b_iz | b_in, added to W_i* xₜ",
                   optional=True),
         ArraySpec("bias_hh_l0", "bias_hh_l0", lambda D, H: (3 * H,),
-                  "b_hr | b_hz | b_hn, added to W_h* h_{t-1}; b_hn sits inside r ⊙ (…)", optional=True),
+                  "b_hr | b_hz | b_hn, added to W_h* hₜ₋₁; b_hn sits inside r ⊙ (…)", optional=True),
     )
 
     config: LayoutConfig

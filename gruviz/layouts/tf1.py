@@ -29,11 +29,11 @@ class TF1GRUCell(Layout):
     CONVENTION = Convention.KERAS
     SPECS = (
         ArraySpec("gates/kernel", "gates_kernel", lambda D, H: (D + H, 2 * H),
-                  "columns r | u; rows [:input_dim] act on x_t, the rest on h_{t-1}"),
+                  "columns r | u; rows [:input_dim] act on xₜ, the rest on hₜ₋₁"),
         ArraySpec("gates/bias", "gates_bias", lambda D, H: (2 * H,), "b_r | b_u (TF1 starts it at 1.0)"),
         ArraySpec("candidate/kernel", "candidate_kernel", lambda D, H: (D + H, H),
-                  "rows [:input_dim] act on x_t, the rest on r ⊙ h_{t-1}"),
-        ArraySpec("candidate/bias", "candidate_bias", lambda D, H: (H,), "b_c, added beside x_t W"),
+                  "rows [:input_dim] act on xₜ, the rest on r ⊙ hₜ₋₁"),
+        ArraySpec("candidate/bias", "candidate_bias", lambda D, H: (H,), "b_c, added beside xₜ W"),
     )
 
     config: LayoutConfig

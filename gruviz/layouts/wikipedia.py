@@ -27,9 +27,9 @@ def _specs() -> tuple[ArraySpec, ...]:
     name = {"z": "update gate", "r": "reset gate", "h": "candidate"}
     specs = []
     for g in GATES:
-        acts_on = "r_t ⊙ h_{t-1}" if g == "h" else "h_{t-1}"
+        acts_on = "rₜ ⊙ hₜ₋₁" if g == "h" else "hₜ₋₁"
         specs += [
-            ArraySpec(f"W_{g}", f"W_{g}", lambda D, H: (H, D), f"the {name[g]}'s input weights, W_{g} x_t"),
+            ArraySpec(f"W_{g}", f"W_{g}", lambda D, H: (H, D), f"the {name[g]}'s input weights, W_{g} xₜ"),
             ArraySpec(f"U_{g}", f"U_{g}", lambda D, H: (H, H), f"the {name[g]}'s recurrent weights, on {acts_on}"),
             ArraySpec(f"b_{g}", f"b_{g}", lambda D, H: (H,), f"the {name[g]}'s bias"),
         ]

@@ -15,6 +15,7 @@ from ..explain.mistakes import Setup
 from ..io.onnx_file import write_onnx
 from ..math.trace import Trace
 from ..math.weights import GRUWeights
+from ..text import _
 
 # The conversions are exact: what is left is float64 rounding, ~1e-15.
 MATCH_ATOL = 1e-9
@@ -103,8 +104,9 @@ def _arrays_table(converted: layouts.Converted) -> str:
 def _framework(entry: _Entry, setup: Setup, trace: Trace) -> None:
     converted = entry.converted
     if entry.mark == "✓":
-        st.badge(f"matches the page's output (max |Δ| = {entry.difference:.1e})", icon=":material/check:",
-                 color="green")
+        st.badge(_("matches the page's output exactly") if entry.difference == 0 else
+                 _("matches the page's output (largest difference {difference})").format(
+                     difference=f"{entry.difference:.1e}"), icon=":material/check:", color="green")
     else:
         st.badge(f"differs from the page's output by {entry.difference:.3g}", icon=":material/close:", color="red")
     shown = ", ".join(f"{v:.6f}" for v in entry.run.output)

@@ -12,6 +12,7 @@ from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
 from ..limits import APP
+from ..text import _
 from . import state
 
 
@@ -33,8 +34,8 @@ def layer_options() -> None:
     names = list(ACTIVATIONS)
     c1, c2 = st.columns(2)
     c1.checkbox("reset_after", key="cfg_reset_after", on_change=_apply_config,
-                help="Keras 3 default True: the reset gate multiplies (h·U_h + b^h_h). False: it multiplies h "
-                     "before U_h, and the bias has one row.")
+                help=_("Keras 3 default True: the reset gate multiplies (h·Uₕ + bʰₕ), the recurrent bias bʰₕ "
+                       "inside. False: it multiplies h before Uₕ, and the bias has one row."))
     c2.checkbox("use_bias", key="cfg_use_bias", on_change=_apply_config)
     # One per row: side by side, "hard_sigmoid_legacy" and "recurrent_activation" are cut off.
     st.selectbox("activation φ", names, key="cfg_activation", on_change=_apply_config,
