@@ -223,3 +223,17 @@ def test_hostile_class_links_get_a_page_not_a_traceback(params):
     assert at.title  # a page with its heading, and at most one sentence of error
     assert len(at.error) <= 1
     assert "Traceback" not in text(at)
+
+
+def test_a_number_with_too_few_decimals_is_marked_short_and_the_join_link_has_a_qr_code(made):
+    store, created = made
+    token, _ = join(store, created)
+    at = run(**{"class": created.code, "student": token})
+    at.text_input(key="exercise_z.0.0").input("0.5")
+    again(at)
+    assert [(a.typed, a.status) for a in store.answers(created.info.id)] == [("0.5", "short")]
+    teacher = run(**{"class": created.code, "teacher": created.teacher_token})
+    grid = teacher.dataframe[0].value
+    assert "… 0.5" in grid.to_csv() and "too few decimals" in text(teacher)
+    assert any("role='img'" in h.proto.body and "join link" in h.proto.body for h in teacher.get("html"))
+    assert any(c.value.endswith(f"?class={created.code}") for c in teacher.code)

@@ -35,7 +35,7 @@ def render(store: Store, token: str) -> None:
     st.markdown(_("You are **{name}**.").format(name=plain.markdown(student.name)))
     if info.lesson:
         with st.container(border=True):
-            st.subheader(_("The lesson"))
+            st.header(_("The lesson"))
             class_lesson.student(store, info)
     exercise = room.exercise(info, student)
     st.header(sheet.title(exercise))

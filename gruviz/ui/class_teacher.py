@@ -18,11 +18,11 @@ from ..store import ClassInfo, Store, StoreUnavailable
 from ..text import _, ngettext
 from ..classroom import presets
 from ..limits import APP
-from . import class_lesson, exercise_parts, plain, presenter
+from . import class_lesson, exercise_parts, plain, presenter, qr
 from .session_keys import TEACHER_TOKEN, TEACHER_TOKEN_PARAM
 
 REFRESH_SECONDS = 2
-MARK = {"right": "✓", "wrong": "✗", "invalid": "?", "blank": ""}
+MARK = {"right": "✓", "wrong": "✗", "invalid": "?", "short": "…", "blank": ""}
 _CODE_STYLE = ("font-size:clamp(2.5rem, 9vw, 5rem);font-weight:700;letter-spacing:.3em;"
                "font-family:monospace;line-height:1.1;margin:0")
 
@@ -32,9 +32,14 @@ def render(store: Store, info: ClassInfo) -> None:
     st.title(_("Class {code}: teacher's dashboard").format(code=info.code))
     base = (st.context.url or "").split("?")[0].rstrip("/") + "/"
     # The code is drawn from a fixed alphabet by the server, never typed by a person.
-    st.html(f"<p role='note' aria-label='{_('Class code')} {' '.join(info.code)}' style='{_CODE_STYLE}'>"
-            f"{info.code}</p>")
-    st.markdown(_("Students open **{link}** and type this code with their name.").format(link=f"{base}?class="))
+    code_box, qr_box = st.columns([3, 1], vertical_alignment="center")
+    with code_box:
+        st.html(f"<p role='note' aria-label='{_('Class code')} {' '.join(info.code)}' style='{_CODE_STYLE}'>"
+                f"{info.code}</p>")
+        st.markdown(_("Students open **{link}** and type this code with their name, or scan the code beside "
+                      "it.").format(link=f"{base}?class="))
+    with qr_box:
+        qr.show(f"{base}?class={info.code}", _("the class's join link"), "class_join_qr")
     with st.expander(_("Your teacher link: keep it private, it opens this page and the answers")):
         st.code(f"{base}?class={info.code}&{TEACHER_TOKEN_PARAM}={st.session_state[TEACHER_TOKEN]}",
                 language=None, wrap_lines=True)
@@ -113,14 +118,14 @@ def _board(store: Store, class_id: int) -> None:
     _snapshot(store, info)
     stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
     # Text, not st.caption: Streamlit 1.67 draws a caption at 60% opacity, below AA contrast on a projector.
-    st.markdown(ngettext("{count} student · updated {time} UTC, every {seconds} s · ✓ right, ✗ wrong, ? not a "
-                         "number", "{count} students · updated {time} UTC, every {seconds} s · ✓ right, ✗ wrong, "
-                         "? not a number", len(board.rows)).format(count=len(board.rows), time=stamp,
-                                                                   seconds=REFRESH_SECONDS))
+    legend = _("✓ right, ✗ wrong, ? not a number, … too few decimals")
+    st.markdown(ngettext("{count} student · updated {time} UTC, every {seconds} s", "{count} students · updated "
+                         "{time} UTC, every {seconds} s", len(board.rows)).format(
+        count=len(board.rows), time=stamp, seconds=REFRESH_SECONDS) + " · " + legend)
     if not board.rows:
         st.info(_("No student has joined yet."))
         return
-    st.subheader(_("Every student's numbers"))
+    st.header(_("Every student's numbers"))
     grid = _grid(board)
     # Fixed widths: the grid sizes its columns once, when most are still empty, and would cut
     # off the numbers typed later. Numbers are right-aligned, so their decimals line up.
@@ -130,7 +135,7 @@ def _board(store: Store, class_id: int) -> None:
     chosen = st.dataframe(grid, key="class_grid", on_select="rerun", selection_mode="single-row",
                           column_config=columns, alt=_("Every student's numbers: one row per student, one "
                                                        "column per number; select a row for its details"))
-    st.subheader(_("Each number across the class"))
+    st.header(_("Each number across the class"))
     st.table(_summary(board), hide_index=True)
     picked = chosen.selection.rows if chosen is not None else []
     if picked:
@@ -189,7 +194,7 @@ def _snapshot(store: Store, info: ClassInfo) -> None:
 
 
 def _settings(store: Store, info: ClassInfo) -> None:
-    st.subheader(_("Lesson"))
+    st.header(_("Lesson"))
     choice = st.selectbox(_("Present a preset"), ["", *presets.BY_KEY], key="class_set_preset",
                           format_func=lambda k: _("keep the current lesson") if not k else
                           presets.BY_KEY[k].title)
@@ -202,10 +207,10 @@ def _settings(store: Store, info: ClassInfo) -> None:
                 st.success(_("Assigned: students see it now."))
         except (InputError, StoreUnavailable) as problem:
             st.error(str(problem))
-    st.subheader(_("Results"))
+    st.header(_("Results"))
     st.download_button(_("Download the results (CSV)"), lambda: report.to_csv(report.rows(store, info)),
                        f"gruviz-class-{info.code}.csv", "text/csv", on_click="ignore", key="class_csv")
-    st.subheader(_("End the class"))
+    st.header(_("End the class"))
     sure = st.checkbox(_("Delete every student's name and numbers now"), key="class_end_sure")
     if st.button(_("End and delete the class"), key="class_end", disabled=not sure, type="primary"):
         try:
