@@ -187,7 +187,7 @@ def _key_pages(doc: _Sheet, exercise: Exercise) -> None:
     doc.page(f"Answer key — {sheet.title(exercise)}", "For the teacher. a_z, a_r, a_h are the values inside σ and φ.")
     for j, key in enumerate(sheet.key_tables(exercise)):
         if exercise.units > 1:
-            doc.text(f"Unit {j}", 9.5, bold=True)
+            doc.text(f"Unit {j + 1}", 9.5, bold=True)
         doc.table(key.header, key.rows, True)
         doc.pdf.ln(2)
     doc.section("Grading: what each classic mistake gives")

@@ -14,7 +14,7 @@ import numpy as np
 from ..math.backward import LOSSES, Gradients
 from ..math.cell import Convention
 from ..math.cell_backward import carry_slope
-from .equations import Line, rule_name
+from .equations import Line, rule_name, subscript
 
 
 def gnum(value: float, digits: int = 4) -> str:
@@ -49,8 +49,9 @@ def loss_line(grads: Gradients) -> Line:
 
 
 def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
-    """The backward rules of step t (0-based in the trace), unit j. Like
-    `equations.step_lines`, the page counts steps from 1, so step t makes h_{t+1}."""
+    """The backward rules of step t (0-based in the trace), unit j (0-based too). Like
+    `equations.step_lines`, the page counts steps and units from 1, so step t makes h_{t+1}
+    and unit j is component j+1 of a vector."""
     tr = grads.trace
     w = tr.weights
     cfg = w.config
@@ -89,16 +90,17 @@ def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     da_h = grads.dh_tilde_pre[t]  # (H,)
     if cfg.reset_after:
         hu, bh = tr.part("hU", "h")[t, j], w.b_h("h")[j]
-        lines.append(Line("(3a←) reset gate, which multiplies h U_h + b^h_h",
+        lines.append(Line("(3a←) reset gate, which multiplies h·Uₕ + bʰₕ",
                           f"\\delta r{s} = \\delta a^h{s} \\odot (h{p}U_h + b^h_h)"
                           f" = {_f(da_h[j])}\\cdot({_f(hu)} + {_f(bh)}) = {gnum(grads.dr[t, j])}"))
-        candidate = f"((r{s} \\odot \\delta a^h{s}) U_h^\\top)_{{{j}}}"
+        candidate = f"((r{s} \\odot \\delta a^h{s}) U_h^\\top)_{{{j + 1}}}"
         candidate_value = float((tr.r[t] * da_h) @ w.U("h")[j])
     else:
-        lines.append(Line("(3b←) reset gate, which multiplies h before U_h",
-                          f"\\delta r{s} = (\\delta a^h{s} U_h^\\top)_{{{j}}}\\, h{p} = ({_row_dot(da_h, w.U('h')[j])})"
+        lines.append(Line("(3b←) reset gate, which multiplies h before Uₕ",
+                          f"\\delta r{s} = (\\delta a^h{s} U_h^\\top)_{{{j + 1}}}\\, h{p}"
+                          f" = ({_row_dot(da_h, w.U('h')[j])})"
                           f"\\cdot{_f(h_prev)} = {gnum(grads.dr[t, j])}"))
-        candidate = f"(\\delta a^h{s} U_h^\\top)_{{{j}}}\\, r{s}"
+        candidate = f"(\\delta a^h{s} U_h^\\top)_{{{j + 1}}}\\, r{s}"
         candidate_value = float(da_h @ w.U("h")[j]) * r
     for gate, number, d_value, d_pre, pre in (("r", "2", grads.dr, grads.dr_pre, tr.r_pre),
                                               ("z", "1", grads.dz, grads.dz_pre, tr.z_pre)):
@@ -108,10 +110,10 @@ def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     via_z = float(grads.dz_pre[t] @ w.U("z")[j])
     via_r = float(grads.dr_pre[t] @ w.U("r")[j])
     lines.append(Line(
-        f"(0←) what step {t + 1} passes back to h_{t}: the carry, both gates and the candidate",
+        f"(0←) what step {t + 1} passes back to h{subscript(t)}: the carry, both gates and the candidate",
         # Two aligned rows: symbols, then numbers; one row overflows the page.
         f"\\begin{{aligned}}\\delta h{p}\\big|_{{\\text{{step }}{t + 1}}} &= \\delta h{s} \\odot {c}{s}"
-        f" + (\\delta a^z{s} U_z^\\top)_{{{j}}} + (\\delta a^r{s} U_r^\\top)_{{{j}}} + {candidate} \\\\"
+        f" + (\\delta a^z{s} U_z^\\top)_{{{j + 1}}} + (\\delta a^r{s} U_r^\\top)_{{{j + 1}}} + {candidate} \\\\"
         f" &= {_f(dh * keep)} + {_f(via_z)} + {_f(via_r)} + {_f(candidate_value)} = {gnum(grads.dh_prev[t, j])}"
         "\\end{aligned}",
     ))

@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..io.parsing import parse_keras_printout
 from ..layouts.state_dict import EXPORT_HINT
 from ..math.weights import GATES, GRUConfig, GRUWeights
+from ..text import _
 from . import onnx_source, state
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
@@ -110,8 +111,9 @@ def weight_tables() -> None:
     """The typed tables, one per array of get_weights(), at the width of the main area:
     at units=2 each has 6 columns, more than a sidebar can show."""
     w = state.weights()
-    st.caption("Columns are the gate blocks of Keras's arrays: z0 is column W_z[:, 0]. "
-               "Edit a cell and press Enter; the whole page follows.")
+    st.caption(_("Columns are the gate blocks of Keras's arrays; the tables count from 0, as Python indexes "
+                 "them: z0 is column W_z[:, 0], the update gate of unit 1, and row h[0] is unit 1's state. "
+                 "Edit a cell and press Enter; the whole page follows."))
     version = st.session_state.weights_version
     for name, table in _tables(w).items():
         key = f"edit_{name}_{version}"
@@ -119,7 +121,8 @@ def weight_tables() -> None:
         symbol = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}[name]
         st.data_editor(table, key=key, on_change=_apply_table_edit, args=(name, key),
                        column_config={c: st.column_config.NumberColumn(
-                           c, format="%.6g", help=f"{symbol}_{c[0]}[:, {c[1:]}]: gate {c[0]}, unit {c[1:]}")
+                           c, format="%.6g", help=_("{array}[:, {column}]: gate {gate}, unit {unit}").format(
+                               array=f"{symbol}_{c[0]}", column=c[1:], gate=c[0], unit=int(c[1:]) + 1))
                            for c in table.columns})
     state.show_error("tables")
 

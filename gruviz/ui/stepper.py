@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..math.trace import Trace
+from ..text import _
 
 ALL_UNITS = "all"
 
@@ -24,7 +25,8 @@ def step(trace: Trace) -> int:
 
 
 def unit(trace: Trace) -> int | None:
-    """The chosen unit (0-based, as the arrays index it), or None for all units."""
+    """The chosen unit (0-based, as the arrays index it and the link carries it; the page
+    names it from 1), or None for all units."""
     chosen = _chosen("unit", "0")
     if chosen == ALL_UNITS:
         return None if trace.weights.config.units > 1 else 0
@@ -75,11 +77,16 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
         if H > 1:
             st.segmented_control("Unit", units, key="unit", bind="query-params", required=True,
                                  label_visibility="collapsed", width="content",
-                                 format_func=lambda u: "all units" if u == ALL_UNITS else f"unit {u}")
+                                 format_func=unit_name)
         extra = st.container(width="content", horizontal=True, vertical_alignment="center")
     if lead:
         _slider(T)
     return extra
+
+
+def unit_name(option: str) -> str:
+    """A unit as a person counts it: the link's unit=0 is "unit 1"."""
+    return _("all units") if option == ALL_UNITS else _("unit {number}").format(number=int(option) + 1)
 
 
 def _slider(T: int) -> None:
