@@ -179,3 +179,27 @@ def test_the_train_view_after_a_run(browser, app_url, size):
             assert name and chart.get_by_test_id("stCaptionContainer").inner_text().strip() in name
     finally:
         context.close()
+
+
+def test_a_table_wider_than_a_phone_scrolls_by_keyboard(browser, app_url):
+    """The weights' table (18 columns) on a phone scrolls sideways inside its box, which the keyboard
+    reaches (a named region with tabindex 0), and its header is as dark as the text."""
+    context, page = open_view(browser, f"{app_url}/?{VIEWS['weights']}", SIZES["390x844"])
+    try:
+        page.get_by_text("The numbers in this chart").first.click()
+        table = page.locator(".st-key-chart_fig_weights table")
+        expect(table).to_be_visible(timeout=WAIT_MS)
+        page.wait_for_timeout(300)
+        box = page.evaluate("""() => {
+          const scroller = document.querySelector('.st-key-chart_fig_weights [data-testid=stTable] > div');
+          const th = document.querySelector('.st-key-chart_fig_weights [data-testid=stTable] th');
+          return {wide: scroller.scrollWidth > scroller.clientWidth, tabindex: scroller.getAttribute('tabindex'),
+                  role: scroller.getAttribute('role'), page: document.documentElement.scrollWidth,
+                  header: getComputedStyle(th.querySelector('p') || th).color};
+        }""")
+        assert box["wide"] and box["tabindex"] == "0" and box["role"] == "region", box
+        assert box["page"] <= SIZES["390x844"]["width"], box  # the table scrolls, not the page
+        assert box["header"] == "rgb(55, 65, 81)", box  # figures.TEXT, 10:1 on white
+        page.screenshot(path=str(SCREENSHOTS / "charts-weights-table-390x844.png"))
+    finally:
+        context.close()

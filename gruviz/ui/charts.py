@@ -8,6 +8,7 @@ tables come from gruviz/explain (`ChartText`), computed from the same data as th
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -25,6 +26,31 @@ CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"
 _ALTAIR_ROOM = """<style>
 [class*="st-key-chart_"] [data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]) {margin-top: 28px;}
 </style>"""
+# A table's header in the page's text colour (Streamlit greys it to below 4.5:1), and a table wider
+# than the screen, which scrolls sideways, reachable by keyboard as a named region (axe's
+# scrollable-region-focusable). The script is ours and fixed; it watches the page once.
+_TABLE_STYLE = """<style>
+[class*="st-key-chart_"] [data-testid="stTable"] th, [class*="st-key-chart_"] [data-testid="stTable"] th p
+  {color: %s !important;}
+[class*="st-key-chartjs_"] {display: none;}
+</style>""" % TEXT
+_TABLE_SCRIPT = """<script>
+(() => {
+  if (window.__gruvizChartTables) return;
+  window.__gruvizChartTables = true;
+  const fix = () => document.querySelectorAll('[class*="st-key-chart_"] [data-testid="stTable"] > div')
+    .forEach((box) => {
+      if (box.scrollWidth > box.clientWidth + 1 && box.getAttribute('tabindex') !== '0') {
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('role', 'region');
+        box.setAttribute('aria-label', LABEL);
+      }
+    });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  window.addEventListener('resize', fix);
+  fix();
+})();
+</script>"""
 _TABLE_CELLS = 2_000  # up to this many numbers, a plain HTML table (read cell by cell); beyond, a grid
 
 
@@ -42,6 +68,9 @@ def show(figure, text: ChartText, key: str, where=None) -> None:
         st.caption(text.summary)
         with st.expander(_("The numbers in this chart")):
             numbers(text)
+        with st.container(key=f"chartjs_{key}"):  # takes no room
+            label = json.dumps(_("The numbers in this chart")).replace("</", "<\\/")
+            st.html(_TABLE_STYLE + _TABLE_SCRIPT.replace("LABEL", label), unsafe_allow_javascript=True)
 
 
 def frame(text: ChartText) -> pd.DataFrame:
