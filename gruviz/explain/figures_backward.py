@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from ..math.backward import Gradients
 from ..text import _
 from .chart_text import ChartText, grid_text, say
-from .figures import GREY, MODEBAR, PALETTE, block_arrays, figure_from_spec, gate_blocks, shade, step_numbers
+from .figures import MODEBAR, block_arrays, figure_from_spec, gate_blocks, shade, step_numbers
+from .palette import GREY, PALETTE
 
 _LINE, _GHOST = PALETTE[0], GREY  # both reach 3:1 on the white background; the ghost is dashed and thinner
 _MAX_DECADES = 40  # a range wider than this says only "it exploded"; the axis stops there

@@ -13,7 +13,8 @@ from ..math.trace import Trace
 from ..math import params
 from ..text import _
 from .chart_text import ChartText, column, move, say, sentence, unit_name
-from .figures import GREY, PALETTE, _grid, figure_from_spec, step_ticks
+from .figures import _grid, figure_from_spec, step_ticks
+from .palette import GREY, PALETTE
 from .lstm_compare import FLOOR, Memory, ratio_curve
 
 # role → (panel title, colour); the page's legend for both cells. The title's two lines keep

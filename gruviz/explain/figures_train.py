@@ -10,7 +10,7 @@ import numpy as np
 from ..math.trace import Trace
 from ..text import _
 from .chart_text import ChartText, column, count, largest_move, move, sentence, unit_name
-from .figures import MARKERS, PALETTE
+from .palette import MARKERS, PALETTE
 
 LOSS_FLOOR = 1e-12  # the log axis draws a loss of 0 here
 GATES = (("z", "z"), ("r", "r"))  # the gate chart's lines: z solid, r dashed

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ..explain.chart_text import ChartText
-from ..explain.figures import TEXT
+from ..explain.palette import TEXT
 from ..text import _
 
 # Plotly's toolbar: no logo, no lasso or box select (the charts select nothing), the rest kept.

@@ -26,7 +26,7 @@ from ..train.describe import learned
 from ..train.loop import Snapshot, TrainConfig, fit
 from ..train.tasks import TASKS, Data
 from ..explain import figures_train
-from ..explain.figures import PALETTE
+from ..explain.palette import PALETTE
 from ..text import _
 from . import charts, state
 
