@@ -76,6 +76,7 @@ def test_step_controls_have_names_not_icon_ligatures(open_page):
     for name in ("First step", "Previous step", "Next step", "Last step"):
         expect(page.get_by_role("button", name=name, exact=True)).to_be_attached()
     assert page.get_by_role("button", name=re.compile("first_page|chevron")).count() == 0
+    expect(page.get_by_role("slider", name="Step")).to_be_attached(timeout=WAIT_MS)
     names = page.evaluate("""[...document.querySelectorAll('input[type=range]')].map(
         (e) => [e.getAttribute('aria-label'), e.getAttribute('aria-labelledby')])""")
     assert names == [["Step", None]]  # "Step", once
@@ -94,6 +95,7 @@ def test_keys_work_the_moment_presenter_and_reveal_are_switched_on(open_page):
     page = open_page(PROJECTOR)
     page.get_by_text("Presenter mode").click()
     expect(page.get_by_role("button", name="Next step")).to_be_focused(timeout=WAIT_MS)
+    settled(page)
     page.keyboard.press("ArrowRight")
     page.wait_for_function("location.search.includes('step=2')", timeout=WAIT_MS)
     settled(page)
@@ -106,3 +108,38 @@ def test_keys_work_the_moment_presenter_and_reveal_are_switched_on(open_page):
     expect(uncover).not_to_have_text(first, timeout=WAIT_MS)
     expect(page.get_by_role("switch", name="Reveal mode")).to_be_checked()
     assert "(Space)" not in uncover.inner_text()
+
+
+def test_an_exercise_by_keyboard_alone_with_feedback_announced(open_page):
+    from gruviz.classroom import exercises
+
+    ex = exercises.generate(7)
+    flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped")
+    page = open_page(PROJECTOR, "?exercise=7&mode=student")
+    box = page.get_by_label("h1[0]")
+    box.focus()
+    page.keyboard.type(ex.rounded(float(flipped.trace.h[0, 0])))
+    page.keyboard.press("Enter")
+    region = page.locator("#feedback-h-0-0")
+    expect(region).to_contain_text("not right", timeout=WAIT_MS)
+    assert region.get_attribute("role") == "status"
+    expect(box).to_have_attribute("aria-describedby", "feedback-h-0-0", timeout=WAIT_MS)
+    expect(box).to_have_attribute("aria-invalid", "true", timeout=WAIT_MS)
+    show = page.get_by_role("button", name="Show this number").first
+    show.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"h1[0] = {ex.rounded(ex.answer(0, 'h', 0))}")).to_be_visible(timeout=WAIT_MS)
+    expect(box).to_be_focused(timeout=WAIT_MS)  # the button is gone; the focus is back on its box
+
+
+def test_a_lesson_by_keyboard_alone_keeps_the_focus_at_the_last_step(open_page):
+    page = open_page(PROJECTOR, "?present=true")
+    page.get_by_role("button", name="Next step").focus()
+    for step in (2, 3, 4):
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"location.search.includes('step={step}')", timeout=WAIT_MS)
+        settled(page)
+    expect(page.get_by_role("button", name="Next step")).to_be_disabled()
+    expect(page.get_by_role("button", name="Previous step")).to_be_focused(timeout=WAIT_MS)
+    page.keyboard.press("Enter")  # and the keyboard goes on working from there
+    page.wait_for_function("location.search.includes('step=3')", timeout=WAIT_MS)

@@ -17,6 +17,7 @@ _STYLE = """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #4b5563 !important;
   opacity: 1 !important;}
 [data-has-shortcut="true"] kbd, [data-testid="stWidgetLabel"] kbd, kbd {color: #374151 !important; opacity: 1 !important;}
+[data-testid="stBaseButton-primary"] kbd {color: #ffffff !important;}
 [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible, [data-testid="stAppViewContainer"]:focus {outline: none;}
 .st-key-gruviz_a11y {display: none;}
 .st-key-page_title h1 {font-size: 1.75rem; padding: 0.25rem 0 0.5rem 0;}
@@ -30,12 +31,44 @@ _SCRIPT = """<script>
   window.__gruvizA11y = true;
   const doc = document;
   const revealOn = () => !!doc.querySelector('.st-key-reveal_next button');
+  let lostFocus = null;  // the key of a clicked control that may vanish or turn off on the rerun
+  doc.addEventListener('click', (event) => {
+    const holder = event.target.closest && event.target.closest('[class*="st-key-exercise_show_"], '
+      + '.st-key-step_next, .st-key-step_last');
+    const key = holder && (holder.className.match(/st-key-(\S+)/) || [])[1];
+    if (key) lostFocus = key.startsWith('exercise_show_') ? key : 'step';
+  }, true);
   // React Aria labels a slider's input by itself and by its group: "Step Step". One name is enough.
   const fix = () => {
     doc.querySelectorAll('input[type=range][aria-label][aria-labelledby]').forEach(
       (input) => input.removeAttribute('aria-labelledby'));
-    // An equation wider than the screen scrolls sideways: the keyboard must reach it too.
-    doc.querySelectorAll('.katex-display').forEach((box) => {
+    // An exercise box's feedback is a status region tied to its box; a wrong number marks the box.
+    doc.querySelectorAll('[class*="st-key-feedback_"]').forEach((region) => {
+      const suffix = (region.className.match(/st-key-feedback_(\S+)/) || [])[1];
+      const input = suffix && doc.querySelector(`.st-key-exercise_${suffix} input`);
+      if (!input) return;
+      if (region.id !== `feedback-${suffix}`) {
+        region.id = `feedback-${suffix}`;
+        region.setAttribute('role', 'status');
+        region.setAttribute('aria-live', 'polite');
+      }
+      const text = region.textContent || '';
+      const invalid = text.trim() !== '' && !text.includes('✓');
+      if (input.getAttribute('aria-describedby') !== region.id) input.setAttribute('aria-describedby', region.id);
+      if (input.getAttribute('aria-invalid') !== String(invalid)) input.setAttribute('aria-invalid', String(invalid));
+    });
+    // A control that vanished or was switched off by its own click (Show this number, the last
+    // step) hands the focus to its neighbour instead of dropping it on the page.
+    if (lostFocus && (!doc.activeElement || doc.activeElement === doc.body)
+        && !doc.querySelector('[data-test-script-state=running]')) {
+      const next = lostFocus.startsWith('exercise_show_')
+        ? doc.querySelector(`.st-key-exercise_${lostFocus.slice('exercise_show_'.length)} input`)
+        : doc.querySelector('.st-key-step_prev button:not([disabled])');
+      lostFocus = null;
+      if (next) next.focus();
+    }
+    // An equation or a code box wider than the screen scrolls sideways: the keyboard must reach it too.
+    doc.querySelectorAll('.katex-display, [data-testid="stCode"] pre').forEach((box) => {
       if (box.scrollWidth > box.clientWidth + 1) {
         if (box.getAttribute('tabindex') !== '0') box.setAttribute('tabindex', '0');
       } else if (box.hasAttribute('tabindex')) {

@@ -102,6 +102,14 @@ def _cell(exercise, cell: grading.Cell, feedback: grading.Feedback | None, work:
     key = grading.key(cell)
     st.text_input(grading.name(cell), key=f"exercise_{key}", max_chars=grading.TYPED_MAX,
                   placeholder=_("{decimals} decimals").format(decimals=exercise.answer_decimals))
+    # Always drawn, empty until there is feedback: a screen reader announces what appears in a
+    # status region that was already there (ui/a11y.py ties it to the box and marks a wrong box).
+    with st.container(key=f"feedback_{key}"):
+        _feedback(exercise, cell, feedback, work, shown)
+
+
+def _feedback(exercise, cell: grading.Cell, feedback: grading.Feedback | None, work: Work, shown: dict) -> None:
+    key = grading.key(cell)
     if feedback is None:
         return
     if feedback.status == "right":
