@@ -103,7 +103,7 @@ def value_range(trace: Trace, name: str) -> list[float]:
 
 def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
     """z, r, h~ and h against the step, one line per unit; the selected step is shaded."""
-    layout = _grid(2, 2, [title for _, title in QUANTITIES])
+    layout = _grid(2, 2, [_(title) for _name, title in QUANTITIES])
     steps, data = step_numbers(trace), []
     for k, (name, _title) in enumerate(QUANTITIES):
         values = getattr(trace, name)  # (T, H)
@@ -141,7 +141,7 @@ def gates_text(trace: Trace) -> ChartText:
 
 def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
     """Units × time for each quantity; the selected step is outlined."""
-    layout = _grid(1, 4, [title.replace(" ", "<br>", 1) for _, title in QUANTITIES], gap=0.05)
+    layout = _grid(1, 4, [_(title).replace(" ", "<br>", 1) for _name, title in QUANTITIES], gap=0.05)
     steps = step_numbers(trace)
     units = [unit_name(j) for j in range(trace.weights.config.units)]
     data = [
@@ -250,7 +250,7 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
     `hover` are d3 number formats."""
     H = config.units
     arrays, columns = block_arrays(config, kernel, recurrent_kernel, bias)
-    total_rows = sum(len(rows) for _, _, rows in arrays)
+    total_rows = sum(len(rows) for _name, _array, rows in arrays)
     data, layout, top, gap = [], {"annotations": [], "shapes": []}, 1.0, 0.1
     for k, (name, array, rows) in enumerate(arrays):
         share = (1 - gap * (len(arrays) - 1)) * len(rows) / total_rows

@@ -57,7 +57,7 @@ def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[
     ]
     if not kept.all():
         data.append({"type": "scatter", "x": [s for s, k in zip(steps, kept) if not k],
-                     "y": [y for y, k in zip(norms[1:], kept) if not k], "mode": "markers", "name": "masked step",
+                     "y": [y for y, k in zip(norms[1:], kept) if not k], "mode": "markers", "name": _("masked step"),
                      "marker": {"symbol": "circle-open", "size": 13, "color": GREY}, "hoverinfo": "skip"})
     data.append({"type": "scatter", "x": [0, 1], "y": norms[:2], "mode": "lines+markers", "name": "‖∂L/∂h₀‖",
                  "line": {"color": _LINE, "dash": "dot"}, "marker": {"symbol": "diamond", "size": [10, 0]},
@@ -72,7 +72,7 @@ def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[
              "dtick": max(1, math.ceil(decades / 8)), "range": y_range}
     if decades <= 4:  # a few decades: unlabelled ticks at 2…9 show where between them a value sits
         yaxis["minor"] = {"ticks": "outside", "ticklen": 3, "showgrid": False}
-    xaxis = {"title": {"text": "step"}, "range": [-0.5, grads.trace.steps + 0.5]}
+    xaxis = {"title": {"text": _("step")}, "range": [-0.5, grads.trace.steps + 0.5]}
     if grads.trace.steps <= 30:
         xaxis.update({"tickvals": [0, *steps], "ticktext": ["h₀", *map(str, steps)]})
     layout = {"xaxis": xaxis, "yaxis": yaxis,

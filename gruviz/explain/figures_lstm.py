@@ -55,7 +55,7 @@ def gates_side_by_side(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> go.Figure:
     """Each role in its own panel over the steps, one unit; GRU solid, LSTM dashed."""
     steps = list(range(1, gru.steps + 1))
     keys = list(ROLES)
-    layout = _grid(3, 2, [ROLES[k][0] for k in keys], gap=0.09)
+    layout = _grid(3, 2, [_(ROLES[k][0]) for k in keys], gap=0.09)
     panels = _panels(gru, lstm, unit)
     data = []
     for k, key in enumerate(keys):
