@@ -235,5 +235,5 @@ def test_a_number_with_too_few_decimals_is_marked_short_and_the_join_link_has_a_
     teacher = run(**{"class": created.code, "teacher": created.teacher_token})
     grid = teacher.dataframe[0].value
     assert "… 0.5" in grid.to_csv() and "too few decimals" in text(teacher)
-    assert any("role='img'" in h.proto.body and "join link" in h.proto.body for h in teacher.get("html"))
+    assert any("alt='QR code" in h.proto.body and "join link" in h.proto.body for h in teacher.get("html"))
     assert any(c.value.endswith(f"?class={created.code}") for c in teacher.code)

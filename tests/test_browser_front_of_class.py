@@ -143,3 +143,14 @@ def test_a_lesson_by_keyboard_alone_keeps_the_focus_at_the_last_step(open_page):
     expect(page.get_by_role("button", name="Previous step")).to_be_focused(timeout=WAIT_MS)
     page.keyboard.press("Enter")  # and the keyboard goes on working from there
     page.wait_for_function("location.search.includes('step=3')", timeout=WAIT_MS)
+
+
+def test_the_exercise_teacher_page_shows_the_students_qr_code(open_page):
+    from gruviz.classroom import room
+    from gruviz.store import Store
+
+    page = open_page(PROJECTOR, f"?exercise=7&mode=teacher&key={room.exercise_key(Store(), 'exercise=7')}")
+    picture = page.get_by_role("img", name="QR code of the students' link")
+    expect(picture).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) > 100  # drawn, not stripped
+    expect(page.get_by_text(re.compile(r"/\?exercise=7&mode=student$"))).to_be_visible()

@@ -96,7 +96,7 @@ def render() -> None:
     teacher = _is_teacher(params)
     st.link_button(_("Back to the GRU explainer"), "/", icon=":material/arrow_back:")
     st.title((_("Teacher's key — ") if teacher else "") + sheet.title(exercise))
-    student_url = f"{(st.context.url or '').split('?')[0]}{link(params, 'student')}"
+    student_url = f"{(st.context.url or '').split('?')[0].rstrip('/')}/{link(params, 'student')}"
     exercise_parts.problem(exercise)
     name = f"gru-exercise-{seed}"
     if teacher:
