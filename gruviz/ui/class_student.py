@@ -14,7 +14,7 @@ from ..classroom import grading, live, room, sheet
 from ..errors import InputError
 from ..store import ClassInfo, Store, StoreUnavailable, StudentInfo
 from ..text import _
-from . import class_lesson, exercise_parts, plain
+from . import class_lesson, exercise_parts, plain, presenter
 
 RETRY_SECONDS = 3
 
@@ -34,6 +34,7 @@ def render(store: Store, token: str) -> None:
     st.title(_("Class {code}").format(code=info.code))
     st.markdown(_("You are **{name}**.").format(name=plain.markdown(student.name)))
     if info.lesson:
+        presenter.style()  # the lesson's equations as presenter mode draws them: broken into lines on a phone
         with st.container(border=True):
             st.header(_("The lesson"))
             class_lesson.student(store, info)
