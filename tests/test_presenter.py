@@ -110,7 +110,7 @@ def test_the_preset_story_gives_way_after_an_edit_and_returns_with_the_preset_in
     at = AppTest.from_file("../app.py", default_timeout=180)
     at.run()
     story = "The asker multiplied the kernel"
-    page = lambda: "\n".join(e.value for e in [*at.markdown, *at.caption, *at.error])  # noqa: E731
+    page = lambda: "\n".join(e.value for e in [*at.title, *at.markdown, *at.caption, *at.error])  # noqa: E731
     assert story in page() and "-0.7069" in page()
     at.text_input(key="seq_text").set_value("1, 2, 9, 7").run()
     assert story not in page() and "-0.7069" not in page()
