@@ -9,7 +9,7 @@ PROCESSES ?= 2
 ADDRESS ?= 0.0.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test run serve test bench chromium nginx postgres
+.PHONY: setup setup-test run serve test bench chromium nginx postgres poppler
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ nginx:
 
 # The class tests start their own PostgreSQL servers from Debian's binaries (tests/class_db.py);
 # the clusters the package itself makes are not used.
+# The worksheet tests render PDF pages to PNG with Debian's pdftoppm (poppler-utils).
+poppler:
+	@command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
+
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
 
@@ -56,7 +60,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 # -n auto: one worker per core; --dist loadfile keeps a file's tests (and its one app) on one worker.
-test: setup-test chromium nginx postgres node_modules/.package-lock.json
+test: setup-test chromium nginx postgres poppler node_modules/.package-lock.json
 	$(PY) -m pytest -n auto --dist loadfile
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and

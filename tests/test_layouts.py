@@ -291,7 +291,7 @@ def test_reset_before_cannot_become_reset_after(name):
 @pytest.mark.parametrize("name", ["tf1", "epynn", "wikipedia"])
 def test_reset_after_cannot_become_reset_before(name):
     w = random_weights(np.random.default_rng(13), GRUConfig(units=3, input_dim=2))
-    with pytest.raises(L.ConversionRefused, match=r"U_h has off-diagonal entries.*b\^h_h = bias\[1, 6:9\]"):
+    with pytest.raises(L.ConversionRefused, match=r"U_h has off-diagonal entries.*bʰₕ = bias\[1, 6:9\]"):
         L.convert(w, name)
 
 

@@ -143,10 +143,10 @@ def test_a_missing_weight_is_named(missing):
 
 
 @pytest.mark.parametrize("direction, field, shape, needs, role", [
-    ("forward", "R", (1, 6, 3), (1, 6, 2), "rows R_z | R_r | R_h, one column per unit of H_{t-1}"),
+    ("forward", "R", (1, 6, 3), (1, 6, 2), "rows R_z | R_r | R_h, one column per unit of Hₜ₋₁"),
     ("forward", "W", (1, 6, 2), (1, 6, 3), "rows W_z | W_r | W_h, one column per input feature"),
     ("bidirectional", "B", (1, 12), (2, 12), "Wb_z | Wb_r | Wb_h | Rb_z | Rb_r | Rb_h; absent means 0"),
-    ("bidirectional", "initial_h", (1, 1, 2), (2, 1, 2), "H_0 per direction (batch 1); absent means 0"),
+    ("bidirectional", "initial_h", (1, 1, 2), (2, 1, 2), "H₀ per direction (batch 1); absent means 0"),
     ("bidirectional", "sequence_lens", (2,), (1,), "steps read (batch 1); Y is 0 after them"),
     ("reverse", "sequence_lens", (1, 1), (1,), "steps read (batch 1); Y is 0 after them"),
 ])

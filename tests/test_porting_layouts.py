@@ -134,7 +134,7 @@ def test_layouts_read_back_to_the_same_keras_weights():
 
 def test_flax_nnx_refuses_a_candidate_recurrent_bias_naming_it():
     w = keras_weights(np.random.default_rng(6), 2, 2)
-    with pytest.raises(L.ConversionRefused, match=r"b\^h_h = bias\[1, 4:6\] = \[.*\]"):
+    with pytest.raises(L.ConversionRefused, match=r"bʰₕ = bias\[1, 4:6\] = \[.*\]"):
         L.convert(w, "flax")
     torch_like = L.convert(w, "pytorch").weights
     with pytest.raises(L.ConversionRefused, match="Flax nnx.GRUCell has no bias inside the reset"):
