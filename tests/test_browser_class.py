@@ -255,6 +255,7 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
             expect(grid_cell(teacher, name)).to_be_attached(timeout=WAIT_MS)
         settled(teacher)
         # Select the last row (the LaTeX name): its numbers, then its wrong one on the projector.
+        teacher.get_by_test_id("stDataFrame").scroll_into_view_if_needed()
         grid = teacher.get_by_test_id("stDataFrame").bounding_box()
         teacher.mouse.click(grid["x"] + 16, grid["y"] + 35 * 3 + 17)
         expect(teacher.get_by_text(f"Numbers of {HOSTILE[2]}", exact=True)).to_be_visible(timeout=WAIT_MS)
