@@ -16,8 +16,10 @@ from playwright.sync_api import expect
 
 from conftest import random_weights
 from gruviz import GRUConfig
-from gruviz.classroom import exercises, grading
+from gruviz.classroom import exercises, grading, room
 from gruviz.io import share
+from gruviz.store import Store
+from gruviz.ui import class_lesson
 from live_app import REPO, chromium, running_app
 
 pytestmark = pytest.mark.browser
@@ -117,8 +119,8 @@ def test_the_presenter_fits_a_phone(open_page, path):
         settled(page)
         page.locator(".st-key-presenter_equations_narrow").scroll_into_view_if_needed()
         shoot(page, "presenter-all-units", PHONE)
-    assert page.locator(".st-key-presenter_equations_narrow .katex-display").is_visible()
-    assert page.locator(".st-key-presenter_equations .katex-display").is_hidden()
+    expect(page.locator(".st-key-presenter_equations_narrow .katex-display")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".st-key-presenter_equations .katex-display")).to_be_hidden(timeout=WAIT_MS)
     if path == "/?present=true":
         page.locator(".st-key-presenter_equations_narrow").scroll_into_view_if_needed()
         shoot(page, "presenter", PHONE)
@@ -169,4 +171,17 @@ def test_a_wide_screen_keeps_the_presenters_whole_rows(open_page):
     box = block.bounding_box()
     assert box["y"] + box["height"] <= LAPTOP["height"], box  # all four equations, no scrolling
     shoot(page, "presenter", LAPTOP)
+    assert page.evaluate(OVERFLOWING) == []
+
+
+def test_a_students_lesson_fits_a_phone(open_page):
+    """The lesson inside a class page: its frame must not take the width the broken lines need."""
+    store = Store()
+    created = room.create(store, room.DEFAULT_SEED, False, class_lesson.preset_query("stack_exchange"))
+    token, _student = room.join(store, created.info, "Eve")
+    page = open_page(f"/?class={created.code}&student={token}", PHONE)
+    expect(page.get_by_text("You are Eve.")).to_be_visible(timeout=WAIT_MS)
+    page.locator(".st-key-presenter_equations_narrow").scroll_into_view_if_needed()
+    shoot(page, "class-lesson", PHONE)
+    assert page.evaluate(SHOWN) >= 4
     assert page.evaluate(OVERFLOWING) == []
