@@ -16,6 +16,10 @@ from ..store import ClassInfo, Store, StoreUnavailable, StudentInfo
 from ..text import _
 from . import class_lesson, exercise_parts, plain, presenter
 
+# On a phone the lesson's frame would take 32 px from equations already broken to fit the screen.
+_PHONE_FRAME = """<style>@media (max-width: 640px) {
+.st-key-class_lesson_frame {border: none; padding: 0;}}</style>"""
+
 RETRY_SECONDS = 3
 
 
@@ -35,7 +39,8 @@ def render(store: Store, token: str) -> None:
     st.markdown(_("You are **{name}**.").format(name=plain.markdown(student.name)))
     if info.lesson:
         presenter.style()  # the lesson's equations as presenter mode draws them: broken into lines on a phone
-        with st.container(border=True):
+        st.html(_PHONE_FRAME)
+        with st.container(border=True, key="class_lesson_frame"):
             st.header(_("The lesson"))
             class_lesson.student(store, info)
     exercise = room.exercise(info, student)

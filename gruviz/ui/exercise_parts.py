@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ..classroom import exercises, grading, sheet, worksheet, worksheet_tex
+from ..explain.fit import fit
 from ..text import _
 from . import state
 
@@ -60,8 +61,9 @@ def problem(exercise: exercises.Exercise) -> None:
                 column.latex(worksheet_tex.matrix(m))
         if sheet.bias_note(exercise):
             st.caption(sheet.bias_note(exercise))
-        for equation in sheet.equations(exercise):
-            st.latex(equation.latex + r"\qquad\text{" + equation.label + "}")
+        for equation in sheet.equations(exercise):  # the name above, not beside: a phone has no room for both
+            st.caption(equation.label)
+            st.latex(fit(equation.latex))
 
 
 def typed_now(exercise: exercises.Exercise, work: Work) -> dict[grading.Cell, str]:
