@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 
 from ..math import lstm_trace
-from .compare import compare
-from .counts import count
-from .files import read_model_path
-from .mistakes import TITLES, diagnose_model
-from .pipeline import ModelRun, parse_input, run
-from .recurrent import Bidirectional, Recurrent
+from ..model.compare import compare
+from ..model.counts import count
+from ..model.files import read_model_path
+from ..model.mistakes import TITLES, diagnose_model
+from ..model.pipeline import ModelRun, parse_input, run
+from ..model.recurrent import Bidirectional, Recurrent
 
 
 def add_to(commands) -> None:
@@ -27,7 +27,7 @@ def add_to(commands) -> None:
 def _trace(cell: Recurrent, run_) -> dict:
     if cell.kind == "LSTM":
         return lstm_trace.trace_json(run_)
-    from ..cli import trace_json  # the same per-step dictionary `trace` prints
+    from .main import trace_json  # the same per-step dictionary `trace` prints
 
     return trace_json(run_)
 

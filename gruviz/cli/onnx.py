@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .io import weights_file
-from .io.onnx_file import read_onnx, read_onnx_path, write_onnx
-from .io.parsing import parse_sequence, parse_vector
-from .layouts import OnnxGRU, convert, onnx_outputs, prove
-from .limits import CLI
+from ..errors import InputError
+from ..io import weights_file
+from ..io.onnx_file import read_onnx, read_onnx_path, write_onnx
+from ..io.parsing import parse_sequence, parse_vector
+from ..layouts import OnnxGRU, convert, onnx_outputs, prove
+from ..limits import CLI
 
 
 def add_options(trace, convert_command, commands) -> None:
@@ -61,7 +61,7 @@ def _is_onnx(path: str) -> bool:
 
 
 def _trace(args) -> dict:
-    from .cli import trace_json  # cli imports this module; this is the one way back
+    from .main import trace_json  # cli imports this module; this is the one way back
 
     if args.mask is not None or args.go_backwards or args.convention != "keras":
         raise InputError("an ONNX node sets its own reading order (direction) and update rule, and has no mask "
@@ -92,9 +92,9 @@ def _trace(args) -> dict:
 
 def _check_export(args) -> dict:
     """The detective with the node's outputs as the claim and the source as the truth."""
-    from .explain.detective import diagnosis_json
-    from .explain.export_check import compare_export
-    from .layouts.state_dict import read_state_dict
+    from ..explain.detective import diagnosis_json
+    from ..explain.export_check import compare_export
+    from ..layouts.state_dict import read_state_dict
 
     if Path(args.source).suffix.lower() in (".npz",) or _is_state_dict(args.source):
         try:

@@ -11,11 +11,11 @@ import argparse
 
 import numpy as np
 
-from .errors import InputError
-from .io import lstm_file
-from .io.parsing import parse_mask, parse_sequence, parse_vector
-from .math.lstm_trace import run, trace_json
-from .math.params import Counts
+from ..errors import InputError
+from ..io import lstm_file
+from ..io.parsing import parse_mask, parse_sequence, parse_vector
+from ..math.lstm_trace import run, trace_json
+from ..math.params import Counts
 
 
 def holds_lstm(args) -> bool:
@@ -41,7 +41,7 @@ def trace(args) -> dict:
     lstm = run(weights, x, h0, c0, args.go_backwards, mask)
     result = trace_json(lstm)
     if args.keras:
-        from .io.keras_bridge import run_keras_lstm
+        from ..io.keras_bridge import run_keras_lstm
 
         keras_run = run_keras_lstm(weights, x, h0, c0, args.go_backwards, mask)
         result["keras"] = {

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..limits import TRAIN_CLI
-from . import optim
-from .loop import TrainConfig, fit
-from .tasks import TASKS
+from ..train import optim
+from ..train.loop import TrainConfig, fit
+from ..train.tasks import TASKS
 
 
 def add_to(commands) -> None:

@@ -16,7 +16,7 @@ from ..explain.mistakes import Setup
 from ..io import weights_file
 from ..io.parsing import parse_sequence, parse_vector
 from ..math.cell import Convention
-from . import exercises, worksheet
+from ..classroom import exercises, worksheet
 
 # Worksheets are worked by hand: past these a page cannot hold the boxes.
 WORKSHEET_MAX = {"units": 3, "input_dim": 4, "steps": 6}

@@ -22,23 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import weights_file
-from .math.cell import Convention
-from .errors import InputError
-from .io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
-from .io.untrusted import read_text
-from .limits import CLI
-from .math.backward import LOSSES, backward, backward_json
-from .layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
-from .explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
-from .explain.mistakes import Setup
-from .math.trace import Trace
-from . import cli_lstm
-from .classroom import commands as classroom
-from .classroom import class_commands
-from . import cli_onnx
-from .model import cli as cli_model
-from .train import cli as cli_train
+from ..io import weights_file
+from ..math.cell import Convention
+from ..errors import InputError
+from ..io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
+from ..io.untrusted import read_text
+from ..limits import CLI
+from ..math.backward import LOSSES, backward, backward_json
+from ..layouts import LAYOUT_NAMES, ConversionRefused, convert, prove, to_keras
+from ..explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from ..explain.mistakes import Setup
+from ..math.trace import Trace
+from . import lstm as cli_lstm
+from . import exercise as classroom
+from ..classroom import class_commands
+from . import onnx as cli_onnx
+from . import model as cli_model
+from . import train as cli_train
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
 _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss",
@@ -152,7 +152,7 @@ def _trace(args) -> dict:
     trace = setup.run()
     result = trace_json(trace)
     if args.keras:
-        from .io.keras_bridge import run_keras
+        from ..io.keras_bridge import run_keras
 
         keras_run = run_keras(setup.weights, setup.x, setup.h0, setup.go_backwards, setup.mask)
         result["keras"] = {
