@@ -218,14 +218,14 @@ def test_a_partly_filled_app_table_becomes_cell_claims():
     setup = Setup(SEED, np.array([[1.0], [2], [9], [8]]))
     truth = setup.run()
     # Row 0 is step 1 on the page; a student has z and a wrong h (the Wikipedia rule's) for it.
-    edits = {0: {"z[0]": f"{truth.z[0, 0]:.4f}", "h[0]": "-0.0126"}, 2: {"r[0]": " "}}
+    edits = {0: {"z": f"{truth.z[0, 0]:.4f}", "h": "-0.0126"}, 2: {"r": " "}}
     claims = table_claims(edits, 4, 1)
     assert [(c.t, c.quantity, c.unit) for c in claims] == [(0, "z", 0), (0, "h", 0)]
     diagnosis = diagnose(setup, claims)
     assert diagnosis.first_divergence.claim.quantity == "h"
     assert diagnosis.explanations[0].id == "update_rule_flipped"
     with pytest.raises(InputError, match="not a number"):
-        table_claims({1: {"h[0]": "abc"}}, 4, 1)
+        table_claims({1: {"h": "abc"}}, 4, 1)
 
 
 # --- the JSON contract, the messages and the search, value by value --------------------------
@@ -340,7 +340,7 @@ def test_an_unexplained_claim_keeps_eight_explanations_closest_first():
     (lambda: parse_step_claims('[{"t": 0}]', 1, 4),
      "the claimed steps name no quantity; give z, r, h_tilde or h for some step."),
     (lambda: parse_cells({(4, "h", 0): "1"}, 4), "step 5 is past the end of the sequence (4 steps)."),
-    (lambda: parse_cells({(1, "r", 0): "1..2"}, 4), "step 2, r[0]: '1..2' is not a number."),
+    (lambda: parse_cells({(1, "r", 0): "1..2"}, 4), "step 2, r of unit 1: '1..2' is not a number."),
 ])
 def test_messages_say_exactly_what_is_wrong(call, message):
     with pytest.raises(InputError) as raised:

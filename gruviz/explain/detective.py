@@ -117,13 +117,28 @@ def parse_step_claims(text: str, units: int, steps: int, limits: Limits = CLI) -
     return claims
 
 
-def parse_cells(cells: dict[tuple[int, str, int], str], steps: int) -> list[Claimed]:
-    """A partly filled table, {(t, quantity, unit): typed text}, one claim per cell."""
+SYMBOLS = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}  # the quantities as the page writes them
+
+
+def cell_name(t: int, quantity: str, unit: int, units: int) -> str:
+    """One number of the page's step table, as a person counts it: "step 2, h̃ of unit 1"
+    (t and unit are 0-based like the arrays; the page counts both from 1)."""
+    if units == 1:
+        return _("step {step}, {quantity}").format(step=t + 1, quantity=SYMBOLS[quantity])
+    return _("step {step}, {quantity} of unit {unit}").format(step=t + 1, quantity=SYMBOLS[quantity],
+                                                               unit=unit + 1)
+
+
+def parse_cells(cells: dict[tuple[int, str, int], str], steps: int, units: int = 0) -> list[Claimed]:
+    """A partly filled table, {(t, quantity, unit): typed text}, one claim per cell; `units`
+    (the GRU's) only words the messages: with one unit they name no unit."""
     claims = []
     for (t, quantity, unit), text in sorted(cells.items(), key=lambda item: (item[0][0], QUANTITIES.index(item[0][1]), item[0][2])):
         if t >= steps:
-            raise InputError(f"step {t + 1} is past the end of the sequence ({steps} steps).")
-        claims.append(Claimed(t, quantity, Typed.parse([str(text).strip()], f"step {t + 1}, {quantity}[{unit}]"), unit))
+            raise InputError(_("step {step} is past the end of the sequence ({steps} steps).").format(
+                step=t + 1, steps=steps))
+        where = cell_name(t, quantity, unit, units)
+        claims.append(Claimed(t, quantity, Typed.parse([str(text).strip()], where), unit))
     return claims
 
 

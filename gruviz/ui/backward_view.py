@@ -16,6 +16,7 @@ from ..explain.equations_backward import loss_line, step_lines
 from ..explain.mistakes import Setup
 from ..limits import APP
 from ..math.weights import GRUWeights
+from ..text import _
 from . import charts, guard
 
 _LOSS_LABELS = {
@@ -29,11 +30,13 @@ def _target(loss: str, units: int, steps: int) -> np.ndarray | None:
     """The target box for mse / mse_all, blank meaning zeros; a bad entry shows its
     message right here and the page goes on with zeros."""
     if LOSSES[loss].target == "none":
-        st.text_input("Target", value="", disabled=True, key="bw_target_none", help="The sum loss has no target.")
+        st.text_input("Target", value="", disabled=True, key="bw_target_none", help="The sum loss has no target.",
+                      max_chars=APP.max_text_chars)
         return None
     vector = LOSSES[loss].target == "vector"
     st.text_input(
         "Target y" if vector else "Target sequence Y", key=f"bw_target_{loss}", placeholder="zeros",
+        max_chars=APP.max_text_chars,
         help=(f"{units} value{'s' if units != 1 else ''}, one per unit." if vector else
               f"{steps} timesteps of {units} value{'s' if units != 1 else ''} each, in the order the outputs "
               "come out (processing order); ';' or a new line separates timesteps."),
@@ -44,6 +47,11 @@ def _target(loss: str, units: int, steps: int) -> np.ndarray | None:
         st.error(f"{problem} Using zeros until it is fixed.", icon=":material/error:")
         return parse_target("", loss, units, steps)
     return target
+
+
+def _unit_name(j: int) -> str:
+    """The unit choice as a person counts it: the arrays' unit 0 is "unit 1"."""
+    return _("unit {number}").format(number=j + 1)
 
 
 def _scaled(setup: Setup, scale: float) -> Setup:
@@ -115,11 +123,11 @@ def render(setup: Setup) -> None:
     charts.show(figures_backward.gradient_norms(grads, ss.bw_step - 1, y_range, ghost),
                 figures_backward.norms_text(grads, ghost), key="bw_fig_norms")
 
-    st.caption("δv means ∂L/∂v. Steps count from 1, so step s makes h_s from h_{s−1}.")
+    st.caption(_("δv means ∂L/∂v. Steps and units count from 1, so step s makes hₛ from hₛ₋₁."))
     c1, c2 = st.columns([3, 1])
     step = c1.slider("Step", 1, T, key="bw_step") if T > 1 else 1
-    ss.bw_unit = min(int(ss.get("bw_unit", 0)), H - 1)
-    unit = c2.selectbox("Unit", list(range(H)), key="bw_unit") if H > 1 else 0
+    ss.bw_unit = min(int(ss.get("bw_unit", 0)), H - 1)  # 0-based, as the arrays index it
+    unit = c2.selectbox(_("Unit"), list(range(H)), key="bw_unit", format_func=_unit_name) if H > 1 else 0
     for eq in step_lines(grads, step - 1, unit):
         st.caption(eq.label)
         st.latex(eq.latex)
@@ -130,5 +138,7 @@ def render(setup: Setup) -> None:
     st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]` (step 0 of the plot); ∂L/∂x, one row per "
                 "input in the order you typed it" + (" (go_backwards reads it last to first)" if trace.go_backwards
                                                      else "") + ":")
-    st.dataframe(pd.DataFrame(grads.x, columns=[f"∂L/∂x[{k}]" for k in range(cfg.input_dim)],
+    features = ["∂L/∂x"] if cfg.input_dim == 1 else [_("∂L/∂x, feature {number}").format(number=k + 1)
+                                                     for k in range(cfg.input_dim)]
+    st.dataframe(pd.DataFrame(grads.x, columns=features,
                               index=pd.Index(range(1, T + 1), name="input")), width="content")

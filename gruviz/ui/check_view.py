@@ -7,20 +7,28 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..explain.detective import (QUANTITIES, UNEXPLAINED, Diagnosis, ambiguous_message, diagnose, parse_cells,
-                                 parse_output_claim)
+from ..explain.detective import (QUANTITIES, SYMBOLS, UNEXPLAINED, Diagnosis, ambiguous_message, cell_name,
+                                 diagnose, parse_cells, parse_output_claim)
 from ..explain.equations import num, vector
 from ..explain.mistakes import Setup
 from ..io.parsing import decimal_comma
+from ..io.untrusted import MAX_NUMBER_CHARS
 from ..limits import APP
 from ..math.trace import Trace
+from ..text import _
 from . import guard, state
 
-SYMBOL = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
+
+def column_name(quantity: str, unit: int, units: int) -> str:
+    """A column of the step table: "z" for one unit, else "z, unit 1" (units count from 1, as
+    in the gates table; the arrays' 0-based index stays in the code)."""
+    if units == 1:
+        return SYMBOLS[quantity]
+    return _("{quantity}, unit {unit}").format(quantity=SYMBOLS[quantity], unit=unit + 1)
 
 
 def _columns(units: int) -> list[tuple[str, int, str]]:
-    return [(q, j, f"{SYMBOL[q]}[{j}]") for q in QUANTITIES for j in range(units)]
+    return [(q, j, column_name(q, j, units)) for q in QUANTITIES for j in range(units)]
 
 
 def table_claims(edited_rows: dict, steps: int, units: int):
@@ -33,7 +41,7 @@ def table_claims(edited_rows: dict, steps: int, units: int):
             if text is not None and str(text).strip():
                 q, j = names[label]
                 cells[(int(row), q, j)] = str(text).strip()
-    return parse_cells(cells, steps) if cells else []
+    return parse_cells(cells, steps, units) if cells else []
 
 
 def render(setup: Setup, truth: Trace) -> None:
@@ -45,7 +53,7 @@ def render(setup: Setup, truth: Trace) -> None:
                     key="claim_form", horizontal=True)
     if form == "The final output":
         text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
-                             placeholder="-0.7069")
+                             placeholder="-0.7069", max_chars=APP.max_text_chars)
         read, note = decimal_comma(text) if units == 1 else (text, None)
         if note:
             st.info(note, icon=":material/info:")
@@ -53,10 +61,12 @@ def render(setup: Setup, truth: Trace) -> None:
     else:
         key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
         # Empty strings, not None: a None cell would read "None" on the page.
-        blank = pd.DataFrame({label: [""] * steps for _, _, label in _columns(units)},
+        blank = pd.DataFrame({label: [""] * steps for _q, _j, label in _columns(units)},
                              index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
-        st.data_editor(blank, key=key, column_config={label: st.column_config.TextColumn(label)
-                                                      for _, _, label in _columns(units)})
+        # A cell holds one number: the browser stops typing where the reader would refuse it.
+        cell = {label: st.column_config.TextColumn(label, max_chars=MAX_NUMBER_CHARS)
+                for _q, _j, label in _columns(units)}
+        st.data_editor(blank, key=key, column_config=cell)
         st.caption("Fill any cells you have; leave the rest blank.")
         claims, problem = guard.attempt(table_claims, st.session_state[key].get("edited_rows", {}), steps, units)
     if problem is not None:
@@ -85,9 +95,8 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
         return
     d = diagnosis.first_divergence
     claim = d.claim
-    where = "the final output" if claim.t is None else f"step {claim.t + 1}, {SYMBOL[claim.quantity]}"
-    unit = "" if claim.unit is None else f"[{claim.unit}]"
-    st.error(f"Your numbers first leave the true computation at **{where}{unit}**: Keras gives "
+    where = claim_name(claim, truth.weights.config.units)
+    st.error(f"Your numbers first leave the true computation at **{where}**: Keras gives "
              f"`{', '.join(num(v, 6) for v in d.expected)}`, you have "
              f"`{', '.join(num(v, 6) for v in claim.typed.values)}`.", icon=":material/call_split:")
     _divergence_table(truth, claim)
@@ -109,6 +118,15 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
         st.caption(f"Closest known mistakes, none close enough: {near}.")
 
 
+def claim_name(claim, units: int) -> str:
+    """Where a claim sits, as the page counts steps and units (from 1)."""
+    if claim.t is None:
+        return _("the final output")
+    if claim.unit is None:  # a whole vector
+        return _("step {step}, {quantity}").format(step=claim.t + 1, quantity=SYMBOLS[claim.quantity])
+    return cell_name(claim.t, claim.quantity, claim.unit, units)
+
+
 def _off_by(error: float) -> str:
     """How far a near miss is, in words; a mistake that never reaches the step has no number there."""
     return f"off by {error:.3g}" if np.isfinite(error) else "it computes no value where yours is"
@@ -119,8 +137,9 @@ def _divergence_table(truth: Trace, claim) -> None:
         return
     frame = pd.DataFrame({label: getattr(truth, q)[:, j] for q, j, label in _columns(truth.weights.config.units)},
                          index=pd.Index(range(1, truth.steps + 1), name="step"))
-    columns = [f"{SYMBOL[claim.quantity]}[{j}]" for j in
-               (range(truth.weights.config.units) if claim.unit is None else [claim.unit])]
+    units = truth.weights.config.units
+    columns = [column_name(claim.quantity, j, units)
+               for j in (range(units) if claim.unit is None else [claim.unit])]
 
     def mark(column):
         return ["background-color: #ffd6d6; font-weight: bold" if column.name in columns and step == claim.t + 1

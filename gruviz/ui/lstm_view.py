@@ -20,6 +20,7 @@ from ..math.cell import Convention
 from ..math.lstm_trace import LSTMTrace, run as run_lstm
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
 from ..math.trace import Trace, run
+from ..text import _
 from . import charts, keras_panel
 
 SOURCES = {"matched": "Matched to this GRU", "fresh": "Fresh keras.layers.LSTM", "file": "LSTM weights file"}
@@ -103,7 +104,7 @@ def _choose_lstm(setup: Setup) -> tuple[LSTMWeights, str]:
         fresh = _fresh(cfg.units, cfg.input_dim, seed)
         if isinstance(fresh, LSTMWeights):
             return fresh, (f"A new keras.layers.LSTM({cfg.units}) from seed {seed}: Glorot-uniform kernel, orthogonal "
-                           "recurrent kernel, bias 0 except b_f = 1 (unit_forget_bias=True).")
+                           "recurrent kernel, bias 0 except the forget gate's, 1 (unit_forget_bias=True).")
         st.info(f"{fresh} Showing the matched LSTM meanwhile.", icon=":material/info:")
     elif source == "file":
         uploaded = _uploaded(cfg.input_dim)
@@ -167,8 +168,8 @@ def _runs(setup: Setup, lstm: LSTMWeights) -> tuple[Trace, LSTMTrace]:
 
 def _outputs(setup: Setup, gru: Trace, lstm: LSTMTrace) -> None:
     left, right = st.columns(2)
-    left.metric("GRU output h_T (gruviz)", keras_panel.format_vector(gru.output))
-    right.metric("LSTM output h_T (gruviz)", keras_panel.format_vector(lstm.output))
+    left.metric(_("GRU output, the last step's h (gruviz)"), keras_panel.format_vector(gru.output))
+    right.metric(_("LSTM output, the last step's h (gruviz)"), keras_panel.format_vector(lstm.output))
     run_key = _arrays_key(setup.x, setup.h0, setup.mask) + (setup.go_backwards,)
 
     def keras_gru():
@@ -213,7 +214,9 @@ def render(setup: Setup) -> None:
     _outputs(setup, gru, lstm)
 
     units = min(gru.weights.config.units, lstm.weights.config.units)
-    unit = st.selectbox("Unit", list(range(units)), key="lv_unit") if units > 1 else 0
+    # 0-based like the arrays; named from 1, as everywhere a person reads a unit
+    unit = st.selectbox(_("Unit"), list(range(units)), key="lv_unit",
+                        format_func=lambda j: _("unit {number}").format(number=j + 1)) if units > 1 else 0
     charts.show(figures_lstm.gates_side_by_side(gru, lstm, unit), figures_lstm.gates_text(gru, lstm, unit),
                 key="lv_fig_gates")
     st.caption("One colour per shared role; the GRU solid, the LSTM dashed. In the matched LSTM, i = 1 − f at "
@@ -225,7 +228,8 @@ def render(setup: Setup) -> None:
 
     st.markdown("##### Memory: how far back does the gradient reach?")
     steps = st.slider("Sequence length", 10, APP.max_steps, MEMORY_STEPS, 10, key="lv_steps",
-                      help="Random inputs x_t ~ N(0, 1) (seed 0); loss L = Σ_j h_T,j, the sum of the last output.")
+                      help=_("Random inputs xₜ drawn from N(0, 1) (seed 0); the loss L is the sum of the last "
+                             "output's units."))
     with np.errstate(all="ignore"):
         memory = lstm_compare.memory(setup.weights, lstm_weights, steps)
     charts.show(figures_lstm.memory_figure(memory), figures_lstm.memory_text(memory), key="lv_fig_memory")

@@ -74,7 +74,7 @@ def render() -> None:
         model = read_model(upload.getvalue(), upload.name,
                            config.getvalue().decode("utf-8", "replace") if config else None, APP)
         hint = "token ids, e.g. 3, 1, 4, 0" if model.takes_ids else f"{model.input_dim} number(s) per step"
-        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence")
+        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence", max_chars=APP.max_text_chars)
         if not text.strip():
             st.info(f"Type the sequence: {hint}.")
             return
