@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,15 +11,8 @@ from ..errors import InputError
 from ..io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
 from ..limits import APP
 from ..text import _
-from . import state
-
-
-@dataclass(frozen=True, eq=False)
-class RunInputs:
-    x: np.ndarray  # (T, D)
-    h0: np.ndarray | None  # (H,)
-    mask: np.ndarray | None  # (T,)
-    go_backwards: bool
+from . import sources, state
+from .state import RunInputs
 
 
 def _apply_config() -> None:
@@ -122,8 +113,6 @@ def sequence_inputs() -> RunInputs | None:
 
 def _weights_editor(expanded: bool) -> None:
     """The typed weight tables at full width, folded unless the weights are being typed by hand."""
-    from . import sources  # sources reaches the Keras column, which reads RunInputs from here
-
     with st.expander("Edit the weights", expanded=expanded, key="weights_editor", on_change="rerun"):
         sources.weight_tables()
 

@@ -22,7 +22,7 @@ from ..explain.equations import vector
 from ..math.trace import Trace
 from ..math.weights import GRUWeights
 from . import state
-from .inputs import RunInputs
+from .state import RunInputs
 
 MATCH_TOLERANCE = 1e-5  # float32 Keras against float64 gruviz (spec §5: ≤ 5.2e-7 seen)
 IMPORT_TIMEOUT_ENV = "GRUVIZ_TF_IMPORT_TIMEOUT"

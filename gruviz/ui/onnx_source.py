@@ -9,12 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ..errors import InputError
-from . import state
+from . import state, uploads
 
 
 def import_onnx() -> None:
     from ..io.onnx_file import read_onnx_upload
-    from .sources import _read_cached
 
     upload = st.file_uploader("An ONNX model with a GRU node", type=["onnx"], key="onnx_upload")
     if upload is None:
@@ -23,7 +22,7 @@ def import_onnx() -> None:
                    "in it runs.")
         return
     try:
-        found = _read_cached(upload, read_onnx_upload)
+        found = uploads.read_cached(upload, read_onnx_upload)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
         return

@@ -15,7 +15,7 @@ from ..io.parsing import parse_keras_printout
 from ..layouts.state_dict import EXPORT_HINT
 from ..math.weights import GATES, GRUConfig, GRUWeights
 from ..text import _
-from . import onnx_source, state
+from . import keras_panel, onnx_source, state, uploads
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
            "PyTorch state_dict (JSON or .npz)", "ONNX model (.onnx)")
@@ -144,8 +144,6 @@ def _by_hand() -> None:
 
 def _make_keras_model() -> None:
     """A fresh Keras layer's weights, or a message under the button saying why not now."""
-    from . import keras_panel
-
     tensorflow = keras_panel.tensorflow_status()
     if tensorflow.phase is keras_panel.Phase.LOADING:
         state.set_error("keras_model", "TensorFlow is still loading (once per server, usually well under a "
@@ -207,7 +205,7 @@ def _upload() -> None:
         return
     ss = st.session_state
     try:
-        found = _read_cached(upload, read_keras_file)
+        found = uploads.read_cached(upload, read_keras_file)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
         return
@@ -232,36 +230,6 @@ _ELSEWHERE = {
 }
 
 
-def _read_cached(upload, reader):
-    """`reader(data, filename, APP)`, run once per uploaded file. A refusal is remembered
-    too: a file that took 10 s to refuse must not be read again on every rerun. Anything a
-    reader raises becomes a message; the weights on screen stay as they were."""
-    from ..io.sandbox import FileRefused
-    from ..limits import APP
-
-    cache = st.session_state.setdefault("upload_cache", {})
-    if upload.file_id not in cache:
-        try:
-            if upload.size > APP.max_file_bytes:
-                raise InputError(f"the file is {upload.size / 2**20:.1f} MB; the app reads files up to "
-                                 f"{APP.max_file_bytes / 2**20:.0f} MB.")
-            outcome = (True, reader(upload.getvalue(), upload.name, APP))
-        except FileRefused as problem:
-            if problem.reason == "busy":
-                raise  # the server was busy, the file may be fine: read it on the next rerun
-            outcome = (False, str(problem))
-        except InputError as problem:
-            outcome = (False, str(problem))
-        except Exception:  # a reader's bug must not blank the page or lose what is on it
-            outcome = (False, "gruviz could not read this file; it may be damaged. Save it again and upload it.")
-        cache.clear()  # one upload at a time is enough
-        cache[upload.file_id] = outcome
-    ok, value = cache[upload.file_id]
-    if not ok:
-        raise InputError(value)
-    return value
-
-
 def _load_once(upload, read) -> None:
     """Make an upload's weights current, once per file; a bad file shows why and changes nothing.
     `read(data, filename, limits)` returns (GRUWeights, notes) or raises InputError."""
@@ -270,7 +238,7 @@ def _load_once(upload, read) -> None:
         st.success(f"Using {upload.name}.", icon=":material/check:")
         return
     try:
-        new, notes = _read_cached(upload, read)
+        new, notes = uploads.read_cached(upload, read)
     except InputError as problem:
         st.error(str(problem), icon=":material/error:")
         return

@@ -3,6 +3,8 @@ good value of every typed input, so a bad entry never loses what was there."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -14,6 +16,16 @@ from ..io.parsing import parse_mask, parse_sequence, parse_vector
 from ..limits import APP
 from ..math.weights import GRUWeights
 from . import guard
+
+@dataclass(frozen=True, eq=False)
+class RunInputs:
+    """What one run reads besides the weights: the parsed sequence, h0 and mask, and the direction."""
+
+    x: np.ndarray  # (T, D)
+    h0: np.ndarray | None  # (H,)
+    mask: np.ndarray | None  # (T,)
+    go_backwards: bool
+
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"
@@ -190,7 +202,7 @@ def sequence_text(x: np.ndarray) -> str:
     return "; ".join(" ".join(f"{v:.6g}" for v in row) for row in x)
 
 
-def run_key(run) -> tuple:
+def run_key(run: RunInputs) -> tuple:
     """What a computation over the current weights and `run`'s x, h0, mask and
     direction depends on: a key for memos that outlive one rerun."""
     def raw(array):
