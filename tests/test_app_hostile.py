@@ -61,7 +61,8 @@ def test_hostile_text_in_the_input_boxes(main_page, key, good, case):
     at.text_input(key=key).set_value(HOSTILE[case]).run()
     assert not at.exception, at.exception
     assert errors(at), f"no message for {case} in {key}"
-    assert at.text_input(key=key).value == HOSTILE[case]  # what was typed stays in the box
+    # what was typed stays in the box, as much of it as the box holds (max_chars)
+    assert at.text_input(key=key).value == HOSTILE[case][:APP.max_text_chars]
     assert at.session_state.weights is weights_before and at.metric  # the last good example stays on screen
     at.text_input(key=key).set_value(good).run()
     assert not at.exception and not errors(at), errors(at)
@@ -70,7 +71,8 @@ def test_hostile_text_in_the_input_boxes(main_page, key, good, case):
 def test_too_many_timesteps_names_the_limit(main_page):
     at = main_page
     at.text_input(key="seq_text").set_value(HOSTILE["100,000 timesteps"]).run()
-    assert "100,000 timesteps" in errors(at) and "at most 400" in errors(at) and "command line" in errors(at)
+    # the box keeps the first APP.max_text_chars characters: "1, " × 13,333 and one more "1"
+    assert "13,334 timesteps" in errors(at) and "at most 400" in errors(at) and "command line" in errors(at)
     at.text_input(key="seq_text").set_value("1, 2, 9, 8").run()
     assert not errors(at)
 
@@ -113,7 +115,7 @@ def test_hostile_printout(case):
     at.text_area(key="printout").set_value(text).run()
     at.button(key="read_printout").click().run()
     assert not at.exception, at.exception
-    assert errors(at) and at.text_area(key="printout").value == text
+    assert errors(at) and at.text_area(key="printout").value == text[:APP.max_text_chars]
     assert shows_default_example(at)
 
 

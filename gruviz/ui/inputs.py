@@ -10,7 +10,7 @@ from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import describe_sequence, parse_mask, parse_sequence, parse_vector
 from ..limits import APP
-from ..text import _
+from ..text import _, ngettext
 from . import sources, state
 from .state import RunInputs
 
@@ -68,13 +68,16 @@ def sequence_inputs() -> RunInputs | None:
     ss = st.session_state
     cfg = state.weights().config
     seq_col, h0_col, mask_col, back_col = st.columns([4, 2, 2, 2], vertical_alignment="bottom")
-    seq_col.text_input("Input sequence", key="seq_text",
-                       help="';' or a new line separates timesteps; commas or spaces separate features. "
-                            "With one feature, 1, 2, 9, 8 is four timesteps.")
-    h0_col.text_input("Initial state h₀", key="h0_text", placeholder="zeros",
-                      help=f"{cfg.units} value{'s' if cfg.units != 1 else ''}, one per unit. Blank means zeros.")
-    mask_col.text_input("Mask", key="mask_text", placeholder="none",
-                        help="One 1 or 0 per timestep; at a 0 the state is carried and the output repeats.")
+    cap = state.TEXT_BOX_CHARS
+    seq_col.text_input(_("Input sequence"), key="seq_text", max_chars=cap,
+                       help=_("';' or a new line separates timesteps; commas or spaces separate features. "
+                              "With one feature, 1, 2, 9, 8 is four timesteps."))
+    h0_col.text_input(_("Initial state h₀"), key="h0_text", placeholder=_("zeros"), max_chars=cap,
+                      help=ngettext("{units} value, one per unit. Blank means zeros.",
+                                    "{units} values, one per unit. Blank means zeros.", cfg.units).format(
+                                        units=cfg.units))
+    mask_col.text_input(_("Mask"), key="mask_text", placeholder=_("none"), max_chars=cap,
+                        help=_("One 1 or 0 per timestep; at a 0 the state is carried and the output repeats."))
     back_col.checkbox("go_backwards", key="go_backwards",
                       help="Keras reads the sequence from the last step to the first and returns outputs in "
                            "that order.")
@@ -103,7 +106,7 @@ def sequence_inputs() -> RunInputs | None:
                        on_change=_apply_sequence_table, args=(key,))
         state.show_error("sequence_table")
         c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-        c1.number_input("timesteps", 1, 500, 6, key="rand_steps")
+        c1.number_input("timesteps", 1, APP.max_steps, 6, key="rand_steps")
         c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
         c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
     with weights_col:

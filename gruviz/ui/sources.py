@@ -130,7 +130,7 @@ def weight_tables() -> None:
 def _by_hand() -> None:
     st.caption("Type the weights in **Edit the weights**, under the sequence, or paste a printout here.")
     with st.expander("Paste print(layer.get_weights())", expanded=True):
-        st.text_area("Printout", key="printout", height=120,
+        st.text_area(_("Printout"), key="printout", height=120, max_chars=state.TEXT_BOX_CHARS,
                      placeholder="[array([[-0.90954137,  1.0425225 , -0.04404902]], dtype=float32), ...]")
         st.button("Read these arrays", on_click=_read_printout, key="read_printout")
         state.show_error("printout")

@@ -27,6 +27,14 @@ class RunInputs:
     go_backwards: bool
 
 
+# Every box a person types or pastes an example into (sequence, h0, mask, the get_weights() printout)
+# is read by a parser that first refuses text longer than the app's `max_text_chars`
+# (gruviz.io.untrusted.check_length under APP), whatever the box: no longer text could ever be read.
+# So the browser stops a paste there, at once and beside the box, instead of sending megabytes that
+# Streamlit's message limit drops without a word. Text at the cap reaches the parser, which reads it or
+# names what is wrong (too many timesteps, values or entries).
+TEXT_BOX_CHARS = APP.max_text_chars
+
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"
 
