@@ -83,8 +83,9 @@ def sequence_inputs() -> RunInputs | None:
                            "that order.")
     x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim, limits=APP)
     state.show_error("sequence")
+    weights_open = bool(ss.get("weights_editor", ss.get("source") == "Enter by hand"))
     if x is None or x.shape[1] != cfg.input_dim:
-        _weights_editor()
+        _weights_editor(weights_open)  # the weights can still be typed while no sequence fits them
         return None
     h0 = state.remember("h0", _h0, ss.h0_text, cfg.units)
     state.show_error("h0")
@@ -98,7 +99,6 @@ def sequence_inputs() -> RunInputs | None:
                f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
                f"number{'s' if x.shape[1] != 1 else ''}.")
     # Folded, the two editors share a row; the weights' tables get the full width once open.
-    weights_open = bool(st.session_state.get("weights_editor", st.session_state.get("source") == "Enter by hand"))
     table_col, weights_col = st.columns(2) if not weights_open else (st.container(), st.container())
     with table_col, st.expander("Edit the sequence as a table, or draw a random one"):
         key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
