@@ -19,7 +19,9 @@ import numpy as np
 from ..errors import InputError
 from ..limits import FILES, Limits
 from .hdf5_guard import open_h5
-from .model_files import ACCEPTED, _DAMAGED, _attr_strings, _json, _natural, _text, _unzip
+from .keras_config import ACCEPTED, _json, _text
+from .legacy_h5 import _attr_strings
+from .model_files import _DAMAGED, _natural, _unzip
 
 import io
 

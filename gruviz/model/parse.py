@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..io.model_files import _activation
+from ..io.keras_config import _activation
 from ..math.lstm_weights import from_layer as lstm_from_layer
 from ..math.weights import GRUWeights, as_finite_array
 from . import layers as L
