@@ -35,10 +35,18 @@ def panel() -> None:
 
 
 def _presets() -> None:
-    st.selectbox("Example", [p.key for p in presets.PRESETS], key="preset_choice",
-                 format_func=lambda key: presets.BY_KEY[key].title)
-    st.button("Load example", key="load_preset", type="primary", width="stretch",
-              on_click=lambda: state.load_preset(st.session_state.preset_choice))
+    """The examples, the box showing the one on the page: after a lesson link too, and none
+    while the page shows numbers of its own, so that Load example never replaces them unasked."""
+    ss = st.session_state
+    shown = (ss.weights_version, *(ss.get(key) for key in ("seq_text", "h0_text", "mask_text", "go_backwards")))
+    if ss.get("preset_choice_for") != shown or "preset_choice" not in ss:
+        # only when the page changes: a choice made in the box stays until it is loaded
+        ss.preset_choice, ss.preset_choice_for = state.preset_on_screen(), shown
+    st.selectbox(_("Example"), [p.key for p in presets.PRESETS], key="preset_choice",
+                 format_func=lambda key: presets.BY_KEY[key].title,
+                 placeholder=_("Your own numbers: choose an example"))
+    st.button(_("Load example"), key="load_preset", type="primary", width="stretch",
+              disabled=ss.preset_choice is None, on_click=lambda: state.load_preset(ss.preset_choice))
 
 
 # --- typed tables ---------------------------------------------------------------------------

@@ -187,7 +187,34 @@ def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None
             ss.h0_text = ""
 
 
-def load_preset(key: str) -> None:
+def preset_on_screen() -> str | None:
+    """The key of the preset the page shows, the one whose title and story it draws: its inputs
+    are exactly these weights and boxes (presets.matching). The boxes are read as the input row
+    reads them, a box whose text does not parse standing for its last good value."""
+    ss = st.session_state
+    cfg, good = weights().config, ss.get("good", {})
+
+    def read(slot: str, parse, *args):
+        value, problem = guard.attempt(parse, *args, limits=APP)
+        return good.get(slot) if problem else value
+
+    x = read("sequence", parse_sequence, ss.get("seq_text", ""), cfg.input_dim)
+    if x is None or x.shape[1] != cfg.input_dim:
+        return None
+    h0_text = ss.get("h0_text", "")
+    h0 = read("h0", parse_vector, h0_text, "h0", cfg.units) if h0_text.strip() else None
+    mask = read("mask", parse_mask, ss.get("mask_text", ""), len(x))
+    if not (isinstance(h0, np.ndarray) and len(h0) == cfg.units):
+        h0 = None  # blank (zeros), as the input row runs it
+    if mask is not None and len(mask) != len(x):
+        mask = None
+    preset = presets.matching(weights(), x, h0, mask, ss.get("go_backwards", False))
+    return None if preset is None else preset.key
+
+
+def load_preset(key: str | None) -> None:
+    if key is None:  # nothing chosen: the button is off, but a click may have been on its way
+        return
     preset = presets.BY_KEY[key]
     ss = st.session_state
     ss.seq_text, ss.h0_text, ss.mask_text, ss.go_backwards = preset.sequence, preset.h0, "", False
