@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.onnx import ONNX_ACTIVATIONS, OnnxGRU, activation_from_onnx
-from ..limits import APP, CORE, FILES, Limits
+from ..limits import CORE, FILES, Limits
 
 OPSET = 14  # the first GRU with the `layout` attribute; onnxruntime runs it everywhere
 _ALPHA = {"Affine", "HardSigmoid", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "Elu"}
@@ -231,26 +231,6 @@ def sandbox_items(data: bytes, filename: str, limits: Limits) -> list[tuple[dict
                 "config": asdict(found.weights.config), "attributes": found.weights.attributes()}
         items.append((meta, list(arrays.values())))
     return items
-
-
-def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP) -> OnnxFile:
-    """`read_onnx` in the bounded child process that reads every upload, rebuilt and
-    validated here from the plain arrays it sends back."""
-    from .sandbox import FileRefused, _rebuilding, run_child
-
-    header, arrays = run_child("onnx", data, filename, limits)
-    with _rebuilding():
-        nodes = []
-        for i, item in enumerate(header["items"]):
-            config = LayoutConfig(**item["config"])
-            limits.check_layer(config.units, config.input_dim)
-            named = {str(key): arrays[f"{i}.{j}"] for j, key in enumerate(item["keys"])}
-            limits.check_arrays({key: a.shape for key, a in named.items()})
-            weights = OnnxGRU.from_arrays(config, {**named, **item["attributes"]})
-            nodes.append(FoundNode(str(item["name"]), weights, tuple(str(n) for n in item["notes"])))
-    if not nodes:
-        raise FileRefused("no GRU node found in this file.", "refused")
-    return OnnxFile(tuple(nodes))
 
 
 def read_onnx_path(path: str, node: str | None = None, limits: Limits = CORE) -> tuple[FoundNode, str]:

@@ -6,7 +6,8 @@ does, started with `subprocess` (never fork), with the bytes on its stdin, its a
 space and CPU time capped by `resource.setrlimit`, and a wall-clock limit enforced
 here (`FILES.seconds`, then SIGKILL). Waiting on the child releases the GIL, so every
 other session keeps running. Only plain arrays and config come back; GRUWeights,
-FoundGRU and PyTorchGRU are rebuilt and validated in this process.
+FoundGRU, PyTorchGRU and OnnxGRU are rebuilt and validated in this process. The readers
+know nothing of this module: it and its child depend on them, never the other way.
 
 Every outcome that is not a result is an `InputError` (a `FileRefused`) with a message
 for a person: the reader's own refusal, a timeout, the memory cap, or a crash.
@@ -32,6 +33,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..layouts.base import LayoutConfig
+from ..layouts.onnx import OnnxGRU
 from ..layouts.pytorch import PyTorchGRU
 from ..limits import APP, FILES, Limits
 from ..math.weights import GRUConfig, GRUWeights
@@ -99,6 +101,26 @@ def read_lstm_state_dict_file(data: bytes, filename: str, limits: Limits = APP):
         weights = LSTMWeights.from_keras_arrays(values)
         limits.check_layer(weights.config.units, weights.config.input_dim)
         return weights
+
+
+def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP):
+    """`onnx_file.read_onnx` in the bounded child, rebuilt and validated here from the plain
+    arrays it sends back (an `OnnxFile`)."""
+    from .onnx_file import FoundNode, OnnxFile  # imports onnx: paid by the first .onnx upload only
+
+    header, arrays = run_child("onnx", data, filename, limits)
+    with _rebuilding():
+        nodes = []
+        for i, item in enumerate(header["items"]):
+            config = LayoutConfig(**item["config"])
+            limits.check_layer(config.units, config.input_dim)
+            named = {str(key): arrays[f"{i}.{j}"] for j, key in enumerate(item["keys"])}
+            limits.check_arrays({key: a.shape for key, a in named.items()})
+            weights = OnnxGRU.from_arrays(config, {**named, **item["attributes"]})
+            nodes.append(FoundNode(str(item["name"]), weights, tuple(str(n) for n in item["notes"])))
+    if not nodes:
+        raise FileRefused("no GRU node found in this file.", "refused")
+    return OnnxFile(tuple(nodes))
 
 
 @contextmanager

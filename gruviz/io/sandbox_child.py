@@ -10,13 +10,13 @@ numbers, strings and booleans leaves this process.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
 import resource
 import sys
 from dataclasses import asdict
+from typing import Callable
 
 import numpy as np
 
@@ -26,59 +26,73 @@ from ..limits import FILES, Limits
 RESULT = "result.npz"
 KINDS = ("keras", "state_dict", "weights_json", "onnx", "model", "lstm_state_dict")
 
+Items = list[tuple[dict, list[np.ndarray]]]  # (plain metadata, arrays) for each thing found
+Reader = Callable[[bytes, str, Limits], Items]
 
-def _keras(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+
+# Each reader is imported when its kind is asked for: a child imports only the reader it runs,
+# before its address space is capped, and the readers know nothing of this process.
+
+def _keras() -> Reader:
     from .model_files import read_model_file
 
-    return [({"name": f.name, "go_backwards": f.go_backwards, "notes": list(f.notes),
-              "config": asdict(f.weights.config)}, f.weights.keras_arrays())
-            for f in read_model_file(data, filename, limits)]
+    def items(data: bytes, filename: str, limits: Limits) -> Items:
+        return [({"name": f.name, "go_backwards": f.go_backwards, "notes": list(f.notes),
+                  "config": asdict(f.weights.config)}, f.weights.keras_arrays())
+                for f in read_model_file(data, filename, limits)]
+    return items
 
 
-def _state_dict(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+def _state_dict() -> Reader:
     from ..layouts.state_dict import read_state_dict
 
-    layout, notes = read_state_dict(data, filename, limits)
-    arrays = layout.arrays()
-    return [({"config": asdict(layout.config), "notes": list(notes), "keys": list(arrays)}, list(arrays.values()))]
+    def items(data: bytes, filename: str, limits: Limits) -> Items:
+        layout, notes = read_state_dict(data, filename, limits)
+        arrays = layout.arrays()
+        return [({"config": asdict(layout.config), "notes": list(notes), "keys": list(arrays)},
+                 list(arrays.values()))]
+    return items
 
 
-def _weights_json(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+def _weights_json() -> Reader:
     from . import weights_file
 
-    if len(data) > limits.max_file_bytes:
-        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
-                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
-    try:
-        text = data.decode("utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise InputError("this file is not text; a gruviz weights file is JSON.") from None
-    weights = weights_file.loads(text, limits)
-    return [({"config": asdict(weights.config)}, weights.keras_arrays())]
+    def items(data: bytes, filename: str, limits: Limits) -> Items:
+        if len(data) > limits.max_file_bytes:
+            raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
+                             f"{limits.max_file_bytes / 2**20:.0f} MB.")
+        try:
+            text = data.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise InputError("this file is not text; a gruviz weights file is JSON.") from None
+        weights = weights_file.loads(text, limits)
+        return [({"config": asdict(weights.config)}, weights.keras_arrays())]
+    return items
 
 
-def _onnx(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+def _onnx() -> Reader:
     from .onnx_file import sandbox_items
 
-    return sandbox_items(data, filename, limits)
+    return sandbox_items
 
 
-def _model(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+def _model() -> Reader:
     from .model_arrays import sandbox_items
 
-    return sandbox_items(data, filename, limits)
+    return sandbox_items
 
 
-def _lstm_state_dict(data: bytes, filename: str, limits: Limits) -> list[tuple[dict, list[np.ndarray]]]:
+def _lstm_state_dict() -> Reader:
     from ..layouts.lstm import read_state_dict
 
-    return [({}, read_state_dict(data, filename, limits).keras_arrays())]
+    def items(data: bytes, filename: str, limits: Limits) -> Items:
+        return [({}, read_state_dict(data, filename, limits).keras_arrays())]
+    return items
 
 
-READERS = {"keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx, "model": _model,
-           "lstm_state_dict": _lstm_state_dict}
-_MODULES = {"keras": ".model_files", "state_dict": "..layouts.state_dict", "weights_json": ".weights_file",
-            "onnx": ".onnx_file", "model": ".model_arrays", "lstm_state_dict": "..layouts.lstm"}
+READERS: dict[str, Callable[[], Reader]] = {
+    "keras": _keras, "state_dict": _state_dict, "weights_json": _weights_json, "onnx": _onnx, "model": _model,
+    "lstm_state_dict": _lstm_state_dict}
 
 
 def _status_bytes(field: str) -> int:
@@ -104,7 +118,7 @@ def read(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, d
     """The header and arrays to send back; every outcome, refusals included, is a header."""
     arrays: dict[str, np.ndarray] = {}
     try:
-        items = READERS[kind](data, filename, limits)
+        items = READERS[kind]()(data, filename, limits)
         header = {"status": "ok", "items": [meta for meta, _ in items]}
         for i, (_, values) in enumerate(items):
             arrays.update({f"{i}.{j}": np.asarray(v, dtype=np.float64) for j, v in enumerate(values)})
@@ -131,7 +145,7 @@ def write(out_dir: str, header: dict, arrays: dict[str, np.ndarray]) -> None:
 def main(argv: list[str]) -> int:
     kind, filename, limits_json, out_dir = argv
     limits = Limits(**json.loads(limits_json))
-    importlib.import_module(_MODULES[kind], __package__)  # imported before the address space is capped
+    READERS[kind]()  # imports the reader before the address space is capped
     bound_self()
     data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
     header, arrays = read(kind, data, filename, limits)

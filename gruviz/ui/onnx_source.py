@@ -13,7 +13,7 @@ from . import state, uploads
 
 
 def import_onnx() -> None:
-    from ..io.onnx_file import read_onnx_upload
+    from ..io.sandbox import read_onnx_upload
 
     upload = st.file_uploader("An ONNX model with a GRU node", type=["onnx"], key="onnx_upload")
     if upload is None:
