@@ -3,7 +3,7 @@
     python -m gruviz trace LSTM.json --sequence SEQ [--h0 V] [--c0 V] [--go-backwards] [--mask M] [--keras]
     python -m gruviz params --units H --input-dim D [--no-bias]
 
-`cli.py` registers these; bad input raises InputError like every other command."""
+`main` registers these; bad input raises InputError like every other command."""
 
 from __future__ import annotations
 

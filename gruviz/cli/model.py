@@ -12,6 +12,7 @@ from ..model.files import read_model_path
 from ..model.mistakes import TITLES, diagnose_model
 from ..model.pipeline import ModelRun, parse_input, run
 from ..model.recurrent import Bidirectional, Recurrent
+from .jsonout import trace_json
 
 
 def add_to(commands) -> None:
@@ -27,8 +28,6 @@ def add_to(commands) -> None:
 def _trace(cell: Recurrent, run_) -> dict:
     if cell.kind == "LSTM":
         return lstm_trace.trace_json(run_)
-    from .main import trace_json  # the same per-step dictionary `trace` prints
-
     return trace_json(run_)
 
 

@@ -5,7 +5,7 @@
     python -m gruviz convert model.onnx --to pytorch [--node NAME]
     python -m gruviz check-export SOURCE model.onnx [--node NAME] [--sequence SEQ]
 
-`cli.py` registers these with `add_options` and `wrap`; every other path is its own.
+`main` registers these with `add_options` and `wrap`; every other path is its own.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..io.onnx_file import read_onnx, read_onnx_path, write_onnx
 from ..io.parsing import parse_sequence, parse_vector
 from ..layouts import OnnxGRU, convert, onnx_outputs, prove
 from ..limits import CLI
+from .jsonout import trace_json
 
 
 def add_options(trace, convert_command, commands) -> None:
@@ -61,8 +62,6 @@ def _is_onnx(path: str) -> bool:
 
 
 def _trace(args) -> dict:
-    from .main import trace_json  # cli imports this module; this is the one way back
-
     if args.mask is not None or args.go_backwards or args.convention != "keras":
         raise InputError("an ONNX node sets its own reading order (direction) and update rule, and has no mask "
                          "(sequence_lens cuts the sequence); leave out --mask, --go-backwards and --convention.")

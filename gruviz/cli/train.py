@@ -4,7 +4,7 @@
                            [--optimizer adam|sgd] [--lr X] [--seed S] [--batch-size B | --full-batch]
                            [--out WEIGHTS.json]
 
-`gruviz.cli` registers it; bad input raises InputError like every other command."""
+`main` registers it; bad input raises InputError like every other command."""
 
 from __future__ import annotations
 
