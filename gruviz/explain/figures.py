@@ -39,7 +39,7 @@ def clamp(low: float, high: float) -> list[float]:
     return [min(max(low, 0.0), 1.0), min(max(high, 0.0), 1.0)]  # rounding leaves -5e-17
 
 
-def _grid(rows: int, cols: int, titles: list[str], gap: float = 0.08) -> dict:
+def subplot_grid(rows: int, cols: int, titles: list[str], gap: float = 0.08) -> dict:
     """Layout with one x/y axis pair per cell, row-major, and a title above each."""
     layout: dict = {"annotations": []}
     width, height = (1 - gap * (cols - 1)) / cols, (1 - gap * 1.6 * (rows - 1)) / rows
@@ -103,7 +103,7 @@ def value_range(trace: Trace, name: str) -> list[float]:
 
 def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
     """z, r, h~ and h against the step, one line per unit; the selected step is shaded."""
-    layout = _grid(2, 2, [_(title) for _name, title in QUANTITIES])
+    layout = subplot_grid(2, 2, [_(title) for _name, title in QUANTITIES])
     steps, data = step_numbers(trace), []
     for k, (name, _title) in enumerate(QUANTITIES):
         values = getattr(trace, name)  # (T, H)
@@ -141,7 +141,7 @@ def gates_text(trace: Trace) -> ChartText:
 
 def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
     """Units × time for each quantity; the selected step is outlined."""
-    layout = _grid(1, 4, [_(title).replace(" ", "<br>", 1) for _name, title in QUANTITIES], gap=0.05)
+    layout = subplot_grid(1, 4, [_(title).replace(" ", "<br>", 1) for _name, title in QUANTITIES], gap=0.05)
     steps = step_numbers(trace)
     units = [unit_name(j) for j in range(trace.weights.config.units)]
     data = [

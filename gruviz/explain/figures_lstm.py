@@ -13,7 +13,7 @@ from ..math.trace import Trace
 from ..math import params
 from ..text import _
 from .chart_text import ChartText, column, move, say, sentence, unit_name
-from .figures import _grid, figure_from_spec, step_ticks
+from .figures import figure_from_spec, step_ticks, subplot_grid
 from .palette import GREY, PALETTE
 from .lstm_compare import FLOOR, Memory, ratio_curve
 
@@ -55,7 +55,7 @@ def gates_side_by_side(gru: Trace, lstm: LSTMTrace, unit: int = 0) -> go.Figure:
     """Each role in its own panel over the steps, one unit; GRU solid, LSTM dashed."""
     steps = list(range(1, gru.steps + 1))
     keys = list(ROLES)
-    layout = _grid(3, 2, [_(ROLES[k][0]) for k in keys], gap=0.09)
+    layout = subplot_grid(3, 2, [_(ROLES[k][0]) for k in keys], gap=0.09)
     panels = _panels(gru, lstm, unit)
     data = []
     for k, key in enumerate(keys):

@@ -40,7 +40,7 @@ from ..errors import InputError
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
 from .base import ArraySpec, Layout, LayoutConfig
-from .pytorch import _columns, _keras_bias
+from .pytorch import keras_bias, keras_columns
 
 _RZN = ("r", "z", "h")  # the JAX cells' and PyTorch's block order, in Keras's gate names
 
@@ -256,9 +256,9 @@ class EquinoxGRU(Layout):
         use_bias = self.bias is not None
         bias = None
         if use_bias:
-            bias = np.stack([_keras_bias(self.bias), np.concatenate([np.zeros(2 * H), self.bias_n])])
+            bias = np.stack([keras_bias(self.bias), np.concatenate([np.zeros(2 * H), self.bias_n])])
         config = self.config.keras(reset_after=True, use_bias=use_bias)
-        return GRUWeights.create(config, _columns(self.weight_ih), _columns(self.weight_hh), bias), self.CONVENTION
+        return GRUWeights.create(config, keras_columns(self.weight_ih), keras_columns(self.weight_hh), bias), self.CONVENTION
 
     @classmethod
     def _from_prepared(cls, w: GRUWeights) -> "EquinoxGRU":

@@ -33,13 +33,13 @@ def _rows(w: GRUWeights, matrix: str) -> np.ndarray:
     return np.vstack([pick(g).T for g in _ORDER])
 
 
-def _columns(stacked: np.ndarray) -> np.ndarray:
+def keras_columns(stacked: np.ndarray) -> np.ndarray:
     """PyTorch's (3H, …) rows r | z | n → Keras's (…, 3H) columns z | r | h."""
     r, z, n = np.split(stacked, 3, axis=0)
     return np.hstack([z.T, r.T, n.T])
 
 
-def _keras_bias(b: np.ndarray) -> np.ndarray:
+def keras_bias(b: np.ndarray) -> np.ndarray:
     r, z, n = np.split(b, 3)
     return np.concatenate([z, r, n])
 
@@ -84,9 +84,9 @@ class PyTorchGRU(Layout):
     def to_keras(self) -> tuple[GRUWeights, Convention]:
         bias = None
         if self.bias:
-            bias = np.stack([_keras_bias(self.bias_ih_l0), _keras_bias(self.bias_hh_l0)])
+            bias = np.stack([keras_bias(self.bias_ih_l0), keras_bias(self.bias_hh_l0)])
         config = self.config.keras(reset_after=True, use_bias=self.bias)
-        kernel, recurrent = _columns(self.weight_ih_l0), _columns(self.weight_hh_l0)
+        kernel, recurrent = keras_columns(self.weight_ih_l0), keras_columns(self.weight_hh_l0)
         return GRUWeights.create(config, kernel, recurrent, bias), self.CONVENTION
 
     @classmethod

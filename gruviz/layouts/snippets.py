@@ -15,7 +15,7 @@ from ..math.cell import Convention
 from ..math.weights import GRUWeights
 from . import keras
 from .convert import LayoutWeights, layout_name, native_convention, title
-from .snippets_porting import _equinox, _flax, _flax_linen, _lit, _onnx
+from .snippets_porting import equinox_code, flax_code, flax_linen_code, literal, onnx_code
 
 # NumPy spellings of every activation: name → (expression, definition or None).
 _NUMPY = {
@@ -54,7 +54,7 @@ def _definitions(names, deriv: bool = False) -> str:
 def _entries(w, wrap: str) -> str:
     """One dict entry per array: "name": wrap(literal),  # shape: role."""
     roles = {s.key: s.role for s in w.SPECS}
-    return "".join(f"    \"{k}\": {wrap.format(_lit(a, 4))},  # {a.shape}: {roles[k]}\n"
+    return "".join(f"    \"{k}\": {wrap.format(literal(a, 4))},  # {a.shape}: {roles[k]}\n"
                    for k, a in w.arrays().items())
 
 
@@ -70,7 +70,7 @@ def _keras(w: GRUWeights, x, h0) -> str:
         return legacy if name == "hard_sigmoid_legacy" else repr(name)
 
     roles = keras.roles(cfg)
-    arrays = "".join(f"    np.array({_lit(a, 4)}),  # {name} {a.shape}: {roles[name]}\n"
+    arrays = "".join(f"    np.array({literal(a, 4)}),  # {name} {a.shape}: {roles[name]}\n"
                      for name, a in keras.arrays(w).items())
     code = (f"import keras\nimport numpy as np\n\n"
             f"layer = keras.layers.GRU({cfg.units}, activation={act(cfg.activation)}, "
@@ -79,8 +79,8 @@ def _keras(w: GRUWeights, x, h0) -> str:
             "dtype=\"float64\")\n"
             f"layer.build((None, None, {cfg.input_dim}))\nlayer.set_weights([\n{arrays}])\n")
     if x is not None:
-        code += (f"x = np.array([{_lit(x)}])  # (batch 1, timesteps {len(x)}, features {cfg.input_dim})\n"
-                 f"h0 = np.array([{_lit(h0)}])  # (batch 1, units {cfg.units})\n"
+        code += (f"x = np.array([{literal(x)}])  # (batch 1, timesteps {len(x)}, features {cfg.input_dim})\n"
+                 f"h0 = np.array([{literal(h0)}])  # (batch 1, units {cfg.units})\n"
                  "output = np.asarray(layer(x, initial_state=[h0]))[0]  # the last state\nprint(output)\n")
     return code
 
@@ -92,9 +92,9 @@ def _pytorch(w, x, h0) -> str:
     code = (f"import torch\n\ngru = torch.nn.GRU(input_size={D}, hidden_size={H}, batch_first=True{bias}, "
             f"dtype=torch.float64)\ngru.load_state_dict({{\n{state}}})\n")
     if x is not None:
-        code += (f"x = torch.tensor([{_lit(x)}], dtype=torch.float64)"
+        code += (f"x = torch.tensor([{literal(x)}], dtype=torch.float64)"
                  f"  # (batch 1, timesteps {len(x)}, features {D})\n"
-                 f"h0 = torch.tensor([[{_lit(h0)}]], dtype=torch.float64)  # (layers 1, batch 1, units {H})\n"
+                 f"h0 = torch.tensor([[{literal(h0)}]], dtype=torch.float64)  # (layers 1, batch 1, units {H})\n"
                  "with torch.no_grad():\n    sequence_output, h_n = gru(x, h0)\n"
                  "output = h_n[0, 0].numpy()  # the last state\nprint(output)\n")
     return code
@@ -112,8 +112,8 @@ def _tf1(w, x, h0) -> str:
             "for variable in cell.weights:  # named like \"gru_cell/gates/kernel:0\"\n"
             "    variable.assign(variables[variable.name.split(\"/\", 1)[1].split(\":\")[0]])\n")
     if x is not None:
-        code += (f"x = np.array({_lit(x)})  # (timesteps {len(x)}, features {D})\n"
-                 f"h = tf.constant([{_lit(h0)}], tf.float64)  # (batch 1, units {H})\n"
+        code += (f"x = np.array({literal(x)})  # (timesteps {len(x)}, features {D})\n"
+                 f"h = tf.constant([{literal(h0)}], tf.float64)  # (batch 1, units {H})\n"
                  "for x_t in x:\n    _, h = cell(tf.constant(x_t[None]), h)\n"
                  "output = h[0].numpy()  # the last state\nprint(output)\n")
     return code
@@ -137,7 +137,7 @@ def _epynn(w, x, h0) -> str:
             "sequences=True)\n"
             f"layer.p = {{\n{params}}}\n")
     if x is not None:
-        code += (f"x = np.array([{_lit(x)}])  # (samples 1, steps {len(x)}, features {cfg.input_dim})\n"
+        code += (f"x = np.array([{literal(x)}])  # (samples 1, steps {len(x)}, features {cfg.input_dim})\n"
                  f"sequence_output = layer.forward(x)  # (1, steps, units); EpyNN always starts from h = 0\n"
                  "output = sequence_output[0, -1]  # the last state\nprint(output)\n")
     return code
@@ -148,13 +148,13 @@ def _numpy_program(w, x, h0, loop: str, prelude: str = "") -> str:
     defs = _definitions((cfg.recurrent_activation, cfg.activation))
     phi, sigma = _NUMPY[cfg.activation][0], _NUMPY[cfg.recurrent_activation][0]
     roles = {s.key: s.role for s in w.SPECS}
-    arrays = "".join(f"{k} = np.array({_lit(a)})  # {a.shape}: {roles[k]}\n" for k, a in w.arrays().items())
+    arrays = "".join(f"{k} = np.array({literal(a)})  # {a.shape}: {roles[k]}\n" for k, a in w.arrays().items())
     code = "import numpy as np\n\n" + (f"{defs}\n\n\n" if defs else "") + arrays
     code += prelude.format(H=w.config.units, D=w.config.input_dim)
     if x is not None:
         body = loop.format(phi=phi, sigma=sigma, H=w.config.units)
-        code += (f"\nx = np.array({_lit(x)})  # (timesteps {len(x)}, features {w.config.input_dim})\n"
-                 f"h = np.array({_lit(h0)})  # h_0\nfor x_t in x:\n{body}"
+        code += (f"\nx = np.array({literal(x)})  # (timesteps {len(x)}, features {w.config.input_dim})\n"
+                 f"h = np.array({literal(h0)})  # h_0\nfor x_t in x:\n{body}"
                  "output = h  # the last state\nprint(output)\n")
     return code
 
@@ -192,11 +192,11 @@ _WRITERS = {
     "epynn": _epynn,
     "dl4mt": lambda w, x, h0: _numpy_program(w, x, h0, _DL4MT_LOOP),
     "wikipedia": lambda w, x, h0: _numpy_program(w, x, h0, _WIKIPEDIA_LOOP),
-    "onnx": _onnx,
+    "onnx": onnx_code,
     "cudnngru": lambda w, x, h0: _numpy_program(w, x, h0, _CUDNN_LOOP, _CUDNN_PRELUDE),
-    "flax": _flax,
-    "flax_linen": _flax_linen,
-    "equinox": _equinox,
+    "flax": flax_code,
+    "flax_linen": flax_linen_code,
+    "equinox": equinox_code,
 }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from .onnx import ONNX_ACTIVATIONS
 
 
-def _lit(array: np.ndarray, indent: int = 0) -> str:
+def literal(array: np.ndarray, indent: int = 0) -> str:
     """A nested list literal; matrices one row per line."""
     if array.ndim < 2 or len(array) == 1:
         return json.dumps(array.tolist())
@@ -32,12 +32,12 @@ _JAX_HEAD = ("import jax\njax.config.update(\"jax_enable_x64\", True)  # float64
 def _jax_run(x, h0, step: str) -> str:
     if x is None:
         return ""
-    return (f"x = jnp.array({_lit(x)})  # (timesteps {len(x)}, features {x.shape[1]})\n"
-            f"h = jnp.array({_lit(h0)})  # h_0\nfor x_t in x:\n    {step}\n"
+    return (f"x = jnp.array({literal(x)})  # (timesteps {len(x)}, features {x.shape[1]})\n"
+            f"h = jnp.array({literal(h0)})  # h_0\nfor x_t in x:\n    {step}\n"
             "output = np.asarray(h)  # the last state\nprint(output)\n")
 
 
-def _flax(w, x, h0) -> str:
+def flax_code(w, x, h0) -> str:
     cfg = w.config
     code = (_JAX_HEAD + "from flax import nnx\n\n"
             f"cell = nnx.GRUCell({cfg.input_dim}, {cfg.units}, gate_fn={_JAX[cfg.recurrent_activation]}, "
@@ -45,16 +45,16 @@ def _flax(w, x, h0) -> str:
     roles = {s.key: s.role for s in w.SPECS}
     for key, array in w.arrays().items():
         module, name = key.split("/")
-        code += f"cell.{module}.{name}.value = jnp.array({_lit(array)})  # {array.shape}: {roles[key]}\n"
+        code += f"cell.{module}.{name}.value = jnp.array({literal(array)})  # {array.shape}: {roles[key]}\n"
     return code + _jax_run(x, h0, "h, _ = cell(h, x_t)")
 
 
-def _flax_linen(w, x, h0) -> str:
+def flax_linen_code(w, x, h0) -> str:
     cfg = w.config
     groups: dict[str, list[str]] = {}
     for key, array in w.arrays().items():
         module, name = key.split("/")
-        groups.setdefault(module, []).append(f'"{name}": jnp.array({_lit(array)})')
+        groups.setdefault(module, []).append(f'"{name}": jnp.array({literal(array)})')
     params = "".join(f'    "{m}": {{{", ".join(v)}}},\n' for m, v in groups.items())
     code = (_JAX_HEAD + "import flax.linen as nn\n\n"
             f"cell = nn.GRUCell({cfg.units}, gate_fn={_JAX[cfg.recurrent_activation]}, "
@@ -63,10 +63,10 @@ def _flax_linen(w, x, h0) -> str:
     return code + _jax_run(x, h0, "h, _ = cell.apply(params, h, x_t)")
 
 
-def _equinox(w, x, h0) -> str:
+def equinox_code(w, x, h0) -> str:
     cfg = w.config
     fields = [k for k in ("weight_ih", "weight_hh", "bias", "bias_n") if k in w.arrays()]
-    values = "".join(f"    jnp.array({_lit(w.arrays()[k], 4)}),  # {k} {w.arrays()[k].shape}\n" for k in fields)
+    values = "".join(f"    jnp.array({literal(w.arrays()[k], 4)}),  # {k} {w.arrays()[k].shape}\n" for k in fields)
     use_bias = "" if w.bias is not None else ", use_bias=False"
     code = (_JAX_HEAD + "import equinox as eqx\n\n"
             f"cell = eqx.nn.GRUCell({cfg.input_dim}, {cfg.units}{use_bias}, dtype=jnp.float64, "
@@ -75,7 +75,7 @@ def _equinox(w, x, h0) -> str:
     return code + _jax_run(x, h0, "h = cell(x_t, h)")
 
 
-def _onnx(w, x, h0) -> str:
+def onnx_code(w, x, h0) -> str:
     """The node built with onnx.helper and run by onnxruntime (float32, its GRU's type)."""
     cfg = w.config
     H, D = cfg.units, cfg.input_dim
@@ -85,7 +85,7 @@ def _onnx(w, x, h0) -> str:
     names = [k if k in arrays else "" for k in ("W", "R", "B", "sequence_lens", "initial_h")]
     while names and not names[-1]:
         names.pop()
-    lines = "".join(f"{k} = np.array({_lit(a)})  # {a.shape}\n" for k, a in arrays.items())
+    lines = "".join(f"{k} = np.array({literal(a)})  # {a.shape}\n" for k, a in arrays.items())
     attrs = f"hidden_size={H}, linear_before_reset={w.linear_before_reset}, direction=\"{w.direction}\""
     pair = (cfg.recurrent_activation, cfg.activation)
     if pair != ("sigmoid", "tanh"):
@@ -108,7 +108,7 @@ def _onnx(w, x, h0) -> str:
             "model = helper.make_model(graph, opset_imports=[helper.make_opsetid(\"\", 14)], ir_version=8)\n"
             "session = ort.InferenceSession(model.SerializeToString(), providers=[\"CPUExecutionProvider\"])\n")
     if x is not None:
-        code += (f"x = np.array({_lit(x)})  # (timesteps {len(x)}, features {D})\n"
+        code += (f"x = np.array({literal(x)})  # (timesteps {len(x)}, features {D})\n"
                  "Y, Y_h = session.run(None, {\"X\": x[:, None, :].astype(np.float32)})  # (T, dirs, 1, H), (dirs, 1, H)\n"
                  "output = Y_h[-1, 0]  # the last state (float32)\nprint(output)\n")
     return code
