@@ -15,7 +15,8 @@ from ..io import share
 from ..io.parsing import parse_mask, parse_sequence, parse_vector
 from ..limits import APP
 from ..math.weights import GRUWeights
-from . import guard
+from ..text import _
+from . import guard, links
 
 @dataclass(frozen=True, eq=False)
 class RunInputs:
@@ -77,10 +78,10 @@ def init() -> None:
     example = _example(preset.sequence, preset.h0, "", False)
     example["claim_output"] = "" if preset.claimed is None else str(preset.claimed[1])
     weights, key, notes = preset.weights, DEFAULT_PRESET, ()
-    shared, problem = guard.attempt(_open_link, st.query_params.to_dict())
+    shared, problem = guard.attempt(links.opened, st.query_params.to_dict())
     if shared is not None:
         example |= _example(shared.sequence, shared.h0, shared.mask, shared.go_backwards)
-        weights, key, notes = shared.weights, None, ("Opened from a shared link.",)
+        weights, key, notes = shared.weights, None, (_("Opened from a shared link."),)
     ss.errors, ss.weights_version = {}, 0
     # What `remember` falls back to when a box the page sent does not parse: the link holds
     # the last example that did (sync_link), as the old process had it.
@@ -90,7 +91,8 @@ def init() -> None:
             ss[name] = value
     set_weights(weights, notes=notes, preset=key)
     if problem is not None:
-        ss.notes.append(f"The link could not be opened: {problem} Showing the default example.")
+        ss.notes.append(_("The link could not be opened: {problem} Showing the default example.").format(
+            problem=problem))
 
 
 # The widgets that hold the example itself, with no callback deriving anything from them.
@@ -138,35 +140,24 @@ def sent_texts() -> dict[str, str]:
             if is_keyed_element_id(w.id) and w.WhichOneof("value") == "string_value"}
 
 
-def _open_link(params: dict) -> share.Shared | None:
-    """The link's example, each typed part read as the app reads it, so a link that
-    opens never lands on a page with nothing good to show."""
-    shared = share.decode(params, limits=APP)
-    if shared is not None:
-        cfg = shared.weights.config
-        x = parse_sequence(shared.sequence, cfg.input_dim, limits=APP)
-        if shared.h0.strip():
-            parse_vector(shared.h0, "h0", cfg.units, limits=APP)
-        parse_mask(shared.mask, len(x), limits=APP)
-    return shared
-
-
 def sync_link(x_text: str) -> None:
-    """Keep the address bar a link to what is on screen. Only the example's own keys are
-    written: the step, unit, tab and modes are widgets bound to the link themselves. A
-    box whose text does not parse leaves the link at the last example that did."""
+    """Keep the address bar a link to what is on screen, and say so when it cannot hold it or
+    is too long to share. Only the example's own keys are written: the step, unit, tab and modes
+    are widgets bound to the link themselves. A box whose text does not parse leaves the link at
+    the last example that did."""
     ss = st.session_state
     if any(error(slot) for slot in ("sequence", "h0", "mask")):
         return
-    params = share.encode(share.Shared(weights(), x_text, ss.h0_text, ss.mask_text, ss.go_backwards))
-    if not params:
-        return
+    params = links.written(share.Shared(weights(), x_text, ss.h0_text, ss.mask_text, ss.go_backwards))
     link = st.query_params
-    for key in share.EXAMPLE_KEYS:
+    for key in links.KEYS:
         if key in params and link.get(key) != params[key]:
             link[key] = params[key]
         elif key not in params and key in link:
             del link[key]
+    note = links.warning(params)
+    if note:
+        st.warning(note, icon=":material/link_off:")
 
 
 def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None = None) -> None:
