@@ -74,7 +74,7 @@ def warning(params: dict[str, str]) -> str | None:
     length = len(urlencode(params))
     if length > LINK_SAFE_CHARS:
         return _("This example's link is {length:,} characters long: links over about {cap:,} characters "
-                 "are cut by chat and mail apps and refused by some servers. To share it safely, send the file "
-                 "from Download weights (JSON) in the sidebar, and the sequence as text.").format(
+                 "are cut by chat and mail apps and refused by some servers. To share it safely, send the "
+                 "file from Download weights (JSON) in the sidebar, and the sequence as text.").format(
                      length=length, cap=LINK_SAFE_CHARS)
     return None

@@ -15,13 +15,14 @@ from ..io.parsing import parse_keras_printout
 from ..layouts.state_dict import EXPORT_HINT
 from ..math.weights import GATES, GRUConfig, GRUWeights
 from ..text import _
-from . import keras_panel, onnx_source, state, uploads
+from . import keras_panel, onnx_source, paste_note, state, uploads
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
            "PyTorch state_dict (JSON or .npz)", "ONNX model (.onnx)")
 
 
 def panel() -> None:
+    paste_note.mount(dict.fromkeys(state.CAPPED_BOXES, state.TEXT_BOX_CHARS))
     source = st.radio("Weights from", SOURCES, key="source", horizontal=False)
     {
         "Preset": _presets,
@@ -38,13 +39,14 @@ def _presets() -> None:
     """The examples, the box showing the one on the page: after a lesson link too, and none
     while the page shows numbers of its own, so that Load example never replaces them unasked."""
     ss = st.session_state
-    shown = (ss.weights_version, *(ss.get(key) for key in ("seq_text", "h0_text", "mask_text", "go_backwards")))
+    example = ("seq_text", "h0_text", "mask_text", "go_backwards")
+    shown = (ss.weights_version, *(ss.get(key) for key in example))
     if ss.get("preset_choice_for") != shown or "preset_choice" not in ss:
         # only when the page changes: a choice made in the box stays until it is loaded
         ss.preset_choice, ss.preset_choice_for = state.preset_on_screen(), shown
     st.selectbox(_("Example"), [p.key for p in presets.PRESETS], key="preset_choice",
                  format_func=lambda key: presets.BY_KEY[key].title,
-                 placeholder=_("Your own numbers: choose an example"))
+                 placeholder=_("Your own numbers"))
     st.button(_("Load example"), key="load_preset", type="primary", width="stretch",
               disabled=ss.preset_choice is None, on_click=lambda: state.load_preset(ss.preset_choice))
 

@@ -35,6 +35,7 @@ class RunInputs:
 # Streamlit's message limit drops without a word. Text at the cap reaches the parser, which reads it or
 # names what is wrong (too many timesteps, values or entries).
 TEXT_BOX_CHARS = APP.max_text_chars
+CAPPED_BOXES = ("seq_text", "h0_text", "mask_text", "printout")  # their keys: a longer paste is named
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"
