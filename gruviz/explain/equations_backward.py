@@ -15,6 +15,7 @@ from ..math.backward import LOSSES, Gradients
 from ..math.cell import Convention
 from ..math.cell_backward import carry_slope
 from .equations import Line, rule_name, subscript
+from .fit import fit
 
 
 def gnum(value: float, digits: int = 4) -> str:
@@ -43,15 +44,22 @@ def _row_dot(d: np.ndarray, row: np.ndarray) -> str:
     return " + ".join(f"{_f(a)}\\cdot{_f(b)}" for a, b in zip(d, row))
 
 
-def loss_line(grads: Gradients) -> Line:
+def loss_line(grads: Gradients, room: float | None = None) -> Line:
     loss = LOSSES[grads.loss_name]
-    return Line(f"loss ({loss.name})", f"{loss.latex} = {gnum(grads.loss)}")
+    latex = f"{loss.latex} = {gnum(grads.loss)}"
+    return Line(f"loss ({loss.name})", latex if room is None else fit(latex, room))
 
 
-def step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
+def step_lines(grads: Gradients, t: int, j: int, room: float | None = None) -> list[Line]:
     """The backward rules of step t (0-based in the trace), unit j (0-based too). Like
     `equations.step_lines`, the page counts steps and units from 1, so step t makes h_{t+1}
-    and unit j is component j+1 of a vector."""
+    and unit j is component j+1 of a vector. A row wider than `room` em is written one
+    relation per line (`fit.fit`), so that a phone shows all of it; None leaves rows whole."""
+    lines = _step_lines(grads, t, j)
+    return lines if room is None else [Line(line.label, fit(line.latex, room)) for line in lines]
+
+
+def _step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     tr = grads.trace
     w = tr.weights
     cfg = w.config

@@ -13,6 +13,7 @@ from ..explain import figures_backward
 from ..math.backward import LOSSES, backward
 from ..io.parsing import parse_target
 from ..explain.equations_backward import loss_line, step_lines
+from ..explain.fit import PHONE
 from ..explain.mistakes import Setup
 from ..limits import APP
 from ..math.weights import GRUWeights
@@ -112,7 +113,7 @@ def render(setup: Setup) -> None:
     # First view: the last step that computed anything (a trailing masked step only passes through).
     ss.bw_step = min(max(int(ss.get("bw_step", kept[-1] + 1 if len(kept) else T)), 1), T)
     grads = backward(trace, loss, target)
-    line = loss_line(grads)
+    line = loss_line(grads, room=PHONE)
     st.latex(line.latex)
     if not grads.finite:
         st.warning("The state or a gradient left float64's range: with these weights the numbers explode. "
@@ -128,7 +129,8 @@ def render(setup: Setup) -> None:
     step = c1.slider("Step", 1, T, key="bw_step") if T > 1 else 1
     ss.bw_unit = min(int(ss.get("bw_unit", 0)), H - 1)  # 0-based, as the arrays index it
     unit = c2.selectbox(_("Unit"), list(range(H)), key="bw_unit", format_func=_unit_name) if H > 1 else 0
-    for eq in step_lines(grads, step - 1, unit):
+    # One form for every screen, as the magnifier: a row too wide for a phone is one relation per line.
+    for eq in step_lines(grads, step - 1, unit, room=PHONE):
         st.caption(eq.label)
         st.latex(eq.latex)
 

@@ -18,7 +18,7 @@ from ..model.counts import count
 from ..model.files import read_model
 from ..model.pipeline import parse_input, run
 from ..model.recurrent import Bidirectional, Recurrent
-from . import results
+from . import plain, results
 
 FOCUS = "whole_model_focus"  # (layer name, Setup)
 
@@ -27,17 +27,47 @@ def _shape(value: np.ndarray) -> str:
     return "(" + ", ".join(str(n) for n in value.shape) + ")"
 
 
+# A phone's card holds about 34 characters of code a line; an array with longer rows is also written
+# wrapped by numpy (a row's continued lines indented under it), and that form is shown under 640 px.
+PHONE_CODE_CHARS = 34
+_STYLE = """<style>
+@media (max-width: 640px) {[class*="st-key-whole_model_wide_"] {display: none;}}
+@media (min-width: 640.02px) {[class*="st-key-whole_model_narrow_"] {display: none;}}
+</style>"""
+
+
+def _array(value: np.ndarray, width: int = 75) -> str:
+    return np.array2string(np.atleast_1d(value), precision=4, threshold=24, max_line_width=width)
+
+
+def _values(value: np.ndarray, i: int) -> None:
+    """A layer's output: its rows whole, and rewrapped by numpy for a phone when they are wider."""
+    wide = _array(value)
+    # wrap_lines: a narrower screen than expected wraps the text rather than hiding its end
+    if max(map(len, wide.splitlines())) <= PHONE_CODE_CHARS:
+        st.code(wide, language=None, wrap_lines=True, width="content")
+        return
+    with st.container(key=f"whole_model_wide_{i}"):
+        st.code(wide, language=None, wrap_lines=True, width="content")
+    with st.container(key=f"whole_model_narrow_{i}"):
+        st.code(_array(value, PHONE_CODE_CHARS), language=None, wrap_lines=True, width="content")
+
+
 def _boxes(result) -> None:
+    """One card per layer, side by side while they fit and on the next row when they do not:
+    each card is as wide as its own array, so no array or name is cut off by a narrow column."""
+    st.html(_STYLE)
     steps = len(result.x)
-    columns = st.columns(min(len(result.steps), 6))
-    for i, step in enumerate(result.steps):
-        c = count(step.layer, steps)
-        with columns[i % len(columns)]:
-            with st.container(border=True):
-                st.markdown(f"**{step.layer.name}**  \n`{type(step.layer).__name__}` → {_shape(step.output)}")
+    with st.container(horizontal=True, key="whole_model_layers"):
+        for i, step in enumerate(result.steps):
+            c = count(step.layer, steps)
+            with st.container(border=True, width="content"):
+                # A layer's name comes from the uploaded file: shown as typed, never as Markdown.
+                kind = step.layer.kind if isinstance(step.layer, Recurrent) else type(step.layer).__name__
+                st.markdown(f"**{plain.markdown(step.layer.name)}**  \n`{kind}` → {_shape(step.output)}")
                 masked = "" if step.mask is None else f"mask {step.mask.astype(int).tolist()} · "
                 st.caption(f"{masked}params: {c.filled}" + (f" — {c.note}" if c.note else ""))
-                st.code(np.array2string(np.atleast_1d(step.output), precision=4, threshold=24), language=None)
+                _values(step.output, i)
 
 
 def _focus(result) -> None:
@@ -74,7 +104,8 @@ def render() -> None:
         model = read_model(upload.getvalue(), upload.name,
                            config.getvalue().decode("utf-8", "replace") if config else None, APP)
         hint = "token ids, e.g. 3, 1, 4, 0" if model.takes_ids else f"{model.input_dim} number(s) per step"
-        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence", max_chars=APP.max_text_chars)
+        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence",
+                             max_chars=APP.max_text_chars)
         if not text.strip():
             st.info(f"Type the sequence: {hint}.")
             return
