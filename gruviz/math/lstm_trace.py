@@ -1,8 +1,8 @@
 """Run an LSTM over a sequence and keep every intermediate number, step by step.
 
 Inputs and outputs go through the same functions as the GRU's trace (`trace.read_inputs`,
-`trace.shown_output`); only the cell differs. As in the GRU's loop, the recurrence keeps
-only the state (h, c) and every other number is recomputed for all steps at once."""
+`trace.shown_output`); only the cell differs. As in the GRU's loop, x W is computed for all
+steps before the loop, and each step keeps every number it computed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from . import lstm_cell
 from .cell import gate_pre
 from .lstm_weights import LSTMWeights, gate_columns
-from .trace import Recorded, read_inputs, shown_output
+from .trace import Recorded, project, read_inputs, shown_output
 from .weights import as_finite_array
 
 
@@ -53,7 +53,8 @@ class LSTMTrace(Recorded):
 
 def _gates(a: np.ndarray, cfg):
     """(1)–(4) from the pre-activations a (…, 4H) in blocks i | f | c | o."""
-    a_i, a_f, a_c, a_o = np.split(a, 4, axis=-1)
+    H = a.shape[-1] // 4  # slices, not np.split: this runs once a step, where call overhead is the cost
+    a_i, a_f, a_c, a_o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
     s, p = cfg.sigma, cfg.phi
     return lstm_cell.i(a_i, s), lstm_cell.f(a_f, s), lstm_cell.c_tilde(a_c, p), lstm_cell.o(a_o, s)
 
@@ -64,23 +65,23 @@ def run(weights: LSTMWeights, x, h0=None, c0=None, go_backwards: bool = False, m
     H = cfg.units
     x, h0, mask, order = read_inputs(x, h0, mask, go_backwards, cfg.input_dim, H)
     c0 = np.zeros(H) if c0 is None else as_finite_array("c0", c0, (H,))
-    xW = x @ weights.kernel  # (T, 4H): does not depend on the state
+    xW = project(x, weights.kernel)  # (T, 4H): does not depend on the state
     xw = xW + weights.input_bias  # (T, 4H)
     U, phi = weights.recurrent_kernel, cfg.phi
 
-    hs, cs, h_prev, c_prev = [], [], h0, c0
+    # A masked step's gates are still computed (the page shows them); its states are not used.
+    rows, h_prev, c_prev = [], h0, c0
     with np.errstate(over="ignore", invalid="ignore"):  # unbounded φ can overflow; shows as inf
         for xw_t, kept in zip(xw, mask.tolist()):
+            hu = h_prev @ U  # (4H,)
+            a = gate_pre(xw_t, hu)
+            i, f, c_tilde, o = _gates(a, cfg)
+            c_t = lstm_cell.c(f, c_prev, i, c_tilde)
+            h_t = lstm_cell.h(o, c_t, phi)
             if kept:
-                i, f, c_tilde, o = _gates(gate_pre(xw_t, h_prev @ U), cfg)
-                c_prev = lstm_cell.c(f, c_prev, i, c_tilde)
-                h_prev = lstm_cell.h(o, c_prev, phi)
-            hs.append(h_prev)  # a masked step carries both states unchanged
-            cs.append(c_prev)
-        h, c = np.array(hs), np.array(cs)  # (T, H) each
-        hU = np.vstack([h0[None, :], h[:-1]]) @ U  # (T, 4H)
-        a = gate_pre(xw, hU)  # (T, 4H)
-        i, f, c_tilde, o = _gates(a, cfg)
+                h_prev, c_prev = h_t, c_t  # a masked step carries both states unchanged
+            rows.append((hu, a, i, f, c_tilde, o, c_prev, h_prev))
+    hU, a, i, f, c_tilde, o, c, h = (np.array(column) for column in zip(*rows))
     i_pre, f_pre, c_tilde_pre, o_pre = np.split(a, 4, axis=-1)
     return LSTMTrace(
         weights=weights, go_backwards=go_backwards, order=order, x=x, mask=mask, h0=h0, c0=c0,

@@ -76,21 +76,22 @@ def run(
     cfg = weights.config
     convention = Convention(convention)
     x, h0, mask, order = read_inputs(x, h0, mask, go_backwards, cfg.input_dim, cfg.units)
-    xW = x @ weights.kernel  # (T, 3H), all steps at once: it does not depend on h
+    xW = project(x, weights.kernel)  # (T, 3H), all steps at once: it does not depend on h
     xw = xW + weights.input_bias  # (T, 3H)
-    step = _Step(weights)
+    step = _Step(weights, convention)
 
-    # The recurrence needs only h, so the loop keeps only h; every other number is
-    # recomputed afterwards for all steps at once by the same `_Step`, from h_{t-1}.
-    states, h_prev = [], h0
+    # Each step keeps every number it computed, so nothing is computed twice. A masked
+    # step's gates and candidate are still computed (the page shows them); its state is not used.
+    rows, h_prev = [], h0
     with np.errstate(over="ignore", invalid="ignore"):  # reported through Trace.overflow_step
         for xw_t, kept in zip(xw, mask.tolist()):
+            *numbers, h_t = step(xw_t, h_prev)
             if kept:
-                h_prev = step.next_state(xw_t, h_prev, convention)
-            states.append(h_prev)  # a masked step carries the state unchanged
-        h = np.array(states)  # (T, H)
-        h_prev_all = np.vstack([h0[None, :], h[:-1]])  # (T, H)
-        hU_zr, hU_h, z_pre, r_pre, z, r, h_tilde_pre, h_tilde = step(xw, h_prev_all)
+                h_prev = h_t  # a masked step carries the state unchanged
+            rows.append((*numbers, h_prev))
+    hU_zr, hU_h, zr_pre, zr, h_tilde_pre, h_tilde, h = (np.array(column) for column in zip(*rows))
+    H = cfg.units
+    z_pre, r_pre, z, r = zr_pre[:, :H], zr_pre[:, H:], zr[:, :H], zr[:, H:]
     hU = np.concatenate([hU_zr, hU_h], axis=-1)  # (T, 3H)
 
     sequence_output = shown_output(h, mask)  # (T, H)
@@ -144,44 +145,42 @@ def shown_steps(mask: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
 
 
-class _Step:
-    """Equations (1)–(3) for one config, elementwise over leading axes: it serves
-    one step (H,) inside the loop and all steps (T, H) after it."""
+def project(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """x W for all steps at once: (T, D) @ (D, k) → (T, k). np.einsum computes it in this
+    thread, without BLAS: OpenBLAS splits a product of this size across the cores, and on a
+    busy 2-core machine waiting for the other core took 12–16 ms where einsum takes about
+    1 ms (T=1000, D=32, H=64)."""
+    return np.einsum("td,dk->tk", x, kernel)
 
-    def __init__(self, weights: GRUWeights):
+
+class _Step:
+    """Equations (1)–(4) for one step of one config: x_t W + b^x (3H,) and h_{t-1} (H,) in,
+    every number the step computes out. x_t W is computed before the loop, so only the
+    products by U stay in it."""
+
+    def __init__(self, weights: GRUWeights, convention: Convention):
         cfg = weights.config
         H = cfg.units
-        self.H, self.reset_after, self.sigma, self.phi = H, cfg.reset_after, cfg.sigma, cfg.phi
-        # reset_after multiplies h_{t-1} by all of U at once; reset_before needs r before U_h.
-        self.U_first = weights.recurrent_kernel if cfg.reset_after else weights.recurrent_kernel[:, : 2 * H].copy()
-        self.U_h = weights.recurrent_kernel[:, 2 * H :].copy()  # (H, H)
-        self.b_h = weights.recurrent_bias[: self.U_first.shape[-1]]
-
-    def next_state(self, xw: np.ndarray, h_prev: np.ndarray, convention: Convention) -> np.ndarray:
-        """h_t alone, for the loop: the rules of `__call__` without keeping what only
-        the page needs, since per-call overhead, not arithmetic, is what a step costs."""
-        H, H2 = self.H, 2 * self.H
-        hu = h_prev @ self.U_first + self.b_h  # (3H,) or (2H,)
-        zr = self.sigma.fn(cell.gate_pre(xw[:H2], hu[:H2]))  # (2H,)
-        if self.reset_after:
-            h_tilde_pre = cell.candidate_pre_reset_after(xw[H2:], hu[H2:], zr[H:])
-        else:
-            h_tilde_pre = cell.candidate_pre_reset_before(xw[H2:], cell.reset_state(zr[H:], h_prev) @ self.U_h)
-        return cell.h(zr[:H], h_prev, self.phi.fn(h_tilde_pre), convention)
+        self.H, self.reset_after, self.convention = H, cfg.reset_after, convention
+        self.sigma, self.phi = cfg.sigma.fn, cfg.phi.fn  # .fn: one call less per step
+        U, b = weights.recurrent_kernel, weights.recurrent_bias
+        # U_h apart from U_zr under both conventions: (3) multiplies it by h_{t-1} or by r ⊙ h_{t-1}.
+        self.U_zr, self.U_h = U[:, : 2 * H].copy(), U[:, 2 * H :].copy()  # (H, 2H), (H, H)
+        self.b_zr, self.b_h = b[: 2 * H], b[2 * H :]  # b_h is 0 under reset_before
 
     def __call__(self, xw: np.ndarray, h_prev: np.ndarray):
-        """xw = x W + b^x (…, 3H) and h_{t-1} (…, H) → hU_zr, hU_h, z_pre, r_pre, z, r,
-        h_tilde_pre, h_tilde. hU_* exclude the bias; under reset_before hU_h is (r ⊙ h_{t-1}) U_h."""
-        H = self.H
-        hu_raw = h_prev @ self.U_first  # (…, 3H) or (…, 2H)
-        hu = hu_raw + self.b_h
-        zr_pre = cell.gate_pre(xw[..., : 2 * H], hu[..., : 2 * H])  # (1) and (2) share one form
+        """→ hU_zr, hU_h (both without the bias; under reset_before hU_h is (r ⊙ h_{t-1}) U_h),
+        zr_pre, zr (z and r side by side), h_tilde_pre, h_tilde, h_t."""
+        H2 = 2 * self.H
+        hu_zr = h_prev @ self.U_zr  # (2H,)
+        zr_pre = cell.gate_pre(xw[:H2], hu_zr + self.b_zr)  # (1) and (2) share one form
         zr = self.sigma(zr_pre)
-        r = zr[..., H:]
+        z, r = zr[: self.H], zr[self.H :]
         if self.reset_after:
-            h_tilde_pre = cell.candidate_pre_reset_after(xw[..., 2 * H :], hu[..., 2 * H :], r)
-            hu_h = hu_raw[..., 2 * H :]
+            hu_h = h_prev @ self.U_h
+            h_tilde_pre = cell.candidate_pre_reset_after(xw[H2:], hu_h + self.b_h, r)
         else:
-            hu_h = cell.reset_state(r, h_prev) @ self.U_h  # (…, H)
-            h_tilde_pre = cell.candidate_pre_reset_before(xw[..., 2 * H :], hu_h)
-        return hu_raw[..., : 2 * H], hu_h, zr_pre[..., :H], zr_pre[..., H:], zr[..., :H], r, h_tilde_pre, self.phi(h_tilde_pre)
+            hu_h = cell.reset_state(r, h_prev) @ self.U_h
+            h_tilde_pre = cell.candidate_pre_reset_before(xw[H2:], hu_h)
+        h_tilde = self.phi(h_tilde_pre)
+        return hu_zr, hu_h, zr_pre, zr, h_tilde_pre, h_tilde, cell.h(z, h_prev, h_tilde, self.convention)
