@@ -30,15 +30,16 @@ def layer_options() -> None:
     c2.checkbox("use_bias", key="cfg_use_bias", on_change=_apply_config)
     # One per row: side by side, "hard_sigmoid_legacy" and "recurrent_activation" are cut off.
     st.selectbox("activation φ", names, key="cfg_activation", on_change=_apply_config,
-                 help="The candidate's activation (Keras default tanh).")
+                 help=_("The candidate's activation (Keras default tanh)."))
     st.selectbox("recurrent_activation σ", names, key="cfg_recurrent_activation", on_change=_apply_config,
-                 help="The gates' activation (Keras 3 default sigmoid). hard_sigmoid is Keras 3's clip(x/6+0.5); "
-                      "hard_sigmoid_legacy is Keras 2's clip(0.2x+0.5).")
+                 help=_("The gates' activation (Keras 3 default sigmoid). hard_sigmoid is Keras 3's "
+                        "clip(x/6+0.5); hard_sigmoid_legacy is Keras 2's clip(0.2x+0.5)."))
 
 
 def _random_sequence() -> None:
     ss = st.session_state
-    ss.seq_text = state.random_sequence_text(state.weights().config.input_dim, int(ss.rand_steps), int(ss.rand_seed))
+    ss.seq_text = state.random_sequence_text(state.weights().config.input_dim, int(ss.rand_steps),
+                                             int(ss.rand_seed))
 
 
 def _apply_sequence_table(key: str) -> None:
@@ -55,7 +56,7 @@ def _apply_sequence_table(key: str) -> None:
                          columns=table.columns)
     table = pd.concat([table, added], ignore_index=True)
     if table.isna().to_numpy().any():
-        state.set_error("sequence_table", "every cell of the sequence table needs a number.")
+        state.set_error("sequence_table", _("every cell of the sequence table needs a number."))
         ss.seq_table_version = ss.get("seq_table_version", 0) + 1
         return
     state.set_error("sequence_table", None)
@@ -77,10 +78,11 @@ def sequence_inputs() -> RunInputs | None:
                                     "{units} values, one per unit. Blank means zeros.", cfg.units).format(
                                         units=cfg.units))
     mask_col.text_input(_("Mask"), key="mask_text", placeholder=_("none"), max_chars=cap,
-                        help=_("One 1 or 0 per timestep; at a 0 the state is carried and the output repeats."))
+                        help=_("One 1 or 0 per timestep; at a 0 the state is carried and the output "
+                               "repeats."))
     back_col.checkbox("go_backwards", key="go_backwards",
-                      help="Keras reads the sequence from the last step to the first and returns outputs in "
-                           "that order.")
+                      help=_("Keras reads the sequence from the last step to the first and returns outputs "
+                             "in that order."))
     x = state.remember("sequence", parse_sequence, ss.seq_text, cfg.input_dim, limits=APP)
     state.show_error("sequence")
     weights_open = bool(ss.get("weights_editor", ss.get("source") == "Enter by hand"))
@@ -95,20 +97,24 @@ def sequence_inputs() -> RunInputs | None:
         mask = None
     if isinstance(h0, np.ndarray) and len(h0) != cfg.units:
         h0 = None
-    st.caption(f":material/straighten: Read as **{describe_sequence(x)}**: the GRU takes {x.shape[0]} "
-               f"step{'s' if x.shape[0] != 1 else ''}, each a vector of {x.shape[1]} "
-               f"number{'s' if x.shape[1] != 1 else ''}.")
+    steps, width = x.shape
+    read = _("Read as **{shape}**: the GRU takes {steps}, each {vector}.").format(
+        shape=describe_sequence(x),
+        steps=ngettext("{count} step", "{count} steps", steps).format(count=steps),
+        vector=ngettext("a vector of {count} number", "a vector of {count} numbers", width).format(
+            count=width))
+    st.caption(f":material/straighten: {read}")
     # Folded, the two editors share a row; the weights' tables get the full width once open.
     table_col, weights_col = st.columns(2) if not weights_open else (st.container(), st.container())
-    with table_col, st.expander("Edit the sequence as a table, or draw a random one"):
+    with table_col, st.expander(_("Edit the sequence as a table, or draw a random one")):
         key = f"seq_table_{ss.get('seq_table_version', 0)}_{hash(ss.seq_text)}"
-        st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key, num_rows="dynamic",
-                       on_change=_apply_sequence_table, args=(key,))
+        st.data_editor(pd.DataFrame(x, columns=[str(i) for i in range(x.shape[1])]), key=key,
+                       num_rows="dynamic", on_change=_apply_sequence_table, args=(key,))
         state.show_error("sequence_table")
         c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-        c1.number_input("timesteps", 1, APP.max_steps, 6, key="rand_steps")
-        c2.number_input("seed", 0, 10**9, 0, key="rand_seed")
-        c3.button("Random sequence", on_click=_random_sequence, key="random_sequence")
+        c1.number_input(_("timesteps"), 1, APP.max_steps, 6, key="rand_steps")
+        c2.number_input(_("seed"), 0, 10**9, 0, key="rand_seed")
+        c3.button(_("Random sequence"), on_click=_random_sequence, key="random_sequence")
     with weights_col:
         _weights_editor(weights_open)
     return RunInputs(x, h0 if isinstance(h0, np.ndarray) else None, mask, ss.go_backwards)
@@ -116,7 +122,7 @@ def sequence_inputs() -> RunInputs | None:
 
 def _weights_editor(expanded: bool) -> None:
     """The typed weight tables at full width, folded unless the weights are being typed by hand."""
-    with st.expander("Edit the weights", expanded=expanded, key="weights_editor", on_change="rerun"):
+    with st.expander(_("Edit the weights"), expanded=expanded, key="weights_editor", on_change="rerun"):
         sources.weight_tables()
 
 

@@ -21,12 +21,14 @@ import streamlit as st
 from ..explain.equations import vector
 from ..math.trace import Trace
 from ..math.weights import GRUWeights
+from ..text import _
 from . import state
 from .state import RunInputs
 
 MATCH_TOLERANCE = 1e-5  # float32 Keras against float64 gruviz (spec §5: ≤ 5.2e-7 seen)
 IMPORT_TIMEOUT_ENV = "GRUVIZ_TF_IMPORT_TIMEOUT"
-DEFAULT_IMPORT_TIMEOUT = 120.0  # seconds; the import takes 10–15 s on a shared 2-core box, over 30 s under load
+# seconds; the import takes 10–15 s on a shared 2-core box, over 30 s under load
+DEFAULT_IMPORT_TIMEOUT = 120.0
 POLL_SECONDS = 1.0  # how often a loading column looks again
 
 
@@ -44,9 +46,9 @@ class TensorFlowStatus:
     @property
     def column_message(self) -> str:
         if self.phase is Phase.LOADING:
-            return "Loading TensorFlow for the Keras column (once per server)…"
-        return (f"TensorFlow is not available on this server ({self.reason}), so the live Keras comparison "
-                "is off. Every gruviz number on the page is computed without it.")
+            return _("Loading TensorFlow for the Keras column (once per server)…")
+        return _("TensorFlow is not available on this server ({reason}), so the live Keras comparison is "
+                 "off. Every gruviz number on the page is computed without it.").format(reason=self.reason)
 
 
 class _Import:
@@ -80,9 +82,11 @@ class _Import:
         if self.done.is_set() and self.problem is None:
             return TensorFlowStatus(Phase.READY)
         if self.done.is_set():
-            return TensorFlowStatus(Phase.UNAVAILABLE, f"its import failed: {self.problem}")
+            reason = _("its import failed: {problem}").format(problem=self.problem)
+            return TensorFlowStatus(Phase.UNAVAILABLE, reason)
         if time.monotonic() - self.started > self.timeout:
-            return TensorFlowStatus(Phase.UNAVAILABLE, f"loading it took more than {self.timeout:g} s")
+            return TensorFlowStatus(Phase.UNAVAILABLE, _("loading it took more than {seconds} s").format(
+                seconds=f"{self.timeout:g}"))
         return TensorFlowStatus(Phase.LOADING)
 
 
@@ -133,17 +137,19 @@ def fill(slot, weights: GRUWeights, inputs: RunInputs, ours: Trace) -> np.ndarra
     try:
         keras = _cached_run(weights, inputs)
     except Exception as problem:  # Keras's own refusal must not become a traceback on the page
-        slot.warning(f"Keras could not run this configuration: {problem}")
+        slot.warning(_("Keras could not run this configuration: {problem}").format(problem=problem))
         return None
     diff = float(np.max(np.abs(keras.sequence_output - ours.sequence_output)))
     with slot.container():
         st.metric(f"keras.layers.GRU (Keras {keras.version})", format_vector(keras.output))
         if len(keras.output) > HEADLINE_UNITS:
-            st.caption(f"all units: {vector(keras.output)}")
+            st.caption(_("all units: {values}").format(values=vector(keras.output)))
         if np.isfinite(diff) and diff <= MATCH_TOLERANCE:
-            st.badge(f"match · largest difference {diff:.1e}", icon=":material/check_circle:", color="green")
+            st.badge(_("match · largest difference {diff}").format(diff=f"{diff:.1e}"),
+                     icon=":material/check_circle:", color="green")
         else:
-            st.badge(f"mismatch · largest difference {diff:.3g}", icon=":material/error:", color="red")
+            st.badge(_("mismatch · largest difference {diff}").format(diff=f"{diff:.3g}"),
+                     icon=":material/error:", color="red")
     return keras.sequence_output
 
 
@@ -169,4 +175,4 @@ def format_vector(values: np.ndarray, digits: int | None = None) -> str:
     text = [f"{v:.{digits}f}" for v in values]
     if len(text) <= HEADLINE_UNITS:
         return f"[{', '.join(text)}]"
-    return f"[{', '.join(text[:2])}, …, {text[-1]}] ({len(text)} units)"
+    return f"[{', '.join(text[:2])}, …, {text[-1]}] " + _("({count} units)").format(count=len(text))

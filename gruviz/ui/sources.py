@@ -1,5 +1,5 @@
 """Where the weights come from: a preset, typed tables or a pasted printout, a fresh
-Keras model, an uploaded Keras file, or a gruviz weights JSON."""
+Keras model, or an uploaded file (file_sources, onnx_source)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from ..classroom import presets
-from ..io import weights_file
 from ..math.activations import ACTIVATIONS
 from ..errors import InputError
 from ..io.parsing import parse_keras_printout
-from ..layouts.state_dict import EXPORT_HINT
 from ..math.weights import GATES, GRUConfig, GRUWeights
 from ..text import _
-from . import keras_panel, onnx_source, paste_note, state, uploads
+from . import file_sources, keras_panel, onnx_source, paste_note, state
 
 SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
            "PyTorch state_dict (JSON or .npz)", "ONNX model (.onnx)")
@@ -23,14 +21,15 @@ SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file"
 
 def panel() -> None:
     paste_note.mount(dict.fromkeys(state.CAPPED_BOXES, state.TEXT_BOX_CHARS))
-    source = st.radio("Weights from", SOURCES, key="source", horizontal=False)
+    # The options stay English, the radio's values that the code names; they are shown translated.
+    source = st.radio(_("Weights from"), SOURCES, key="source", horizontal=False, format_func=_)
     {
         "Preset": _presets,
         "Enter by hand": _by_hand,
         "Small Keras model": _keras_model,
-        "Upload a Keras file": _upload,
-        "Import gruviz JSON": _import_json,
-        "PyTorch state_dict (JSON or .npz)": _import_state_dict,
+        "Upload a Keras file": file_sources.keras_file,
+        "Import gruviz JSON": file_sources.weights_json,
+        "PyTorch state_dict (JSON or .npz)": file_sources.state_dict,
         "ONNX model (.onnx)": onnx_source.import_onnx,
     }[source]()
 
@@ -61,7 +60,8 @@ def _tables(w: GRUWeights) -> dict[str, pd.DataFrame]:
     H, cols = w.config.units, _columns(w.config.units)
     tables = {
         "kernel": pd.DataFrame(w.kernel, columns=cols, index=[f"x[{i}]" for i in range(w.config.input_dim)]),
-        "recurrent_kernel": pd.DataFrame(w.recurrent_kernel, columns=cols, index=[f"h[{i}]" for i in range(H)]),
+        "recurrent_kernel": pd.DataFrame(w.recurrent_kernel, columns=cols,
+                                         index=[f"h[{i}]" for i in range(H)]),
     }
     if w.bias is not None:
         rows = ["input bias (row 0)", "recurrent bias (row 1)"] if w.bias.ndim == 2 else ["bias"]
@@ -97,9 +97,11 @@ def _apply_table_edit(name: str, key: str) -> None:
 
 
 def _blank(units: int, input_dim: int) -> None:
-    config = GRUConfig(**{**state.weights().config.__dict__, "units": int(units), "input_dim": int(input_dim)})
+    units, input_dim = int(units), int(input_dim)
+    config = GRUConfig(**{**state.weights().config.__dict__, "units": units, "input_dim": input_dim})
     bias = None if config.bias_shape is None else np.zeros(config.bias_shape)
-    state.set_weights(GRUWeights.create(config, np.zeros((input_dim, 3 * units)), np.zeros((units, 3 * units)), bias))
+    zeros = GRUWeights.create(config, np.zeros((input_dim, 3 * units)), np.zeros((units, 3 * units)), bias)
+    state.set_weights(zeros)
 
 
 def _read_printout() -> None:
@@ -112,9 +114,12 @@ def _read_printout() -> None:
         state.set_error("printout", str(problem))
         return
     state.set_error("printout", None)
-    state.set_weights(new, notes=(f"Read {len(arrays)} arrays: units={new.config.units}, input_dim="
-                                  f"{new.config.input_dim}, reset_after={new.config.reset_after}, "
-                                  f"use_bias={new.config.use_bias} (from their shapes).",))
+    cfg = new.config
+    read = _("Read {count} arrays: units={units}, input_dim={input_dim}, reset_after={reset_after}, "
+             "use_bias={use_bias} (from their shapes).").format(
+        count=len(arrays), units=cfg.units, input_dim=cfg.input_dim, reset_after=cfg.reset_after,
+        use_bias=cfg.use_bias)
+    state.set_weights(new, notes=(read,))
 
 
 def weight_tables() -> None:
@@ -127,7 +132,8 @@ def weight_tables() -> None:
     version = st.session_state.weights_version
     for name, table in _tables(w).items():
         key = f"edit_{name}_{version}"
-        st.markdown(f"**{name}** `{w.keras_arrays()[['kernel', 'recurrent_kernel', 'bias'].index(name)].shape}`")
+        shape = w.keras_arrays()[["kernel", "recurrent_kernel", "bias"].index(name)].shape
+        st.markdown(f"**{name}** `{shape}`")
         symbol = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}[name]
         st.data_editor(table, key=key, on_change=_apply_table_edit, args=(name, key),
                        column_config={c: st.column_config.NumberColumn(
@@ -138,16 +144,16 @@ def weight_tables() -> None:
 
 
 def _by_hand() -> None:
-    st.caption("Type the weights in **Edit the weights**, under the sequence, or paste a printout here.")
-    with st.expander("Paste print(layer.get_weights())", expanded=True):
+    st.caption(_("Type the weights in **Edit the weights**, under the sequence, or paste a printout here."))
+    with st.expander(_("Paste print(layer.get_weights())"), expanded=True):
         st.text_area(_("Printout"), key="printout", height=120, max_chars=state.TEXT_BOX_CHARS,
                      placeholder="[array([[-0.90954137,  1.0425225 , -0.04404902]], dtype=float32), ...]")
-        st.button("Read these arrays", on_click=_read_printout, key="read_printout")
+        st.button(_("Read these arrays"), on_click=_read_printout, key="read_printout")
         state.show_error("printout")
-    with st.expander("Start from blank tables"):
+    with st.expander(_("Start from blank tables")):
         units = st.number_input("units", 1, 16, key="units_input")
         input_dim = st.number_input("input_dim", 1, 16, key="input_dim_input")
-        st.button("Make zero tables", on_click=_blank, args=(units, input_dim), key="blank_tables")
+        st.button(_("Make zero tables"), on_click=_blank, args=(units, input_dim), key="blank_tables")
 
 
 # --- a fresh Keras model ----------------------------------------------------------------------
@@ -156,12 +162,13 @@ def _make_keras_model() -> None:
     """A fresh Keras layer's weights, or a message under the button saying why not now."""
     tensorflow = keras_panel.tensorflow_status()
     if tensorflow.phase is keras_panel.Phase.LOADING:
-        state.set_error("keras_model", "TensorFlow is still loading (once per server, usually well under a "
-                        "minute). Click Create with Keras again in a few seconds.")
+        state.set_error("keras_model", _("TensorFlow is still loading (once per server, usually well under a "
+                                         "minute). Click Create with Keras again in a few seconds."))
         return
     if tensorflow.phase is keras_panel.Phase.UNAVAILABLE:
-        state.set_error("keras_model", f"Create with Keras needs TensorFlow, which is not available on this "
-                        f"server ({tensorflow.reason}). Presets, typed tables and files work without it.")
+        state.set_error("keras_model", _("Create with Keras needs TensorFlow, which is not available on this "
+                                         "server ({reason}). Presets, typed tables and files work without "
+                                         "it.").format(reason=tensorflow.reason))
         return
     from ..io.keras_bridge import fresh_weights
 
@@ -172,12 +179,14 @@ def _make_keras_model() -> None:
     try:
         new = fresh_weights(config, int(ss.km_seed), random_bias=ss.km_random_bias)
     except Exception as problem:  # TensorFlow loaded but refused to build: a message, never a blank page
-        state.set_error("keras_model", f"Keras could not create this layer: {problem}")
+        state.set_error("keras_model", _("Keras could not create this layer: {problem}").format(
+            problem=problem))
         return
     state.set_error("keras_model", None)
-    state.set_weights(new, notes=(f"Fresh keras.layers.GRU, seed {int(ss.km_seed)}: GlorotUniform kernel, "
-                                  "Orthogonal recurrent_kernel, "
-                                  + ("random biases." if ss.km_random_bias else "zero biases (Keras's default)."),))
+    biases = _("random biases.") if ss.km_random_bias else _("zero biases (Keras's default).")
+    fresh = _("Fresh keras.layers.GRU, seed {seed}: GlorotUniform kernel, Orthogonal recurrent_kernel, "
+              "{biases}").format(seed=int(ss.km_seed), biases=biases)
+    state.set_weights(new, notes=(fresh,))
 
 
 def _keras_model() -> None:
@@ -188,106 +197,10 @@ def _keras_model() -> None:
     c1.number_input("seed", 0, 2**31 - 1, 42, key="km_seed")
     c1.checkbox("reset_after", True, key="km_reset_after")
     c2.checkbox("use_bias", True, key="km_use_bias")
-    c1.checkbox("random biases", False, key="km_random_bias", help="Keras starts biases at zero.")
+    c1.checkbox(_("random biases"), False, key="km_random_bias", help=_("Keras starts biases at zero."))
     # One per row: "hard_sigmoid_legacy" needs the sidebar's full width.
     st.selectbox("activation", names, index=names.index("tanh"), key="km_activation")
     st.selectbox("recurrent_activation", names, index=names.index("sigmoid"), key="km_recurrent_activation")
-    st.button("Create with Keras", key="make_keras", type="primary", width="stretch", on_click=_make_keras_model)
+    st.button(_("Create with Keras"), key="make_keras", type="primary", width="stretch",
+              on_click=_make_keras_model)
     state.show_error("keras_model")
-
-
-# --- files ------------------------------------------------------------------------------------
-
-def _upload() -> None:
-    from ..io.sandbox import read_keras_file
-
-    # Other frameworks' suffixes are accepted only to be refused with a reason: the uploader's own
-    # refusal is a bare red icon, and the last file's message would stay on screen beside it.
-    upload = st.file_uploader("A .keras, .weights.h5 or .h5 file", type=["keras", "h5", *_ELSEWHERE],
-                              key="model_upload")
-    if upload is None:
-        st.caption("Read as data: gruviz opens the zip and HDF5 structure itself, in a separate process with "
-                   "time and memory limits, and never loads the model with Keras, so nothing in the file runs.")
-        return
-    suffix = upload.name.rsplit(".", 1)[-1].lower()
-    if suffix in _ELSEWHERE:
-        st.error(f"{upload.name} is not a Keras file. {_ELSEWHERE[suffix]}", icon=":material/error:")
-        return
-    ss = st.session_state
-    try:
-        found = uploads.read_cached(upload, read_keras_file)
-    except InputError as problem:
-        st.error(str(problem), icon=":material/error:")
-        return
-    names = [f.name for f in found]
-    name = st.selectbox("GRU layer", names, key="upload_layer") if len(found) > 1 else names[0]
-    chosen = found[names.index(name)]
-    if ss.get("loaded_upload") != (upload.file_id, name):
-        ss.loaded_upload = (upload.file_id, name)
-        ss.go_backwards = chosen.go_backwards
-        state.set_weights(chosen.weights, notes=(f"Layer {name!r} from {upload.name}.", *chosen.notes))
-        st.rerun()
-    st.success(f"Using layer {name!r} from {upload.name}.", icon=":material/check:")
-
-
-_PYTORCH = ("It is a PyTorch file (a pickle), and gruviz never opens one: loading it would run whatever code "
-            f"it holds. {EXPORT_HINT} Then choose \"PyTorch state_dict\" under Weights from and upload that.")
-_ELSEWHERE = {
-    "pt": _PYTORCH, "pth": _PYTORCH,
-    "onnx": "It is an ONNX model: choose \"ONNX model (.onnx)\" under Weights from.",
-    "npz": "A .npz holds a PyTorch state_dict here: choose \"PyTorch state_dict\" under Weights from.",
-    "json": "Choose \"Import gruviz JSON\" or \"PyTorch state_dict\" under Weights from.",
-}
-
-
-def _load_once(upload, read) -> None:
-    """Make an upload's weights current, once per file; a bad file shows why and changes nothing.
-    `read(data, filename, limits)` returns (GRUWeights, notes) or raises InputError."""
-    ss = st.session_state
-    if ss.get("loaded_upload_id") == upload.file_id:
-        st.success(f"Using {upload.name}.", icon=":material/check:")
-        return
-    try:
-        new, notes = uploads.read_cached(upload, read)
-    except InputError as problem:
-        st.error(str(problem), icon=":material/error:")
-        return
-    ss.loaded_upload_id = upload.file_id
-    state.set_weights(new, notes=notes)
-    st.rerun()
-
-
-def _import_json() -> None:
-    from ..io.sandbox import read_weights_json
-
-    upload = st.file_uploader("gruviz weights JSON", type=["json"], key="json_upload")
-    if upload is None:
-        st.caption('The file the "Download weights" button saves, and the CLI reads.')
-        return
-
-    def read(data: bytes, name: str, limits):
-        return read_weights_json(data, name, limits), (f"Imported {name}.",)
-
-    _load_once(upload, read)
-
-
-def _import_state_dict() -> None:
-    from ..io.sandbox import read_state_dict_file
-    from ..layouts.state_dict import EXPORT_HINT
-
-    # .pt and .pth are accepted by the uploader only so that they can be refused with a reason.
-    upload = st.file_uploader("An nn.GRU state_dict", type=["json", "npz", "pt", "pth"], key="state_dict_upload")
-    if upload is None:
-        st.caption(f"Read as data, never unpickled. {EXPORT_HINT}")
-        return
-
-    def read(data: bytes, name: str, limits):
-        layout, notes = read_state_dict_file(data, name, limits)
-        new, _ = layout.to_keras()  # exact: nn.GRU is Keras reset_after=True with its rows reordered
-        D, H = new.config.input_dim, new.config.units
-        return new, (
-            f"Read nn.GRU(input_size={D}, hidden_size={H}{'' if layout.bias else ', bias=False'}) from {name}: "
-            "rows r | z | n became Keras columns z | r | h, bias_ih_l0 → bias row 0, bias_hh_l0 → row 1 "
-            "(reset_after=True, exact).", *notes)
-
-    _load_once(upload, read)

@@ -31,11 +31,11 @@ class RunInputs:
 # Every box a person types or pastes an example into (sequence, h0, mask, the get_weights() printout)
 # is read by a parser that first refuses text longer than the app's `max_text_chars`
 # (gruviz.io.untrusted.check_length under APP), whatever the box: no longer text could ever be read.
-# So the browser stops a paste there, at once and beside the box, instead of sending megabytes that
-# Streamlit's message limit drops without a word. Text at the cap reaches the parser, which reads it or
-# names what is wrong (too many timesteps, values or entries).
+# So the browser keeps a longer paste out of the box (paste_note says why, beside the box) instead of
+# sending megabytes that Streamlit's message limit drops without a word. Text at the cap reaches the
+# parser, which reads it or names what is wrong (too many timesteps, values or entries).
 TEXT_BOX_CHARS = APP.max_text_chars
-CAPPED_BOXES = ("seq_text", "h0_text", "mask_text", "printout")  # their keys: a longer paste is named
+CAPPED_BOXES = ("seq_text", "h0_text", "mask_text", "printout")  # the boxes paste_note watches
 
 CONFIG_WIDGETS = ("reset_after", "use_bias", "activation", "recurrent_activation")
 DEFAULT_PRESET = "stack_exchange"
@@ -171,8 +171,8 @@ def set_weights(new: GRUWeights, notes: tuple[str, ...] = (), preset: str | None
     if "seq_text" in ss and guard.attempt(parse_sequence, ss.seq_text, new.config.input_dim, limits=APP)[1]:
         # The old sequence does not fit these weights: start a fitting one.
         ss.seq_text = random_sequence_text(new.config.input_dim, 5, seed=0)
-        ss.notes.append("The sequence was replaced with a random one that fits input_dim="
-                        f"{new.config.input_dim}.")
+        ss.notes.append(_("The sequence was replaced with a random one that fits input_dim={input_dim}.")
+                        .format(input_dim=new.config.input_dim))
     if "h0_text" in ss and ss.h0_text.strip():
         # the parser that reads h0 decides whether it still fits, not a second count of commas
         if guard.attempt(parse_vector, ss.h0_text, "h0", new.config.units, limits=APP)[1]:
