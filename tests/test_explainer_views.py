@@ -166,3 +166,24 @@ def test_the_check_boxes_stop_at_the_apps_limit():
     columns = json.loads(table.proto.columns)
     assert columns and all(c.get("type_config", {}).get("max_chars") == MAX_NUMBER_CHARS for c in columns.values()), \
         columns
+
+
+# --- the Whole model view: a layer's name from the file is shown as typed ------------------------
+
+
+def test_a_layer_name_from_the_file_is_shown_as_typed(tmp_path):
+    """Markdown in a layer's name (here `**loud**`) is neither bold on the card nor in the
+    magnifier's label: the name is text from an uploaded file."""
+    import keras
+
+    model = keras.Sequential([keras.layers.Input((None, 1)), keras.layers.GRU(2, name="**loud**_gru")])
+    model.save(tmp_path / "loud.keras")
+    at = two_units(view="Whole model")
+    at.file_uploader(key="whole_model_file").set_value(
+        ("loud.keras", (tmp_path / "loud.keras").read_bytes(), "application/zip")).run()
+    at.text_input(key="whole_model_sequence").set_value("1, 2, 3").run()
+    assert not at.exception, [e.value for e in at.exception]
+    card = next(m.value for m in at.markdown if "loud" in m.value)
+    assert card.startswith(r"**\*\*loud\*\*\_gru**"), card
+    [label] = [e.label for e in at.expander if e.label.startswith("Magnifier")]
+    assert label.startswith(r"Magnifier: '\*\*loud\*\*\_gru'"), label

@@ -86,7 +86,9 @@ def _focus(result) -> None:
     _, layer, x, mask = cells[names.index(chosen)]
     setup = Setup(layer.weights, np.asarray(x), go_backwards=layer.go_backwards, mask=mask)
     st.session_state[FOCUS] = (chosen, setup)
-    with st.expander(f"Magnifier: '{chosen}' on the sequence it receives ({len(setup.x)} steps)"):
+    # An expander's label is Markdown, and the name comes from the file: escaped to show as typed.
+    shown = plain.markdown(chosen)
+    with st.expander(f"Magnifier: '{shown}' on the sequence it receives ({len(setup.x)} steps)"):
         results.magnifier(setup.run())
 
 
