@@ -56,7 +56,7 @@ def test_student_page_checks_each_number_and_names_the_mistake():
     # A wrong later number built on the wrong h says so.
     at.text_input(key="exercise_z.1.0").input(ex.rounded(float(flipped.trace.z[1, 0])))
     at.run()
-    assert "built on h1[0]" in page_text(at)
+    assert "built on h1[1]" in page_text(at)
 
 
 def test_answers_stay_off_the_student_page_until_revealed():
@@ -71,7 +71,7 @@ def test_answers_stay_off_the_student_page_until_revealed():
     at.button(key="exercise_show_h.0.0").click()
     at.run()
     text = page_text(at)
-    assert f"h1[0] = {truth}" in text
+    assert f"h1[1] = {truth}" in text
     assert [a for a in answers(ex) - {truth} if a in text] == []
     assert "shown" not in at.query_params  # a revealed number is a fact of the server session
 
@@ -83,7 +83,7 @@ def test_a_link_that_lists_every_number_as_shown_reveals_none():
     at = start(mode="student", shown=every, **typed)
     leaked = [a for a in answers(ex) if a in page_text(at)]
     assert leaked == [], leaked
-    assert [i.value for i in at.info if "=" in i.value] == []  # no "h1[0] = …" box before "Show this number"
+    assert [i.value for i in at.info if "=" in i.value] == []  # no "h1[1] = …" box before "Show this number"
 
 
 def test_a_reload_from_the_link_keeps_what_was_typed():

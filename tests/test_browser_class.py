@@ -124,12 +124,12 @@ def test_a_class_from_start_to_report(browser, app_url):
             return ex.rounded(ex.answer(t, q, j))
 
         typed = {  # name → (browser options, {box: (text, what the page says)})
-            "Ana Lindqvist": (LAPTOP, {"z1[0]": (right(0, "z", 0), "✓ right"),
-                                      "h1[0]": (right(0, "h", 0), "✓ right")}),
-            "Benedikt Okafor": (LAPTOP, {"z1[0]": (right(0, "z", 0), "✓ right"),
-                                        "h1[0]": (flipped(ex, 0, "h", 0), "not right")}),
-            "Chloé Zhang": (PHONE, {"h1[0]": (flipped(ex, 0, "h", 0), "not right"),
-                                    "r1[1]": ("0.9999", "not right")}),
+            "Ana Lindqvist": (LAPTOP, {"z1[1]": (right(0, "z", 0), "✓ right"),
+                                      "h1[1]": (right(0, "h", 0), "✓ right")}),
+            "Benedikt Okafor": (LAPTOP, {"z1[1]": (right(0, "z", 0), "✓ right"),
+                                        "h1[1]": (flipped(ex, 0, "h", 0), "not right")}),
+            "Chloé Zhang": (PHONE, {"h1[1]": (flipped(ex, 0, "h", 0), "not right"),
+                                    "r1[2]": ("0.9999", "not right")}),
         }
         students = {}
         for name, (options, numbers) in typed.items():
@@ -148,7 +148,7 @@ def test_a_class_from_start_to_report(browser, app_url):
 
         # The dashboard refreshes itself: three students, and the class's mistake named.
         expect(teacher.get_by_text(re.compile(r"^3 students · updated"))).to_be_visible(timeout=WAIT_MS)
-        h1_row = teacher.get_by_role("row").filter(has=teacher.get_by_role("cell", name="h1[0]", exact=True))
+        h1_row = teacher.get_by_role("row").filter(has=teacher.get_by_role("cell", name="h1[1]", exact=True))
         expect(h1_row).to_contain_text("2 students: update rule flipped", timeout=WAIT_MS)
         for name in typed:
             expect(grid_cell(teacher, name)).to_be_attached(timeout=WAIT_MS)
@@ -185,7 +185,7 @@ def test_a_class_from_start_to_report(browser, app_url):
         settled(phone)
         phone.get_by_text("You are").scroll_into_view_if_needed()
         shot(phone, "student-390x844")
-        phone.get_by_label("h1[0]", exact=True).scroll_into_view_if_needed()
+        phone.get_by_label("h1[1]", exact=True).scroll_into_view_if_needed()
         shot(phone, "student-390x844-numbers")
 
         # The results: every number typed, each in its student's row.
@@ -218,7 +218,7 @@ def test_a_student_who_edits_the_link_sees_no_answer(browser, app_url):
         own = f"{app_url}/?class={code}&student={token}"
         page.goto(f"{own}&mode=teacher&key={key}&exercise={room.DEFAULT_SEED}", timeout=WAIT_MS)
         expect(page.get_by_text("You are Dana.", exact=True)).to_be_visible(timeout=WAIT_MS)
-        type_number(page, "h1[0]", flipped(ex, 0, "h", 0), "not right")
+        type_number(page, "h1[1]", flipped(ex, 0, "h", 0), "not right")
         assert leaks(frames, page, answers(ex)) == []
         expect(page.get_by_text("Answer key")).to_have_count(0)
         for edit, refusal in ((f"teacher={'x' * 32}", "This teacher link opens no class"),
@@ -246,8 +246,8 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
         for name in HOSTILE:
             join(student, app_url, created.code, name)  # the page says "You are <name>." as typed
             assert student.locator("img[src='x']").count() == 0
-            type_number(student, "h1[0]", flipped(ex, 0, "h", 0), "not right")
-        type_number(student, "z1[0]", "[marks](https://example.org)", "is not a number")  # Markdown, typed
+            type_number(student, "h1[1]", flipped(ex, 0, "h", 0), "not right")
+        type_number(student, "z1[1]", "[marks](https://example.org)", "is not a number")  # Markdown, typed
         teacher = context.new_page()
         teacher.goto(f"{app_url}/?class={created.code}&teacher={created.teacher_token}", timeout=WAIT_MS)
         expect(teacher.get_by_text(re.compile(r"^3 students · updated"))).to_be_visible(timeout=WAIT_MS)
@@ -261,7 +261,7 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
         expect(teacher.get_by_text(f"Numbers of {HOSTILE[2]}", exact=True)).to_be_visible(timeout=WAIT_MS)
         expect(teacher.get_by_role("cell", name="[marks](https://example.org)", exact=True)).to_be_visible()
         teacher.get_by_role("button", name="Put it on the projector").click()
-        expect(teacher.get_by_text(f"{HOSTILE[2]} wrote h1[0] = {flipped(ex, 0, 'h', 0)}", exact=True)
+        expect(teacher.get_by_text(f"{HOSTILE[2]} wrote h1[1] = {flipped(ex, 0, 'h', 0)}", exact=True)
                ).to_be_visible(timeout=WAIT_MS)
         settled(teacher)
         expect(teacher.locator("img[src='x']")).to_have_count(0)
@@ -292,8 +292,8 @@ def test_every_class_page_passes_axe(browser, app_url):
                 page.goto(f"{app_url}/?{query}", timeout=WAIT_MS)
                 expect(page.get_by_text(ready)).to_be_visible(timeout=WAIT_MS)
                 if view == "student" and options is not PHONE:  # feedback, in view: axe checks what is seen
-                    type_number(page, "z1[0]", ex.rounded(ex.answer(0, "z", 0)), "✓ right")
-                    type_number(page, "h1[0]", flipped(ex, 0, "h", 0), "not right")
+                    type_number(page, "z1[1]", ex.rounded(ex.answer(0, "z", 0)), "✓ right")
+                    type_number(page, "h1[1]", flipped(ex, 0, "h", 0), "not right")
                     page.get_by_text("Hint: the equation").scroll_into_view_if_needed()
                 settled(page)
                 problems += [f"{view} {options['viewport']['width']}: {line}" for line in serious(page)]

@@ -67,11 +67,11 @@ def test_student_flow_on_a_phone(browser, app_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-start.png"))
 
-        z_box = page.get_by_label("z1[0]")
+        z_box = page.get_by_label("z1[1]")
         z_box.fill(ex.rounded(ex.answer(0, "z", 0)))
         z_box.press("Enter")
         expect(page.get_by_text(f"1 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
-        h_box = page.get_by_label("h1[0]")
+        h_box = page.get_by_label("h1[1]")
         h_box.fill(ex.rounded(float(flipped.trace.h[0, 0])))
         h_box.press("Enter")
         expect(page.get_by_text(f"not right to {ex.answer_decimals} decimals").first).to_be_visible(timeout=WAIT_MS)
@@ -83,10 +83,10 @@ def test_student_flow_on_a_phone(browser, app_url):
         assert leaks(frames, page, answers(ex) - typed) == []
 
         page.get_by_role("button", name="Show this number").first.click()
-        expect(page.get_by_text(f"h1[0] = {truth_h}")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(f"h1[1] = {truth_h}")).to_be_visible(timeout=WAIT_MS)
         settled(page)
         assert leaks(frames, page, answers(ex) - typed - {truth_h}) == []
-        page.get_by_text(f"h1[0] = {truth_h}").scroll_into_view_if_needed()
+        page.get_by_text(f"h1[1] = {truth_h}").scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "exercise-student-390x844-revealed.png"))
 
         # A reload from the address bar brings back what was typed; the link carries no revealed
@@ -94,9 +94,9 @@ def test_student_flow_on_a_phone(browser, app_url):
         assert "shown" not in page.url and truth_h not in page.url
         page.reload()
         expect(page.get_by_text(f"1 of {len(ex.cells())} right")).to_be_visible(timeout=WAIT_MS)
-        expect(page.get_by_label("h1[0]")).to_have_value(ex.rounded(float(flipped.trace.h[0, 0])), timeout=WAIT_MS)
+        expect(page.get_by_label("h1[1]")).to_have_value(ex.rounded(float(flipped.trace.h[0, 0])), timeout=WAIT_MS)
         expect(page.get_by_role("button", name="Show this number").first).to_be_visible(timeout=WAIT_MS)
-        expect(page.get_by_text(f"h1[0] = {truth_h}")).to_have_count(0)
+        expect(page.get_by_text(f"h1[1] = {truth_h}")).to_have_count(0)
     finally:
         context.close()
 

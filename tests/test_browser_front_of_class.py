@@ -116,7 +116,7 @@ def test_an_exercise_by_keyboard_alone_with_feedback_announced(open_page):
     ex = exercises.generate(7)
     flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped")
     page = open_page(PROJECTOR, "?exercise=7&mode=student")
-    box = page.get_by_label("h1[0]")
+    box = page.get_by_label("h1[1]")
     box.focus()
     page.keyboard.type(ex.rounded(float(flipped.trace.h[0, 0])))
     page.keyboard.press("Enter")
@@ -128,7 +128,7 @@ def test_an_exercise_by_keyboard_alone_with_feedback_announced(open_page):
     show = page.get_by_role("button", name="Show this number").first
     show.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_text(f"h1[0] = {ex.rounded(ex.answer(0, 'h', 0))}")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"h1[1] = {ex.rounded(ex.answer(0, 'h', 0))}")).to_be_visible(timeout=WAIT_MS)
     expect(box).to_be_focused(timeout=WAIT_MS)  # the button is gone; the focus is back on its box
 
 

@@ -128,9 +128,9 @@ def test_results_print_every_student_as_csv(tmp_path, class_url):
     assert done.returncode == 0 and done.stderr == "", done.stderr
     records = list(csv.DictReader(io.StringIO(done.stdout)))
     assert [r["student"] for r in records] == ["'=cmd|' /C calc'!A0", "Ana", "Bo"]
-    assert [r["z1[0]"] for r in records] == [right, "'=1+1", ""]
-    assert [r["z1[0] result"] for r in records] == ["right", "invalid", "blank"]
-    assert EXERCISE.units == 2 and records[0]["z1[1]"] == "-0.25"  # the second number: z of step 1, unit 1
+    assert [r["z1[1]"] for r in records] == [right, "'=1+1", ""]
+    assert [r["z1[1] result"] for r in records] == ["right", "invalid", "blank"]
+    assert EXERCISE.units == 2 and records[0]["z1[2]"] == "-0.25"  # the second number: z of step 1, unit 2
     history = records[0]["every number typed"]
     assert history.index("z.0.0=0.5@") < history.index(f"z.0.0={right}@")
 
@@ -141,7 +141,7 @@ def test_results_print_json_and_anonymize(tmp_path, class_url):
     assert done.returncode == 0, done.stderr
     records = json.loads(done.stdout)
     assert [r["student"] for r in records] == ["=cmd|' /C calc'!A0", "Ana", "Bo"]  # JSON runs no formula
-    assert [r["z1[0]"] for r in records] == [right, "=1+1", ""] and records[0]["score"] == 1
+    assert [r["z1[1]"] for r in records] == [right, "=1+1", ""] and records[0]["score"] == 1
     link = f"http://localhost:8501/?class={code}&teacher={token}"  # the whole teacher link also works
     anonymous = gruviz(tmp_path, "class", "results", code, f"--token={link}", "--anonymize", "--db", class_url)
     assert anonymous.returncode == 0, anonymous.stderr

@@ -145,6 +145,15 @@ def test_a_reveal_answers_and_is_recorded_once(class_store):
     assert live.dashboard(class_store, info).rows[0].revealed == {key(CELL)}
 
 
+def test_the_report_names_revealed_numbers_as_the_page_does(class_store):
+    info, (ana,) = a_class(class_store, ["Ana"])
+    second_unit = (0, "z", 1)  # z of step 1, the second unit: stored as z.0.1, read as z1[2]
+    live.reveal(class_store, info, ana, CELL)
+    live.reveal(class_store, info, ana, second_unit)
+    [record] = report.rows(class_store, info)
+    assert record["revealed"] == f"z1[2] h{CELL[0] + 1}[{CELL[2] + 1}]"  # in the order they are computed
+
+
 def test_per_student_numbers_are_graded_against_the_students_own_variant(class_store):
     info, (ana, bo) = a_class(class_store, ["Ana", "Bo"], per_student=True)
     mine, theirs = room.exercise(info, ana), room.exercise(info, bo)
@@ -169,14 +178,14 @@ def test_the_report_has_a_row_per_student_every_number_and_no_formula(class_stor
     live.save(class_store, info, people[3], {**RIGHT_SO_FAR, CELL: WRONG})
     records = list(csv.DictReader(io.StringIO(report.to_csv(report.rows(class_store, info)))))
     assert [r["student"] for r in records] == ["'" + NAMES[0], "'+1", "'@x", "'-cmd", "Ana"]
-    first = "z1[0]"  # steps count from 1 on the page: z of step 1, unit 0
+    first = "z1[1]"  # steps and units count from 1 on the page: z of step 1, unit 1
     assert [r[first] for r in records] == ["0.2", "-0.25", "'=1+1", right(z), ""]
     history = records[0]["every number typed"]
     assert history.index("z.0.0=0.1@") < history.index("z.0.0=0.2@")
     every = records[3]["every number typed"]
     assert all(f"{key(c)}={v}@" in every for c, v in {**RIGHT_SO_FAR, CELL: WRONG}.items())
     assert records[3]["score"] == str(len(BEFORE)) and records[3]["of"] == str(len(EXERCISE.cells()))
-    name = f"h{CELL[0] + 1}[{CELL[2]}]"
+    name = f"h{CELL[0] + 1}[{CELL[2] + 1}]"
     assert (records[3][name], records[3][f"{name} result"], records[3][f"{name} mistake"]) == (
         WRONG, "wrong", "Update rule flipped")
     for record in records:

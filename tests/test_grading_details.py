@@ -50,11 +50,11 @@ def feedback(ex: exercises.Exercise, typed: dict) -> dict:
     return {f.cell: f for f in grading.grade(ex, typed).feedback}
 
 
-def test_a_number_is_named_from_step_1_and_linked_from_step_0():
-    assert grading.name((0, "z", 0)) == "z1[0]"
-    assert grading.name((1, "r", 1)) == "r2[1]"
-    assert grading.name((2, "h_tilde", 1)) == "h̃3[1]"
-    assert grading.name((0, "h", 0)) == "h1[0]"
+def test_a_number_is_named_from_step_1_and_unit_1_and_linked_from_0():
+    assert grading.name((0, "z", 0)) == "z1[1]"
+    assert grading.name((1, "r", 1)) == "r2[2]"
+    assert grading.name((2, "h_tilde", 1)) == "h̃3[2]"
+    assert grading.name((0, "h", 0)) == "h1[1]"
     assert grading.key((2, "h_tilde", 1)) == "h_tilde.2.1"
     assert grading.key((0, "h", 0)) == "h.0.0"
 
@@ -68,17 +68,17 @@ def test_a_key_that_names_no_number_says_how_one_looks(ex, text):
     with pytest.raises(InputError) as raised:
         grading.from_key(text, ex)
     assert str(raised.value) == (f"{text!r} names no number of this exercise; use e.g. z.0.0 "
-                                 "(z of step 1, unit 0).")
+                                 "(z of step 1, unit 1: a link counts both from 0).")
 
 
 def test_a_key_past_the_exercise_says_its_size(ex):
     with pytest.raises(InputError) as raised:
         grading.from_key("z.3.0", ex)
-    assert str(raised.value) == "z4[0] is not part of this exercise (3 steps, 2 units)."
+    assert str(raised.value) == "z4[1] is not part of this exercise (3 steps, 2 units)."
     one = next(e for e in (exercises.generate(s, Options(units=1, steps=2)) for s in range(10)))
     with pytest.raises(InputError) as raised:
         grading.from_key("h.0.1", one)
-    assert str(raised.value) == "h1[1] is not part of this exercise (2 steps, 1 unit)."
+    assert str(raised.value) == "h1[2] is not part of this exercise (2 steps, 1 unit)."
 
 
 def test_each_number_is_computed_from_the_numbers_of_its_equation(ex, before):

@@ -38,13 +38,14 @@ SLACK = 1e-9  # float error in |typed − truth|; far below any asked half unit 
 
 
 def name(cell: Cell) -> str:
-    """How the page names a number: steps count from 1, as h_0 is the initial state."""
+    """How the page names a number: steps and units count from 1, as a person counts (h_0 is the
+    initial state); `h2[1]` is h of step 2, unit 1."""
     t, quantity, unit = cell
-    return f"{SYMBOL[quantity]}{t + 1}[{unit}]"
+    return f"{SYMBOL[quantity]}{t + 1}[{unit + 1}]"
 
 
 def key(cell: Cell) -> str:
-    """The cell in a link: `h_tilde.2.0`."""
+    """The cell in a link and in stored answers, counted from 0 as the arrays are: `h_tilde.2.0`."""
     t, quantity, unit = cell
     return f"{quantity}.{t}.{unit}"
 
@@ -53,11 +54,14 @@ def from_key(text: str, exercise: Exercise) -> Cell:
     quantity, _dot, rest = text.partition(".")
     t, _dot, unit = rest.partition(".")
     if quantity not in QUANTITIES or not t.isdigit() or not unit.isdigit():
-        raise InputError(f"{text!r} names no number of this exercise; use e.g. z.0.0 (z of step 1, unit 0).")
+        raise InputError(_("{text} names no number of this exercise; use e.g. z.0.0 (z of step 1, unit 1: "
+                           "a link counts both from 0).").format(text=repr(text)))
     cell = (int(t), quantity, int(unit))
     if cell not in exercise.cells():
-        raise InputError(f"{name(cell)} is not part of this exercise ({exercise.steps} steps, "
-                         f"{exercise.units} unit{'s' if exercise.units > 1 else ''}).")
+        raise InputError(ngettext("{number} is not part of this exercise ({steps} steps, {units} unit).",
+                                  "{number} is not part of this exercise ({steps} steps, {units} units).",
+                                  exercise.units).format(number=name(cell), steps=exercise.steps,
+                                                         units=exercise.units))
     return cell
 
 

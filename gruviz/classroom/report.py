@@ -45,7 +45,7 @@ def rows(store: Store, info: ClassInfo, anonymize: bool = False) -> list[dict]:
             record[f"{name} result"] = answer.status if answer else "blank"
             record[f"{name} mistake"] = live.mistake_title(answer.mistake_id) if answer else ""
             record[f"{name} at"] = _when(answer.at) if answer else ""
-        record["revealed"] = " ".join(sorted(row.revealed))
+        record["revealed"] = " ".join(grading.name(c) for c in board.cells if grading.key(c) in row.revealed)
         record["every number typed"] = "; ".join(
             f"{a.cell}={a.typed}@{_when(a.at)}" for a in history if a.student_id == row.student.id)
         out.append(record)

@@ -38,6 +38,12 @@ def _tabular(table: sheet.Table, spec: str, height: str = "") -> str:
     return f"\\begin{{tabular}}{{{spec}}}\n\\hline {header} \\\\ \\hline\n{body}\n\\end{{tabular}}"
 
 
+def _key_table(exercise: Exercise, j: int, key: sheet.Table) -> str:
+    """One unit's key; `j` counts from 0, the heading from 1, as the PDF's."""
+    unit = f"\\textbf{{Unit {j + 1}}}\\\\[1mm]\n" if exercise.units > 1 else ""
+    return unit + r"{\small " + _tabular(key, "|" + "c|" * len(key.header)) + r"}\\[3mm]"
+
+
 def tex(exercise: Exercise, answers: bool = False) -> str:
     """A complete document: `pdflatex worksheet.tex` prints the same sheet."""
     parts = [
@@ -71,7 +77,7 @@ def tex(exercise: Exercise, answers: bool = False) -> str:
             r"\newpage",
             f"{{\\Large\\bfseries Answer key --- {text(sheet.title(exercise))}}}\\\\[2mm]",
             r"For the teacher. $a_z$, $a_r$, $a_h$ are the values inside $\sigma$ and $\varphi$.\\[2mm]",
-            *(r"{\small " + _tabular(key, "|" + "c|" * len(key.header)) + r"}\\[3mm]" for key in sheet.key_tables(exercise)),
+            *(_key_table(exercise, j, key) for j, key in enumerate(sheet.key_tables(exercise))),
             r"\subsection*{Grading: what each classic mistake gives}",
             r"{\small\renewcommand{\arraystretch}{1.2}",
             _tabular(grading, "|p{7cm}|p{10cm}|"),
