@@ -18,6 +18,7 @@ import h5py
 
 from ..errors import InputError
 from ..limits import FILES
+from ..text import _
 
 _FILTERS = {1: "gzip", 2: "shuffle", 3: "fletcher32", 5: "nbit", 6: "scaleoffset"}  # built into libhdf5
 _RESAVE = "Save the model again with Keras."
@@ -28,12 +29,25 @@ def open_h5(data: bytes, accepted: str):
     """h5py.File on bytes in memory, handed out only after every object in it is checked."""
     try:
         file = h5py.File(io.BytesIO(data), "r")
+    except OverflowError:
+        raise _far_address() from None
     except (OSError, ValueError, RuntimeError):
         hint = " This file is a zip: rename it to end in .keras." if data.startswith(b"PK") else ""
         raise InputError(f"this is not an HDF5 file.{hint} {accepted}.") from None
     with file:
-        check_h5(file)
+        try:
+            check_h5(file)
+        except OverflowError:
+            raise _far_address() from None
         yield file
+
+
+def _far_address() -> InputError:
+    """h5py reads an in-memory file at the offsets libhdf5 asks for; an offset past what a C
+    ssize_t holds raises OverflowError, and only a corrupted address in the file asks for one."""
+    return InputError(_("this HDF5 file is damaged: one of its addresses points far beyond the end of "
+                        "any file, so it cannot be read. Save the model again with Keras and upload the new "
+                        "file."))
 
 
 def check_h5(root: h5py.File) -> None:
@@ -86,6 +100,7 @@ def _check_attributes(obj, count: int) -> int:
     count = _counted(count, len(obj.attrs))
     for name in obj.attrs:
         attr = obj.attrs.get_id(name)
+        _check_type(attr, f"attribute {obj.name.rstrip('/')[:80]}/@{name[:80]}")
         shape = attr.shape or ()
         declared = prod(shape) * attr.get_type().get_size()  # a variable-length value counts its heap reference
         if declared > FILES.max_attribute_bytes:
@@ -95,7 +110,19 @@ def _check_attributes(obj, count: int) -> int:
     return count
 
 
+def _check_type(obj, what: str) -> None:
+    """The numpy type of an attribute or array, which h5py refuses to make for a type it does
+    not know (a string in character set 4, say): only a damaged file declares one."""
+    try:
+        obj.dtype
+    except (TypeError, ValueError) as error:
+        message = _("the HDF5 {what} has a type that cannot be read ({error}); the file is damaged. "
+                    "Save the model again with Keras.")
+        raise InputError(message.format(what=what, error=str(error)[:80])) from None
+
+
 def _check_storage(dataset: h5py.Dataset, where: str) -> None:
+    _check_type(dataset.id, f"array {where}")
     if dataset.is_virtual or dataset.external:
         raise InputError(f"the array {where} reads its data from another file; this is refused.")
     plist = dataset.id.get_create_plist()

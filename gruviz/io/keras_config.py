@@ -17,6 +17,7 @@ from ..layouts import cudnn_gru_weights
 from ..limits import Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
+from .untrusted import cut
 
 ACCEPTED = (
     "gruviz reads a Keras model saved with model.save('name.keras'), a weights file saved with "
@@ -110,20 +111,23 @@ def _gru_specs(config, where: str) -> list[_Spec]:
                     **forward, "name": "backward_" + str(forward.get("name")),
                     "go_backwards": not forward.get("go_backwards", False)}
                 for role, sub in (("forward", forward), ("backward", backward)):
-                    note = (f"the {role} half of Bidirectional layer '{name}'; with return_sequences=True "
-                            "Bidirectional flips the backward half's outputs back into input order.")
+                    note = (f"the {role} half of Bidirectional layer '{cut(name)}'; with "
+                            "return_sequences=True Bidirectional flips the backward half's outputs back into "
+                            "input order.")
                     specs.append(_Spec(chain + (name, str(sub.get("name"))), sub, role, (note,)))
             elif isinstance(cfg.get("layers"), list):
                 visit(cfg["layers"], chain + (name,), depth + 1)
             elif kind != "InputLayer":
-                others.append(kind + (f"({inner.get('class_name')})" if inner else ""))
+                others.append(cut(kind, 40) + (f"({cut(str(inner.get('class_name')), 40)})" if inner else ""))
 
     if not isinstance(config, dict):
         raise InputError(f"{where} must be a JSON object with class_name and config.")
     top = config.get("config")
     visit(top if isinstance(top, list) else (top or {}).get("layers"), (), 0)
     if not specs:
-        held = ", ".join(dict.fromkeys(others)) or "no layers"
+        kinds = list(dict.fromkeys(others))
+        held = ", ".join(kinds[:12]) + (f" and {len(kinds) - 12:,} other kinds" if len(kinds) > 12 else "") \
+            or "no layers"
         raise InputError(f"no GRU layer found in this file; it holds: {held}."
                          " gruviz explains keras.layers.GRU.")
     return specs
@@ -150,7 +154,7 @@ def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], li
         weights = (cudnn_gru_weights(*arrays) if spec.cudnn  # tanh and sigmoid: cuDNN has no others
                    else GRUWeights.from_keras_arrays(arrays, **options))
     except InputError as e:
-        raise InputError(f"GRU layer '{name}': {e}") from None
+        raise InputError(f"GRU layer '{cut(name)}': {e}") from None
     return FoundGRU(name, weights, bool(cfg.get("go_backwards", False)), tuple(notes))
 
 
@@ -160,12 +164,12 @@ def _activation(value, key: str, version: str, notes: list[str]) -> str:
     if isinstance(value, dict) and value.get("class_name") == "function":
         value = value.get("config")  # how some Keras versions serialise a built-in function
     if not isinstance(value, str) or value not in ACTIVATIONS or value == "hard_sigmoid_legacy":
-        shown = repr(value) if isinstance(value, str) else "(a custom function)"
+        shown = repr(cut(value, 40)) if isinstance(value, str) else "(a custom function)"
         known = ", ".join(name for name in ACTIVATIONS if name != "hard_sigmoid_legacy")  # Keras's names
         raise InputError(f"{key} {shown} is not supported; gruviz knows {known}. "
                          "Rebuild the layer with one of these to explain it.")
     if value == "hard_sigmoid" and version.split(".")[0] in ("1", "2"):
-        notes.append(f"{key} 'hard_sigmoid' in a Keras {version} file meant clip(0.2x+0.5, 0, 1); "
+        notes.append(f"{key} 'hard_sigmoid' in a Keras {cut(version, 20)} file meant clip(0.2x+0.5, 0, 1); "
                      "read as hard_sigmoid_legacy (Keras 3's hard_sigmoid is clip(x/6+0.5)).")
         return "hard_sigmoid_legacy"
     return value

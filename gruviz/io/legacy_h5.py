@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..limits import Limits
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, FoundGRU, _Spec, _found, _gru_specs, _json, _text
+from .untrusted import cut
 
 
 def _read_legacy_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
@@ -46,8 +47,8 @@ def _legacy_datasets(root: h5py.Group, spec: _Spec) -> list[h5py.Dataset]:
     if None not in keys:
         picked = [n for _, n in sorted(zip(keys, picked))]
     if len(picked) not in (2, 3) or any(not isinstance(group.get(n), h5py.Dataset) for n in picked):
-        raise InputError(f"GRU layer '{'/'.join(spec.chain)}' is in the model config but its weights "
-                         f"were not found under model_weights/{spec.chain[0]}; the file may be damaged.")
+        raise InputError(f"GRU layer '{cut('/'.join(spec.chain))}' is in the model config but its weights "
+                         f"were not found under model_weights/{cut(spec.chain[0])}; the file may be damaged.")
     return [group[n] for n in picked]
 
 

@@ -22,6 +22,7 @@ from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, _json, _text
 from .legacy_h5 import _attr_strings
 from .model_files import _DAMAGED, _natural, _unzip
+from .untrusted import cut
 
 import io
 
@@ -119,9 +120,9 @@ def _legacy(data: bytes, limits: Limits):
 def _read(datasets: list, name: str, limits: Limits) -> list[np.ndarray]:
     for d in datasets:
         if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu":
-            raise InputError(f"layer '{name}': {getattr(d, 'name', 'an array')} is not an array of numbers; "
-                             "the file may be damaged.")
-    limits.check_arrays({f"layer '{name}' array {i}": d.shape for i, d in enumerate(datasets)})
+            raise InputError(f"layer '{cut(name)}': {cut(getattr(d, 'name', 'an array'))} is not an array of "
+                             "numbers; the file may be damaged.")
+    limits.check_arrays({f"layer '{cut(name)}' array {i}": d.shape for i, d in enumerate(datasets)})
     return [np.asarray(d[()], dtype=np.float64) for d in datasets]
 
 

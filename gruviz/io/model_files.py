@@ -30,8 +30,11 @@ from ..limits import CORE, FILES, Limits
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, FoundGRU, _Spec, _found, _gru_specs, _json, _text
 from .legacy_h5 import _read_legacy_h5
+from .untrusted import cut
 
-_DAMAGED = (OSError, RuntimeError, KeyError, ValueError, EOFError, zlib.error, zipfile.BadZipFile)
+# what h5py, zipfile and zlib raise on a damaged file; h5py's OverflowError is an offset past any file
+_DAMAGED = (OSError, RuntimeError, KeyError, ValueError, EOFError, OverflowError, zlib.error,
+            zipfile.BadZipFile)
 
 
 def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[FoundGRU]:
@@ -76,7 +79,7 @@ def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
         for needed in ("config.json", "model.weights.h5"):
             if needed not in members:
                 raise InputError(
-                    f"the .keras archive has no {needed} (it holds {', '.join(members) or 'nothing'}). "
+                    f"the .keras archive has no {needed} (it holds {_listed(members) or 'nothing'}). "
                     "Save the model again with model.save('name.keras')."
                 )
         text_cap = limits.max_file_bytes  # a model's config is text; no bigger than a whole upload
@@ -96,7 +99,7 @@ def _unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
         with archive.open(name) as member:
             blob = member.read(cap + 1)  # bounded even if the header lied
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as e:
-        raise InputError(f"could not unpack {name} from the .keras archive ({e}).") from None
+        raise InputError(f"could not unpack {name} from the .keras archive ({cut(str(e), 120)}).") from None
     if len(blob) > cap:
         raise InputError(f"{name} unpacks to more than {cap / 2**20:.0f} MB; the limit is {cap / 2**20:.0f} MB.")
     return blob
@@ -116,7 +119,7 @@ def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
         if not cells:
             groups: list = []
             f["layers"].visititems(lambda path, obj: groups.append(obj) if path.endswith("vars") else None)
-            names = ", ".join(sorted({_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
+            names = _listed(sorted({_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
             raise InputError(f"no GRU layer found in this weights file; its layers are: {names}.")
         found = []
         for chain, datasets in cells:
@@ -179,10 +182,17 @@ def _match(specs: list[_Spec], cells: list) -> tuple[list, dict]:
     cells = [c for c in cells if _gru_shaped(c[1])]
     if len(cells) != len(specs):
         missing = next(s for s, c in pairs if c is None)
-        raise InputError(f"GRU layer '{'/'.join(missing.chain)}' is in config.json but its weights are "
+        raise InputError(f"GRU layer '{cut('/'.join(missing.chain))}' is in config.json but its weights are "
                          "not in model.weights.h5; the file may be damaged.")
     note = ("matched to its weights by position, because the layer names in the weights file differ.",)
     return list(zip(specs, cells)), {s.chain: note for s in specs}
+
+
+def _listed(names) -> str:
+    """Names from a file for a message: each cut short, and at most twelve of them."""
+    names = list(names)
+    more = f" and {len(names) - 12:,} more" if len(names) > 12 else ""
+    return ", ".join(cut(n, 40) for n in names[:12]) + more
 
 
 def _natural(key: str):

@@ -17,9 +17,13 @@ import numpy as np
 from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.onnx import ONNX_ACTIVATIONS, OnnxGRU, activation_from_onnx
-from ..limits import CORE, FILES, Limits
+from ..limits import CORE, Limits
+from ..text import _
+from .onnx_checks import attributes, check_structure, check_text, decoded
+from .untrusted import cut, shown
 
 OPSET = 14  # the first GRU with the `layout` attribute; onnxruntime runs it everywhere
+MAX_GRU_NODES = 32  # a stacked, bidirectional export has a handful; the child sends back each one's arrays
 _ALPHA = {"Affine", "HardSigmoid", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "Elu"}
 _BETA = {"Affine", "HardSigmoid", "ScaledTanh"}
 _INPUTS = ("X", "W", "R", "B", "sequence_lens", "initial_h")
@@ -44,10 +48,11 @@ class OnnxFile:
         elif name in names:
             chosen = self.nodes[names.index(name)]
         else:
-            raise InputError(f"no GRU node named {name[:80]!r}; the file's GRU nodes are {', '.join(map(repr, names))}.")
-        others = [n for n in names if n != chosen.name]
-        also = f"; also in the file: {', '.join(map(repr, others))} (choose with --node NAME)" if others else ""
-        return chosen, f"Showing GRU node {chosen.name!r}{also}."
+            raise InputError(f"no GRU node named {shown(name, 80)}; the file's GRU nodes are "
+                             f"{', '.join(shown(n, 80) for n in names)}.")
+        others = [shown(n, 80) for n in names if n != chosen.name]
+        also = f"; also in the file: {', '.join(others)} (choose with --node NAME)" if others else ""
+        return chosen, f"Showing GRU node {shown(chosen.name, 80)}{also}."
 
 
 try:  # at import: the sandboxed child imports this module before capping its memory
@@ -73,55 +78,19 @@ def read_onnx(data: bytes, filename: str = "model.onnx", limits: Limits = CORE) 
         raise InputError(f"{filename} is not a readable ONNX model (the protobuf does not parse: truncated or not "
                          "an .onnx file). Export it again with torch.onnx.export or onnx.save.") from None
     graph = model.graph
-    _check_structure(graph, filename)
+    check_structure(graph, filename)
+    grus = [(i, n) for i, n in enumerate(graph.node) if n.op_type == "GRU" and n.domain in ("", "ai.onnx")]
+    if len(grus) > MAX_GRU_NODES:
+        raise InputError(_("{filename} has {count:,} GRU nodes; gruviz reads at most {cap} from one file. "
+                           "Export the part of the model that holds the GRU to explain.").format(
+            filename=filename, count=len(grus), cap=MAX_GRU_NODES))
+    check_text(graph)
     stored = _stored_tensors(graph)
-    nodes = [_node(onnx, n, i, stored, graph.node, limits) for i, n in enumerate(graph.node) if n.op_type == "GRU"
-             and n.domain in ("", "ai.onnx")]
+    nodes = [_node(onnx, n, i, stored, graph.node, limits) for i, n in grus]
     if not nodes:
-        ops = sorted({n.op_type for n in graph.node})[:8]
+        ops = [cut(op, 40) for op in sorted({n.op_type for n in graph.node})[:8]]
         raise InputError(f"{filename} has no GRU node in its main graph (its operators: {', '.join(ops) or 'none'}).")
     return OnnxFile(tuple(nodes))
-
-
-def _tensors(graph, depth: int = 0):
-    """Every tensor stored anywhere in the graph, subgraphs included."""
-    if depth > FILES.max_depth:
-        raise InputError("the graph nests subgraphs deeper than gruviz reads.")
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield sparse.values
-        yield sparse.indices
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.HasField("t"):
-                yield attribute.t
-            yield from attribute.tensors
-            if attribute.HasField("g"):
-                yield from _tensors(attribute.g, depth + 1)
-            for sub in attribute.graphs:
-                yield from _tensors(sub, depth + 1)
-
-
-def _check_structure(graph, filename: str) -> None:
-    if len(graph.node) + len(graph.initializer) > FILES.max_objects:
-        raise InputError(f"{filename} has {len(graph.node) + len(graph.initializer):,} nodes and initializers; "
-                         f"gruviz reads graphs of at most {FILES.max_objects:,}.")
-    declared = 0
-    for tensor in _tensors(graph):
-        if tensor.data_location == 1 or len(tensor.external_data):  # TensorProto.EXTERNAL
-            where = next((e.value for e in tensor.external_data if e.key == "location"), "another file")
-            raise InputError(
-                f"tensor {tensor.name[:80]!r} keeps its numbers in an external file ({where[:80]!r}); gruviz reads "
-                "only what is inside the upload and never opens other files. Save the model with its weights "
-                "inside: onnx.save(model, path, save_as_external_data=False)."
-            )
-        if any(d < 0 for d in tensor.dims):
-            raise InputError(f"tensor {tensor.name[:80]!r} declares a negative dimension {list(tensor.dims)}.")
-        declared += prod(tensor.dims) if tensor.dims else 1
-        if declared > FILES.max_unpacked_bytes:
-            raise InputError(f"{filename}'s tensors declare over {FILES.max_unpacked_bytes:,} numbers together "
-                             f"(tensor {tensor.name[:80]!r} has shape {list(tensor.dims)[:6]}); gruviz reads graphs "
-                             "of a size that fits on screen.")
 
 
 def _stored_tensors(graph) -> dict:
@@ -137,7 +106,8 @@ def _stored_tensors(graph) -> dict:
 
 
 def _producer(graph_nodes, name: str) -> str:
-    return next((f"node {n.name!r} ({n.op_type})" for n in graph_nodes if name in n.output), "a graph input")
+    producers = (n for n in graph_nodes if name in n.output)
+    return next((f"node {shown(n.name, 80)} ({cut(n.op_type, 40)})" for n in producers), "a graph input")
 
 
 def _array(onnx, tensor, what: str, limits: Limits) -> np.ndarray:
@@ -151,21 +121,22 @@ def _array(onnx, tensor, what: str, limits: Limits) -> np.ndarray:
 
 def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> FoundNode:
     name = node.name or f"GRU #{index}"
+    called = shown(name, 80)  # a name as messages quote it: a 4 MB name must not make a 4 MB message
     inputs = dict(zip(_INPUTS, list(node.input) + [""] * 6))
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    attrs = attributes(onnx, node, called)
     notes = []
 
     def value(key: str, required: bool) -> np.ndarray | None:
         source = inputs[key]
         if not source:
             if required:
-                raise InputError(f"GRU node {name!r} has no {key} input.")
+                raise InputError(f"GRU node {called} has no {key} input.")
             return None
         if source in stored:
-            return _array(onnx, stored[source], f"{name}'s {key}", limits)
+            return _array(onnx, stored[source], f"{called}'s {key}", limits)
         where = _producer(graph_nodes, source)
         if key in ("W", "R", "B"):
-            raise InputError(f"GRU node {name!r} takes {key} from {where}: it is computed when the model runs, not "
+            raise InputError(f"GRU node {called} takes {key} from {where}: it is computed when the model runs, not "
                              "stored in the file, and gruviz reads only stored numbers. Export with constant folding "
                              "(torch.onnx.export(..., do_constant_folding=True)) so the weights are initializers.")
         notes.append(f"{key} comes from {where}, supplied when the model runs; gruviz uses "
@@ -174,50 +145,51 @@ def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> 
 
     W, R = value("W", True), value("R", True)
     if W.ndim != 3 or R.ndim != 3 or W.shape[1] % 3:
-        raise InputError(f"GRU node {name!r} has W {W.shape} and R {R.shape}; the operator's are "
+        raise InputError(f"GRU node {called} has W {W.shape} and R {R.shape}; the operator's are "
                          "(num_directions, 3·hidden_size, input_size) and (num_directions, 3·hidden_size, hidden_size).")
     H, D = W.shape[1] // 3, W.shape[2]
     if "hidden_size" in attrs and attrs["hidden_size"] != H:
-        raise InputError(f"GRU node {name!r} says hidden_size={attrs['hidden_size']} but W has 3·{H} rows.")
+        raise InputError(f"GRU node {called} says hidden_size={attrs['hidden_size']} but W has 3·{H} rows.")
     limits.check_layer(H, D)
     if attrs.get("clip") is not None:
         raise InputError(
-            f"GRU node {name!r} sets clip={attrs['clip']:g}: the operator clips every pre-activation to "
+            f"GRU node {called} sets clip={attrs['clip']:g}: the operator clips every pre-activation to "
             f"[−{attrs['clip']:g}, {attrs['clip']:g}] before f and g. gruviz's trace has no clipping step (and "
             "Keras, PyTorch and the other layouts none either), so it cannot show these numbers exactly."
         )
-    direction = attrs.get("direction", b"forward")
-    direction = direction.decode() if isinstance(direction, bytes) else str(direction)
-    gate, candidate = _activations(attrs, 2 if direction == "bidirectional" else 1, name)
+    direction = decoded(attrs.get("direction", b"forward"), f"the direction of GRU node {called}")
+    gate, candidate = _activations(attrs, 2 if direction == "bidirectional" else 1, called)
     B, h, lens = value("B", False), value("initial_h", False), value("sequence_lens", False)
     layout = int(attrs.get("layout", 0))
     if h is not None:
         if h.ndim != 3 or h.shape[1 if layout == 0 else 0] != 1:
-            raise InputError(f"GRU node {name!r} stores initial_h of shape {h.shape}; gruviz shows a batch of one.")
+            raise InputError(f"GRU node {called} stores initial_h of shape {h.shape}; gruviz shows a batch of one.")
         h = h if layout == 0 else h.transpose(1, 0, 2)
     if lens is not None and lens.shape != (1,):
-        raise InputError(f"GRU node {name!r} stores sequence_lens for {lens.size} sequences; gruviz shows one.")
+        raise InputError(f"GRU node {called} stores sequence_lens for {lens.size} sequences; gruviz shows one.")
     config = LayoutConfig(units=H, input_dim=D, activation=candidate, recurrent_activation=gate)
     weights = OnnxGRU(config, W, R, B, h, lens, int(attrs.get("linear_before_reset", 0) != 0), direction, layout)
     return FoundNode(name, weights, tuple(notes))
 
 
-def _activations(attrs: dict, dirs: int, name: str) -> tuple[str, str]:
-    """(gate, candidate) activation names; one pair for both directions."""
-    names = [a.decode() if isinstance(a, bytes) else str(a) for a in attrs.get("activations", [])]
+def _activations(attrs: dict, dirs: int, called: str) -> tuple[str, str]:
+    """(gate, candidate) activation names; one pair for both directions. `called`: the node as
+    messages quote it."""
+    names = [decoded(a, f"an activation of GRU node {called}") for a in attrs.get("activations", [])]
     if not names:
         return "sigmoid", "tanh"
     if len(names) != 2 * dirs:
-        raise InputError(f"GRU node {name!r} lists {len(names)} activations; the operator takes 2 per direction.")
+        raise InputError(f"GRU node {called} lists {len(names)} activations; the operator takes 2 per direction.")
     alphas, betas = list(attrs.get("activation_alpha", [])), list(attrs.get("activation_beta", []))
     ours = []
     for act in names:
         canonical = next((k for k in _ALPHA | _BETA if k.lower() == act.lower()), act)
         alpha = alphas.pop(0) if canonical in _ALPHA and alphas else None
         beta = betas.pop(0) if canonical in _BETA and betas else None
-        ours.append(activation_from_onnx(act, alpha, beta))
+        # no operator's activation is 40 characters long: a longer name is refused all the same, quoted short
+        ours.append(activation_from_onnx(act if len(act) <= 40 else act[:40] + "…", alpha, beta))
     if dirs == 2 and ours[:2] != ours[2:]:
-        raise InputError(f"GRU node {name!r} uses {ours[:2]} forward and {ours[2:]} in reverse; gruviz shows one pair "
+        raise InputError(f"GRU node {called} uses {ours[:2]} forward and {ours[2:]} in reverse; gruviz shows one pair "
                          "of activations for both directions.")
     return ours[0], ours[1]
 

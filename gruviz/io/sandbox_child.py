@@ -120,6 +120,7 @@ def read(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, d
     try:
         items = READERS[kind]()(data, filename, limits)
         header = {"status": "ok", "items": [meta for meta, _ in items]}
+        json.dumps(header)  # write() sends it as JSON: metadata that is not plain data is a bug, not a crash
         for i, (_, values) in enumerate(items):
             arrays.update({f"{i}.{j}": np.asarray(v, dtype=np.float64) for j, v in enumerate(values)})
     except InputError as e:

@@ -34,6 +34,12 @@ def shown(text: str, limit: int = 24) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+def cut(text: str, limit: int = 80) -> str:
+    """A name from a file as a message quotes it: whole, or its start and its length when long
+    (a 4 MB layer name must not make a 4 MB message)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def odd_character(text: str) -> str | None:
     """The first character outside printable ASCII, named for a person."""
     for ch in text:

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from pathlib import PurePath
 from typing import Mapping
 
@@ -18,6 +19,7 @@ import numpy as np
 from ..errors import InputError
 from ..limits import CORE, FILES, Limits
 from ..math.weights import as_finite_array
+from ..text import _
 from .base import LayoutConfig
 from .pytorch import PyTorchGRU
 
@@ -73,10 +75,10 @@ def read_arrays(data: bytes, filename: str, wanted, limits: Limits = CORE) -> di
             keys = [key for key in shapes if wanted(key)]
             limits.check_arrays({key: shapes[key] for key in keys})
             return {key: as_finite_array(key, _npy_array(archive, key + ".npy")) for key in keys}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:
-        if isinstance(e, InputError):
+    except _UNREADABLE as e:
+        if isinstance(e, (InputError, RecursionError)):  # a refusal already, or one the caller words
             raise
-        raise InputError(f"{filename} is not a readable .npz archive. {EXPORT_HINT}") from None
+        raise _unreadable(e, filename) from None
 
 
 def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, tuple[str, ...]]:
@@ -92,10 +94,32 @@ def _from_npz(data: bytes, filename: str, limits: Limits) -> tuple[PyTorchGRU, t
             shapes = {info.filename.removesuffix(".npy"): _npy_shape(archive, info, filename)
                       for info in archive.infolist()}
             return from_state_dict(shapes, limits, load=lambda key: _npy_array(archive, key + ".npy"))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:
-        if isinstance(e, InputError):
+    except _UNREADABLE as e:
+        if isinstance(e, (InputError, RecursionError)):  # a refusal already, or one the caller words
             raise
-        raise InputError(f"{filename} is not a readable .npz archive. {EXPORT_HINT}") from None
+        raise _unreadable(e, filename) from None
+
+
+# What zipfile and zlib raise on an archive np.savez did not write as it is: damaged, or written by
+# another tool with a zip version, compression (NotImplementedError) or encryption (RuntimeError)
+# that zipfile does not unpack.
+_UNREADABLE = (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, NotImplementedError, RuntimeError,
+               zlib.error)
+
+
+def _unreadable(error: Exception, filename: str) -> InputError:
+    detail, hint = str(error)[:80], EXPORT_HINT
+    if isinstance(error, NotImplementedError):
+        message = _("{filename} needs a zip feature that gruviz does not unpack ({detail}); np.savez never "
+                    "writes it, so the file is damaged or was made by another tool. {hint}")
+    elif isinstance(error, RuntimeError):
+        message = _("{filename} is encrypted ({detail}); gruviz reads archives as np.savez writes them. "
+                    "{hint}")
+    elif isinstance(error, zlib.error):
+        message = _("{filename} is damaged: its compressed data does not unpack ({detail}). {hint}")
+    else:
+        return InputError(f"{filename} is not a readable .npz archive. {EXPORT_HINT}")
+    return InputError(message.format(filename=filename, detail=detail, hint=hint))
 
 
 def _npy_shape(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> tuple[int, ...]:
