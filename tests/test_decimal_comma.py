@@ -48,3 +48,59 @@ def test_the_check_view_reads_a_decimal_comma_and_says_so():
     assert any("first leave" in e.value for e in at.error)  # a diagnosis, not a refusal
     assert not any("claimed output" in e.value for e in at.error)
     assert any("Σx" in e.label for e in at.expander)  # the summed sequence reproduces it
+
+
+# An exercise's box holds one number: the same reading, with the same note beside the verdict.
+
+def test_an_exercise_number_with_a_decimal_comma_is_graded_as_read():
+    from gruviz.classroom import exercises, grading
+
+    ex = exercises.generate(7)
+    cell = (0, "z", 0)
+    right = ex.rounded(ex.answer(*cell))
+    comma = right.replace(".", ",")
+    [fed] = grading.grade(ex, {cell: comma}).feedback
+    assert (fed.status, fed.typed) == ("right", comma)
+    assert fed.note == f"{comma} was read as {right}: gruviz writes decimals with a point."
+    [short] = grading.grade(ex, {cell: "0,5"}).feedback  # read as 0.5: too few decimals, said so
+    assert short.status == "short" and "0,5 was read as 0.5" in short.note
+    [plain] = grading.grade(ex, {cell: right}).feedback
+    assert plain.status == "right" and plain.note == ""
+
+
+def exercise_box_says(at, key: str, typed: str) -> list[str]:
+    at.text_input(key=f"exercise_{key}").input(typed).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [i.value for i in at.info] + [m.value for m in at.markdown]
+
+
+def test_the_exercise_page_reads_a_decimal_comma_and_says_so():
+    from gruviz.classroom import exercises
+
+    ex = exercises.generate(7)
+    right = ex.rounded(ex.answer(0, "h", 0))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"exercise": "7", "mode": "student"})
+    at.run()
+    said = exercise_box_says(at, "h.0.0", right.replace(".", ","))
+    assert f"{right.replace('.', ',')} was read as {right}: gruviz writes decimals with a point." in said
+    assert any("✓ right" in s for s in said)
+    assert not at.warning  # no "is not a number"
+
+
+def test_a_class_student_page_reads_a_decimal_comma_and_stores_it_right():
+    from gruviz.classroom import room
+    from gruviz.store import Store
+
+    store = Store()
+    created = room.create(store, 7, False, "")
+    token, student = room.join(store, created.info, "Ana")
+    ex = room.exercise(created.info, student)
+    right = ex.rounded(ex.answer(0, "z", 0))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"class": created.code, "student": token})
+    at.run()
+    said = exercise_box_says(at, "z.0.0", right.replace(".", ","))
+    assert any(f"was read as {right}" in s for s in said) and any("✓ right" in s for s in said)
+    [stored] = store.answers(created.info.id, student.id)
+    assert (stored.typed, stored.status) == (right.replace(".", ","), "right")

@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import InputError
 from ..explain.detective import QUANTITIES, Claimed, Typed, diagnose
 from ..explain.equations import step_lines
+from ..io.parsing import decimal_comma
 from ..math.trace import Trace
 from ..text import _, ngettext
 from .exercises import Exercise
@@ -75,6 +76,7 @@ class Feedback:
     mistake: str = ""  # the detective's best story, empty when nothing reproduces the number
     mistake_id: str = ""
     hint: str = ""  # LaTeX
+    note: str = ""  # how the text was read, when not as typed: a decimal comma read as a point
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,13 @@ def decimals(text: str) -> int:
     return len(mantissa.partition(".")[2]) - int(exponent or 0)
 
 
+def read(typed: str) -> tuple[str, str]:
+    """The text a number is read from, and a note when that is not the text as typed: one box
+    holds one number, so "0,132" can only mean 0.132 (the shared reading of `io.parsing`)."""
+    text, note = decimal_comma(str(typed).strip())
+    return text, note or ""
+
+
 def asked(exercise: Exercise, value: float) -> Typed:
     """A typed value as the exercise judges it: half a unit of its last asked decimal."""
     return Typed(np.array([value]), np.array([0.5 * 10.0**-exercise.answer_decimals + SLACK]))
@@ -193,9 +202,9 @@ def short_message(exercise: Exercise) -> str:
 def grade(exercise: Exercise, typed: dict[Cell, str]) -> Grades:
     """Feedback for every typed number, in computation order."""
     order = exercise.cells()
-    parsed, status, messages, known = {}, {}, {}, {}
+    parsed, status, messages, known, notes = {}, {}, {}, {}, {}
     for cell in sorted(typed, key=order.index):
-        text = str(typed[cell]).strip()
+        text, notes[cell] = read(typed[cell])
         try:
             known[cell] = float(Typed.parse([text], name(cell)).values[0])
         except InputError as error:
@@ -212,9 +221,9 @@ def grade(exercise: Exercise, typed: dict[Cell, str]) -> Grades:
         if status[cell] == "wrong":
             detail, mistake_id = _culprit(exercise, cell, parsed)
             feedback.append(Feedback(cell, text, "wrong", "", _wrong_inputs(exercise, cell, status), detail,
-                                     mistake_id, hint(exercise, cell, known)))
+                                     mistake_id, hint(exercise, cell, known), notes[cell]))
         else:
-            feedback.append(Feedback(cell, text, status[cell], messages.get(cell, "")))
+            feedback.append(Feedback(cell, text, status[cell], messages.get(cell, ""), note=notes[cell]))
     return Grades(tuple(feedback), len(order))
 
 

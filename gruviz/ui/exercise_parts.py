@@ -114,6 +114,8 @@ def _feedback(exercise, cell: grading.Cell, feedback: grading.Feedback | None, w
     key = grading.key(cell)
     if feedback is None:
         return
+    if feedback.note:  # a decimal comma, read as a point: said before the verdict it led to
+        st.info(feedback.note)
     if feedback.status == "right":
         st.markdown(":green[" + _("✓ right") + "]")
         return
