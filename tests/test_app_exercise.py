@@ -3,6 +3,7 @@ answers kept off the student's page until asked for, everything typed kept in th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -31,7 +32,8 @@ def page_text(at: AppTest) -> str:
                                   "subheader") for e in getattr(at, kind)]
     parts += [t.label for t in at.text_input] + [str(t.value) for t in at.text_input]
     parts += [str(p.proto) for p in at.get("progress")]
-    parts += [d.value.to_csv() for d in at.dataframe] + [t.value.to_csv() for t in at.table]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [re.sub(r"\\(.)", r"\1", t.value.to_csv()) for t in at.table]  # its Markdown escapes undone
     return "\n".join(parts)
 
 

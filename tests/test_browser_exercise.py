@@ -7,10 +7,11 @@ or web-socket frames) before it is asked for. Screenshots go to test-output/scre
 
 from __future__ import annotations
 
+import functools
 
 import pytest
 
-from gruviz.classroom import exercises, room
+from gruviz.classroom import exercises, room, sheet
 from gruviz.store import Store
 from live_app import REPO, chromium, running_app
 from playwright.sync_api import expect
@@ -124,3 +125,53 @@ def test_student_and_teacher_pages_on_a_laptop(browser, app_url):
         page.screenshot(path=str(SCREENSHOTS / "exercise-teacher-1280x720.png"))
     finally:
         context.close()
+
+
+KEY_SIZES = [(1440, 900), (1280, 720), (390, 844)]
+MEASURE = """tds => tds.map(td => {
+  const box = td.getBoundingClientRect(), text = td.firstElementChild;
+  return {left: box.left, right: box.right, text: td.innerText.trim(),
+          clipped: Math.max(td.scrollWidth - td.clientWidth, text.scrollWidth - text.clientWidth,
+                            text.scrollHeight - text.clientHeight)};
+})"""
+
+
+def mistake_names_whole(page, ex: exercises.Exercise, width: int) -> None:
+    """Each step's table shows every story whole, inside the screen; on a wide screen the whole table."""
+    tables = page.locator("[class*='st-key-exercise_mistakes_'] [data-testid='stTable']")
+    expect(tables).to_have_count(ex.steps, timeout=WAIT_MS)
+    rows = sheet.coinciding(ex, functools.partial(sheet.every_number, ex))
+    wanted = sorted(" ".join(sheet.told(row, "(correct)").split()) for row in rows)
+    for i in range(ex.steps):
+        cells = tables.nth(i).locator("tbody td:first-child").evaluate_all(MEASURE)
+        assert sorted(" ".join(c["text"].split()) for c in cells) == wanted  # every story, as written
+        for cell in cells:
+            assert cell["clipped"] <= 1 and cell["left"] >= 0 and cell["right"] <= width, (width, cell)
+        if width >= 1280:  # the numbers too: no column past the table's right edge
+            overflow = tables.nth(i).evaluate("t => (s => s.scrollWidth - s.clientWidth)(t.firstElementChild)")
+            assert overflow <= 1, (width, i, overflow)
+
+
+def test_the_teachers_key_shows_every_mistake_whole_on_a_projector_a_laptop_and_a_phone(browser, app_url):
+    ex = exercises.generate(SEED)
+    key = room.exercise_key(Store(), f"exercise={SEED}")
+    created = room.create(Store(), SEED)
+    for width, height in KEY_SIZES:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        try:
+            page.goto(f"{app_url}/?exercise={SEED}&mode=teacher&key={key}", timeout=WAIT_MS)
+            expect(page.get_by_text("If you got X, you probably did Y")).to_be_visible(timeout=WAIT_MS)
+            settled(page)
+            mistake_names_whole(page, ex, width)
+            page.locator(".st-key-exercise_mistakes_0").scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / f"exercise-teacher-key-{width}x{height}.png"))
+            page.goto(f"{app_url}/?class={created.code}&teacher={created.teacher_token}", timeout=WAIT_MS)
+            page.get_by_role("radio", name="Answer key").click()
+            expect(page.get_by_text("If you got X, you probably did Y")).to_be_visible(timeout=WAIT_MS)
+            settled(page)
+            mistake_names_whole(page, ex, width)
+            page.locator(".st-key-exercise_mistakes_0").scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / f"class-teacher-key-{width}x{height}.png"))
+        finally:
+            context.close()

@@ -17,6 +17,7 @@ from conftest import random_weights
 from gruviz import GRUConfig, run
 from gruviz.classroom import exercises, sheet, worksheet
 from gruviz.explain.equations import step_lines
+from gruviz.errors import InputError
 from gruviz.io import share
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -104,3 +105,48 @@ def test_a_unit_option_is_named_from_1(option, name):
     from gruviz.ui.stepper import unit_name
 
     assert unit_name(option) == name
+
+
+def exercise_page(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"exercise": "7", **params})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_an_exercise_names_its_numbers_from_step_1_and_unit_1():
+    from gruviz.classroom import grading
+
+    ex = exercises.generate(7)
+    assert ex.units == 2 and ex.steps == 3
+    at = exercise_page(mode="student")
+    labels = [box.label for box in at.text_input]
+    assert labels[:2] == ["z1[1]", "z1[2]"] and "h̃3[2]" in labels  # the last unit of the last step
+    assert not [label for label in labels if "[0]" in label]
+    flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped").trace
+    at.text_input(key="exercise_h.0.1").input(ex.rounded(float(flipped.h[0, 1]))).run()  # h of the 2nd unit
+    at.text_input(key="exercise_z.1.0").input(ex.rounded(float(flipped.z[1, 0]))).run()
+    assert not at.exception
+    said = [m.value for m in at.markdown if "built on" in m.value]
+    assert len(said) == 1 and "built on h1[2]," in said[0]
+    with pytest.raises(InputError, match=r"z1\[3\] is not part"):
+        grading.from_key("z.0.2", ex)  # the link's unit 2 is the third: not in a 2-unit exercise
+
+
+def test_the_teachers_key_heads_its_tables_unit_1_and_unit_2():
+    from gruviz.classroom import room
+    from gruviz.store import Store
+
+    at = exercise_page(mode="teacher", key=room.exercise_key(Store(), "exercise=7"))
+    bold = [m.value for m in at.markdown if m.value.startswith("**Unit")]
+    assert bold == ["**Unit 1**", "**Unit 2**"]
+    columns = [c for t in at.table if "mistake" in t.value.columns for c in t.value.columns]
+    assert "z1[1]" in columns and "z1[2]" in columns and "h3[2]" in columns
+    assert not [c for c in columns if c.endswith("[0]")]
+
+
+def test_the_latex_worksheet_heads_the_key_unit_1_and_unit_2():
+    ex = exercises.generate(7)
+    source = worksheet.tex(ex, answers=True)
+    assert "Unit 1" in source and "Unit 2" in source and "Unit 0" not in source

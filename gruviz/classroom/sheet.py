@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from ..explain.detective import QUANTITIES
 from ..explain.equations import step_lines
 from ..math.cell import Convention
-from .exercises import Exercise
+from ..math.trace import Trace
+from ..text import _, ngettext
+from .exercises import Exercise, Run
 from .grading import student_trace
 
 TEX_SYMBOL = {"z": "z", "r": "r", "h_tilde": r"\tilde h", "h": "h"}
@@ -127,15 +130,58 @@ def key_tables(exercise: Exercise) -> list[Table]:
     return tables
 
 
+@dataclass(frozen=True)
+class Coinciding:
+    """One row of a mistakes' table: the runs that write its numbers on this layer. None stands for
+    the true run, first when it is one of them; a mistake that gives the right numbers here is
+    told, not listed as a twin of the answers."""
+
+    runs: tuple[Run | None, ...]
+    numbers: tuple[str, ...]
+
+
+def every_number(exercise: Exercise, trace: Trace) -> tuple[str, ...]:
+    """Every asked number of a run as the exercise rounds it, in `exercise.cells()` order;
+    — past the run's last step (the sequence summed into one)."""
+    k = exercise.answer_decimals
+    return tuple(f"{getattr(trace, q)[t, j]:.{k}f}" if t < trace.steps else "—" for t, q, j in exercise.cells())
+
+
+def coinciding(exercise: Exercise, numbers: Callable[[Trace], tuple[str, ...]]) -> list[Coinciding]:
+    """The true run and each mistake's, one row per distinct `numbers`, in the catalog's order."""
+    rows: dict[tuple[str, ...], list[Run | None]] = {}
+    for run in (None, *exercise.mistakes):
+        rows.setdefault(numbers(exercise.truth if run is None else run.trace), []).append(run)
+    return [Coinciding(tuple(runs), shown) for shown, runs in rows.items()]
+
+
+def story(run: Run) -> str:
+    return f"{run.mistakes[0].title}: {run.detail}"
+
+
+def told(row: Coinciding, correct: str) -> str:
+    """A row's words: its first run (`correct` for the true one), then those that coincide with it."""
+    first, *others = row.runs
+    head = correct if first is None else story(first)
+    if not others:
+        return head
+    names = "; ".join(f"{run.mistakes[0].title} ({run.detail})" for run in others)
+    return head + " " + ngettext("— for this layer, {mistakes} gives the same numbers.",
+                                 "— for this layer, {mistakes} give the same numbers.", len(others)).format(
+        mistakes=names)
+
+
 def grading_table(exercise: Exercise) -> Table:
-    """"If you got X, you probably did Y": each mistake's h at every step (— past its last step)."""
+    """"If you got X, you probably did Y": each mistake's h at every step (— past its last step),
+    one row for mistakes whose h coincide."""
     k, T = exercise.answer_decimals, exercise.steps
     header = ("If you got", "you probably did")
-    rows = []
-    def written(h: np.ndarray) -> str:  # (steps of that run, H)
-        return "\n".join(f"h{t + 1} = " + (", ".join(f"{v:.{k}f}" for v in h[t]) if t < len(h) else "— (one step only)")
-                         for t in range(T))
 
-    rows = [(written(exercise.truth.h), "nothing wrong: these are the answers")]
-    rows += [(written(run.trace.h), f"{run.mistakes[0].title}: {run.detail}") for run in exercise.mistakes]
+    def written(trace: Trace) -> tuple[str, ...]:
+        h = trace.h  # (steps of that run, H)
+        return tuple(f"h{t + 1} = " + (", ".join(f"{v:.{k}f}" for v in h[t]) if t < len(h) else
+                                        "— (one step only)") for t in range(T))
+
+    rows = [("\n".join(row.numbers), told(row, _("nothing wrong: these are the answers")))
+            for row in coinciding(exercise, written)]
     return Table(header, tuple(rows), math_header=False)

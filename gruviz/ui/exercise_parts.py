@@ -18,7 +18,7 @@ import streamlit as st
 from ..classroom import exercises, grading, sheet, worksheet, worksheet_tex
 from ..explain.fit import fit
 from ..text import _
-from . import state
+from . import plain, state
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,13 @@ def _feedback(exercise, cell: grading.Cell, feedback: grading.Feedback | None, w
         st.button(_("Show this number"), key=f"exercise_show_{key}", on_click=work.show, args=(cell,))
 
 
+# The story column keeps room for a few words a line where the numbers leave it little (a phone).
+_MISTAKE_COLUMN = """<style>[class*="st-key-exercise_mistakes_"] th:first-child,
+[class*="st-key-exercise_mistakes_"] td:first-child {min-width: 16rem;}</style>"""
+
+
 def _plain(label: str) -> str:
-    """A key column's LaTeX name as text: a_{z,0} → a_z, \\tilde h_{t,0} → h̃ (one table per unit)."""
+    """A key column's LaTeX name as text: a_{z,1} → a_z, \\tilde h_{t,1} → h̃ (one table per unit)."""
     label = re.sub(r"_\{t(,\d+)?\}", "", label)
     return re.sub(r"_\{(\w),\d+\}", r"_\1", label).replace("\\tilde h", "h̃")
 
@@ -153,16 +158,19 @@ def key_tables(exercise: exercises.Exercise) -> None:
     st.subheader(_("Answer key"))
     for j, key in enumerate(sheet.key_tables(exercise)):
         if exercise.units > 1:
-            st.markdown("**" + _("Unit {unit}").format(unit=j) + "**")
+            st.markdown("**" + _("Unit {unit}").format(unit=j + 1) + "**")
         st.table(pd.DataFrame(list(key.rows), columns=[_plain(h) for h in key.header]), hide_index=True)
     st.subheader(_("If you got X, you probably did Y"))
-    k, cells = exercise.answer_decimals, exercise.cells()
-    rows = []
-    for run in [None, *exercise.mistakes]:  # None: the true run
-        trace = exercise.truth if run is None else run.trace
-        row = {_("mistake"): _("(correct)") if run is None else f"{run.mistakes[0].title}: {run.detail}"}
-        for t, quantity, j in cells:
-            values = getattr(trace, quantity)
-            row[grading.name((t, quantity, j))] = f"{values[t, j]:.{k}f}" if t < len(values) else "—"
-        rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(_("One table per step. Mistakes that give the same numbers for this layer share a row."))
+    cells = exercise.cells()
+    rows = sheet.coinciding(exercise, functools.partial(sheet.every_number, exercise))
+    # An HTML table, not a grid: its cells wrap, so a mistake's whole name and story show at any width.
+    st.html(_MISTAKE_COLUMN)
+    for t in range(exercise.steps):
+        st.markdown("**" + _("Step {step}").format(step=t + 1) + "**")
+        mine = [i for i, cell in enumerate(cells) if cell[0] == t]
+        # st.table reads cells as Markdown: a story's _, * or $ is shown as written.
+        table = [{_("mistake"): plain.markdown(sheet.told(row, _("(correct)"))),
+                  **{grading.name(cells[i]): row.numbers[i] for i in mine}} for row in rows]
+        with st.container(key=f"exercise_mistakes_{t}"):
+            st.table(pd.DataFrame(table), hide_index=True)
