@@ -237,3 +237,29 @@ def test_a_number_with_too_few_decimals_is_marked_short_and_the_join_link_has_a_
     assert "… 0.5" in grid.to_csv() and "too few decimals" in text(teacher)
     assert any("alt='QR code" in h.proto.body and "join link" in h.proto.body for h in teacher.get("html"))
     assert any(c.value.endswith(f"?class={created.code}") for c in teacher.code)
+
+
+def test_every_class_text_box_stops_at_what_its_reader_takes(made):
+    """The browser refuses more than the server reads: the code (spaces and dashes allowed), a name,
+    a pasted link at the app's cap, a number of the exercise; and text at a cap gets a sentence."""
+    from gruviz.limits import APP as LIMITS
+
+    store, created = made
+    joining = run(**{"class": ""})
+    assert {b.key: b.proto.max_chars for b in joining.text_input} == {
+        "class_code": 2 * room.CODE_LENGTH, "class_name": room.NAME_MAX}
+    joining.text_input(key="class_code").input(created.code)
+    joining.text_input(key="class_name").input("A" * room.NAME_MAX)  # a name at the cap joins
+    joining.button[0].click()
+    assert not again(joining).error and joining.query_params["student"]
+    token, _ = join(store, created)
+    student = run(**{"class": created.code, "student": token})
+    assert {b.proto.max_chars for b in student.text_input} == {grading.TYPED_MAX}
+    teacher = run(**{"class": created.code, "teacher": created.teacher_token})
+    teacher.segmented_control(key="class_page").set_value("class")
+    again(teacher)
+    assert {b.key: b.proto.max_chars for b in teacher.text_input} == {"class_set_link": LIMITS.max_text_chars}
+    teacher.text_input(key="class_set_link").input("?seq=" + "1," * (LIMITS.max_text_chars // 2 - 3))
+    teacher.button(key="class_assign_lesson").click()
+    again(teacher)
+    assert len(teacher.error) == 1 and "Traceback" not in text(teacher)

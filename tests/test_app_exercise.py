@@ -145,3 +145,13 @@ def test_the_teacher_link_is_signed_for_exactly_its_exercise():
     link = exercise_view.link(params, "teacher", Store())
     assert "mode=teacher" in link and f"key={teacher_key(units='2')}" in link
     assert len(teacher_key(units="2")) == 32 and teacher_key(units="2") != teacher_key()
+
+
+def test_every_box_stops_at_what_grading_reads_and_a_longer_link_is_cut_there():
+    from gruviz.classroom import grading
+
+    ex = exercises.generate(SEED)
+    at = start(mode="student", **{"z.0.0": "0." + "1" * 100})  # a link can carry more than a box takes
+    assert [b.proto.max_chars for b in at.text_input] == [grading.TYPED_MAX] * len(ex.cells())
+    assert at.text_input(key="exercise_z.0.0").value == ("0." + "1" * 100)[: grading.TYPED_MAX]
+    assert "✗ not right" in page_text(at) or "✓ right" in page_text(at)  # graded, not refused

@@ -75,8 +75,10 @@ def typed_now(exercise: exercises.Exercise, work: Work) -> dict[grading.Cell, st
         widget = f"exercise_{key}"
         if widget not in st.session_state:
             first = work.typed() if first is None else first
-            # A box the page sent (a reconnect after a failover) keeps what the person typed.
-            st.session_state[widget] = sent[widget] if widget in sent else first.get(key, "")
+            # A box the page sent (a reconnect after a failover) keeps what the person typed; a link
+            # may carry more than the box takes, and the box shows what is graded.
+            value = sent[widget] if widget in sent else first.get(key, "")
+            st.session_state[widget] = str(value)[: grading.TYPED_MAX]
         text = str(st.session_state[widget]).strip()[: grading.TYPED_MAX]
         if text:
             typed[cell] = text
