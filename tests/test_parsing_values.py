@@ -158,7 +158,8 @@ def test_sixteen_nested_brackets_are_read_and_seventeen_refused():
     arrays = parse_keras_printout("[" * 16 + "1" + "]" * 16, ROOMY)
     assert [a.shape for a in arrays] == [(1,) * 16]
     assert refusal(parse_keras_printout, "[" * 17 + "1" + "]" * 17, ROOMY) == (
-        "the printout nests brackets more than 16 levels deep; a GRU's arrays nest 3.")
+        "the printout nests brackets 17 levels deep; gruviz reads at most 16 (a sequence needs 2, a weights "
+        "file 3).")
 
 
 RAGGED = "rows of different lengths{}; every row needs the same number of values."

@@ -1,4 +1,4 @@
-"""Hostile files that once escaped a reader as a stray exception, or were refused in the
+"""Hostile files and texts that once escaped a reader as a stray exception, or were refused in the
 wrong words: each is crafted here byte by byte and must come back as a refusal (InputError) that
 says what is wrong with it, never as "the reader stopped with …" or "the file reader crashed".
 
@@ -8,11 +8,13 @@ where the child itself once failed, through the real child (`gruviz.io.sandbox`)
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ from gruviz.errors import InputError
 from gruviz.io import sandbox, sandbox_child
 from gruviz.io.model_files import read_model_file
 from gruviz.io.onnx_file import read_onnx
-from gruviz.limits import APP, CORE
+from gruviz.limits import APP, CLI, CORE
 from test_model_files_details import arrays, gru, legacy_file, model, named, one_gru_keras, weights_file
 
 SHORT = 600  # characters: a refusal a person reads whole
@@ -279,3 +281,69 @@ def test_mutated_files_give_weights_or_a_short_refusal(kind, filename, source):
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         assert len(header.get("message", "")) < SHORT + len(filename), header["message"][:200]
     assert set(outcomes) <= {"ok", "refused"}, outcomes
+
+
+# --- 6. One nesting limit for every box ---------------------------------------------------------------
+
+def boxes():
+    from gruviz.explain.detective import parse_output_claim, parse_step_claims
+    from gruviz.io.parsing import parse_keras_printout, parse_mask, parse_sequence, parse_vector
+
+    return {"the sequence": lambda text: parse_sequence(text, 1), "h0": lambda text: parse_vector(text, "h0", 1),
+            "the mask": lambda text: parse_mask(text, 1), "the claimed output": lambda text: parse_output_claim(text, 1),
+            "the printout": parse_keras_printout, "the claimed steps": lambda text: parse_step_claims(text, 1, 1)}
+
+
+@pytest.mark.parametrize("box", ["the sequence", "h0", "the mask", "the claimed output", "the printout",
+                                 "the claimed steps"])
+@pytest.mark.parametrize("depth", [17, 5000])
+def test_every_box_refuses_brackets_nested_past_16_in_the_same_words(box, depth):
+    with pytest.raises(InputError) as refused:
+        boxes()[box]("[" * depth + "1" + "]" * depth)
+    assert str(refused.value) == (f"{box} nests brackets {depth:,} levels deep; gruviz reads at most 16 "
+                                  "(a sequence needs 2, a weights file 3).")
+
+
+def test_the_claimed_output_and_the_mask_still_take_brackets_a_person_types():
+    from gruviz.explain.detective import parse_output_claim
+    from gruviz.io.parsing import parse_mask
+
+    assert parse_output_claim("[-0.7069]", 1)[0].typed.values.tolist() == [-0.7069]
+    assert parse_output_claim("[" * 16 + "0.5" + "]" * 16, 1)[0].typed.values.tolist() == [0.5]
+    assert parse_mask("[1, 0]", 2).tolist() == [True, False]
+
+
+# --- 7. A link too big for a link ----------------------------------------------------------------------
+
+def link_of_zeros(units: int) -> str:
+    """A gruviz link's weights for a layer of zeros: a few KB of link, megabytes of JSON."""
+    text = json.dumps({"format": "gruviz-weights/1", "layout": "keras",
+                       "config": {"units": units, "input_dim": 1},
+                       "kernel": [[0.0] * 3 * units], "recurrent_kernel": [[0.0] * 3 * units] * units,
+                       "bias": [[0.0] * 3 * units] * 2}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+
+def test_a_400_unit_link_is_too_big_not_damaged():
+    from gruviz.io import share
+
+    packed = link_of_zeros(400)
+    assert len(packed) < share.MAX_PARAM_CHARS
+    with pytest.raises(InputError) as app:
+        share.decode({"w": packed, "seq": "1"}, limits=APP)
+    assert str(app.value).startswith("units=400 is more than the app shows (at most 32)")
+    with pytest.raises(InputError) as cli:
+        share.decode({"w": packed, "seq": "1"}, limits=CLI)
+    assert str(cli.value).startswith("the link's weights are too big for a link: they unpack to more than "
+                                     "1,000,000 characters")
+    with pytest.raises(InputError, match="the link's weights are damaged; copy the whole link again"):
+        share.decode({"w": packed[:len(packed) // 2], "seq": "1"}, limits=CLI)
+
+
+def test_a_link_longer_than_a_link_says_its_length_and_the_limit():
+    from gruviz.io import share
+
+    with pytest.raises(InputError) as refused:
+        share.decode({"w": "A" * 7000, "seq": "1"})
+    assert str(refused.value).startswith("the link's weights are 7,000 characters long; a gruviz link carries at "
+                                         "most 6,000.")

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .mistakes import MISTAKES, Mistake, Setup
 from ..io.parsing import comma_hint, ordinal, plural
-from ..io.untrusted import NumberText, json_text, check_length, loads, number_text, shown
+from ..io.untrusted import NumberText, json_text, check_depth, check_length, loads, number_text, shown
 from ..limits import CLI, Limits
 from ..text import _
 from ..math.trace import Trace
@@ -72,6 +72,7 @@ class Claimed:
 
 def parse_output_claim(text: str, units: int, limits: Limits = CLI) -> list[Claimed]:
     text = check_length(text or "", "the claimed output", limits)
+    check_depth(text, "the claimed output")  # brackets split values here, but nest no deeper than in any box
     if re.search(r",\s*,", text):
         raise InputError("the claimed output has an empty value (two commas with nothing between); type a "
                          "number there or remove a comma.")

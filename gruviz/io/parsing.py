@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..text import _
 from ..limits import CLI, Limits
 from ..math.backward import get_loss, target_shape
-from .untrusted import MAX_DEPTH, check_length, loads, number, odd_character, over, shown
+from .untrusted import MAX_DEPTH, check_depth, check_length, loads, number, odd_character, over, shown
 
 _FEATURE_SPLIT = re.compile(r"[,\s]+")
 _STEP_SPLIT = re.compile(r"[;\n]+")
@@ -149,6 +149,7 @@ def _rough_steps(text: str, input_dim: int) -> int:
 def parse_mask(text: str, steps: int, limits: Limits = CLI) -> np.ndarray | None:
     """'1, 1, 0, 1' (or true/false) → (steps,) bool; blank means no mask."""
     text = check_length(text or "", "the mask", limits)
+    check_depth(text, "the mask")  # its brackets are read as spaces, but only as deep as any box's
     words = _words(text.replace("[", " ").replace("]", " "), "the mask")
     if not words:
         return None
@@ -175,6 +176,7 @@ def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
     read back, and the message says how to print it in full.
     """
     text = check_length((text or "").strip(), "the printout", limits)
+    check_depth(text, "the printout")
     if not text:
         raise InputError("paste the output of print(layer.get_weights()).")
     if "..." in text:

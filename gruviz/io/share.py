@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from . import weights_file
 from ..errors import InputError
 from ..limits import CLI, Limits
 from ..math.weights import GRUWeights
+from ..text import _
 from .untrusted import check_length
 
 MAX_PARAM_CHARS = 6000  # browsers and proxies cut URLs somewhere past 8 KB
@@ -54,8 +56,12 @@ def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
     if "w" not in params:
         return None
     packed = params["w"]
-    if not isinstance(packed, str) or len(packed) > MAX_PARAM_CHARS:
-        raise InputError("the link's weights are too long to be a gruviz link.")
+    if not isinstance(packed, str):
+        raise InputError(_("the link's weights are not text."))
+    if len(packed) > MAX_PARAM_CHARS:
+        raise InputError(_("the link's weights are {length:,} characters long; a gruviz link carries at most "
+                           "{cap:,}. Save the weights to a file and open that instead.").format(
+            length=len(packed), cap=MAX_PARAM_CHARS))
     texts = {key: params.get(key, "") for key in ("seq", "h0", "mask")}
     for key, text in texts.items():
         name = "sequence" if key == "seq" else key
@@ -67,11 +73,16 @@ def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
     try:
         raw = inflater.decompress(base64.b64decode(packed + "=" * (-len(packed) % 4), b"-_", validate=True),
                                   MAX_INFLATED_CHARS)
-        text = raw.decode("utf-8")
-    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, zlib.error, ValueError):
         raise damaged from None
-    if not inflater.eof:  # cut short, or larger than any link should carry
+    if inflater.unconsumed_tail:  # whole, but unpacking to more than any link should carry
+        raise _too_big(raw, limits)
+    if not inflater.eof:  # cut short
         raise damaged
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise damaged from None
     return Shared(
         weights=weights_file.loads(text, limits),
         sequence=texts["seq"],
@@ -79,3 +90,21 @@ def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
         mask=texts["mask"],
         go_backwards=params.get("back") == "1",
     )
+
+
+_UNITS = re.compile(rb'"units"\s*:\s*(\d{1,9})\s*[,}]')
+_INPUT_DIM = re.compile(rb'"input_dim"\s*:\s*(\d{1,9})\s*[,}]')
+
+
+def _too_big(start: bytes, limits: Limits) -> InputError:
+    """The refusal for weights too big for a link: the layer's own limit when the start of the
+    JSON (where `encode` writes the config) names a layer over it, else the link's limit."""
+    units, input_dim = _UNITS.search(start[:4096]), _INPUT_DIM.search(start[:4096])
+    if units and input_dim:
+        try:
+            limits.check_layer(int(units.group(1)), int(input_dim.group(1)))
+        except InputError as over:
+            return over
+    return InputError(_("the link's weights are too big for a link: they unpack to more than {cap:,} "
+                        "characters, the most a gruviz link carries. Save the weights to a file and open "
+                        "that instead.").format(cap=MAX_INFLATED_CHARS))
