@@ -17,6 +17,7 @@ from ..layouts import cudnn_gru_weights
 from ..limits import Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
+from ..text import _
 from .untrusted import cut
 
 ACCEPTED = (
@@ -126,8 +127,8 @@ def _gru_specs(config, where: str) -> list[_Spec]:
     visit(top if isinstance(top, list) else (top or {}).get("layers"), (), 0)
     if not specs:
         kinds = list(dict.fromkeys(others))
-        held = ", ".join(kinds[:12]) + (f" and {len(kinds) - 12:,} other kinds" if len(kinds) > 12 else "") \
-            or "no layers"
+        more = _(" and {count:,} other kinds").format(count=len(kinds) - 12) if len(kinds) > 12 else ""
+        held = ", ".join(kinds[:12]) + more or "no layers"
         raise InputError(f"no GRU layer found in this file; it holds: {held}."
                          " gruviz explains keras.layers.GRU.")
     return specs

@@ -27,6 +27,7 @@ import h5py
 
 from ..errors import InputError
 from ..limits import CORE, FILES, Limits
+from ..text import _
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, FoundGRU, _Spec, _found, _gru_specs, _json, _text
 from .legacy_h5 import _read_legacy_h5
@@ -191,7 +192,7 @@ def _match(specs: list[_Spec], cells: list) -> tuple[list, dict]:
 def _listed(names) -> str:
     """Names from a file for a message: each cut short, and at most twelve of them."""
     names = list(names)
-    more = f" and {len(names) - 12:,} more" if len(names) > 12 else ""
+    more = _(" and {count:,} more").format(count=len(names) - 12) if len(names) > 12 else ""
     return ", ".join(cut(n, 40) for n in names[:12]) + more
 
 
