@@ -162,9 +162,9 @@ def test_the_dashboard_counts_names_the_mistake_and_anonymizes(made):
 
 def test_follow_me_moves_a_students_lesson_and_locks_its_step_bar(made):
     store, _ = made
-    from gruviz.ui import class_lesson
+    from gruviz.classroom import lesson
 
-    created = room.create(store, 7, False, class_lesson.preset_query("stack_exchange"))
+    created = room.create(store, 7, False, lesson.preset_query("stack_exchange"))
     token, _student = join(store, created)
     teacher = run(**{"class": created.code, "teacher": created.teacher_token})
     teacher.toggle(key="class_follow").set_value(True)

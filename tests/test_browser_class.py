@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from axe import serious
-from gruviz.classroom import exercises, presets, room
+from gruviz.classroom import exercises, lesson, presets, room
 from gruviz.store import Store
-from gruviz.ui import class_lesson
 from live_app import REPO, VIEWPORT, chromium, running_app
 
 pytestmark = pytest.mark.browser
@@ -116,7 +115,7 @@ def test_a_class_from_start_to_report(browser, app_url):
         expect(board_code).to_have_text(re.compile(r"^[A-Z2-9]{6}$"), timeout=WAIT_MS)
         code = board_code.inner_text()
         info = Store().class_by_code(code)
-        assert info is not None and info.lesson == class_lesson.preset_query(PRESET.key)
+        assert info is not None and info.lesson == lesson.preset_query(PRESET.key)
         assert "teacher=" not in teacher.url  # the token lives in the session, not in a projected address bar
         ex = room.exercise(info)
 
@@ -205,7 +204,7 @@ def test_a_class_from_start_to_report(browser, app_url):
 
 def test_a_student_who_edits_the_link_sees_no_answer(browser, app_url):
     store = Store()
-    created = room.create(store, room.DEFAULT_SEED, False, class_lesson.preset_query(PRESET.key))
+    created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query(PRESET.key))
     code, teacher_token = created.code, created.teacher_token
     token, _student = room.join(store, created.info, "Dana")
     ex = room.exercise(created.info)
@@ -276,7 +275,7 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
 
 def test_every_class_page_passes_axe(browser, app_url):
     store = Store()
-    created = room.create(store, room.DEFAULT_SEED, False, class_lesson.preset_query(PRESET.key))
+    created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query(PRESET.key))
     token, _student = room.join(store, created.info, "Eve")
     store.update_class(created.info.id, follow=True)  # the student's lesson with its buttons off
     ex = room.exercise(created.info)

@@ -16,10 +16,9 @@ from playwright.sync_api import expect
 
 from conftest import random_weights
 from gruviz import GRUConfig
-from gruviz.classroom import exercises, grading, room
+from gruviz.classroom import exercises, grading, lesson, room
 from gruviz.io import share
 from gruviz.store import Store
-from gruviz.ui import class_lesson
 from live_app import REPO, chromium, running_app
 
 pytestmark = pytest.mark.browser
@@ -177,7 +176,7 @@ def test_a_wide_screen_keeps_the_presenters_whole_rows(open_page):
 def test_a_students_lesson_fits_a_phone(open_page):
     """The lesson inside a class page: its frame must not take the width the broken lines need."""
     store = Store()
-    created = room.create(store, room.DEFAULT_SEED, False, class_lesson.preset_query("stack_exchange"))
+    created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query("stack_exchange"))
     token, _student = room.join(store, created.info, "Eve")
     page = open_page(f"/?class={created.code}&student={token}", PHONE)
     expect(page.get_by_text("You are Eve.")).to_be_visible(timeout=WAIT_MS)

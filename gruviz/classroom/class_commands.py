@@ -19,7 +19,7 @@ import urllib.parse
 from ..errors import InputError
 from ..store import Store, StoreUnavailable
 from ..text import _
-from . import presets, report, room
+from . import lesson, presets, report, room
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
 VARIANTS = {"same": False, "per-student": True}
@@ -60,11 +60,9 @@ def _lesson(text: str | None) -> str:
     """The lesson's query string, read as the teacher's page reads a pasted link; "" for none."""
     if not text or not text.strip():
         return ""
-    from ..ui import class_lesson  # the page's own reader: loads Streamlit, so only when asked
-
     if text.strip() in presets.BY_KEY:
-        return class_lesson.preset_query(text.strip())
-    return class_lesson.query_of(text)
+        return lesson.preset_query(text.strip())
+    return lesson.query_of(text)
 
 
 def _base(url: str) -> str:

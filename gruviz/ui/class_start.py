@@ -14,10 +14,10 @@ import os
 import streamlit as st
 
 from ..classroom import presets, room
+from ..classroom.lesson import preset_query
 from ..errors import InputError
 from ..store import Store, StoreUnavailable
 from ..text import _
-from . import class_lesson
 from .session_keys import TEACHER_TOKEN, STUDENT_TOKEN_PARAM
 
 _NO_LESSON = ""
@@ -73,7 +73,7 @@ def start(store: Store) -> None:
     if not started:
         return
     try:
-        query = class_lesson.preset_query(lesson) if lesson else ""
+        query = preset_query(lesson) if lesson else ""
         created = room.create(store, int(seed), variants == "per-student", query)
     except InputError as problem:
         st.error(str(problem))

@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..store import ClassInfo, Store, StoreUnavailable
 from ..text import _, ngettext
 from ..classroom import presets
+from ..classroom.lesson import preset_query, query_of
 from ..limits import APP
 from . import class_lesson, exercise_parts, plain, presenter, qr
 from .session_keys import TEACHER_TOKEN, TEACHER_TOKEN_PARAM
@@ -201,7 +202,7 @@ def _settings(store: Store, info: ClassInfo) -> None:
     pasted = st.text_input(_("…or paste a gruviz link"), key="class_set_link", max_chars=APP.max_text_chars)
     if st.button(_("Assign this lesson"), key="class_assign_lesson"):
         try:
-            query = class_lesson.query_of(pasted) if pasted.strip() else class_lesson.preset_query(choice) if choice else ""
+            query = query_of(pasted) if pasted.strip() else preset_query(choice) if choice else ""
             if query:
                 store.update_class(info.id, lesson=query, follow_step=1, follow_stage=0)
                 st.success(_("Assigned: students see it now."))
