@@ -14,8 +14,8 @@
 
 Modules: `main` (the parser and `main`), one per family: `trace` (trace, diagnose,
 backward, convert), `lstm` (the LSTM's trace, params), `exercise` (exercise, worksheet),
-`onnx` (.onnx sources, check-export), `model`, `train`; the class commands live in
-`gruviz.classroom.class_commands`. `jsonout` holds what they print; it imports none of them.
+`classes` (class), `onnx` (.onnx sources, check-export), `model`, `train`. `jsonout`
+holds what they print; it imports none of them.
 """
 
 from .main import COMMANDS, main

@@ -16,10 +16,9 @@ import sys
 
 import numpy as np
 
-from ..classroom import class_commands
 from ..errors import InputError
 from ..layouts import ConversionRefused
-from . import exercise, lstm, model, onnx, train, trace
+from . import classes, exercise, lstm, model, onnx, train, trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
 _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-output", "--claimed-steps", "--to", "--loss",
@@ -51,14 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     trace_command, convert_command = trace.add_to(commands)
     lstm.add_to(commands)
     exercise.add_to(commands)
-    class_commands.add_to(commands)
+    classes.add_to(commands)
     train.add_to(commands)
     onnx.add_options(trace_command, convert_command, commands)
     model.add_to(commands)
     return parser
 
 
-COMMANDS = {**trace.COMMANDS, **lstm.COMMANDS, **exercise.COMMANDS, **class_commands.COMMANDS,
+COMMANDS = {**trace.COMMANDS, **lstm.COMMANDS, **exercise.COMMANDS, **classes.COMMANDS,
             **model.COMMANDS, **train.COMMANDS}
 onnx.wrap(COMMANDS)  # an .onnx file where trace and convert expect weights
 

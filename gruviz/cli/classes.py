@@ -19,7 +19,7 @@ import urllib.parse
 from ..errors import InputError
 from ..store import Store, StoreUnavailable
 from ..text import _
-from . import lesson, presets, report, room
+from ..classroom import lesson, presets, report, room
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
 VARIANTS = {"same": False, "per-student": True}
