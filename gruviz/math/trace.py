@@ -164,20 +164,23 @@ class _Step:
         self.H, self.reset_after, self.convention = H, cfg.reset_after, convention
         self.sigma, self.phi = cfg.sigma.fn, cfg.phi.fn  # .fn: one call less per step
         U, b = weights.recurrent_kernel, weights.recurrent_bias
-        # U_h apart from U_zr under both conventions: (3) multiplies it by h_{t-1} or by r ⊙ h_{t-1}.
-        self.U_zr, self.U_h = U[:, : 2 * H].copy(), U[:, 2 * H :].copy()  # (H, 2H), (H, H)
+        # reset_after multiplies h_{t-1} by all of U in one product (cheaper than two);
+        # reset_before needs r before it can multiply by U_h.
+        self.U_first = U if cfg.reset_after else U[:, : 2 * H].copy()  # (H, 3H) or (H, 2H)
+        self.U_h = U[:, 2 * H :].copy()  # (H, H)
         self.b_zr, self.b_h = b[: 2 * H], b[2 * H :]  # b_h is 0 under reset_before
 
     def __call__(self, xw: np.ndarray, h_prev: np.ndarray):
         """→ hU_zr, hU_h (both without the bias; under reset_before hU_h is (r ⊙ h_{t-1}) U_h),
         zr_pre, zr (z and r side by side), h_tilde_pre, h_tilde, h_t."""
         H2 = 2 * self.H
-        hu_zr = h_prev @ self.U_zr  # (2H,)
+        hu = h_prev @ self.U_first  # (3H,) or (2H,)
+        hu_zr = hu[:H2]
         zr_pre = cell.gate_pre(xw[:H2], hu_zr + self.b_zr)  # (1) and (2) share one form
         zr = self.sigma(zr_pre)
         z, r = zr[: self.H], zr[self.H :]
         if self.reset_after:
-            hu_h = h_prev @ self.U_h
+            hu_h = hu[H2:]
             h_tilde_pre = cell.candidate_pre_reset_after(xw[H2:], hu_h + self.b_h, r)
         else:
             hu_h = cell.reset_state(r, h_prev) @ self.U_h
