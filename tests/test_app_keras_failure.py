@@ -32,13 +32,13 @@ def hand_gru(x, kernel=(-0.90954137, 1.0425225, -0.04404902), recurrent=(0.24168
 def attempts(monkeypatch) -> list:
     """A fresh server process's TensorFlow state; each entry is one attempt to import Keras."""
     calls = []
-    real = keras_bridge._keras
+    real = keras_bridge.keras_module
 
     def counted():
         calls.append(time.monotonic())
         return real()
 
-    monkeypatch.setattr(keras_bridge, "_keras", counted)
+    monkeypatch.setattr(keras_bridge, "keras_module", counted)
     monkeypatch.setattr(keras_bridge, "_imported", False)  # a slow first import is slow here too
     keras_panel._tensorflow_import.clear()
     yield calls

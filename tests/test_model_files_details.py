@@ -185,7 +185,7 @@ def test_what_h5py_or_zipfile_raises_becomes_a_damaged_file_message_or_a_memory_
         f"this file is damaged (ValueError: {'v' * 160}). Save the model again with Keras and upload the "
         "new file.")
     out_of_memory = OSError("Can't read data (memory allocation failed)")
-    monkeypatch.setattr(model_files, "_read_legacy_h5", failing(out_of_memory))
+    monkeypatch.setattr(model_files, "read_legacy_h5", failing(out_of_memory))
     with pytest.raises(MemoryError, match=r"^Can't read data \(memory allocation failed\)$"):
         read_model_file(b"", "m.h5")
 

@@ -190,9 +190,9 @@ def _cli(capsys, *args, status=0, command="train"):
 def _keras_loss(weights: dict, evals: dict) -> float:
     """The loss of a real keras.layers.GRU + keras.layers.Dense holding these weights,
     by Keras's own MeanSquaredError over the scored steps."""
-    from gruviz.io.keras_bridge import _keras
+    from gruviz.io.keras_bridge import keras_module
 
-    keras = _keras()
+    keras = keras_module()
     cfg = weights["config"]
     x, y, scored = np.array(evals["x"]), np.array(evals["y"]), np.array(evals["scored"])
     gru = keras.layers.GRU(cfg["units"], return_sequences=True, reset_after=cfg["reset_after"],

@@ -40,7 +40,7 @@ def _simulated_import_trouble() -> None:
         raise ImportError(f"TensorFlow could not be imported (simulated by {FAKE_IMPORT}={mode}).")
 
 
-def _keras():
+def keras_module():
     global _imported
     _simulated_import_trouble()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -52,7 +52,7 @@ def _keras():
 
 
 def keras_version() -> str:
-    return _keras().__version__
+    return keras_module().__version__
 
 
 def hold_session() -> None:
@@ -63,12 +63,12 @@ def hold_session() -> None:
     call in flight would lose its weights mid-call, and each clear runs a full gc.collect
     (~0.5 s of held GIL with TensorFlow loaded). This module keeps one layer per config
     (bounded caches) and never needs the session cleared."""
-    keras = _keras()
+    keras = keras_module()
     keras.backend.clear_session = lambda free_memory=True: None
 
 
-def _activation(name: str):
-    keras = _keras()
+def keras_activation(name: str):
+    keras = keras_module()
     if name == "hard_sigmoid_legacy":
         # Keras 3 renamed nothing but changed hard_sigmoid's slope; old models meant this.
         return lambda v: keras.ops.clip(0.2 * v + 0.5, 0.0, 1.0)
@@ -81,12 +81,12 @@ _BUILDING = threading.Lock()
 
 
 def _built_layer(config: GRUConfig, go_backwards: bool, dtype: str, **initializers):
-    keras = _keras()
+    keras = keras_module()
     with _BUILDING:
         layer = keras.layers.GRU(
             config.units,
-            activation=_activation(config.activation),
-            recurrent_activation=_activation(config.recurrent_activation),
+            activation=keras_activation(config.activation),
+            recurrent_activation=keras_activation(config.recurrent_activation),
             use_bias=config.use_bias,
             reset_after=config.reset_after,
             go_backwards=go_backwards,
@@ -147,7 +147,7 @@ def run_keras(
     weights: GRUWeights, x, h0=None, go_backwards: bool = False, mask=None, dtype: str = "float32"
 ) -> KerasRun:
     """Run a real keras.layers.GRU with these weights on x (T, D); safe from many threads at once."""
-    keras = _keras()
+    keras = keras_module()
     cfg = weights.config
     x = np.asarray(x, dtype=dtype)  # (T, D)
     h0 = np.zeros(cfg.units) if h0 is None else np.asarray(h0)  # (H,)
@@ -162,7 +162,7 @@ def fresh_weights(config: GRUConfig, seed: int, random_bias: bool = False) -> GR
 
     Keras starts biases at zero; `random_bias` draws them too, which shows what
     the second bias row of reset_after=True does. Each call builds its own layer."""
-    init = _keras().initializers
+    init = keras_module().initializers
     layer = _built_layer(
         config,
         go_backwards=False,
@@ -209,7 +209,7 @@ def keras_gradients(
 
     Runs eagerly: for the short sequences this is for, tracing a tf.function per
     config costs about 1 s, an eager call about 0.02 s per step."""
-    _keras()  # sets the backend and quiets TensorFlow before it loads
+    keras_module()  # sets the backend and quiets TensorFlow before it loads
     import tensorflow as tf
 
     cfg = weights.config
@@ -234,11 +234,11 @@ def keras_gradients(
 
 
 def _built_lstm(config, go_backwards: bool, dtype: str, **initializers):
-    keras = _keras()
+    keras = keras_module()
     with _BUILDING:
         layer = keras.layers.LSTM(
-            config.units, activation=_activation(config.activation), use_bias=config.use_bias,
-            recurrent_activation=_activation(config.recurrent_activation), go_backwards=go_backwards,
+            config.units, activation=keras_activation(config.activation), use_bias=config.use_bias,
+            recurrent_activation=keras_activation(config.recurrent_activation), go_backwards=go_backwards,
             return_sequences=True, dtype=dtype, **initializers)
         layer.build((None, None, config.input_dim))
     return layer
@@ -271,7 +271,7 @@ def _compiled_lstm(config, go_backwards: bool, dtype: str):
 def run_keras_lstm(weights, x, h0=None, c0=None, go_backwards: bool = False, mask=None,
                    dtype: str = "float32") -> KerasRun:
     """Run a real keras.layers.LSTM with these LSTMWeights on x (T, D); safe from many threads at once."""
-    keras = _keras()
+    keras = keras_module()
     cfg = weights.config
     x = np.asarray(x, dtype=dtype)  # (T, D)
     h0, c0 = (np.zeros(cfg.units) if v is None else np.asarray(v) for v in (h0, c0))  # (H,) each
@@ -284,7 +284,7 @@ def run_keras_lstm(weights, x, h0=None, c0=None, go_backwards: bool = False, mas
 
 def fresh_lstm_arrays(config, seed: int, unit_forget_bias: bool = True) -> list[np.ndarray]:
     """The arrays of a new keras.layers.LSTM from Keras's own initializers (b_f = 1 with unit_forget_bias)."""
-    init = _keras().initializers
+    init = keras_module().initializers
     layer = _built_lstm(config, False, "float32", kernel_initializer=init.GlorotUniform(seed=seed),
                         recurrent_initializer=init.Orthogonal(seed=seed), unit_forget_bias=unit_forget_bias)
     return [np.asarray(a, np.float64) for a in layer.get_weights()]

@@ -35,7 +35,7 @@ class FoundGRU:
 
 
 @dataclass(frozen=True)
-class _Spec:
+class GRUSpec:
     """One GRU as the model config describes it."""
 
     chain: tuple[str, ...]  # layer names from the top model down to the GRU
@@ -45,7 +45,7 @@ class _Spec:
     cudnn: bool = False  # Keras 2's CuDNNGRU: arrays in cuDNN's order, bias (6H,)
 
 
-def _json(text, where: str):
+def config_json(text, where: str):
     try:
         config = json.loads(text)
     except RecursionError:
@@ -77,17 +77,17 @@ def _refuse_code(config, where: str) -> None:
                              "from a file; gruviz refuses it.")
 
 
-def _text(value) -> str:
+def as_text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 # --- the model config --------------------------------------------------------------------
 
 
-def _gru_specs(config, where: str) -> list[_Spec]:
+def gru_specs(config, where: str) -> list[GRUSpec]:
     """Every GRU in a model config (Sequential, Functional, nested, Bidirectional) in model
     order; when there is none, the message lists the class names of the other layers."""
-    specs: list[_Spec] = []
+    specs: list[GRUSpec] = []
     others: list[str] = []
 
     def visit(layers, chain: tuple[str, ...], depth: int) -> None:
@@ -105,7 +105,7 @@ def _gru_specs(config, where: str) -> list[_Spec]:
                 cudnn = kind == "CuDNNGRU"
                 note = ("a Keras 2 CuDNNGRU: its gate blocks were read from cuDNN's layout into "
                         "keras.layers.GRU(reset_after=True), exactly.",) if cudnn else ()
-                specs.append(_Spec(chain + (name,), cfg, notes=note, cudnn=cudnn))
+                specs.append(GRUSpec(chain + (name,), cfg, notes=note, cudnn=cudnn))
             elif kind == "Bidirectional" and inner.get("class_name") == "GRU":
                 forward = inner.get("config") or {}
                 backward = (cfg.get("backward_layer") or {}).get("config") or {
@@ -115,7 +115,7 @@ def _gru_specs(config, where: str) -> list[_Spec]:
                     note = (f"the {role} half of Bidirectional layer '{cut(name)}'; with "
                             "return_sequences=True Bidirectional flips the backward half's outputs back into "
                             "input order.")
-                    specs.append(_Spec(chain + (name, str(sub.get("name"))), sub, role, (note,)))
+                    specs.append(GRUSpec(chain + (name, str(sub.get("name"))), sub, role, (note,)))
             elif isinstance(cfg.get("layers"), list):
                 visit(cfg["layers"], chain + (name,), depth + 1)
             elif kind != "InputLayer":
@@ -134,14 +134,14 @@ def _gru_specs(config, where: str) -> list[_Spec]:
     return specs
 
 
-def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], limits: Limits) -> FoundGRU:
+def found_gru(spec: GRUSpec, datasets: list, version: str, extra: tuple[str, ...], limits: Limits) -> FoundGRU:
     """Check one GRU's declared sizes, then read and validate its arrays; every message names the layer."""
     cfg, name = spec.config, "/".join(spec.chain)
     notes = [*spec.notes, *extra]
     try:
         for d in datasets:
             if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu" or \
-                    _text(d.attrs.get("dtype", "")) == "bfloat16":
+                    as_text(d.attrs.get("dtype", "")) == "bfloat16":
                 raise InputError(f"{getattr(d, 'name', '?')} is not an array of float32/float64 numbers; "
                                  "save the model in float32.")
         kernel = datasets[0].shape  # (D, 3H) as declared: checked before a number is read
@@ -151,7 +151,7 @@ def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], li
         arrays = [np.asarray(d[()], dtype=np.float64) for d in datasets]
         options = {k: cfg[k] for k in ("units", "reset_after", "use_bias") if k in cfg}
         for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-            options[key] = _activation(cfg.get(key, default), key, version, notes)
+            options[key] = activation_name(cfg.get(key, default), key, version, notes)
         weights = (cudnn_gru_weights(*arrays) if spec.cudnn  # tanh and sigmoid: cuDNN has no others
                    else GRUWeights.from_keras_arrays(arrays, **options))
     except InputError as e:
@@ -159,7 +159,7 @@ def _found(spec: _Spec, datasets: list, version: str, extra: tuple[str, ...], li
     return FoundGRU(name, weights, bool(cfg.get("go_backwards", False)), tuple(notes))
 
 
-def _activation(value, key: str, version: str, notes: list[str]) -> str:
+def activation_name(value, key: str, version: str, notes: list[str]) -> str:
     if value is None:
         return "linear"
     if isinstance(value, dict) and value.get("class_name") == "function":

@@ -3,14 +3,14 @@
 The uploaded file never reaches Keras: the caller hands plain recipes, (class name,
 keyword arguments, wrapped recipe or None), each checked against the classes below,
 then `set_weights` with the arrays gruviz read. TensorFlow is imported lazily through
-`keras_bridge._keras`.
+`keras_bridge.keras_module`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .keras_bridge import _activation, _keras
+from .keras_bridge import keras_activation, keras_module
 
 BUILDABLE = ("Masking", "Embedding", "Dense", "TimeDistributed", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
              "Flatten", "Activation", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
@@ -20,11 +20,11 @@ _ACTIVATION_KEYS = ("activation", "recurrent_activation")
 
 def _layer(recipe):
     """One keras layer from (class name, kwargs, wrapped recipe or None)."""
-    keras = _keras()
+    keras = keras_module()
     kind, kwargs, inner = recipe
     if kind not in BUILDABLE:
         raise ValueError(f"{kind} is not a class gruviz rebuilds")
-    kwargs = {k: (_activation(v) if k in _ACTIVATION_KEYS else v) for k, v in kwargs.items()}
+    kwargs = {k: (keras_activation(v) if k in _ACTIVATION_KEYS else v) for k, v in kwargs.items()}
     cls = getattr(keras.layers, kind)
     if kind == "Bidirectional":
         forward, backward = inner
@@ -36,7 +36,7 @@ def _layer(recipe):
 
 def predict(input_shape: tuple, input_dtype: str, recipes: list, weights: list[np.ndarray], x) -> np.ndarray:
     """`model.predict` of the rebuilt Sequential on one sequence x, without the batch axis."""
-    keras = _keras()
+    keras = keras_module()
     model = keras.Sequential([keras.Input(shape=input_shape, dtype=input_dtype), *map(_layer, recipes)])
     model.set_weights([np.asarray(w, dtype="float32") for w in weights])
     batch = np.asarray(x)[None].astype(input_dtype)

@@ -13,27 +13,27 @@ import numpy as np
 from ..errors import InputError
 from ..limits import Limits
 from .hdf5_guard import open_h5
-from .keras_config import ACCEPTED, FoundGRU, _Spec, _found, _gru_specs, _json, _text
+from .keras_config import ACCEPTED, FoundGRU, GRUSpec, found_gru, gru_specs, config_json, as_text
 from .untrusted import cut
 
 
-def _read_legacy_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
+def read_legacy_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
     with open_h5(data, ACCEPTED) as f:
         if "model_config" not in f.attrs:
             kind = "a Keras 3 weights file: rename it to end in .weights.h5" if "layers" in f else \
                 "weights only (save_weights), without the layer config"
             raise InputError(f"this .h5 file has no model_config; it holds {kind}. {ACCEPTED}.")
-        config = _json(f.attrs["model_config"], "the model_config in this .h5 file")
-        version = _text(f.attrs.get("keras_version", "2"))
-        specs = _gru_specs(config, "the model_config")
+        config = config_json(f.attrs["model_config"], "the model_config in this .h5 file")
+        version = as_text(f.attrs.get("keras_version", "2"))
+        specs = gru_specs(config, "the model_config")
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
-        return [_found(s, _legacy_datasets(root, s), version, (), limits) for s in specs]
+        return [found_gru(s, _legacy_datasets(root, s), version, (), limits) for s in specs]
 
 
-def _legacy_datasets(root: h5py.Group, spec: _Spec) -> list[h5py.Dataset]:
+def _legacy_datasets(root: h5py.Group, spec: GRUSpec) -> list[h5py.Dataset]:
     """The arrays named by model_weights/<top layer>.attrs['weight_names'] that belong to this GRU."""
     group = root.get(spec.chain[0])
-    names = _attr_strings(group, "weight_names") if isinstance(group, h5py.Group) else []
+    names = attr_strings(group, "weight_names") if isinstance(group, h5py.Group) else []
 
     def ours(path: str) -> bool:
         parts = path.split("/")
@@ -52,11 +52,11 @@ def _legacy_datasets(root: h5py.Group, spec: _Spec) -> list[h5py.Dataset]:
     return [group[n] for n in picked]
 
 
-def _attr_strings(group: h5py.Group, name: str) -> list[str]:
+def attr_strings(group: h5py.Group, name: str) -> list[str]:
     """A list attribute, which Keras splits into name0, name1, … when it is large."""
     values = list(np.atleast_1d(group.attrs[name]).ravel()) if name in group.attrs else []
     for i in range(1000):
         if f"{name}{i}" not in group.attrs:
             break
         values += list(np.atleast_1d(group.attrs[f"{name}{i}"]).ravel())
-    return [_text(v) for v in values]
+    return [as_text(v) for v in values]

@@ -19,9 +19,9 @@ import numpy as np
 from ..errors import InputError
 from ..limits import FILES, Limits
 from .hdf5_guard import open_h5
-from .keras_config import ACCEPTED, _json, _text
-from .legacy_h5 import _attr_strings
-from .model_files import _DAMAGED, _natural, _unzip
+from .keras_config import ACCEPTED, config_json, as_text
+from .legacy_h5 import attr_strings
+from .model_files import DAMAGED, natural_order, unzip
 from .untrusted import cut
 
 import io
@@ -44,7 +44,7 @@ def read_model_arrays(data: bytes, filename: str, limits: Limits) -> tuple[dict 
             return _legacy(bytes(data), limits)
     except InputError:
         raise
-    except _DAMAGED as e:
+    except DAMAGED as e:
         raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
                          "Save the model again with Keras and upload the new file.") from None
     raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
@@ -62,11 +62,11 @@ def _keras_zip(data: bytes, limits: Limits):
             if needed not in members:
                 raise InputError(f"the .keras archive has no {needed}. Save the model again with "
                                  "model.save('name.keras').")
-        config = _json(_unzip(archive, "config.json", limits.max_file_bytes), "config.json")
+        config = config_json(unzip(archive, "config.json", limits.max_file_bytes), "config.json")
         if "metadata.json" in members and isinstance(config, dict):
-            meta = _json(_unzip(archive, "metadata.json", limits.max_file_bytes), "metadata.json")
+            meta = config_json(unzip(archive, "metadata.json", limits.max_file_bytes), "metadata.json")
             config["keras_version"] = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
-        weights_h5 = _unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
+        weights_h5 = unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
     with open_h5(weights_h5, ACCEPTED) as f:
         return config, _keras3_layers(f, limits)
 
@@ -76,12 +76,12 @@ def _keras3_layers(f: h5py.Group, limits: Limits) -> dict[str, list[np.ndarray]]
     if not isinstance(top, h5py.Group):
         raise InputError(f"this weights file has no 'layers' group, so Keras 3 did not write it. {ACCEPTED}.")
     found = {}
-    for key in sorted(top, key=_natural):
+    for key in sorted(top, key=natural_order):
         group = top[key]
         if not isinstance(group, h5py.Group):
             continue
         own = group.get("vars")
-        name = _text(own.attrs.get("name", key)) if isinstance(own, h5py.Group) else key
+        name = as_text(own.attrs.get("name", key)) if isinstance(own, h5py.Group) else key
         found[name] = _read(_datasets(group, 0), name, limits)
     return found
 
@@ -94,8 +94,8 @@ def _datasets(group: h5py.Group, depth: int) -> list[h5py.Dataset]:
     found = []
     own = group.get("vars")
     if isinstance(own, h5py.Group):
-        found += [d for _, d in sorted(own.items(), key=lambda kv: _natural(kv[0]))]
-    for key in sorted(group, key=lambda k: (k != "forward_layer", _natural(k))):
+        found += [d for _, d in sorted(own.items(), key=lambda kv: natural_order(kv[0]))]
+    for key in sorted(group, key=lambda k: (k != "forward_layer", natural_order(k))):
         if key != "vars" and isinstance(group[key], h5py.Group):
             found += _datasets(group[key], depth + 1)
     return found
@@ -105,15 +105,15 @@ def _legacy(data: bytes, limits: Limits):
     with open_h5(data, ACCEPTED) as f:
         if "model_config" not in f.attrs:
             raise InputError(f"this .h5 file has no model_config; it holds weights only. {ACCEPTED}.")
-        config = _json(f.attrs["model_config"], "the model_config in this .h5 file")
+        config = config_json(f.attrs["model_config"], "the model_config in this .h5 file")
         if isinstance(config, dict):
-            config["keras_version"] = _text(f.attrs.get("keras_version", "2"))
+            config["keras_version"] = as_text(f.attrs.get("keras_version", "2"))
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
         found = {}
         for key in root:
             group = root[key]
             if isinstance(group, h5py.Group) and "weight_names" in group.attrs:
-                found[key] = _read([group.get(n) for n in _attr_strings(group, "weight_names")], key, limits)
+                found[key] = _read([group.get(n) for n in attr_strings(group, "weight_names")], key, limits)
         return config, found
 
 

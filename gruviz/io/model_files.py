@@ -29,12 +29,12 @@ from ..errors import InputError
 from ..limits import CORE, FILES, Limits
 from ..text import _
 from .hdf5_guard import open_h5
-from .keras_config import ACCEPTED, FoundGRU, _Spec, _found, _gru_specs, _json, _text
-from .legacy_h5 import _read_legacy_h5
+from .keras_config import ACCEPTED, FoundGRU, GRUSpec, found_gru, gru_specs, config_json, as_text
+from .legacy_h5 import read_legacy_h5
 from .untrusted import cut
 
 # what h5py, zipfile and zlib raise on a damaged file; h5py's OverflowError is an offset past any file
-_DAMAGED = (OSError, RuntimeError, KeyError, ValueError, EOFError, OverflowError, zlib.error,
+DAMAGED = (OSError, RuntimeError, KeyError, ValueError, EOFError, OverflowError, zlib.error,
             zipfile.BadZipFile)
 
 
@@ -52,14 +52,14 @@ def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[F
     elif name.endswith(".weights.h5"):
         read = _read_weights_h5
     elif name.endswith((".h5", ".hdf5")):
-        read = _read_legacy_h5
+        read = read_legacy_h5
     else:
         raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
     try:
         return read(bytes(data), limits)
     except InputError:
         raise
-    except _DAMAGED as e:  # what h5py, zipfile and zlib raise on a damaged file
+    except DAMAGED as e:  # what h5py, zipfile and zlib raise on a damaged file
         if "memory allocation failed" in str(e):
             raise MemoryError(str(e)) from None
         raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
@@ -84,18 +84,18 @@ def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
                     "Save the model again with model.save('name.keras')."
                 )
         text_cap = limits.max_file_bytes  # a model's config is text; no bigger than a whole upload
-        config = _json(_unzip(archive, "config.json", text_cap), "config.json")
-        meta = _json(_unzip(archive, "metadata.json", text_cap), "metadata.json") if "metadata.json" in members else {}
-        weights_h5 = _unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
+        config = config_json(unzip(archive, "config.json", text_cap), "config.json")
+        meta = config_json(unzip(archive, "metadata.json", text_cap), "metadata.json") if "metadata.json" in members else {}
+        weights_h5 = unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
     version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
-    specs = _gru_specs(config, "config.json")
+    specs = gru_specs(config, "config.json")
     with open_h5(weights_h5, ACCEPTED) as f:
         cells = _keras3_cells(f, gru_shaped_only=False)
         pairs, notes = _match(specs, cells)
-        return [_found(s, c[1], version, notes.get(s.chain, ()), limits) for s, c in pairs]
+        return [found_gru(s, c[1], version, notes.get(s.chain, ()), limits) for s, c in pairs]
 
 
-def _unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
+def unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
     try:
         with archive.open(name) as member:
             blob = member.read(cap + 1)  # bounded even if the header lied
@@ -120,7 +120,7 @@ def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
         if not cells:
             groups: list = []
             f["layers"].visititems(lambda path, obj: groups.append(obj) if path.endswith("vars") else None)
-            names = _listed(sorted({_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
+            names = _listed(sorted({as_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
             raise InputError(f"no GRU layer found in this weights file; its layers are: {names}.")
         found = []
         for chain, datasets in cells:
@@ -134,8 +134,8 @@ def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
                          "beside the input sequence.")]
             if len(datasets) == 2:
                 notes.append("Without a bias, reset_after cannot be seen in the arrays; assumed True.")
-            spec = _Spec(chain, {"go_backwards": backward}, None, tuple(notes))
-            found.append(_found(spec, datasets, "3", (), limits))
+            spec = GRUSpec(chain, {"go_backwards": backward}, None, tuple(notes))
+            found.append(found_gru(spec, datasets, "3", (), limits))
         return found
 
 
@@ -147,18 +147,18 @@ def _keras3_cells(root: h5py.Group, gru_shaped_only: bool) -> list[tuple[tuple[s
     found = []
 
     def visit(group: h5py.Group, chain: tuple[str, ...], depth: int) -> None:
-        for key in sorted(group, key=lambda k: (k != "forward_layer", _natural(k))):
+        for key in sorted(group, key=lambda k: (k != "forward_layer", natural_order(k))):
             child = group[key]
             if not isinstance(child, h5py.Group) or key == "vars" or depth > 32:
                 continue
             if key == "cell" and isinstance(child.get("vars"), h5py.Group):
-                items = sorted(child["vars"].items(), key=lambda kv: _natural(kv[0]))
+                items = sorted(child["vars"].items(), key=lambda kv: natural_order(kv[0]))
                 datasets = [d for _, d in items]
                 if not gru_shaped_only or _gru_shaped(datasets):
                     found.append((chain, datasets))
                 continue
             own = child.get("vars")  # a layer's group; its `name` attribute is the layer's name
-            name = _text(own.attrs.get("name", f"<{key}>")) if isinstance(own, h5py.Group) else None
+            name = as_text(own.attrs.get("name", f"<{key}>")) if isinstance(own, h5py.Group) else None
             visit(child, chain + (name,) if name else chain, depth + 1)
 
     visit(root, (), 0)
@@ -173,7 +173,7 @@ def _gru_shaped(datasets) -> bool:
     return len(k) == 2 and len(u) == 2 and k[1] % 3 == 0 and u == (k[1] // 3, k[1])
 
 
-def _match(specs: list[_Spec], cells: list) -> tuple[list, dict]:
+def _match(specs: list[GRUSpec], cells: list) -> tuple[list, dict]:
     """Pair each configured GRU with its cell by layer names; if the names in the weights
     do not line up (older Keras 3 files lack them), pair by order."""
     by_chain = {chain: (chain, ds) for chain, ds in cells}
@@ -196,6 +196,6 @@ def _listed(names) -> str:
     return ", ".join(cut(n, 40) for n in names[:12]) + more
 
 
-def _natural(key: str):
+def natural_order(key: str):
     """gru, gru_1, gru_2, gru_10: the order Keras named them in."""
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key)]

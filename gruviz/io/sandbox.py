@@ -58,7 +58,7 @@ class FileRefused(InputError):
 def read_keras_file(data: bytes, filename: str, limits: Limits = APP) -> list[FoundGRU]:
     """`model_files.read_model_file`, run in the bounded child."""
     header, arrays = run_child("keras", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         found = []
         for i, item in enumerate(header["items"]):
             weights = _keras_weights(item["config"], [arrays[f"{i}.{j}"] for j in range(_count(arrays, i))], limits)
@@ -73,7 +73,7 @@ def read_state_dict_file(data: bytes, filename: str,
                          limits: Limits = APP) -> tuple[PyTorchGRU, tuple[str, ...]]:
     """`layouts.state_dict.read_state_dict`, run in the bounded child."""
     header, arrays = run_child("state_dict", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         [item] = header["items"]
         config = LayoutConfig(**item["config"])
         limits.check_layer(config.units, config.input_dim)
@@ -85,7 +85,7 @@ def read_state_dict_file(data: bytes, filename: str,
 def read_weights_json(data: bytes, filename: str, limits: Limits = APP) -> GRUWeights:
     """`weights_file.loads` on the file's text, run in the bounded child."""
     header, arrays = run_child("weights_json", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         [item] = header["items"]
         return _keras_weights(item["config"], [arrays[f"0.{j}"] for j in range(_count(arrays, 0))], limits)
 
@@ -95,7 +95,7 @@ def read_lstm_state_dict_file(data: bytes, filename: str, limits: Limits = APP):
     from ..math.lstm_weights import LSTMWeights
 
     header, arrays = run_child("lstm_state_dict", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         values = [arrays[f"0.{j}"] for j in range(_count(arrays, 0))]
         limits.check_arrays({f"array {j}": v.shape for j, v in enumerate(values)})
         weights = LSTMWeights.from_keras_arrays(values)
@@ -109,7 +109,7 @@ def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP):
     from .onnx_file import FoundNode, OnnxFile  # imports onnx: paid by the first .onnx upload only
 
     header, arrays = run_child("onnx", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         nodes = []
         for i, item in enumerate(header["items"]):
             config = LayoutConfig(**item["config"])
@@ -124,7 +124,7 @@ def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP):
 
 
 @contextmanager
-def _rebuilding():
+def rebuilding():
     """What the child sent is plain data; anything malformed in it is refused, never raised."""
     try:
         yield

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..io.model_files import _json
-from ..io.sandbox import FileRefused, _rebuilding, run_child
+from ..io.keras_config import config_json
+from ..io.sandbox import FileRefused, rebuilding, run_child
 from ..io.untrusted import read_text
 from ..limits import CLI, Limits
 from .parse import model_from_config
@@ -23,7 +23,7 @@ NEEDS_CONFIG = ("a .weights.h5 file holds the arrays only: give the model's conf
 def read_model(data: bytes, filename: str, config_text: str | None = None, limits: Limits = CLI) -> Model:
     """The model in `data` (.keras, legacy .h5, or .weights.h5 with `config_text`)."""
     header, arrays = run_child("model", data, filename, limits)
-    with _rebuilding():
+    with rebuilding():
         items = header["items"]
         config = items[0]["config"]
         by_name = {}
@@ -31,7 +31,7 @@ def read_model(data: bytes, filename: str, config_text: str | None = None, limit
             count = sum(1 for key in arrays if key.split(".")[0] == str(i))
             by_name[str(item["name"])] = [np.asarray(arrays[f"{i}.{j}"]) for j in range(count)]
     if config_text is not None:
-        config = _json(config_text, "the model config")
+        config = config_json(config_text, "the model config")
     if config is None:
         raise FileRefused(NEEDS_CONFIG, "refused")
     version = str(config.pop("keras_version", "3")) if isinstance(config, dict) else "3"

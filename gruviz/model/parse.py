@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..io.keras_config import _activation
+from ..io.keras_config import activation_name
 from ..math.lstm_weights import from_layer as lstm_from_layer
 from ..math.weights import GRUWeights, as_finite_array
 from . import layers as L
@@ -168,7 +168,7 @@ def _arrays(values: list, counts, kind: str) -> list[np.ndarray]:
 def _head_activation(value, version: str, notes: list[str]) -> str:
     if value == "softmax" or (isinstance(value, dict) and value.get("config") == "softmax"):
         return "softmax"
-    return _activation(value, "activation", version, notes)
+    return activation_name(value, "activation", version, notes)
 
 
 def _dense(name: str, cfg: dict, values: list, version: str, notes: list[str]) -> L.Dense:
@@ -188,7 +188,7 @@ def _recurrent(kind: str, name: str, cfg: dict, values: list, version: str, note
         raise InputError("return_state=True returns several tensors; gruviz reads a chain of single outputs.")
     options = {k: cfg[k] for k in ("units", "use_bias", "reset_after") if k in cfg and (kind == "GRU" or k != "reset_after")}
     for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-        options[key] = _activation(cfg.get(key, default), key, version, notes)
+        options[key] = activation_name(cfg.get(key, default), key, version, notes)
     arrays = _arrays(values, (2, 3), kind)
     weights = GRUWeights.from_keras_arrays(arrays, **options) if kind == "GRU" else lstm_from_layer(arrays, options)
     zero = bool(cfg.get("zero_output_for_mask", False)) if zero_output_for_mask is None else zero_output_for_mask
