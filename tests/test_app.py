@@ -47,18 +47,23 @@ def close_to(text: str, values) -> bool:
     return np.allclose(numbers, values[: len(numbers)], atol=0.5 * 10**-digits + 1e-6, rtol=1e-6)
 
 
-@pytest.fixture
-def app() -> AppTest:
+def with_keras(at: AppTest) -> AppTest:
+    """The page once the Keras column has its numbers: TensorFlow imports in the background
+    and the page polls, as this loop does."""
     import time
 
-    at = AppTest.from_file("../app.py", default_timeout=180)
     at.run()
     deadline = time.monotonic() + 240
     while any("Loading TensorFlow" in i.value for i in at.info) and time.monotonic() < deadline:
-        time.sleep(0.2)  # TensorFlow imports in the background; the page polls, as this loop does
+        time.sleep(0.2)
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return with_keras(AppTest.from_file("../app.py", default_timeout=180))
 
 
 def matched(at: AppTest) -> bool:
@@ -253,8 +258,7 @@ def test_a_shared_link_opens_its_example():
     at = AppTest.from_file("../app.py", default_timeout=180)
     for key, value in share.encode(share.Shared(preset.weights, "1 2; 3 4", "0.5, -0.5")).items():
         at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
+    with_keras(at)
     w = preset.weights
     expected = keras_output(w.kernel, w.recurrent_kernel, w.bias, [[1, 2], [3, 4]], [0.5, -0.5],
                             reset_after=False, recurrent_activation="hard_sigmoid_legacy")
