@@ -22,7 +22,7 @@ import pytest
 
 from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, VIEWPORT, AppDidNotStart, start_app, stop_app
 from playwright.sync_api import expect, sync_playwright
-from test_hostile_files import spinning_model_config
+from hostile_bytes import spinning_model_config
 
 from gruviz.limits import FILES
 

@@ -23,6 +23,7 @@ import pytest
 from gruviz.io import sandbox
 from gruviz.io.model_files import read_model_file
 from gruviz.limits import APP, CORE, FILES
+from hostile_bytes import spinning_model_config
 
 T, D, H = 5, 3, 4
 READERS = {"keras": sandbox.read_keras_file, "state_dict": sandbox.read_state_dict_file,
@@ -64,15 +65,6 @@ def edited_h5(data: bytes, edit, libver=None) -> bytes:
     with h5py.File(buffer, "r+", libver=libver) as f:
         edit(f)
     return buffer.getvalue()
-
-
-def spinning_model_config(h5: bytes) -> bytes:
-    """The global-heap object holding model_config claims a slightly larger size: libhdf5
-    1.14 then loops while reading the attribute, and ignores SIGTERM."""
-    data = bytearray(h5)
-    start = data.index(b'{"class_name"')  # the heap object's bytes; its 8-byte size sits just before
-    data[start - 8] = 0xFF
-    return bytes(data)
 
 
 def huge_weight_names(h5: bytes) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from test_onnx import node_model  # noqa: E402
+from onnx_nodes import node_model  # noqa: E402
 
 
 def _sources_script() -> None:
