@@ -1,6 +1,6 @@
 """A Streamlit page seen the way the browser sees it: one web socket on /_stcore/stream,
 protobuf `BackMsg`s up and `ForwardMsg`s down. Shared by benchmarks/load_test.py and
-tests/test_serve.py.
+tests/serve/test_serve.py.
 
 A run starts with a `rerun_script` BackMsg carrying a `ClientState` (the page's query
 string and the widget values that changed) and ends with a `script_finished` ForwardMsg.

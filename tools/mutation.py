@@ -45,21 +45,21 @@ class Package:
 PACKAGES = {
     "math": Package(tuple(f"gruviz/math/{name}.py" for name in (
         "activations", "cell", "weights", "trace", "backward", "cell_backward")), (
-        "test_properties.py", "test_seed_example.py", "test_weights_and_parsing.py", "test_equations.py",
-        "test_precision.py", "test_layouts.py", "test_backward.py", "test_math_*.py")),
-    "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("test_lstm.py", "test_lstm_backward.py",
-                                                                     "test_lstm_details.py")),
+        "math/test_gru_identities.py", "math/test_seed_example.py", "io/test_weights_and_parsing.py", "explain/test_equations.py",
+        "explain/test_detective_precision.py", "layouts/test_layouts.py", "math/test_backward_vs_keras.py", "math/test_math_*.py")),
+    "lstm": Package(("gruviz/math/lstm_*", "gruviz/math/params.py"), ("math/test_lstm_vs_keras.py", "math/test_lstm_backward.py",
+                                                                     "math/test_lstm_details.py")),
     "layouts": Package(("gruviz/layouts/*",), (
-        "test_layouts*.py", "test_frameworks_real.py", "test_porting_layouts.py", "test_onnx.py", "test_onnx_details.py",
-        "test_lstm.py")),
+        "layouts/test_layouts*.py", "layouts/test_frameworks_real.py", "layouts/test_porting_layouts.py", "io/test_onnx_file.py", "layouts/test_onnx_node.py",
+        "math/test_lstm_vs_keras.py")),
     "parsing": Package(("gruviz/io/parsing.py",), (
-        "test_weights_and_parsing.py", "test_printout.py", "test_backward.py", "test_fuzz_parsers.py",
-        "test_parsing_*.py"), 80.0),
-    "detective": Package(("gruviz/explain/detective.py",), ("test_detective.py", "test_precision.py"), 80.0),
-    "readers": Package(("gruviz/io/model_files.py",), ("test_model_files*.py", "test_hostile_files.py"), 80.0),
+        "io/test_weights_and_parsing.py", "io/test_printout.py", "math/test_backward_vs_keras.py", "io/test_fuzz_parsers.py",
+        "io/test_parsing_*.py"), 80.0),
+    "detective": Package(("gruviz/explain/detective.py",), ("explain/test_detective.py", "explain/test_detective_precision.py"), 80.0),
+    "readers": Package(("gruviz/io/model_files.py",), ("io/test_model_files*.py", "io/test_hostile_files.py"), 80.0),
     # The generator's checks and the grading; the app's pages, the class and the worksheets are not mutated.
     "classroom": Package(("gruviz/classroom/grading.py", "gruviz/classroom/exercises.py"), (
-        "test_grading_*.py", "test_exercise_*.py", "test_exercises.py")),
+        "classroom/test_grading_*.py", "classroom/test_exercise_*.py", "classroom/test_exercises.py")),
 }
 
 
@@ -99,10 +99,14 @@ class Score:
 
 
 def copy_tests(package: Package, work: Path) -> None:
-    """The oracle's test files, and nothing else, in work/tests: the selection is the folder,
+    """The oracle's test files and the tests' helpers, and nothing else, in work/tests, each in its
+    folder as in the repository: the selection is the folder,
     so a test file added later joins a rerun without changing mutmut's configuration."""
-    for path in (REPO / "tests" / "conftest.py", *package.tests()):
-        shutil.copy2(path, work / "tests" / path.name)
+    helpers = [p for p in (REPO / "tests").glob("*.py") if not p.name.startswith("test_")]  # conftest & co
+    for path in (*helpers, *package.tests()):
+        target = work / "tests" / path.relative_to(REPO / "tests")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
 
 
 def write_config(package: Package, work: Path) -> None:

@@ -3,7 +3,7 @@
 Figures are written as plain specs and wrapped in go.Figure without plotly's
 property validation: make_subplots and add_vrect cost ~100 ms a figure here and
 validation ~50 ms, an unvalidated spec ~7 ms, and the app rebuilds every figure
-on each rerun. tests/test_figures.py validates every spec instead.
+on each rerun. tests/explain/test_figures.py validates every spec instead.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The charts' palette, defined once for every figure (figures, figures_backward, figures_lstm
 and the Train view's Altair charts): the lines' colours, dashes and markers, the text colours
-and the heat maps' scale. tests/test_chart_access.py checks the contrast ratios."""
+and the heat maps' scale. tests/ui/test_chart_access.py checks the contrast ratios."""
 
 from __future__ import annotations
 

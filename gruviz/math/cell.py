@@ -53,7 +53,7 @@ def carry(z: Array, convention: Convention) -> Array:
     r"""The share of $h_{t-1}$ that survives: $z$ (keras) or $1 - z$ (bahdanau).
 
     Because $\sigma(-a) = 1 - \sigma(a)$, the bahdanau rule with z's parameters
-    negated is the keras rule; `tests/test_properties.py` checks it.
+    negated is the keras rule; `tests/math/test_gru_identities.py` checks it.
     """
     return z if convention is Convention.KERAS else 1.0 - z
 

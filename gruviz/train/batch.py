@@ -4,7 +4,7 @@ The same rules as `gruviz.math.trace` and `gruviz.math.backward` — the functio
 `gruviz.math.cell` and `gruviz.math.cell_backward`, elementwise — applied to a leading
 batch axis: one step moves all N sequences, so a step costs one set of NumPy calls
 instead of N. Training uses Keras's defaults (reset_after=True, the keras update rule,
-no mask, h_0 = 0); `tests/test_train.py` checks these gradients equal the per-sequence
+no mask, h_0 = 0); `tests/train/test_train.py` checks these gradients equal the per-sequence
 backward pass summed over the batch.
 
     forward:  a = x_t W + b^x + [h_{t-1} U_{zr} + b^h_{zr},\ r \odot (h_{t-1} U_h + b^h_h)]
