@@ -63,6 +63,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: setup-test chromium nginx postgres poppler node_modules/.package-lock.json
 	$(PY) -m pytest -n auto --dist loadfile
 
+# The core without a browser, a framework or the page (marks set in tests/conftest.py): a
+# developer's quick check, a minute or two on 2 cores.
+.PHONY: test-fast
+test-fast: setup-test postgres
+	$(PY) -m pytest -n auto --dist loadfile -m "not browser and not keras and not slow"
+
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
 # Slow (one to two hours on 2 cores): run it before a release and when the core changes, not in `make test`.

@@ -85,3 +85,30 @@ def class_store(class_url):
 @pytest.fixture
 def backend(class_url) -> str:
     return "sqlite" if class_url.startswith("sqlite") else "postgresql"
+
+
+# Marks by what a test needs, so a developer can run the fast core alone (make test-fast):
+# browser (a real `streamlit run` in chromium: tests/browser, tests/serve), keras (a real
+# framework: TensorFlow, PyTorch, onnxruntime, EpyNN), slow (the page through AppTest, tests/ui,
+# and the command line as real processes, tests/cli).
+_FRAMEWORKS = ("keras", "tensorflow", "torch", "onnxruntime", "epynn")
+
+
+def _needs_framework(path: str, seen: dict = {}) -> bool:  # noqa: B006 - a cache for the session
+    if path not in seen:
+        text = open(path, encoding="utf-8").read()
+        seen[path] = "--keras" in text or any(
+            f"import {name}" in text or f"importorskip(\"{name}" in text or f"{name}_bridge" in text
+            for name in _FRAMEWORKS)
+    return seen[path]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        folder = os.path.basename(os.path.dirname(str(item.fspath)))
+        if folder in ("browser", "serve"):
+            item.add_marker(pytest.mark.browser)
+        if folder in ("ui", "cli"):
+            item.add_marker(pytest.mark.slow)
+        if _needs_framework(str(item.fspath)):
+            item.add_marker(pytest.mark.keras)
