@@ -112,3 +112,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if _needs_framework(str(item.fspath)):
             item.add_marker(pytest.mark.keras)
+
+
+# What every browser test module shares: one app under `streamlit run` per module (its log in
+# test-output/streamlit-<module>.log) and one chromium per module. A module that needs another
+# app (no TensorFlow, the Train view alone, two processes behind nginx) defines its own app_url.
+@pytest.fixture(scope="module")
+def app_url(request):
+    from live_app import running_app
+
+    with running_app(f"streamlit-{request.module.__name__}.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from live_app import chromium
+
+    with chromium() as browser:
+        yield browser

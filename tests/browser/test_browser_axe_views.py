@@ -11,25 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from axe import serious
-from live_app import chromium, running_app
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 90_000
 VIEWS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
          "Backward", "GRU vs LSTM", "Whole model", "Train")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-axe-views.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def checked(browser, url: str, size=(1280, 720)) -> list[str]:

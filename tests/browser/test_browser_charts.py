@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
-from live_app import REPO, chromium, running_app
+from live_app import REPO, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -80,18 +80,6 @@ MEASURE = """() => {
             numbers: holder ? [...holder.querySelectorAll('summary')].map((s) => s.innerText.trim()) : []};
   });
 }"""
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-chart-tests.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def settled(page) -> None:

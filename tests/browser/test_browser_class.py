@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from axe import serious
 from gruviz.classroom import exercises, lesson, presets, room
 from gruviz.store import Store
-from live_app import REPO, VIEWPORT, chromium, running_app
+from live_app import REPO, VIEWPORT
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 720}}
 HOSTILE = ("<img src=x onerror=alert(1)>", "**bold**", r"$\frac{1}{0}$")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-class-browser.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def settled(page) -> None:

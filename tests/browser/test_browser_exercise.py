@@ -13,7 +13,7 @@ import pytest
 
 from gruviz.classroom import exercises, room, sheet
 from gruviz.store import Store
-from live_app import REPO, chromium, running_app
+from live_app import REPO
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -21,18 +21,6 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 SEED = 7
 WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-exercise-browser.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def answers(ex: exercises.Exercise) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from live_app import REPO, chromium, running_app
+from live_app import REPO
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -25,18 +25,6 @@ CLIPPED = """(root) => [root, ...root.querySelectorAll('*')].filter(e => {
     const clips = s.overflowX === 'hidden' || s.textOverflow === 'ellipsis';
     return clips && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim();
 }).map(e => e.textContent.trim().slice(0, 60))"""
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-browser-defects.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

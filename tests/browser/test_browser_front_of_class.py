@@ -12,7 +12,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from live_app import chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -20,18 +19,6 @@ WAIT_MS = 60_000
 PROJECTOR, PHONE = (1280, 720), (390, 844)
 VIEWS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
          "Backward", "GRU vs LSTM", "Whole model", "Train")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-front-of-class.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

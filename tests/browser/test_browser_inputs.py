@@ -18,7 +18,7 @@ from gruviz.classroom.presets import BY_KEY
 from gruviz.io import share
 from gruviz.limits import APP
 from gruviz.math.weights import GRUWeights
-from live_app import REPO, chromium, running_app
+from live_app import REPO, running_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -41,12 +41,6 @@ def app_url():
             os.environ.pop("GRUVIZ_FAKE_TF_IMPORT")
         else:
             os.environ["GRUVIZ_FAKE_TF_IMPORT"] = before
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

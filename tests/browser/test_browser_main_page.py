@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import SEED_KERNEL, SEED_RECURRENT
-from live_app import REPO, VIEWPORT, chromium, running_app
+from live_app import REPO, VIEWPORT, chromium
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -30,18 +30,6 @@ SEED_BAHDANAU = "-0.024000"  # spec §5: the Bahdanau (Wikipedia) rule gives -0.
 
 
 # --- the app and the browser ----------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-browser-tests.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
 
 @pytest.fixture
 def page(browser, app_url, request):

@@ -19,7 +19,7 @@ from gruviz import GRUConfig
 from gruviz.classroom import exercises, grading, lesson, room
 from gruviz.io import share
 from gruviz.store import Store
-from live_app import REPO, chromium, running_app
+from live_app import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -56,18 +56,6 @@ def wide_example(**view) -> str:
     w = random_weights(np.random.default_rng(3), GRUConfig(units=3, input_dim=3, reset_after=False))
     params = share.encode(share.Shared(w, "0.7572 -2.0342 -0.9145; 0.7096 1.1564 -2.158; 1 2 3", "-1.05 1.41 -0.02"))
     return "/?" + urlencode({**params, **view})
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-phone-equations.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from live_app import REPO, chromium, running_app
+from live_app import REPO, chromium
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -16,18 +16,6 @@ SCREENSHOTS = REPO / "test-output" / "screenshots"
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-presenter-tests.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def open_page(browser, url: str, viewport: dict, ready: str = ".katex:visible"):

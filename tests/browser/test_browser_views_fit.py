@@ -21,7 +21,7 @@ from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
 from gruviz.limits import APP
-from live_app import REPO, chromium, running_app
+from live_app import REPO, chromium
 from test_browser_phone_equations import OVERFLOWING
 
 pytestmark = pytest.mark.browser
@@ -57,18 +57,6 @@ def four_units(**view) -> str:
     w = random_weights(np.random.default_rng(3), GRUConfig(units=4, input_dim=3, reset_after=False))
     params = share.encode(share.Shared(w, "0.7572 -2.0342 -0.9145; 0.7096 1.1564 -2.158; 1 2 3", "-1.05 1.41 -0.02 0.3"))
     return "/?" + urlencode({**params, **view})
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app("streamlit-views-fit.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
