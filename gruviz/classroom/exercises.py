@@ -28,6 +28,7 @@ UNITS, INPUT_DIMS, STEPS, DECIMALS = (1, 2), (1, 2), (2, 3), (1, 2)
 GATE_RANGE = (0.05, 0.95)  # z and r inside it, so both terms of every gate matter
 MAX_ATTEMPTS = 400
 EXACT = 1e-9  # two runs agree on a number (the mistake has not reached it yet)
+FLOAT32 = float(np.finfo(np.float32).eps)  # relative rounding of a float32 weight
 EDGE = 0.005  # keep answers this far (in last-place units) from a rounding tie: float32 Keras rounds alike
 
 
@@ -214,8 +215,10 @@ def generate(seed: int, options: Options = Options()) -> Exercise:
 
 
 def decimals_of(values: np.ndarray, most: int = DECIMALS[-1]) -> int:
-    """The fewest decimals (up to `most`) that write every value exactly."""
-    return next((k for k in range(most + 1) if np.allclose(values, np.round(values, k), rtol=0, atol=1e-9)), most)
+    """The fewest decimals (up to `most`) that write every value, to float32's precision: a weight a
+    framework saved as float32 0.1 (0.10000000149…) was written 0.1."""
+    return next((k for k in range(most + 1)
+                 if np.allclose(values, np.round(values, k), rtol=FLOAT32, atol=1e-9)), most)
 
 
 def from_setup(setup: Setup) -> Exercise:

@@ -64,9 +64,10 @@ def all_typed(ex: exercises.Exercise, form) -> tuple[dict, grading.Grades]:
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_half_a_unit_of_the_last_asked_decimal_is_the_boundary(chunk, stories):
-    """Right: the rounded answer, and the truth moved 0.49 or 0.45 units either way, typed with
-    more decimals than asked (their own rounding moves them 0.005 units at most). Wrong: the
-    truth moved 0.51 units, typed the same way."""
+    """Right: the rounded answer, the truth moved 0.49 or 0.45 units either way, typed with
+    more decimals than asked (their own rounding moves them 0.005 units at most), and the truth
+    moved exactly half a unit, typed to 8 more decimals (off half a unit by 5e-9 units at most,
+    float error far below it). Wrong: the truth moved 0.51 units, typed the same way."""
     for ex in chunk_of(chunk):
         k = ex.answer_decimals
         stories.clear()
@@ -74,6 +75,7 @@ def test_half_a_unit_of_the_last_asked_decimal_is_the_boundary(chunk, stories):
             lambda v, i: written(v, k),
             lambda v, i: written(v + (-1) ** i * 0.49 * unit(ex), k + 2),
             lambda v, i: written(v - (-1) ** i * 0.45 * unit(ex), k + 3),
+            lambda v, i: written(v + (-1) ** i * 0.5 * unit(ex), k + 8),
         )
         for form in inside:
             typed, grades = all_typed(ex, form)

@@ -117,6 +117,14 @@ def test_wrong_inputs_are_found_through_numbers_not_written_and_stop_at_right_on
         assert got[h1].status in ("short", "invalid") and got[z2].wrong_inputs == (z1,)
 
 
+def test_wrong_inputs_are_found_past_an_input_reached_twice(ex, stories):
+    """h2[1] needs z2[1] and h~2[1] (untyped: through each of them h1[1] and h1[2]) and h1[1]:
+    the walk meets h1[1] twice before it reaches h1[2]. Both typed wrong h1 numbers are named."""
+    h1_1, h1_2, h2_1 = (0, "h", 0), (0, "h", 1), (1, "h", 0)
+    typed = {h1_1: written(ex, h1_1, 3), h1_2: written(ex, h1_2, 3), h2_1: written(ex, h2_1, 3)}
+    assert feedback(ex, typed)[h2_1].wrong_inputs == (h1_1, h1_2)
+
+
 def runs_of(ex: exercises.Exercise) -> dict:
     """Each single mistake's first variant, from the catalog: id → (detail, trace)."""
     found = {}
