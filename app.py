@@ -9,8 +9,9 @@ from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
 from gruviz.text import _
-from gruviz.ui import (a11y, class_view, exercise_view, guard, inputs, keras_panel, memo, presenter, results, sources, state,
-                       style, views)
+from gruviz.ui.kit import a11y, guard, memo, state, style
+from gruviz.ui.sidebar import inputs, keras_panel, sources
+from gruviz.ui.views import class_view, exercise_view, presenter, results, tabs
 
 st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
 a11y.page()
@@ -83,7 +84,7 @@ with heading:
 
 if presenting:
     with lesson_box:
-        views.tabs(setup, derived, None, presenting)
+        tabs.tabs(setup, derived, None, presenting)
     st.stop()
 
 keras_slot, keras_live = None, None
@@ -95,4 +96,4 @@ if keras_slot is not None and compare:
 elif keras_slot is not None:
     keras_slot.caption(_("Keras comparison is off."))
 
-views.tabs(setup, derived, keras_live, presenting, current)
+tabs.tabs(setup, derived, keras_live, presenting, current)

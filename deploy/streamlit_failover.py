@@ -48,7 +48,7 @@ def _warm_up() -> None:
     the Keras column in front of it; the app's own modules are imported on the way."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
-        from gruviz.ui import keras_panel
+        from gruviz.ui.sidebar import keras_panel
 
         keras_panel.start_loading()
     except Exception:  # the page reports TensorFlow's state itself; nothing here may stop the server

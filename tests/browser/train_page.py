@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import streamlit as st  # noqa: E402
 
-from gruviz.ui import state, train_view  # noqa: E402
+from gruviz.ui.kit import state  # noqa: E402
+from gruviz.ui.views import train_view
 
 st.set_page_config(page_title="gruviz: train", layout="wide")
 state.init()

@@ -213,7 +213,7 @@ def test_cli_diagnose_contract(tmp_path):
 
 
 def test_a_partly_filled_app_table_becomes_cell_claims():
-    from gruviz.ui.check_view import table_claims
+    from gruviz.ui.views.check_view import table_claims
 
     setup = Setup(SEED, np.array([[1.0], [2], [9], [8]]))
     truth = setup.run()

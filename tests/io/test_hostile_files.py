@@ -427,7 +427,8 @@ def test_mutated_files_give_weights_or_a_refusal(saved):
 # --- the app's upload boundary -----------------------------------------------------------------
 
 def _sources_script() -> None:
-    from gruviz.ui import sources, state
+    from gruviz.ui.sidebar import sources
+    from gruviz.ui.kit import state
 
     state.init()
     sources.panel()

@@ -130,7 +130,7 @@ def test_share_link_round_trip_and_damage():
 
 
 def test_table_edits_land_in_the_right_block():
-    from gruviz.ui.sources import edited_weights
+    from gruviz.ui.sidebar.sources import edited_weights
 
     w = GRUWeights.create(GRUConfig(2, 1), np.zeros((1, 6)), np.zeros((2, 6)), np.zeros((2, 6)))
     new = edited_weights(w, "kernel", {0: {"r1": 0.5}})

@@ -519,7 +519,7 @@ def _view_script(reset_after: bool, keep_mask: bool) -> None:
     from conftest import random_weights
     from gruviz import GRUConfig
     from gruviz.explain.mistakes import Setup
-    from gruviz.ui import frameworks_view
+    from gruviz.ui.views import frameworks_view
 
     rng = np.random.default_rng(0)
     w = random_weights(rng, GRUConfig(units=4, input_dim=2, reset_after=reset_after))
@@ -559,7 +559,8 @@ def test_frameworks_view_shows_every_framework(reset_after):
 def _sources_script() -> None:
     import streamlit as st
 
-    from gruviz.ui import sources, state
+    from gruviz.ui.sidebar import sources
+    from gruviz.ui.kit import state
 
     state.init()
     sources.panel()

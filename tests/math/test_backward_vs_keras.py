@@ -422,7 +422,7 @@ def _backward_page():
 
     from gruviz import GRUConfig, GRUWeights
     from gruviz.explain.mistakes import Setup
-    from gruviz.ui import backward_view
+    from gruviz.ui.views import backward_view
 
     rng = np.random.default_rng(0)
     config = GRUConfig(units=4, input_dim=2)

@@ -250,7 +250,8 @@ def _train_page():
 
     from gruviz.io.parsing import parse_sequence
     from gruviz.math.trace import run
-    from gruviz.ui import results, state, train_view
+    from gruviz.ui.views import results, train_view
+    from gruviz.ui.kit import state
 
     state.init()
     train_view.render()
@@ -313,7 +314,7 @@ def test_training_clips_each_step_to_the_clipping_norm():
 
 
 def test_app_a_run_waits_for_the_servers_trainer_says_so_and_can_be_stopped():
-    from gruviz.ui import train_view
+    from gruviz.ui.views import train_view
 
     assert train_view._TRAINERS.acquire(timeout=60)  # another session is training
     try:
@@ -332,7 +333,7 @@ def test_app_a_run_waits_for_the_servers_trainer_says_so_and_can_be_stopped():
 def test_app_a_run_past_the_time_limit_stops_and_says_why(monkeypatch):
     from dataclasses import replace
 
-    from gruviz.ui import train_view
+    from gruviz.ui.views import train_view
 
     monkeypatch.setattr(train_view, "TRAIN_APP", replace(train_view.TRAIN_APP, max_seconds=0.0))
     job, app = _finish(_page(), "count", 50)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from gruviz.classroom import exercises, room
 from gruviz.store import Store
-from gruviz.ui import exercise_view
+from gruviz.ui.views import exercise_view
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SEED = 7

@@ -75,7 +75,7 @@ def test_the_check_table_names_its_columns_by_unit_from_1():
 
 
 def test_a_check_table_cell_is_read_and_named_by_its_unit_from_1():
-    from gruviz.ui.check_view import table_claims
+    from gruviz.ui.views.check_view import table_claims
 
     claims = table_claims({1: {"h, unit 2": "0.5", "z, unit 1": "0.25"}}, 3, 2)
     assert [(c.t, c.quantity, c.unit) for c in claims] == [(1, "z", 0), (1, "h", 1)]  # arrays stay 0-based
@@ -95,7 +95,7 @@ def test_the_detective_names_a_cell_by_its_unit_from_1():
 
 def test_the_first_divergence_is_named_by_its_unit_from_1():
     """The check view's verdict names the cell as the table does."""
-    from gruviz.ui.check_view import claim_name
+    from gruviz.ui.views.check_view import claim_name
 
     w = random_weights(np.random.default_rng(1), GRUConfig(units=2, input_dim=1))
     setup = Setup(w, np.array([[1.0], [2.0]]))

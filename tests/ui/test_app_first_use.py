@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from gruviz.errors import InputError
 from gruviz.io.parsing import parse_keras_printout
 from gruviz.math.weights import GRUWeights
-from gruviz.ui import keras_panel
+from gruviz.ui.sidebar import keras_panel
 
 SEED_KERNEL = np.array([[-0.90954137, 1.0425225, -0.04404902]])
 SEED_RECURRENT = np.array([[0.24168766, 0.8981342, 0.36734456]])
@@ -209,6 +209,6 @@ def test_check_tab_prints_vectors_and_blank_cells_for_people(no_tensorflow):
 
 
 def test_a_mistake_with_no_value_at_the_step_reads_in_words():
-    from gruviz.ui.check_view import _off_by
+    from gruviz.ui.views.check_view import _off_by
 
     assert _off_by(0.01234) == "off by 0.0123" and "inf" not in _off_by(float("inf"))

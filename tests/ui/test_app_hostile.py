@@ -122,8 +122,8 @@ def test_hostile_printout(case):
 def test_hostile_step_table_cells():
     """The Check tab's table: data_editor edits cannot be typed through AppTest, so
     its reader is driven directly, as the page calls it (through the UI guard)."""
-    from gruviz.ui import guard
-    from gruviz.ui.check_view import table_claims
+    from gruviz.ui.kit import guard
+    from gruviz.ui.views.check_view import table_claims
 
     for text in HOSTILE.values():
         claims, problem = guard.attempt(table_claims, {0: {"h": text}}, 4, 1)
@@ -184,7 +184,7 @@ def test_a_part_of_the_page_that_fails_says_so_and_the_rest_still_draws():
     def page():
         import streamlit as st
 
-        from gruviz.ui import guard
+        from gruviz.ui.kit import guard
 
         with guard.section("Gates over time"):
             st.markdown("drawn before the failure")
@@ -206,7 +206,7 @@ def test_st_stop_passes_through_a_section():
     def page():
         import streamlit as st
 
-        from gruviz.ui import guard
+        from gruviz.ui.kit import guard
 
         with guard.section("Inputs"):
             st.stop()

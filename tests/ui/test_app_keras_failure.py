@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gruviz.io import keras_bridge
-from gruviz.ui import keras_panel
+from gruviz.ui.sidebar import keras_panel
 
 SEED_OUTPUT = "[-0.462795]"  # spec §5: Keras 3 gives -0.46279544 for 1, 2, 9, 8
 SEED_BAHDANAU = "[-0.024000]"  # spec §5: the Wikipedia rule gives -0.02399954

@@ -12,7 +12,8 @@ from onnx_nodes import node_model  # noqa: E402
 def _sources_script() -> None:
     import streamlit as st
 
-    from gruviz.ui import sources, state
+    from gruviz.ui.sidebar import sources
+    from gruviz.ui.kit import state
 
     state.init()
     sources.panel()
@@ -57,7 +58,7 @@ def _frameworks_script() -> None:
     from conftest import random_weights
     from gruviz import GRUConfig
     from gruviz.explain.mistakes import Setup
-    from gruviz.ui import frameworks_view
+    from gruviz.ui.views import frameworks_view
 
     rng = np.random.default_rng(41)
     w = random_weights(rng, GRUConfig(units=3, input_dim=2, reset_after=False))

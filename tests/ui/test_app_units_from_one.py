@@ -102,7 +102,7 @@ def test_the_worksheet_names_units_from_1(monkeypatch):
 
 @pytest.mark.parametrize("option, name", [("0", "unit 1"), ("3", "unit 4"), ("all", "all units")])
 def test_a_unit_option_is_named_from_1(option, name):
-    from gruviz.ui.stepper import unit_name
+    from gruviz.ui.kit.stepper import unit_name
 
     assert unit_name(option) == name
 

@@ -232,7 +232,7 @@ def test_the_train_charts_have_their_numbers_and_the_palette():
     """The Train view's Altair charts: the gate chart's table is its data, its colours the palette's,
     a marker per unit; the loss chart's table holds both losses."""
     from gruviz.explain import figures_train
-    from gruviz.ui import train_view
+    from gruviz.ui.views import train_view
 
     rng = np.random.default_rng(2)
     trace = run(random_weights(rng, GRUConfig(units=4, input_dim=1)), rng.normal(size=(5, 1)))

@@ -12,7 +12,7 @@ import pytest
 
 from gruviz.math.lstm_trace import run as run_lstm
 from gruviz.math.lstm_weights import LSTMWeights
-from gruviz.ui.lstm_view import _read_lstm
+from gruviz.ui.views.lstm_view import _read_lstm
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
