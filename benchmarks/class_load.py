@@ -54,7 +54,7 @@ THINK_S = (2.0, 5.0)
 RIGHT_SHARE = 0.5
 RUN_TIMEOUT_S = 30
 FIRST_PAGE_TIMEOUT_S = 120  # a process's first class page imports what the page needs
-REFRESH_S = 2.0  # the dashboard fragment's run_every (gruviz/ui/class_teacher.py)
+REFRESH_S = 2.0  # the dashboard fragment's run_every (gruviz/ui/views/class_teacher.py)
 GRACE_S = 15  # after the students stop, how long the dashboard may take to show their last numbers
 
 

@@ -10,7 +10,7 @@ none of the page's fragments. Streamlit 1.67 drops a rerun of a fragment it does
 so a click on the step, the unit or the tabs (one st.fragment) would get no answer, and the
 page would wait until a full rerun. Here the first request a session receives, when it
 names such a fragment, runs the whole script instead: the app opens the example from the
-link, and its boxes keep the values the page sent with the request (gruviz/ui/state.py init).
+link, and its boxes keep the values the page sent with the request (gruviz/ui/kit/state.py init).
 Every later request is Streamlit's own behaviour.
 """
 

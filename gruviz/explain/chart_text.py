@@ -1,6 +1,6 @@
 """A chart's text alternative, as data: a one-line summary of what it shows and what to
 see in it, and the numbers it plots as a table. Pure (no Streamlit, no pandas): the
-figure modules build one beside each figure, and gruviz/ui/charts.py draws it with the
+figure modules build one beside each figure, and gruviz/ui/kit/charts.py draws it with the
 chart (the summary as the chart's accessible name and under it, the table in an expander).
 
 Units and steps count from 1 here, as on the page."""

@@ -1,4 +1,4 @@
-"""The Train view's charts (drawn with Altair in gruviz/ui/train_view.py) as text: what
+"""The Train view's charts (drawn with Altair in gruviz/ui/views/train_view.py) as text: what
 each shows and its numbers, like the other figure modules' `*_text` functions, and the
 styles that keep its lines apart: the app's palette, a dash per data set or gate and a
 marker per unit."""

@@ -225,7 +225,7 @@ def test_the_page_reconnects_by_itself_when_its_process_dies(serving):
             expect(ours).to_have_text(shown)
 
             # The student goes on typing: the live process opens the example from the link, and
-            # the box keeps the edit the page sent with it (gruviz/ui/state.py init).
+            # the box keeps the edit the page sent with it (gruviz/ui/kit/state.py init).
             assert type_and_wait(page, box, NEXT), "the first edit after the failover is kept"
             expect(page).to_have_url(re.compile(re.escape("seq=2%2C+7%2C+1%2C+8")), timeout=RERUN_MS)
             expect(ours).not_to_have_text(shown, timeout=RERUN_MS)
