@@ -9,7 +9,7 @@ PROCESSES ?= 2
 ADDRESS ?= 0.0.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test run serve test bench chromium nginx postgres poppler
+.PHONY: setup setup-test run serve test bench chromium nginx postgres poppler i18n
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,22 @@ $(VENV)/.test-installed: $(VENV)/.app-installed requirements-test.txt requiremen
 	$(PIP) install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
-setup: $(VENV)/.app-installed
-setup-test: $(VENV)/.test-installed
+# The translations: gettext catalogues (.po, kept in git) compiled to the .mo files the app reads.
+CATALOGUES := $(wildcard gruviz/locale/*/LC_MESSAGES/gruviz.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+%.mo: %.po | $(VENV)/.app-installed
+	@$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+setup: $(VENV)/.app-installed $(COMPILED)
+setup-test: $(VENV)/.test-installed $(COMPILED)
+
+# make i18n: collect every marked sentence into gruviz/locale/gruviz.pot and merge it into each
+# language's catalogue; new sentences arrive untranslated (tests/test_translations.py says which).
+i18n: $(VENV)/.app-installed
+	$(VENV)/bin/pybabel extract -F babel.cfg --ignore-dirs ".* ._ node_modules test-output tests" --sort-by-file \
+		--project gruviz --no-wrap -o gruviz/locale/gruviz.pot .
+	$(VENV)/bin/pybabel update -i gruviz/locale/gruviz.pot -d gruviz/locale -D gruviz --no-wrap --ignore-obsolete
+	$(MAKE) $(COMPILED)
 
 # Browser tests drive Debian's chromium; Playwright cannot download its own browser here.
 chromium:

@@ -9,12 +9,13 @@ from gruviz.classroom import presets
 from gruviz.io import weights_file
 from gruviz.explain.mistakes import Setup
 from gruviz.text import _
-from gruviz.ui.kit import a11y, guard, memo, state, style
+from gruviz.ui.kit import a11y, guard, language, memo, state, style
 from gruviz.ui.sidebar import inputs, keras_panel, sources
 from gruviz.ui.views import class_view, exercise_view, presenter, results, tabs
 
-st.set_page_config(page_title="gruviz: GRU math, step by step", page_icon="🔢", layout="wide")
-a11y.page()
+lang = language.start()
+st.set_page_config(page_title=_("gruviz: GRU math, step by step"), page_icon="🔢", layout="wide")
+a11y.page(lang)
 if class_view.wanted():  # a class: its own pages
     with guard.section(_("The class")):
         class_view.render()
@@ -27,6 +28,7 @@ keras_panel.start_loading()
 state.init()
 
 with st.sidebar:
+    language.picker()
     st.header(_("Weights"))
     with guard.section(_("Weights")):
         sources.panel()

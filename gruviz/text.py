@@ -1,24 +1,83 @@
 """Every sentence a person reads passes through here, so that GNU gettext catalogues
-(`gruviz/locale/<lang>/LC_MESSAGES/gruviz.mo`) can translate it. Without a catalogue
-for the language, the English text is shown as written.
+(`gruviz/locale/<folder>/LC_MESSAGES/gruviz.po`, compiled to `.mo` by `make`) translate it.
 
     from ..text import _, ngettext
     st.error(_("No class has the code {code}.").format(code=code))
+
+The language is per person, not per process: the page sets it for its session's script run
+(`use`), the CLI for its one command. A sentence written at import time (a table of mistakes,
+say) is marked with `N_` and translated where it is shown, with `_(sentence)`.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+import os
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "gruviz"
 LOCALES = Path(__file__).resolve().parent / "locale"
-_translation = _gettext.translation(DOMAIN, LOCALES, fallback=True)
+ENGLISH = "en"
+# What a person picks (in their own language), by the tag a link and `--lang` use.
+LANGUAGES = {"en": "English", "es": "Español", "zh-Hans": "简体中文"}
+FOLDERS = {"en": "en", "es": "es", "zh-Hans": "zh_Hans"}  # gettext's folder names
+
+_language: ContextVar[str] = ContextVar("gruviz_language", default=ENGLISH)
+
+
+@cache
+def translation(language: str) -> _gettext.NullTranslations:
+    if language == ENGLISH:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALES, languages=[FOLDERS[language]], fallback=True)
+
+
+def use(language: str) -> None:
+    """Show this run's sentences in `language` (a key of LANGUAGES)."""
+    _language.set(language if language in LANGUAGES else ENGLISH)
+
+
+def language() -> str:
+    return _language.get()
 
 
 def _(message: str) -> str:
-    return _translation.gettext(message)
+    return translation(_language.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    return translation(_language.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a sentence for the catalogue without translating it yet (it is defined at import)."""
+    return message
+
+
+def chosen(tag: str | None) -> str | None:
+    """The language a tag names ("es-MX", "zh_CN.UTF-8", "zh-Hans", "EN"), or None."""
+    if not tag:
+        return None
+    tag = tag.split(".")[0].split("@")[0].replace("_", "-").strip().lower()
+    main, _sep, rest = tag.partition("-")
+    if main == "zh":
+        return None if rest.startswith(("hant", "tw", "hk", "mo")) else "zh-Hans"
+    return main if main in LANGUAGES else None
+
+
+def from_environment(environ=os.environ) -> str:
+    """The language gettext programs take from LANGUAGE (a list), LC_ALL and LANG; English if none
+    of them names one gruviz has. "C" and "POSIX" mean English."""
+    for name in ("LANGUAGE", "LC_ALL", "LANG"):
+        value = environ.get(name, "")
+        if name == "LANGUAGE":
+            found = next((chosen(part) for part in value.split(":") if chosen(part)), None)
+        else:
+            found = chosen(value)
+        if found:
+            return found
+        if value and name != "LANGUAGE":
+            return ENGLISH  # LC_ALL=C: the set variable wins over LANG, as in gettext
+    return ENGLISH

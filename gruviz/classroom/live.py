@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import InputError
-from ..explain.mistakes import MISTAKES
+from ..explain.mistakes import BY_ID
 from ..text import _, ngettext
 from ..store import Answer, ClassInfo, Store, StudentInfo, now
 from . import grading, room
 from .grading import Cell
 
-_TITLES = {m.id: m.title for m in MISTAKES}
 
 
 def mistake_title(mistake_id: str) -> str:
     """A mistake id as the page names it: `update_rule_flipped` → "Update rule flipped"."""
-    return " + ".join(_TITLES.get(part, part) for part in mistake_id.split("+") if part)
+    return " + ".join(BY_ID[part].title if part in BY_ID else part for part in mistake_id.split("+") if part)
 
 
 def latest(answers: list[Answer]) -> dict[str, Answer]:

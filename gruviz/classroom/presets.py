@@ -8,17 +8,26 @@ import numpy as np
 
 from ..io.parsing import parse_sequence, parse_vector
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import N_, _
 
 
 @dataclass(frozen=True)
 class Preset:
     key: str
-    title: str
-    story: str  # what the example teaches, shown under its title
+    english_title: str
+    english_story: str  # what the example teaches, shown under its title
     weights: GRUWeights
     sequence: str
     h0: str = ""
     claimed: tuple[str, float] | None = None  # (who got it, the number) for a wrong hand result
+
+    @property
+    def title(self) -> str:
+        return _(self.english_title)
+
+    @property
+    def story(self) -> str:
+        return _(self.english_story)
 
 
 def _preset(key, title, story, config, kernel, recurrent, bias, sequence, h0="", claimed=None) -> Preset:
@@ -29,11 +38,11 @@ def _preset(key, title, story, config, kernel, recurrent, bias, sequence, h0="",
 PRESETS: tuple[Preset, ...] = (
     _preset(
         "stack_exchange",
-        "Stack Exchange: the math of a Keras GRU",
-        "From the question “To understand the underlying math of GRU neural network in TensorFlow "
-        "Keras”. One unit, one input feature, the sequence 1, 2, 9, 8. The asker multiplied the kernel "
-        "by the whole sequence at once and got -0.7069; Keras steps through four timesteps and gets "
-        "-0.4628.",
+        N_("Stack Exchange: the math of a Keras GRU"),
+        N_("From the question “To understand the underlying math of GRU neural network in TensorFlow "
+           "Keras”. One unit, one input feature, the sequence 1, 2, 9, 8. The asker multiplied the kernel "
+           "by the whole sequence at once and got -0.7069; Keras steps through four timesteps and gets "
+           "-0.4628."),
         GRUConfig(units=1, input_dim=1),
         [[-0.90954137, 1.0425225, -0.04404902]],
         [[0.24168766, 0.8981342, 0.36734456]],
@@ -43,10 +52,10 @@ PRESETS: tuple[Preset, ...] = (
     ),
     _preset(
         "two_units_linear",
-        "units=2 with linear activation",
-        "From “How to interpret get_weights for Keras GRU?”: GRU(units=2, input_shape=(3, 1), "
-        "activation='linear'). The six kernel columns are [z z | r r | h h]; bias row 0 is the input "
-        "bias, row 1 the recurrent bias.",
+        N_("units=2 with linear activation"),
+        N_("From “How to interpret get_weights for Keras GRU?”: GRU(units=2, input_shape=(3, 1), "
+           "activation='linear'). The six kernel columns are [z z | r r | h h]; bias row 0 is the input "
+           "bias, row 1 the recurrent bias."),
         GRUConfig(units=2, input_dim=1, activation="linear"),
         [[-0.64266175, -0.0870676, -0.25356603, -0.03685969, 0.22260845, -0.04923642]],
         [
@@ -58,10 +67,10 @@ PRESETS: tuple[Preset, ...] = (
     ),
     _preset(
         "old_keras_hard_sigmoid",
-        "Old Keras: hard_sigmoid gates, reset before",
-        "Keras 1.x–2.2 defaulted to recurrent_activation='hard_sigmoid', meaning clip(0.2x+0.5), and "
-        "reset_after=False with a (3·units,) bias. Keras 3 redefined hard_sigmoid as clip(x/6+0.5): "
-        "switch the gate activation to see the same weights give another output.",
+        N_("Old Keras: hard_sigmoid gates, reset before"),
+        N_("Keras 1.x–2.2 defaulted to recurrent_activation='hard_sigmoid', meaning clip(0.2x+0.5), and "
+           "reset_after=False with a (3·units,) bias. Keras 3 redefined hard_sigmoid as clip(x/6+0.5): "
+           "switch the gate activation to see the same weights give another output."),
         GRUConfig(units=2, input_dim=2, reset_after=False, recurrent_activation="hard_sigmoid_legacy"),
         [[0.5, -0.3, 0.8, 0.2, -0.6, 0.4], [-0.2, 0.7, -0.5, 0.3, 0.9, -0.8]],
         [[0.4, 0.1, -0.3, 0.6, 0.2, -0.5], [-0.6, 0.3, 0.5, -0.2, 0.7, 0.1]],
@@ -70,10 +79,10 @@ PRESETS: tuple[Preset, ...] = (
     ),
     _preset(
         "pytorch_style",
-        "PyTorch-style: reset after, non-zero recurrent bias",
-        "PyTorch's nn.GRU and Keras 3's default both apply the reset gate after the recurrent matmul, "
-        "and both keep a second bias: r ⊙ (h·U_h + b^h_h). Dropping bias row 1, or adding it outside "
-        "r ⊙ (…), gives another answer.",
+        N_("PyTorch-style: reset after, non-zero recurrent bias"),
+        N_("PyTorch's nn.GRU and Keras 3's default both apply the reset gate after the recurrent matmul, "
+           "and both keep a second bias: r ⊙ (h·U_h + b^h_h). Dropping bias row 1, or adding it outside "
+           "r ⊙ (…), gives another answer."),
         GRUConfig(units=2, input_dim=2, reset_after=True),
         [[0.3, -0.5, 0.6, 0.2, -0.4, 0.7], [-0.6, 0.4, -0.2, 0.5, 0.3, -0.3]],
         [[0.5, -0.2, 0.1, 0.4, 0.6, -0.5], [0.2, 0.3, -0.4, 0.1, -0.7, 0.4]],

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..layouts import ConversionRefused
+from ..text import LANGUAGES, from_environment, use
 from . import classes, exercise, lstm, model, onnx, train, trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
@@ -45,6 +46,9 @@ def _join_values(argv: list[str]) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m gruviz", description="What a GRU computes, step by step.",
                      epilog="python -m gruviz COMMAND --help shows a command's options.")
+    parser.add_argument("--lang", choices=list(LANGUAGES),
+                        help="the language of messages and worksheets (anywhere on the line; default: the "
+                             "environment's LANGUAGE, LC_ALL or LANG, else English)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
                                      title="commands")
     trace_command, convert_command = trace.add_to(commands)
@@ -88,8 +92,25 @@ def _run(args) -> int:
     return 0
 
 
+def _language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """`--lang X` or `--lang=X` anywhere on the line, and the line without it."""
+    rest, asked, i = [], None, 0
+    while i < len(argv):
+        if argv[i] == "--lang" and i + 1 < len(argv):
+            asked, i = argv[i + 1], i + 2
+        elif argv[i].startswith("--lang="):
+            asked, i = argv[i].partition("=")[2], i + 1
+        else:
+            rest.append(argv[i])
+            i += 1
+    return asked, rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    asked, argv = _language(list(sys.argv[1:] if argv is None else argv))
+    if asked is not None and asked not in LANGUAGES:
+        return _fail(f"--lang must be one of {', '.join(LANGUAGES)}, got {asked!r}.")
+    use(asked or from_environment())
     parser = _parser()
     if not argv:
         parser.print_help()

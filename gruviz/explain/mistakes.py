@@ -17,7 +17,7 @@ from ..math.activations import ACTIVATIONS
 from ..math.cell import Convention
 from ..math.trace import Trace, run
 from ..math.weights import GATES, GRUWeights, gate_columns
-from ..text import _
+from ..text import N_, _
 from .equations import RULE_FORMULAS, rule_name, vector
 
 
@@ -42,9 +42,17 @@ Variant = tuple[str, Setup]  # (what exactly was done, the setup it amounts to)
 @dataclass(frozen=True)
 class Mistake:
     id: str
-    title: str
-    explanation: str
+    english_title: str
+    english_explanation: str
     variants: Callable[[Setup], Iterator[Variant]]
+
+    @property
+    def title(self) -> str:
+        return _(self.english_title)
+
+    @property
+    def explanation(self) -> str:
+        return _(self.english_explanation)
 
 
 def _with_arrays(weights: GRUWeights, kernel=None, recurrent=None, bias=None, **config) -> GRUWeights:
@@ -139,59 +147,59 @@ def _h0_ignored(s: Setup) -> Iterator[Variant]:
 MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "sequence_summed_into_one_step",
-        _("The whole sequence as one input"),
-        _("A GRU reads a sequence one timestep at a time, carrying h from step to step. Multiplying the "
+        N_("The whole sequence as one input"),
+        N_("A GRU reads a sequence one timestep at a time, carrying h from step to step. Multiplying the "
           "kernel by all the inputs at once (or by their sum) runs a single step instead."),
         _summed,
     ),
     Mistake(
         "update_rule_flipped",
-        _("Update rule flipped"),
-        _("The Keras rule (Keras, PyTorch, Cho et al.) keeps the old state with z: h = z·h′ + (1−z)·h̃. The "
+        N_("Update rule flipped"),
+        N_("The Keras rule (Keras, PyTorch, Cho et al.) keeps the old state with z: h = z·h′ + (1−z)·h̃. The "
           "Wikipedia rule (Wikipedia, Chung et al., many tutorials) writes h = (1−z)·h′ + z·h̃. Same weights, "
           "other numbers."),
         _flipped_rule,
     ),
     Mistake(
         "reset_placement_swapped",
-        _("Reset before vs after the matmul"),
+        N_("Reset before vs after the matmul"),
         # Plain text, not LaTeX: the page shows it as Markdown, where b^h_h would read as it is typed.
-        _("Keras 3 defaults to reset_after=True: h̃ = φ(x·Wₕ + bˣₕ + r⊙(h′·Uₕ + bʰₕ)). Older Keras, "
+        N_("Keras 3 defaults to reset_after=True: h̃ = φ(x·Wₕ + bˣₕ + r⊙(h′·Uₕ + bʰₕ)). Older Keras, "
           "TF1 and the papers use reset before: φ(x·Wₕ + bₕ + (r⊙h′)·Uₕ)."),
         _reset_swapped,
     ),
     Mistake(
         "linear_before_reset_dropped",
-        _("ONNX linear_before_reset dropped"),
-        _("PyTorch and Keras 3 GRUs export to ONNX with linear_before_reset=1: h̃ = g(X·Wₕᵀ + Wbₕ + "
+        N_("ONNX linear_before_reset dropped"),
+        N_("PyTorch and Keras 3 GRUs export to ONNX with linear_before_reset=1: h̃ = g(X·Wₕᵀ + Wbₕ + "
           "r⊙(H·Rₕᵀ + Rbₕ)). An exporter or hand-built node that leaves it out gets the operator's default 0, "
           "g(X·Wₕᵀ + (r⊙H)·Rₕᵀ + Rbₕ + Wbₕ): same arrays, other numbers (or the reverse)."),
         _linear_before_reset_dropped,
     ),
     Mistake(
         "recurrent_bias_ignored",
-        _("Second bias row dropped"),
-        _("With reset_after=True Keras stores the bias as (2, 3·units): row 0 is added to x·W, row 1 to "
+        N_("Second bias row dropped"),
+        N_("With reset_after=True Keras stores the bias as (2, 3·units): row 0 is added to x·W, row 1 to "
           "h′·U, inside the reset for the candidate."),
         _recurrent_bias_dropped,
     ),
     Mistake(
         "bias_rows_swapped",
-        _("Bias rows swapped"),
-        _("Row 0 of the (2, 3·units) bias is the input bias, row 1 the recurrent bias. For z and r only "
+        N_("Bias rows swapped"),
+        N_("Row 0 of the (2, 3·units) bias is the input bias, row 1 the recurrent bias. For z and r only "
           "their sum matters, but the candidate's recurrent bias is multiplied by r."),
         _bias_rows_swapped,
     ),
     Mistake(
         "gate_order_swapped",
-        _("Gate blocks read in another order"),
-        _("Keras's kernel columns are z | r | h. PyTorch stacks r, z, n and TF1's GRUCell r, u."),
+        N_("Gate blocks read in another order"),
+        N_("Keras's kernel columns are z | r | h. PyTorch stacks r, z, n and TF1's GRUCell r, u."),
         _gate_orders,
     ),
     Mistake(
         "hard_sigmoid_variant_swapped",
-        _("Which hard sigmoid"),
-        _("Keras 3's hard_sigmoid is clip(x/6 + 0.5); Keras 2 and tf.keras used clip(0.2x + 0.5) under the "
+        N_("Which hard sigmoid"),
+        N_("Keras 3's hard_sigmoid is clip(x/6 + 0.5); Keras 2 and tf.keras used clip(0.2x + 0.5) under the "
           "same name."),
         _activation_swap(
             {"hard_sigmoid": ("hard_sigmoid_legacy",), "hard_sigmoid_legacy": ("hard_sigmoid",)},
@@ -201,8 +209,8 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         "sigmoid_vs_hard_sigmoid",
-        _("Sigmoid vs hard sigmoid"),
-        _("Keras 1.x–2.2 defaulted to hard_sigmoid gates; Keras 2.3 and later use the sigmoid."),
+        N_("Sigmoid vs hard sigmoid"),
+        N_("Keras 1.x–2.2 defaulted to hard_sigmoid gates; Keras 2.3 and later use the sigmoid."),
         _activation_swap(
             {
                 "sigmoid": ("hard_sigmoid", "hard_sigmoid_legacy"),
@@ -215,21 +223,21 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         "sequence_reversed",
-        _("Sequence direction"),
-        _("With go_backwards=True Keras reads x from the last step to the first and returns the outputs "
+        N_("Sequence direction"),
+        N_("With go_backwards=True Keras reads x from the last step to the first and returns the outputs "
           "in that processing order."),
         _reversed,
     ),
     Mistake(
         "initial_state_ignored",
-        _("Initial state forgotten"),
-        _("A non-zero initial state changes every step; Keras uses zeros only when none is passed."),
+        N_("Initial state forgotten"),
+        N_("A non-zero initial state changes every step; Keras uses zeros only when none is passed."),
         _h0_ignored,
     ),
     Mistake(
         "candidate_activation_missing",
-        _("Candidate activation forgotten"),
-        _("h̃ = φ(…) with φ = tanh by default; leaving out φ uses the raw pre-activation."),
+        N_("Candidate activation forgotten"),
+        N_("h̃ = φ(…) with φ = tanh by default; leaving out φ uses the raw pre-activation."),
         _activation_swap(
             {name: ("linear",) for name in ACTIVATIONS if name != "linear"},
             "activation",

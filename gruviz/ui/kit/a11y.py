@@ -9,6 +9,8 @@ page and watches the page for what Streamlit re-renders.
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 # Streamlit's caption grey (drawn at 60% opacity) is 4.37:1 on white and its shortcut hints 2.6:1;
@@ -122,7 +124,10 @@ _SCRIPT = r"""<script>
 </script>"""
 
 
-def page() -> None:
-    """Draw once per run, first thing on every page."""
+def page(language: str = "en") -> None:
+    """Draw once per run, first thing on every page; `<html lang>` names the page's language."""
     with st.container(key="gruviz_a11y"):  # takes no room on the page
         st.html(_STYLE + _SCRIPT, unsafe_allow_javascript=True)
+        # Its own element: a new language re-runs this line only, never the script above.
+        st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>",
+                unsafe_allow_javascript=True)

@@ -19,6 +19,7 @@ from ...errors import InputError
 from ...store import Store, StoreUnavailable
 from ...text import _
 from ..kit.session_keys import TEACHER_TOKEN, STUDENT_TOKEN_PARAM
+from ..kit import language
 
 _NO_LESSON = ""
 
@@ -80,7 +81,7 @@ def start(store: Store) -> None:
         return
     st.session_state[TEACHER_TOKEN] = created.teacher_token
     st.session_state.class_teacher_link_fresh = True
-    st.query_params.from_dict({"class": created.code})
+    st.query_params.from_dict(language.kept({"class": created.code}))
     st.rerun()
 
 
@@ -111,5 +112,5 @@ def join(store: Store, code: str) -> None:
     except StoreUnavailable as problem:
         st.error(str(problem), icon=":material/error:")
         return
-    st.query_params.from_dict({"class": info.code, STUDENT_TOKEN_PARAM: token})
+    st.query_params.from_dict(language.kept({"class": info.code, STUDENT_TOKEN_PARAM: token}))
     st.rerun()

@@ -20,7 +20,7 @@ from ...classroom import presets
 from ...classroom.lesson import preset_query, query_of
 from ...limits import APP
 from . import class_lesson, exercise_parts, presenter
-from ..kit import plain, qr
+from ..kit import language, plain, qr
 from ..kit.session_keys import TEACHER_TOKEN, TEACHER_TOKEN_PARAM
 
 REFRESH_SECONDS = 2
@@ -39,11 +39,12 @@ def render(store: Store, info: ClassInfo) -> None:
         st.html(f"<p role='note' aria-label='{_('Class code')} {' '.join(info.code)}' style='{_CODE_STYLE}'>"
                 f"{info.code}</p>")
         st.markdown(_("Students open **{link}** and type this code with their name, or scan the code beside "
-                      "it.").format(link=f"{base}?class="))
+                      "it.").format(link=f"{base}?class={language.suffix()}"))
     with qr_box:
-        qr.show(f"{base}?class={info.code}", _("the class's join link"), "class_join_qr")
+        qr.show(f"{base}?class={info.code}{language.suffix()}", _("the class's join link"), "class_join_qr")
     with st.expander(_("Your teacher link: keep it private, it opens this page and the answers")):
-        st.code(f"{base}?class={info.code}&{TEACHER_TOKEN_PARAM}={st.session_state[TEACHER_TOKEN]}",
+        st.code(f"{base}?class={info.code}&{TEACHER_TOKEN_PARAM}={st.session_state[TEACHER_TOKEN]}"
+                f"{language.suffix()}",
                 language=None, wrap_lines=True)
     _switches(store, info)
     page = st.segmented_control(_("Show"), ["board", "lesson", "key", "class"], key="class_page",
@@ -221,7 +222,7 @@ def _settings(store: Store, info: ClassInfo) -> None:
             st.error(str(problem))
             return
         st.session_state.pop(TEACHER_TOKEN, None)
-        st.query_params.from_dict({"class": "new"})
+        st.query_params.from_dict(language.kept({"class": "new"}))
         st.session_state.class_ended_note = _("Class {code} was ended; all of its data is deleted.").format(
             code=info.code)
         st.rerun()

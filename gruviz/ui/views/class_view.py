@@ -16,6 +16,7 @@ from ...store import Store, StoreUnavailable
 from ...text import _
 from . import class_start, class_student, class_teacher
 from ..kit.session_keys import STUDENT_TOKEN_PARAM, TEACHER_TOKEN, TEACHER_TOKEN_PARAM
+from ..kit import language
 
 PURGE_EVERY_SECONDS = 3600
 _last_purge = [0.0]  # per process: old classes are deleted at most once an hour
@@ -56,6 +57,8 @@ def _teacher_class(store: Store, code: str):
 
 
 def render() -> None:
+    with st.sidebar:
+        language.picker()
     st.session_state.pacing_locked = False  # only a following student's page locks the step bar
     params = st.query_params.to_dict()
     code = params.get("class", "")

@@ -20,10 +20,10 @@ from ...math.cell import Convention
 from ...store import Store, StoreUnavailable
 from ...text import _
 from . import exercise_parts
-from ..kit import qr
+from ..kit import language, qr
 
 _SHAPE = {"units": "units", "dim": "input_dim", "steps": "steps", "dec": "decimals"}
-_FIXED = ("exercise", *_SHAPE, "conv")  # what names the exercise, not what was typed
+_FIXED = ("exercise", *_SHAPE, "conv", language.LINK_KEY)  # the exercise and its language, not what was typed
 TEACHER_KEY = "key"
 
 
@@ -87,6 +87,8 @@ def _is_teacher(params: dict[str, str]) -> bool:
 
 
 def render() -> None:
+    with st.sidebar:
+        language.picker()
     params = st.query_params.to_dict()
     try:
         seed, options = _options(params)
@@ -95,7 +97,7 @@ def render() -> None:
         st.error(_("This exercise link does not work: {reason}").format(reason=error))
         return
     teacher = _is_teacher(params)
-    st.link_button(_("Back to the GRU explainer"), "/", icon=":material/arrow_back:")
+    st.link_button(_("Back to the GRU explainer"), language.home(), icon=":material/arrow_back:")
     st.title((_("Teacher's key — ") if teacher else "") + sheet.title(exercise))
     student_url = f"{(st.context.url or '').split('?')[0].rstrip('/')}/{link(params, 'student')}"
     exercise_parts.problem(exercise)
