@@ -55,7 +55,8 @@ PACKAGES = {
     "parsing": Package(("gruviz/io/parsing.py",), (
         "io/test_weights_and_parsing.py", "io/test_printout.py", "math/test_backward_vs_keras.py", "io/test_fuzz_parsers.py",
         "io/test_parsing_*.py"), 80.0),
-    "detective": Package(("gruviz/explain/detective.py",), ("explain/test_detective.py", "explain/test_detective_precision.py"), 80.0),
+    "detective": Package(("gruviz/explain/detective.py", "gruviz/explain/claims.py"),
+                         ("explain/test_detective.py", "explain/test_detective_precision.py"), 80.0),
     "readers": Package(("gruviz/io/model_files.py", "gruviz/io/legacy_h5.py", "gruviz/io/keras_config.py"),
                        ("io/test_model_files*.py", "io/test_hostile_files.py"), 80.0),
     # The generator's checks and the grading; the app's pages, the class and the worksheets are not mutated.

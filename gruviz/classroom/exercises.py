@@ -17,7 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import InputError
-from ..explain.detective import QUANTITIES, candidate_runs
+from ..explain.claims import QUANTITIES
+from ..explain.detective import candidate_runs
 from ..explain.mistakes import Mistake, Setup
 from ..io import weights_file
 from ..math.cell import Convention

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import InputError
-from ..explain.detective import QUANTITIES, Claimed, Typed, diagnose
+from ..explain.claims import QUANTITIES, Claimed, Typed
+from ..explain.detective import diagnose
 from ..explain.equations import step_lines
 from ..io.parsing import decimal_comma
 from ..math.trace import Trace

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..explain.detective import QUANTITIES
+from ..explain.claims import QUANTITIES
 from ..explain.equations import step_lines
 from ..math.cell import Convention
 from ..math.trace import Trace

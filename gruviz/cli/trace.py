@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..explain.detective import diagnose, diagnosis_json, parse_output_claim, parse_step_claims
+from ..explain.claims import parse_output_claim, parse_step_claims
+from ..explain.detective import diagnose, diagnosis_json
 from ..explain.mistakes import Setup
 from ..io import weights_file
 from ..io.parsing import parse_mask, parse_sequence, parse_target, parse_vector

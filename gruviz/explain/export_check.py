@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..layouts import LayoutWeights, OnnxGRU, onnx_outputs, to_keras
-from .detective import Claimed, Diagnosis, Typed, diagnose
+from .claims import Claimed, Typed
+from .detective import Diagnosis, diagnose
 from .mistakes import Setup
 
 _ONNX_MISTAKE = "linear_before_reset_dropped"

@@ -10,7 +10,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import InputError
-from ..explain.detective import Typed
+from ..explain.claims import Typed
 from ..io.untrusted import check_length
 from ..limits import CLI
 from . import layers as L

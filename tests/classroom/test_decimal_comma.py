@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gruviz.errors import InputError
-from gruviz.explain.detective import parse_output_claim
+from gruviz.explain.claims import parse_output_claim
 from gruviz.io.parsing import decimal_comma, parse_vector
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

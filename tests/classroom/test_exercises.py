@@ -14,7 +14,8 @@ import pytest
 
 from gruviz.classroom import exercises, grading
 from gruviz.classroom.exercises import Options
-from gruviz.explain.detective import Claimed, Typed, diagnose
+from gruviz.explain.claims import Claimed, Typed
+from gruviz.explain.detective import diagnose
 from gruviz.explain.mistakes import MISTAKES
 from gruviz.math.cell import Convention
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from gruviz import GRUConfig, GRUWeights, InputError
-from gruviz.explain.detective import diagnose, diagnosis_json, parse_cells, parse_output_claim, parse_step_claims
+from gruviz.explain.claims import parse_cells, parse_output_claim, parse_step_claims
+from gruviz.explain.detective import diagnose, diagnosis_json
 from gruviz.explain.mistakes import MISTAKES, Setup
 
 SIGMOIDS = {

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from gruviz.classroom import presets
-from gruviz.explain.detective import _pairs, _singles, diagnose, diagnosis_json, parse_output_claim
+from gruviz.explain.claims import parse_output_claim
+from gruviz.explain.detective import _pairs, _singles, diagnose, diagnosis_json
 from gruviz.explain.mistakes import Setup
 from gruviz.io import weights_file
 from gruviz.io.parsing import parse_sequence

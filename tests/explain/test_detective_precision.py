@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from gruviz import GRUConfig, GRUWeights
-from gruviz.explain.detective import (Typed, diagnose, parse_cells, parse_output_claim,
-                                      parse_step_claims)
+from gruviz.explain.claims import Typed, parse_cells, parse_output_claim, parse_step_claims
+from gruviz.explain.detective import diagnose
 from gruviz.explain.mistakes import Setup
 
 DECIMALS = range(1, 8)

@@ -160,7 +160,7 @@ def escape(call, *args, **kwargs) -> str | None:
 
 def _cases(rng: random.Random):
     """(target name, thunk) pairs: every text parser with hostile text."""
-    from gruviz.explain import detective
+    from gruviz.explain import claims
     from gruviz.io import parsing, share, weights_file
 
     def shapes():
@@ -175,11 +175,11 @@ def _cases(rng: random.Random):
     yield "target", lambda: parsing.parse_target(hostile_text(rng), rng.choice(["sum", "mse", "mse_all"]), *shapes(),
                                                  **limits())
     yield "printout", lambda: parsing.parse_keras_printout(hostile_text(rng), **limits())
-    yield "output claim", lambda: detective.parse_output_claim(hostile_text(rng), rng.choice([1, 2]), **limits())
-    yield "step claims", lambda: detective.parse_step_claims(
+    yield "output claim", lambda: claims.parse_output_claim(hostile_text(rng), rng.choice([1, 2]), **limits())
+    yield "step claims", lambda: claims.parse_step_claims(
         rng.choice([hostile_text(rng), "[{\"t\": 0, \"h\": [" + hostile_text(rng) + "]}]",
                     "[{\"t\": " + hostile_text(rng) + ", \"z\": [0.5]}]"]), *shapes(), **limits())
-    yield "step cells", lambda: detective.parse_cells({(rng.randrange(4), rng.choice(detective.QUANTITIES), 0):
+    yield "step cells", lambda: claims.parse_cells({(rng.randrange(4), rng.choice(claims.QUANTITIES), 0):
                                                        hostile_text(rng)}, 4)
     yield "share link", lambda: share.decode(hostile_link(rng), **limits())
     yield "weights JSON", lambda: weights_file.loads(hostile_weights(rng), **limits())
@@ -220,7 +220,7 @@ def test_the_refusals_say_what_is_wrong(text, words):
 
 
 def test_every_box_says_when_a_value_is_empty():
-    from gruviz.explain.detective import parse_output_claim
+    from gruviz.explain.claims import parse_output_claim
     from gruviz.io.parsing import parse_mask, parse_sequence, parse_target, parse_vector
 
     for call in (lambda: parse_vector("1,,2", "h0"), lambda: parse_mask("1,,0", 2),

@@ -286,7 +286,7 @@ def test_mutated_files_give_weights_or_a_short_refusal(kind, filename, source):
 # --- 6. One nesting limit for every box ---------------------------------------------------------------
 
 def boxes():
-    from gruviz.explain.detective import parse_output_claim, parse_step_claims
+    from gruviz.explain.claims import parse_output_claim, parse_step_claims
     from gruviz.io.parsing import parse_keras_printout, parse_mask, parse_sequence, parse_vector
 
     return {"the sequence": lambda text: parse_sequence(text, 1), "h0": lambda text: parse_vector(text, "h0", 1),
@@ -305,7 +305,7 @@ def test_every_box_refuses_brackets_nested_past_16_in_the_same_words(box, depth)
 
 
 def test_the_claimed_output_and_the_mask_still_take_brackets_a_person_types():
-    from gruviz.explain.detective import parse_output_claim
+    from gruviz.explain.claims import parse_output_claim
     from gruviz.io.parsing import parse_mask
 
     assert parse_output_claim("[-0.7069]", 1)[0].typed.values.tolist() == [-0.7069]

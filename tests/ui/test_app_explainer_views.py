@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.errors import InputError
-from gruviz.explain import detective
+from gruviz.explain import claims, detective
 from gruviz.explain.mistakes import MISTAKES, Setup, outcomes
 from gruviz.io import share
 from gruviz.io.untrusted import MAX_NUMBER_CHARS
@@ -88,7 +88,7 @@ def test_a_check_table_cell_is_read_and_named_by_its_unit_from_1():
 
 def test_the_detective_names_a_cell_by_its_unit_from_1():
     with pytest.raises(InputError) as bad:
-        detective.parse_cells({(0, "z", 0): "0.1", (1, "h_tilde", 2): "x"}, 4, 3)
+        claims.parse_cells({(0, "z", 0): "0.1", (1, "h_tilde", 2): "x"}, 4, 3)
     assert "step 2, h̃ of unit 3" in str(bad.value)
     assert "h_tilde" not in str(bad.value) and "[2]" not in str(bad.value)
 
@@ -100,10 +100,10 @@ def test_the_first_divergence_is_named_by_its_unit_from_1():
     w = random_weights(np.random.default_rng(1), GRUConfig(units=2, input_dim=1))
     setup = Setup(w, np.array([[1.0], [2.0]]))
     truth = setup.run()
-    claims = detective.parse_cells({(0, "h", 1): f"{truth.h[0, 1] + 0.5:.4f}"}, 2, 2)
-    diverged = detective.diagnose(setup, claims).first_divergence.claim
+    typed = claims.parse_cells({(0, "h", 1): f"{truth.h[0, 1] + 0.5:.4f}"}, 2, 2)
+    diverged = detective.diagnose(setup, typed).first_divergence.claim
     assert claim_name(diverged, 2) == "step 1, h of unit 2"
-    assert claim_name(detective.parse_output_claim("0.1, 0.2", 2)[0], 2) == "the final output"
+    assert claim_name(claims.parse_output_claim("0.1, 0.2", 2)[0], 2) == "the final output"
 
 
 # --- plain text: no raw LaTeX where Markdown draws it ---------------------------------------------

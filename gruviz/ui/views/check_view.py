@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ...explain.detective import QUANTITIES, SYMBOLS, UNEXPLAINED, Diagnosis, ambiguous_message, cell_name, diagnose, parse_cells, parse_output_claim
+from ...explain.claims import QUANTITIES, SYMBOLS, cell_name, parse_cells, parse_output_claim
+from ...explain.detective import UNEXPLAINED, Diagnosis, ambiguous_message, diagnose
 from ...explain.equations import num, vector
 from ...explain.mistakes import Setup
 from ...io.parsing import decimal_comma
