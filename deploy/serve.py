@@ -247,6 +247,16 @@ class Serving:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
+def process_environment(environ) -> dict[str, str]:
+    """What every Streamlit process starts with: one BLAS thread each (N processes share the cores;
+    a page's matrices are small, and N processes each starting a thread per core would fight over
+    them; an operator's own setting wins), and one cookie secret for all, so that a page moved to
+    another process keeps a valid XSRF cookie."""
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **environ}
+    env["STREAMLIT_SERVER_COOKIE_SECRET"] = secrets.token_hex(32)
+    return env
+
+
 def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = None,
           backend_ports: list[int] | None = None, postgres: bool = False) -> Serving:
     """Start N Streamlit processes and nginx in front of them; return once nginx answers /_stcore/health.
@@ -257,9 +267,7 @@ def start(processes: int = 2, listen: str | None = None, run_dir: Path | None = 
     run_dir = Path(tempfile.mkdtemp(prefix="gruviz-serve-")) if owns else Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     ports = backend_ports or [free_port() for _ in range(processes)]
-    env = dict(os.environ)
-    # One secret for every process: a page moved to another process keeps a valid XSRF cookie.
-    env["STREAMLIT_SERVER_COOKIE_SECRET"] = secrets.token_hex(32)
+    env = process_environment(os.environ)
     backends = [Backend(port, run_dir / f"streamlit-{port}.log") for port in ports]
     serving = Serving(run_dir, listen or f"127.0.0.1:{free_port()}", backends, env, owns_run_dir=owns)
     try:

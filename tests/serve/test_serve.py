@@ -115,6 +115,24 @@ def test_a_page_runs_over_the_web_socket_and_stays_on_its_process(serving):
     assert set(upstreams(serving, route)) == set(socket_upstream), "one route, one process"
 
 
+def environment_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode(errors="replace").partition("=")[::2] for item in raw if item)
+
+
+def test_every_process_has_one_blas_thread_and_the_same_cookie_secret(serving):
+    """N processes on N cores: a BLAS thread pool per core in each would make N² threads fight."""
+    found = [environment_of(b.proc.pid) for b in serving.backends]
+    assert [e.get("OPENBLAS_NUM_THREADS") for e in found] == ["1"] * len(found)
+    assert [e.get("OMP_NUM_THREADS") for e in found] == ["1"] * len(found)
+    secrets = {e.get("STREAMLIT_SERVER_COOKIE_SECRET") for e in found}
+    assert len(secrets) == 1 and len(secrets.pop() or "") == 64
+
+
+def test_an_operators_own_thread_setting_wins():
+    assert serve.process_environment({"OPENBLAS_NUM_THREADS": "4"})["OPENBLAS_NUM_THREADS"] == "4"
+
+
 def test_routes_spread_over_both_processes(serving):
     routes = [route_of(get(f"{serving.url}/_stcore/health")[1]) for _ in range(30)]
     served = {upstreams(serving, r)[-1] for r in routes}
