@@ -46,9 +46,8 @@ def _join_values(argv: list[str]) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m gruviz", description="What a GRU computes, step by step.",
                      epilog="python -m gruviz COMMAND --help shows a command's options.")
-    parser.add_argument("--lang", choices=list(LANGUAGES),
-                        help="the language of messages and worksheets (anywhere on the line; default: the "
-                             "environment's LANGUAGE, LC_ALL or LANG, else English)")
+    parser.add_argument("--lang", choices=list(LANGUAGES), metavar="LANG",
+                        help="en, es or zh-Hans (default: LANGUAGE, LC_ALL, LANG)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
                                      title="commands")
     trace_command, convert_command = trace.add_to(commands)

@@ -13,7 +13,7 @@ import numpy as np
 from ..math.activations import Activation
 from ..math.cell import Convention
 from ..math.trace import Trace
-from ..text import _
+from ..text import N_, _
 from .fit import COLUMN, fit
 
 
@@ -159,7 +159,7 @@ def step_lines(trace: Trace, t: int, j: int, room: float | None = COLUMN) -> lis
 
 
 REVEAL_ORDER = ("z_pre", "r_pre", "z", "r", "h_tilde", "h")  # a_h is uncovered with h~: it needs r
-REVEAL_STAGES = (_("the pre-activations of z and r"), "z", "r", _("h̃ and its pre-activation"), "h")  # "Uncover …"
+REVEAL_STAGES = (N_("the pre-activations of z and r"), "z", "r", N_("h̃ and its pre-activation"), "h")  # "Uncover …"
 _STAGE_NAMES = (("z_pre", "r_pre"), ("z",), ("r",), ("h_tilde_pre", "h_tilde"), ("h",))
 
 

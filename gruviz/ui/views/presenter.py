@@ -10,6 +10,7 @@ from ...explain import figures
 from ...explain.equations import REVEAL_STAGES, compact_lines, hidden_after, num, stacked
 from ...explain.fit import PHONE, fit, width
 from ...math.trace import Trace
+from ...text import _
 from ..kit import charts, memo, stepper
 
 # Hides the sidebar and enlarges the equations; scoped to presenter mode by being drawn only then.
@@ -55,7 +56,7 @@ def _reveal_controls(slot, extra) -> None:
     stage = int(st.session_state.get("reveal_stage", 0))
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
     if stage < len(REVEAL_STAGES):
-        c1.button(f"Uncover {REVEAL_STAGES[stage]}", key="reveal_next", on_click=_uncover,
+        c1.button(_("Uncover {what}").format(what=_(REVEAL_STAGES[stage])), key="reveal_next", on_click=_uncover,
                   shortcut=None if locked else "Space", type="primary", width="stretch", disabled=locked)
     else:
         c1.markdown("All numbers of this step are shown.")

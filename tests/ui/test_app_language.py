@@ -1,0 +1,74 @@
+"""The page's language in AppTest: `lang=` in a link opens it in that language, the picker
+changes it and writes it into the link (English leaves no `lang=`), a language gruviz does not
+have opens English, and an exercise link keeps its language. The expected words are the
+catalogues' own translations of the English sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from streamlit.testing.v1 import AppTest
+
+from gruviz import text
+
+REPO = Path(__file__).resolve().parents[2]
+APP = str(REPO / "app.py")
+TITLE = "Stack Exchange: the math of a Keras GRU"
+
+
+def translated(language: str, english: str) -> str:
+    if language == "en":
+        return english
+    with open(REPO / "gruviz" / "locale" / text.FOLDERS[language] / "LC_MESSAGES" / "gruviz.po", "rb") as f:
+        return read_po(f)[english].string
+
+
+def page(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("language", ["es", "zh-Hans"])
+def test_a_link_with_lang_opens_the_page_in_that_language(language):
+    at = page(lang=language)
+    assert [t.value for t in at.title] == [translated(language, TITLE)]
+    assert translated(language, "Weights") in [h.value for h in at.sidebar.header]
+    assert at.selectbox(key="lang").value == language and at.query_params["lang"] == language
+
+
+@pytest.fixture
+def test_thread_language():
+    """AppTest formats the page's menu values again in the test's own thread, so that thread
+    follows the page's language (a browser sends the chosen index instead)."""
+    yield text.use
+    text.use("en")
+
+
+def test_the_picker_changes_the_language_and_the_link(test_thread_language):
+    at = page()
+    assert [t.value for t in at.title] == [TITLE] and "lang" not in at.query_params
+    at.selectbox(key="lang").set_value("zh-Hans").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [translated("zh-Hans", TITLE)] and at.query_params["lang"] == "zh-Hans"
+    assert at.selectbox(key="preset_choice").value == "stack_exchange"  # the example stays
+    test_thread_language("zh-Hans")
+    at.selectbox(key="lang").set_value("en").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [TITLE] and "lang" not in at.query_params
+
+
+@pytest.mark.parametrize("tag", ["fr", "<b>x</b>", "zh-Hant"])
+def test_a_language_gruviz_does_not_have_opens_english(tag):
+    at = page(lang=tag)
+    assert [t.value for t in at.title] == [TITLE] and at.selectbox(key="lang").value == "en"
+
+
+def test_an_exercise_link_keeps_its_language():
+    at = page(exercise="12", lang="es")
+    assert at.query_params["lang"] == "es" and at.query_params["mode"] == "student"
+    assert at.selectbox(key="lang").value == "es"
