@@ -22,6 +22,9 @@ class Limits:
     max_array_elements: int  # one weight array
     max_total_elements: int  # all weight arrays of one layer together
     max_file_bytes: int  # one uploaded or named file
+    # `diagnose` runs ~200 candidate runs of the whole sequence and keeps them all: timesteps × units
+    # at most this (20,000: about 10 s on one core at 1 unit, and a few hundred MB at the widest layer).
+    max_diagnose_cells: int = 20_000
     who: str = "gruviz"  # who applies these limits, as messages name it
     instead: str = ""  # where to go beyond them, when somewhere exists
 
@@ -36,6 +39,14 @@ class Limits:
                 beyond = f"; {self.instead}" if self.instead else ""
                 raise InputError(f"{name}={value:,} is more than {self.who} shows (at most {cap:,}): save a smaller "
                                  f"layer{beyond}.")
+
+    def check_diagnose(self, steps: int, units: int) -> None:
+        """Refuse a diagnosis too big to run every mistake and pair on, before the first run."""
+        if steps * units > self.max_diagnose_cells:
+            raise InputError("diagnose compares about 200 runs (every known mistake and pair of mistakes) over the "
+                             f"whole sequence and keeps them all: {steps:,} timesteps × {units:,} units is more "
+                             f"than it allows ({self.max_diagnose_cells:,}). Claim the output of a shorter "
+                             f"sequence (its first timesteps) or of a layer with fewer units.")
 
     def check_arrays(self, shapes: dict[str, tuple[int, ...]]) -> None:
         """Refuse arrays over the element caps from their declared shapes, before reading them."""

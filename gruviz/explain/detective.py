@@ -14,6 +14,7 @@ import numpy as np
 
 from .claims import QUANTITIES, Claimed, actual
 from .mistakes import MISTAKES, Mistake, Setup
+from ..limits import CLI, Limits
 from ..text import _
 from ..math.trace import Trace
 
@@ -83,8 +84,9 @@ def _pairs(setup: Setup):
 Candidate = tuple[tuple[Mistake, ...], str, Trace]  # (mistakes, what exactly was done, its run)
 
 
-def candidate_runs(setup: Setup) -> list[Candidate]:
+def candidate_runs(setup: Setup, limits: Limits = CLI) -> list[Candidate]:
     """Every single mistake and every ranked pair, run on `setup`: what `diagnose` weighs."""
+    limits.check_diagnose(len(setup.x), setup.weights.config.units)
     return [(mistakes, detail, variant.run()) for candidates in (_singles, _pairs)
             for mistakes, detail, variant in candidates(setup)]
 

@@ -400,3 +400,22 @@ def test_an_empty_value_between_commas_and_an_overlong_claim_are_named():
     with pytest.raises(InputError) as raised:
         parse_output_claim("1 " * (APP.max_text_chars // 2 + 1), 1, APP)
     assert str(raised.value).startswith(f"the claimed output is {APP.max_text_chars + 2:,} characters long")
+
+
+def test_a_diagnosis_too_big_to_run_every_mistake_on_is_refused_before_the_first_run():
+    """timesteps × units over the limit: a refusal that says what to shrink; at the limit, the runs."""
+    from dataclasses import replace
+
+    from conftest import random_weights
+    from gruviz.explain.detective import candidate_runs
+    from gruviz.limits import CLI
+
+    rng = np.random.default_rng(5)
+    weights = random_weights(rng, GRUConfig(units=3, input_dim=1))
+    small = replace(CLI, max_diagnose_cells=12)
+    assert len(candidate_runs(Setup(weights, rng.normal(size=(4, 1))), small)) > 100  # 4 × 3 = 12
+    with pytest.raises(InputError, match=r"5 timesteps × 3 units is more than it allows \(12\)"):
+        candidate_runs(Setup(weights, rng.normal(size=(5, 1))), small)
+    long = Setup(SEED, np.ones((CLI.max_diagnose_cells + 1, 1)))
+    with pytest.raises(InputError, match="Claim the output of a shorter sequence"):
+        diagnose(long, parse_output_claim("0.123456", 1))
