@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 from gruviz.explain.mistakes import Setup
 from gruviz.math.weights import GRUConfig, GRUWeights
-from gruviz.ui import lstm_view
+from gruviz.ui.views import lstm_view
 st.set_page_config(layout="wide")
 w = GRUWeights.create(GRUConfig(2, 1), [[-0.9, 1.04, -0.4, 0.3, 0.2, 0.9]],
                       [[0.24, 0.9, 0.37, -0.5, 0.1, 0.6], [0.3, -0.2, 0.5, 0.4, -0.7, 0.2]], np.zeros((2, 6)))

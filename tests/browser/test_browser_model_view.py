@@ -17,7 +17,7 @@ keras = pytest.importorskip("keras")
 
 SCRIPT = '''
 import streamlit as st
-from gruviz.ui import model_view
+from gruviz.ui.views import model_view
 st.set_page_config(layout="wide")
 model_view.render()
 '''

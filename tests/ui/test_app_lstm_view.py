@@ -16,7 +16,7 @@ SCRIPT = '''
 import numpy as np
 from gruviz.explain.mistakes import Setup
 from gruviz.math.weights import GRUConfig, GRUWeights
-from gruviz.ui import lstm_view
+from gruviz.ui.views import lstm_view
 # The Stack Exchange seed GRU (spec §5) and its sequence, as the app's default example.
 w = GRUWeights.create(GRUConfig(UNITS, 1), KERNEL, RECURRENT, BIAS)
 lstm_view.render(Setup(w, np.array([[1.0], [2.0], [9.0], [8.0]]), go_backwards=BACKWARDS))

@@ -206,7 +206,7 @@ def test_units_count_from_1_in_every_chart_and_its_text():
 
 def test_every_chart_of_the_app_goes_through_charts_show():
     """A chart drawn straight with st.plotly_chart or st.altair_chart would have no summary or table."""
-    sources = [*(REPO / "gruviz" / "ui").glob("*.py"), REPO / "app.py"]
+    sources = [*(REPO / "gruviz" / "ui").rglob("*.py"), REPO / "app.py"]
     direct = [f"{p.name}:{n}" for p in sources if p.name != "charts.py"
               for n, line in enumerate(p.read_text().splitlines(), 1)
               if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|line_chart|pyplot)\(", line)]
