@@ -16,6 +16,7 @@ import os
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Callable
 
 DOMAIN = "gruviz"
 LOCALES = Path(__file__).resolve().parent / "locale"
@@ -24,7 +25,8 @@ ENGLISH = "en"
 LANGUAGES = {"en": "English", "es": "Español", "zh-Hans": "简体中文"}
 FOLDERS = {"en": "en", "es": "es", "zh-Hans": "zh_Hans"}  # gettext's folder names
 
-_language: ContextVar[str] = ContextVar("gruviz_language", default=ENGLISH)
+_language: ContextVar[str | None] = ContextVar("gruviz_language", default=None)
+_outside_a_run: Callable[[], str | None] = lambda: None
 
 
 @cache
@@ -39,16 +41,24 @@ def use(language: str) -> None:
     _language.set(language if language in LANGUAGES else ENGLISH)
 
 
+def follow(source: Callable[[], str | None]) -> None:
+    """Where to find the language where `use` has not set it: the page's widget callbacks run
+    before the page does, in a thread of their own, and read the person's language from here."""
+    global _outside_a_run
+    _outside_a_run = source
+
+
 def language() -> str:
-    return _language.get()
+    found = _language.get() or _outside_a_run()
+    return found if found in LANGUAGES else ENGLISH
 
 
 def _(message: str) -> str:
-    return translation(_language.get()).gettext(message)
+    return translation(language()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return translation(_language.get()).ngettext(singular, plural, n)
+    return translation(language()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -195,3 +195,21 @@ def test_the_cli_follows_lang_over_the_environment(tmp_path):
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--lang" in refused.stderr
     assert json.loads(diagnose(tmp_path, "--lang", "es").stdout)["explanations"][0]["mistake"] == (
         "sequence_summed_into_one_step")  # ids and keys stay English
+
+
+def test_code_that_runs_before_the_page_sets_the_language_reads_the_persons():
+    """A widget's callback runs in a new thread before the page's `use`: it asks `follow`'s source."""
+    title = "Update rule flipped"
+    seen = []
+    try:
+        text.follow(lambda: "es")
+        worker = threading.Thread(target=lambda: seen.append(text._(title)))
+        worker.start()
+        worker.join()
+        text.follow(lambda: "fr")  # a language gruviz does not have: English
+        worker = threading.Thread(target=lambda: seen.append(text._(title)))
+        worker.start()
+        worker.join()
+    finally:
+        text.follow(lambda: None)
+    assert seen == [catalogue("es")[title].string, title]

@@ -4,10 +4,21 @@ lesson or exercise link opens in the teacher's language), else the browser's, el
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ...text import ENGLISH, LANGUAGES, _, chosen, use
+from ...text import ENGLISH, LANGUAGES, _, chosen, follow, use
 
 LINK_KEY = "lang"
+
+
+def _session_language() -> str | None:
+    """The person's language in a widget callback (it runs before `start`); None off a page."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get("lang")
+
+
+follow(_session_language)
 
 
 def start() -> str:
