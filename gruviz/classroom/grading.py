@@ -27,6 +27,7 @@ from ..explain.claims import QUANTITIES, Claimed, Typed
 from ..explain.detective import diagnose
 from ..explain.equations import step_lines
 from ..io.parsing import decimal_comma
+from ..math.cell import Convention
 from ..math.trace import Trace
 from ..text import _, ngettext
 from .exercises import Exercise
@@ -164,8 +165,9 @@ def hint(exercise: Exercise, cell: Cell, known: dict[Cell, float]) -> str:
     t, quantity, unit = cell
     known = {c: v for c, v in known.items() if c != cell}
     lines = step_lines(student_trace(exercise, known), t, unit)
-    if quantity == "h":  # step_lines writes both update rules; the exercise asks for its own
-        index = next(i for i, line in enumerate(lines) if "this trace" in line.label)
+    if quantity == "h":  # step_lines writes both update rules, in Convention's order, after z, r and h̃;
+        # the exercise asks for its own: found by place, not by its label, said in the reader's language
+        index = len(_LINE) + list(Convention).index(exercise.setup.convention)
     else:
         index = _LINE[quantity]
     latex = lines[index].latex.replace("nan", UNKNOWN)

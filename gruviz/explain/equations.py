@@ -23,18 +23,20 @@ class Line:
     latex: str
 
 
-RULE_NAMES = {Convention.KERAS: "Keras rule", Convention.BAHDANAU: "Wikipedia rule"}  # the one name a person reads
+# The one name a person reads, translated where shown (rule_name).
+RULE_NAMES = {Convention.KERAS: N_("Keras rule"), Convention.BAHDANAU: N_("Wikipedia rule")}
 RULE_FORMULAS = {Convention.KERAS: "h = z·h′ + (1−z)·h̃", Convention.BAHDANAU: "h = (1−z)·h′ + z·h̃"}
-RULE_ALSO_CALLED = {
-    Convention.KERAS: "also written by Cho et al. (2014) and PyTorch; the CLI's --convention keras",
-    Convention.BAHDANAU: "also written by Chung et al. (2014) and Bahdanau-style tutorials; the CLI's "
-                         "--convention bahdanau",
+RULE_ALSO_CALLED = {  # translated where shown, with _()
+    Convention.KERAS: N_("also written by Cho et al. (2014) and PyTorch; the CLI's --convention keras"),
+    Convention.BAHDANAU: N_("also written by Chung et al. (2014) and Bahdanau-style tutorials; the CLI's "
+                            "--convention bahdanau"),
 }
 
 
 def rule_name(convention: Convention) -> str:
-    """"Keras rule" or "Wikipedia rule": the update rule's name everywhere on the page."""
-    return RULE_NAMES[convention]
+    """"Keras rule" or "Wikipedia rule": the update rule's name everywhere on the page, in the
+    reader's language."""
+    return _(RULE_NAMES[convention])
 
 
 def num(value: float, digits: int = 4) -> str:
@@ -109,7 +111,8 @@ def step_lines(trace: Trace, t: int, j: int, room: float | None = COLUMN) -> lis
         rows += _product_row(f"x{sub}W_{gate}", x, W) + _product_row(f"h{prev}U_{gate}", h_prev, U)
         rows.append(f"{gate}{sub} &= {sigma.write(f'{_inline(x, W)} + {_factor(bx)} + {_inline(h_prev, U)} + {_factor(bh)}')}"
                     + _activated(sigma, num(pre[t, j]), num(value[t, j])))
-        label = f"({'12'[gate == 'r']}) {'update' if gate == 'z' else 'reset'} gate {gate}, unit {j + 1}"
+        label = (_("(1) update gate {gate}, unit {unit}") if gate == "z" else
+                 _("(2) reset gate {gate}, unit {unit}")).format(gate=gate, unit=j + 1)
         lines.append(Line(label, shaped(_aligned(rows))))
 
     col = 2 * H + j
@@ -121,14 +124,14 @@ def step_lines(trace: Trace, t: int, j: int, room: float | None = COLUMN) -> lis
         rows += _product_row(f"h{prev}U_h", h_prev, w.U("h")[:, j])
         numbers = (f"{_inline(x, W_h)} + {_factor(bx)} + {_factor(r)} \\cdot "
                    f"({_inline(h_prev, w.U('h')[:, j])} + {_factor(bh)})")
-        label = "(3) candidate, reset after the matmul (reset_after=True)"
+        label = _("(3) candidate, reset after the matmul (reset_after=True)")
     else:
         symbolic = f"x{sub}W_h + b_h + (r{sub} \\odot h{prev})U_h"
         reset_h = trace.r[t] * h_prev
         rows += [f"r{sub} \\odot h{prev} &= [{', '.join(num(v) for v in reset_h)}]"]
         rows += _product_row(f"(r{sub} \\odot h{prev})U_h", reset_h, w.U("h")[:, j])
         numbers = f"{_inline(x, W_h)} + {_factor(bx)} + {_inline(reset_h, w.U('h')[:, j])}"
-        label = "(3) candidate, reset before the matmul (reset_after=False)"
+        label = _("(3) candidate, reset before the matmul (reset_after=False)")
     rows.insert(0, f"\\tilde h{sub} &= {phi.write(symbolic)}")
     rows.append(f"\\tilde h{sub} &= {phi.write(numbers)}"
                 + _activated(phi, num(trace.h_tilde_pre[t, j]), num(trace.h_tilde[t, j])))
@@ -143,18 +146,20 @@ def step_lines(trace: Trace, t: int, j: int, room: float | None = COLUMN) -> lis
             else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}"
         )
         value = keep * hp + (1 - keep) * ht
-        used = " ← this trace" if convention is trace.convention else " (same z, h, h̃)"
+        label = (_("(4) update, {rule} ← this trace") if convention is trace.convention else
+                 _("(4) update, {rule} (same z, h, h̃)")).format(rule=rule_name(convention))
         lines.append(
             Line(
-                f"(4) update, {rule_name(convention)}{used}",
+                label,
                 shaped(_aligned([f"h{sub} &= {rule}",
                                  f"&= {_factor(keep)}\\cdot{_factor(hp)} + "
                                  f"{_factor(1 - keep)}\\cdot{_factor(ht)} = {num(value)}"])),
             )
         )
     if not trace.mask[t]:
-        lines.append(Line("masked step", _aligned([f"h{sub} &= h{prev} = {num(hp)}",
-                                                   "&\\text{(the mask skips this step)}"])))
+        skips = _("the mask skips this step")  # words only: the LaTeX around them stays
+        lines.append(Line(_("masked step"), _aligned([f"h{sub} &= h{prev} = {num(hp)}",
+                                                      f"&\\text{{({skips})}}"])))
     return lines
 
 
@@ -193,11 +198,11 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
         return _factor(value) if factor else num(value)
 
     lines = []
-    for gate, title in (("z", "(1) update gate"), ("r", "(2) reset gate")):
+    for gate, title in (("z", _("(1) update gate {gate}")), ("r", _("(2) reset gate {gate}"))):
         col = "zr".index(gate) * H + j
         W, U = w.W(gate)[:, j], w.U(gate)[:, j]
         numbers = f"{_inline(x, W)} + {_factor(w.input_bias[col])} + {_inline(h_prev, U)} + {_factor(w.recurrent_bias[col])}"
-        lines.append(Line(f"{title} {gate}", _aligned([
+        lines.append(Line(title.format(gate=gate), _aligned([
             f"{gate}{sub} &= {sigma.write(f'x{sub}W_{gate} + b^x_{gate} + h{prev}U_{gate} + b^h_{gate}')}",
             f"&= {sigma.write(numbers)}" + _activated(sigma, shown(gate + '_pre', getattr(trace, gate + '_pre')[t, j]),
                                                       shown(gate, getattr(trace, gate)[t, j]))])))
@@ -212,7 +217,7 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
         reset_part = (f"(r{sub} \\odot h{prev})U_h" if "r" in hidden
                       else _inline(trace.r[t] * h_prev, U_h))
         numbers = f"{_inline(x, W_h)} + {_factor(w.input_bias[col])} + {reset_part}"
-    lines.append(Line("(3) candidate", _aligned([
+    lines.append(Line(_("(3) candidate"), _aligned([
         f"\\tilde h{sub} &= {phi.write(symbolic)}",
         f"&= {phi.write(numbers)}" + _activated(phi, shown('h_tilde_pre', trace.h_tilde_pre[t, j]),
                                                 shown('h_tilde', trace.h_tilde[t, j]))])))
@@ -223,7 +228,8 @@ def compact_lines(trace: Trace, t: int, j: int, hidden: frozenset[str] = frozens
             else f"(1 - z{sub}) h{prev} + z{sub} \\tilde h{sub}")
     numbers = (f"{shown('z', keep, factor=True)}\\cdot{_factor(h_prev[j])} + "
                f"{shown('z', admit, factor=True)}\\cdot{shown('h_tilde', trace.h_tilde[t, j], factor=True)}")
-    kept = [] if trace.mask[t] else [f"&\\text{{(masked: }}h{sub} = h{prev}\\text{{)}}"]
-    lines.append(Line("(4) new state h", _aligned([f"h{sub} &= {rule}",
+    masked = _("masked:")  # words only: the LaTeX around them stays
+    kept = [] if trace.mask[t] else [f"&\\text{{({masked} }}h{sub} = h{prev}\\text{{)}}"]
+    lines.append(Line(_("(4) new state h"), _aligned([f"h{sub} &= {rule}",
                                                    f"&= {numbers} = {shown('h', trace.h[t, j])}", *kept])))
     return lines

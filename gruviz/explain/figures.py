@@ -13,12 +13,13 @@ import plotly.graph_objects as go
 
 from ..math.trace import Trace
 from ..math.weights import GATES, GRUWeights
-from ..text import _
+from ..text import N_, _
 from .chart_text import ChartText, column, count, grid_text, largest_move, move, say, sentence, unit_name
 from .palette import (BACKGROUND, CELL_TEXT, DASHES, GREY, HEAT, MARKERS, PALETTE, TEXT,  # noqa: F401
                       unit_color, unit_style)
 
-QUANTITIES = (("z", "update gate z"), ("r", "reset gate r"), ("h_tilde", "candidate h̃"), ("h", "state h"))
+QUANTITIES = (("z", N_("update gate z")), ("r", N_("reset gate r")), ("h_tilde", N_("candidate h̃")),
+              ("h", N_("state h")))
 SYMBOLS = {"z": "z", "r": "r", "h_tilde": "h̃", "h": "h"}
 
 _HIGHLIGHT = "rgba(255, 190, 0, 0.3)"
@@ -111,7 +112,8 @@ def gates_over_time(trace: Trace, selected: int | None = None) -> go.Figure:
             data.append({"type": "scatter", "x": steps, "y": values[:, unit].tolist(), "mode": "lines+markers",
                          "name": unit_name(unit), "legendgroup": unit_name(unit), "showlegend": k == 0,
                          **unit_style(unit), "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-                         "hovertemplate": f"{SYMBOLS[name]}: %{{y:.4f}} at step %{{x}}"})
+                         "hovertemplate": _("{symbol}: {value} at step {step}").format(
+                             symbol=SYMBOLS[name], value="%{y:.4f}", step="%{x}")})
         layout[f"yaxis{axis_id(k)}"]["range"] = value_range(trace, name)
     layout["shapes"] = [] if selected is None else [shade(k, selected) for k in range(4)]
     return figure_from_spec(data, step_ticks(layout, trace.steps), 560, title_lines=1)
@@ -147,7 +149,8 @@ def heatmaps(trace: Trace, selected: int | None = None) -> go.Figure:
     data = [
         {"type": "heatmap", "z": getattr(trace, name).T.tolist(), "x": steps, "y": units, "coloraxis": "coloraxis",
          "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-         "hovertemplate": f"{SYMBOLS[name]} at step %{{x}}, %{{y}}: %{{z:.4f}}<extra></extra>"}
+         "hovertemplate": _("{symbol} at step {step}, {unit}: {value}").format(
+             symbol=SYMBOLS[name], step="%{x}", unit="%{y}", value="%{z:.4f}") + "<extra></extra>"}
         for k, (name, _title) in enumerate(QUANTITIES)
     ]
     for k in range(4):  # at most 4 step labels a panel: four panels share a phone's width
@@ -168,7 +171,7 @@ def heatmaps_text(trace: Trace) -> ChartText:
     return ChartText(_("Gates as heat maps"), summary, _("step"), tuple(step_numbers(trace)), _quantity_table(trace))
 
 
-_KERAS_RULE, _WIKIPEDIA_RULE = "Keras rule z·h′ + (1−z)·h̃", "Wikipedia rule (1−z)·h′ + z·h̃"
+_KERAS_RULE, _WIKIPEDIA_RULE = N_("Keras rule z·h′ + (1−z)·h̃"), N_("Wikipedia rule (1−z)·h′ + z·h̃")
 _KERAS_MARKER = {"symbol": "x", "size": 11, "color": "black"}
 
 
@@ -264,7 +267,8 @@ def gate_blocks(config, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: 
         data.append({"type": "heatmap", "z": array.tolist(), "x": columns, "y": rows, "coloraxis": "coloraxis",
                      "texttemplate": f"%{{z:{cell}}}" if array.size <= 150 else "", "textfont": {"color": CELL_TEXT},
                      "xaxis": f"x{axis_id(k)}", "yaxis": f"y{axis_id(k)}",
-                     "hovertemplate": f"%{{y}}, column %{{x}}: %{{z:{hover}}}<extra></extra>"})
+                     "hovertemplate": _("{row}, column {column}: {value}").format(
+                         row="%{y}", column="%{x}", value=f"%{{z:{hover}}}") + "<extra></extra>"})
         for boundary in (H - 0.5, 2 * H - 0.5):
             layout["shapes"].append({"type": "line", "xref": f"x{axis_id(k)}", "yref": f"y{axis_id(k)} domain",
                                      "x0": boundary, "x1": boundary, "y0": 0, "y1": 1,

@@ -53,7 +53,8 @@ def gradient_norms(grads: Gradients, selected: int | None = None, y_range: list[
     kept = grads.trace.mask
     data = [
         {"type": "scatter", "x": steps, "y": norms[1:], "mode": "lines+markers", "name": "‖∂L/∂h_t‖",
-         "line": {"color": _LINE}, "hovertemplate": "step %{x}: ‖∂L/∂h‖ = %{y:.4g}<extra></extra>"},
+         "line": {"color": _LINE}, "hovertemplate": _("step {step}: ‖∂L/∂h‖ = {value}").format(
+             step="%{x}", value="%{y:.4g}") + "<extra></extra>"},
     ]
     if not kept.all():
         data.append({"type": "scatter", "x": [s for s, k in zip(steps, kept) if not k],

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from ..math.lstm_trace import LSTMTrace
 from ..math.trace import Trace
 from ..math import params
-from ..text import _
+from ..text import N_, _
 from .chart_text import ChartText, column, move, say, sentence, unit_name
 from .figures import figure_from_spec, step_ticks, subplot_grid
 from .palette import GREY, PALETTE
@@ -20,12 +20,12 @@ from .lstm_compare import FLOOR, Memory, ratio_curve
 # role → (panel title, colour); the page's legend for both cells. The title's two lines keep
 # side-by-side panels apart on a phone; o's colour is far from z's (f's) for every eye.
 ROLES = {
-    "keep": ("keep the old state<br>GRU z · LSTM f", PALETTE[0]),
-    "write": ("write the candidate<br>GRU 1 − z · LSTM i", PALETTE[1]),
-    "candidate": ("candidate<br>GRU h̃ · LSTM c̃", PALETTE[2]),
-    "show": ("show the memory<br>LSTM o (GRU: all of it)", PALETTE[4]),
-    "reset": ("reset<br>GRU r (no LSTM part)", PALETTE[3]),
-    "state": ("state<br>GRU h · LSTM c and h", PALETTE[5]),
+    "keep": (N_("keep the old state<br>GRU z · LSTM f"), PALETTE[0]),
+    "write": (N_("write the candidate<br>GRU 1 − z · LSTM i"), PALETTE[1]),
+    "candidate": (N_("candidate<br>GRU h̃ · LSTM c̃"), PALETTE[2]),
+    "show": (N_("show the memory<br>LSTM o (GRU: all of it)"), PALETTE[4]),
+    "reset": (N_("reset<br>GRU r (no LSTM part)"), PALETTE[3]),
+    "state": (N_("state<br>GRU h · LSTM c and h"), PALETTE[5]),
 }
 GRU_LINE, LSTM_LINE = {"width": 2.5}, {"width": 2.5, "dash": "dash"}
 _AFTER, _BEFORE = "GRU reset_after=True ÷ LSTM", "GRU reset_after=False ÷ LSTM"
@@ -35,7 +35,9 @@ def _line(x, y, name: str, color: str, style: dict, axis: int, show: bool = True
     suffix = "" if axis == 0 else str(axis + 1)
     return {"type": "scatter", "x": x, "y": [float(v) for v in y], "name": name, "mode": "lines+markers",
             "line": {**style, "color": color}, "marker": {"size": 5, "color": color}, "xaxis": f"x{suffix}",
-            "yaxis": f"y{suffix}", "showlegend": show, "hovertemplate": name + " step %{x}: %{y:.4f}<extra></extra>"}
+            "yaxis": f"y{suffix}", "showlegend": show,
+            "hovertemplate": _("{name} step {step}: {value}").format(name=name, step="%{x}", value="%{y:.4f}")
+            + "<extra></extra>"}
 
 
 def _panels(gru: Trace, lstm: LSTMTrace, u: int) -> dict[str, list]:
@@ -88,9 +90,9 @@ def ratio_figure(input_dim: int, units: int, use_bias: bool = True) -> go.Figure
     """GRU/LSTM parameter count as H doubles, for this input width; the current H marked."""
     H, after, before = ratio_curve(input_dim, use_bias=use_bias)
     data = [
-        {"type": "scatter", "x": H.tolist(), "y": after.tolist(), "name": _(_AFTER),
+        {"type": "scatter", "x": H.tolist(), "y": after.tolist(), "name": _AFTER,
          "mode": "lines+markers", "line": {"color": PALETTE[0]}, "marker": {"color": PALETTE[0], "symbol": "circle"}},
-        {"type": "scatter", "x": H.tolist(), "y": before.tolist(), "name": _(_BEFORE),
+        {"type": "scatter", "x": H.tolist(), "y": before.tolist(), "name": _BEFORE,
          "mode": "lines+markers", "line": {"color": PALETTE[2], "dash": "dash"},
          "marker": {"color": PALETTE[2], "symbol": "square"}},
     ]
@@ -115,7 +117,7 @@ def ratio_text(input_dim: int, units: int, use_bias: bool = True) -> ChartText:
                 "reset_after=False; both approach 75% as H grows.").format(
         d=input_dim, top=int(H[-1]), h=units, a=f"{here[0]:.1%}", b=f"{here[1]:.1%}")
     return ChartText(_("GRU size ÷ LSTM size"), summary, _("units H"), tuple(int(h) for h in H),
-                     {_(_AFTER): column(after), _(_BEFORE): column(before)}, ".4f")
+                     {_AFTER: column(after), _BEFORE: column(before)}, ".4f")
 
 
 def _shown(norms) -> list[float | None]:

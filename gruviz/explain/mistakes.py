@@ -8,6 +8,7 @@ same `trace.run`. None of them copies the GRU loop.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
@@ -18,7 +19,7 @@ from ..math.cell import Convention
 from ..math.trace import Trace, run
 from ..math.weights import GATES, GRUWeights, gate_columns
 from ..text import N_, _
-from .equations import RULE_FORMULAS, rule_name, vector
+from .equations import RULE_FORMULAS, vector
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +38,54 @@ class Setup:
 
 
 Variant = tuple[str, Setup]  # (what exactly was done, the setup it amounts to)
+
+# What exactly was done, said after "if you": a variant's detail. It stays English wherever it
+# is data (the detective's JSON, exercises cached for every session, a page's check for
+# "PyTorch") and is said in the reader's language where it is shown, with `detail_text`.
+SUMMED = N_("used Σx = {vector} as a single timestep")
+RULES = {Convention.KERAS: N_("used {formula} (the Keras rule)"),
+         Convention.BAHDANAU: N_("used {formula} (the Wikipedia rule)")}
+RESET_AFTER = N_("applied the reset after the recurrent matmul: r⊙(h'U_h)")
+RESET_BEFORE = N_("applied the reset before the recurrent matmul: (r⊙h')U_h")
+LINEAR_BEFORE_RESET = N_("computed the ONNX node with linear_before_reset={used} where the network needs "
+                         "{needed}")
+ONLY_ROW_0 = N_("used only bias row 0")
+ROWS_SWAPPED = N_("read bias row 1 as the input bias and row 0 as the recurrent bias")
+ORDERS = {("r", "z", "h"): N_("read the column blocks in the order PyTorch's r, z, n"),
+          ("z", "r", "h"): N_("read the column blocks in the order Keras's z, r, h")}
+ORDER = N_("read the column blocks in the order {order}")
+GATE_ACTIVATION = N_("used {other} as the gate activation instead of {current}")
+CANDIDATE_ACTIVATION = N_("used {other} as the candidate activation instead of {current}")
+FORWARDS = N_("read the sequence forwards")
+BACKWARDS = N_("read the sequence backwards")
+H0_ZERO = N_("started from h0 = 0")
+PAIR = N_("{first}; and {second}")  # two mistakes, the second on top of the first (the detective's pairs)
+PAIR_JOIN = "; and "  # how the detective joins a pair's two details, in English
+
+DETAILS = (SUMMED, *RULES.values(), RESET_AFTER, RESET_BEFORE, LINEAR_BEFORE_RESET, ONLY_ROW_0, ROWS_SWAPPED,
+           *ORDERS.values(), ORDER, GATE_ACTIVATION, CANDIDATE_ACTIVATION, FORWARDS, BACKWARDS, H0_ZERO)
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                              for i, part in enumerate(parts)))
+
+
+_PATTERNS = tuple((template, _pattern(template)) for template in DETAILS)  # the specific ones first
+
+
+def detail_text(detail: str) -> str:
+    """A detail as a variant yields it (English), or a pair the detective joined, in the reader's
+    language; a text no variant writes is returned as it is."""
+    first, join, second = detail.partition(PAIR_JOIN)
+    if join:
+        return _(PAIR).format(first=detail_text(first), second=detail_text(second))
+    for template, pattern in _PATTERNS:
+        found = pattern.fullmatch(detail)
+        if found:
+            return _(template).format(**found.groupdict())
+    return detail
 
 
 @dataclass(frozen=True)
@@ -67,47 +116,45 @@ def _with_arrays(weights: GRUWeights, kernel=None, recurrent=None, bias=None, **
 def _summed(s: Setup) -> Iterator[Variant]:
     if len(s.x) > 1:
         one_step = s.x.sum(axis=0, keepdims=True)  # (1, D)
-        yield f"used Σx = {vector(one_step[0])} as a single timestep", replace(
+        yield SUMMED.format(vector=vector(one_step[0])), replace(
             s, x=one_step, mask=None, go_backwards=False
         )
 
 
 def _flipped_rule(s: Setup) -> Iterator[Variant]:
     other = Convention.BAHDANAU if s.convention is Convention.KERAS else Convention.KERAS
-    yield f"used {RULE_FORMULAS[other]} (the {rule_name(other)})", replace(s, convention=other)
+    yield RULES[other].format(formula=RULE_FORMULAS[other]), replace(s, convention=other)
 
 
 def _reset_swapped(s: Setup) -> Iterator[Variant]:
     after = not s.weights.config.reset_after
-    where = "after the recurrent matmul: r⊙(h'U_h)" if after else "before the recurrent matmul: (r⊙h')U_h"
-    yield f"applied the reset {where}", replace(s, weights=s.weights.with_config(reset_after=after))
+    yield RESET_AFTER if after else RESET_BEFORE, replace(s, weights=s.weights.with_config(reset_after=after))
 
 
 def _linear_before_reset_dropped(s: Setup) -> Iterator[Variant]:
     # ONNX linear_before_reset=0 adds Rb_h outside r ⊙ (…), exactly as reset_after=False
     # folds bias row 1 into row 0: the same rewrite, named the way an exporter makes it.
     lbr = int(s.weights.config.reset_after)
-    yield (f"computed the ONNX node with linear_before_reset={1 - lbr} where the network needs {lbr}"), replace(
+    yield LINEAR_BEFORE_RESET.format(used=1 - lbr, needed=lbr), replace(
         s, weights=s.weights.with_config(reset_after=not s.weights.config.reset_after))
 
 
 def _recurrent_bias_dropped(s: Setup) -> Iterator[Variant]:
     w = s.weights
     if w.bias is not None and w.bias.ndim == 2 and np.any(w.bias[1]):
-        yield "used only bias row 0", replace(s, weights=_with_arrays(w, bias=np.stack([w.bias[0], 0 * w.bias[1]])))
+        yield ONLY_ROW_0, replace(s, weights=_with_arrays(w, bias=np.stack([w.bias[0], 0 * w.bias[1]])))
 
 
 def _bias_rows_swapped(s: Setup) -> Iterator[Variant]:
     w = s.weights
     if w.bias is not None and w.bias.ndim == 2 and not np.array_equal(w.bias[0], w.bias[1]):
-        yield "read bias row 1 as the input bias and row 0 as the recurrent bias", replace(
+        yield ROWS_SWAPPED, replace(
             s, weights=_with_arrays(w, bias=w.bias[::-1])
         )
 
 
 def _gate_orders(s: Setup) -> Iterator[Variant]:
     H = s.weights.config.units
-    names = {("r", "z", "h"): "PyTorch's r, z, n", ("z", "r", "h"): "Keras's z, r, h"}
     for order in itertools.permutations(GATES):
         if order == GATES:
             continue
@@ -115,17 +162,18 @@ def _gate_orders(s: Setup) -> Iterator[Variant]:
         columns = np.concatenate([np.arange(3 * H)[gate_columns(GATES[order.index(g)], H)] for g in GATES])
         w = s.weights
         bias = None if w.bias is None else w.bias[..., columns]
-        label = names.get(order, ", ".join(order))
-        yield f"read the column blocks in the order {label}", replace(
+        said = ORDERS[order] if order in ORDERS else ORDER.format(order=", ".join(order))
+        yield said, replace(
             s, weights=_with_arrays(w, w.kernel[:, columns], w.recurrent_kernel[:, columns], bias)
         )
 
 
-def _activation_swap(pairs: dict[str, str], field: str, what: str) -> Callable[[Setup], Iterator[Variant]]:
+def _activation_swap(pairs: dict[str, str], field: str, said: str) -> Callable[[Setup], Iterator[Variant]]:
+    """`said`: the detail's sentence, with {other} and {current} for the two activations."""
     def variants(s: Setup) -> Iterator[Variant]:
         current = getattr(s.weights.config, field)
         for other in pairs.get(current, ()):
-            yield f"used {other} {what} instead of {current}", replace(
+            yield said.format(other=other, current=current), replace(
                 s, weights=s.weights.with_config(**{field: other})
             )
 
@@ -134,14 +182,14 @@ def _activation_swap(pairs: dict[str, str], field: str, what: str) -> Callable[[
 
 def _reversed(s: Setup) -> Iterator[Variant]:
     if len(s.x) > 1:
-        yield ("read the sequence forwards" if s.go_backwards else "read the sequence backwards"), replace(
+        yield (FORWARDS if s.go_backwards else BACKWARDS), replace(
             s, go_backwards=not s.go_backwards
         )
 
 
 def _h0_ignored(s: Setup) -> Iterator[Variant]:
     if s.h0 is not None and np.any(s.h0):
-        yield "started from h0 = 0", replace(s, h0=None)
+        yield H0_ZERO, replace(s, h0=None)
 
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -204,7 +252,7 @@ MISTAKES: tuple[Mistake, ...] = (
         _activation_swap(
             {"hard_sigmoid": ("hard_sigmoid_legacy",), "hard_sigmoid_legacy": ("hard_sigmoid",)},
             "recurrent_activation",
-            "as the gate activation",
+            GATE_ACTIVATION,
         ),
     ),
     Mistake(
@@ -218,7 +266,7 @@ MISTAKES: tuple[Mistake, ...] = (
                 "hard_sigmoid_legacy": ("sigmoid",),
             },
             "recurrent_activation",
-            "as the gate activation",
+            GATE_ACTIVATION,
         ),
     ),
     Mistake(
@@ -241,7 +289,7 @@ MISTAKES: tuple[Mistake, ...] = (
         _activation_swap(
             {name: ("linear",) for name in ACTIVATIONS if name != "linear"},
             "activation",
-            "as the candidate activation",
+            CANDIDATE_ACTIVATION,
         ),
     ),
 )
@@ -252,7 +300,7 @@ BY_ID = {mistake.id: mistake for mistake in MISTAKES}
 @dataclass(frozen=True, eq=False)
 class Outcome:
     mistake: Mistake
-    detail: str
+    detail: str  # English: said with `detail_text`
     trace: Trace
 
 

@@ -19,12 +19,13 @@ from typing import Callable, Iterator, TypeVar
 import streamlit as st
 
 from ...errors import InputError
+from ...text import N_, _
 
 log = logging.getLogger("gruviz.ui")
 T = TypeVar("T")
 
-UNEXPECTED = ("gruviz could not read this: something in it tripped an unexpected problem (logged on the "
-              "server). Check it for odd characters, or type it again.")
+UNEXPECTED = N_("gruviz could not read this: something in it tripped an unexpected problem (logged on the "
+                "server). Check it for odd characters, or type it again.")
 
 
 def attempt(parse: Callable[..., T], *args, **kwargs) -> tuple[T | None, str | None]:
@@ -35,12 +36,14 @@ def attempt(parse: Callable[..., T], *args, **kwargs) -> tuple[T | None, str | N
         return None, str(problem)
     except Exception:  # RecursionError, MemoryError, a bug: still a message beside the box
         log.exception("reading typed input with %s failed", getattr(parse, "__name__", parse))
-        return None, UNEXPECTED
+        return None, _(UNEXPECTED)
 
 
 def message(title: str, error: Exception) -> str:
-    reason = str(error) if isinstance(error, InputError) else "an unexpected error, logged on the server"
-    return f"This part of the page could not be drawn ({title}): {reason.rstrip('.')}. The rest of the page still works."
+    """`title` as the caller translated it; the message in the reader's language."""
+    reason = str(error) if isinstance(error, InputError) else _("an unexpected error, logged on the server")
+    return _("This part of the page could not be drawn ({title}): {reason}. The rest of the page still "
+             "works.").format(title=title, reason=reason.rstrip(".。"))
 
 
 @contextmanager

@@ -245,7 +245,7 @@ def remember(slot: str, parse, *args, **kwargs):
     good = ss.setdefault("good", {})
     value, problem = guard.attempt(parse, *args, **kwargs)
     if problem is not None:
-        set_error(slot, f"{problem} The page still shows the last good value.")
+        set_error(slot, _("{problem} The page still shows the last good value.").format(problem=problem))
         return good.get(slot)
     set_error(slot, None)
     good[slot] = value

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ...math.trace import Trace
-from ...text import _
+from ...text import N_, _
 
 ALL_UNITS = "all"
 
@@ -43,10 +43,11 @@ def _go(to: int) -> None:
     st.session_state.reveal_stage = 0  # a new step starts covered again
 
 
-_BUTTONS = (("step_first", ":material/first_page:", "First step", "Home"),
-            ("step_prev", ":material/chevron_left:", "Previous step", "Left"),
-            ("step_next", ":material/chevron_right:", "Next step", "Right"),
-            ("step_last", ":material/last_page:", "Last step", "End"))
+# The labels are translated where drawn; the shortcuts are key names, as Streamlit reads them.
+_BUTTONS = (("step_first", ":material/first_page:", N_("First step"), "Home"),
+            ("step_prev", ":material/chevron_left:", N_("Previous step"), "Left"),
+            ("step_next", ":material/chevron_right:", N_("Next step"), "Right"),
+            ("step_last", ":material/last_page:", N_("Last step"), "End"))
 
 
 def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
@@ -69,13 +70,14 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
             st.markdown(lead, unsafe_allow_html=True, width="content")
         for key, icon, label, shortcut in _BUTTONS:
             # The label names the button for a screen reader; the style shows only the icon.
+            label = _(label)
             st.button(label, key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
                       disabled=targets[key] == now or locked(), on_click=_go, args=(targets[key],),
                       shortcut=shortcut if keys and not locked() else None, width="content")
             if key == "step_prev" and not lead:
                 _slider(T)  # between ◀ and ▶, where a row has room for it
         if H > 1:
-            st.segmented_control("Unit", units, key="unit", bind="query-params", required=True,
+            st.segmented_control(_("Unit"), units, key="unit", bind="query-params", required=True,
                                  label_visibility="collapsed", width="content",
                                  format_func=unit_name)
         extra = st.container(width="content", horizontal=True, vertical_alignment="center")
@@ -91,8 +93,10 @@ def unit_name(option: str) -> str:
 
 def _slider(T: int) -> None:
     if T > 1:
-        st.slider("Step", 1, T, key="step", bind="query-params", on_change=_go_to_slider, disabled=locked(),
-                  format=f"%d of {T}", label_visibility="collapsed", width="stretch")
+        # Streamlit fills %d with the step; the sentence around it is the reader's language.
+        st.slider(_("Step"), 1, T, key="step", bind="query-params", on_change=_go_to_slider, disabled=locked(),
+                  format=_("{step} of {steps}").format(step="%d", steps=T), label_visibility="collapsed",
+                  width="stretch")
 
 
 def _go_to_slider() -> None:

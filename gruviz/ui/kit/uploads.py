@@ -10,7 +10,7 @@ import streamlit as st
 
 from ...errors import InputError
 from ...limits import APP
-from ...text import _
+from ...text import _, language
 
 CACHE_KEY = "upload_cache"
 
@@ -18,11 +18,13 @@ CACHE_KEY = "upload_cache"
 def read_cached(upload, reader):
     """`reader(data, filename, APP)`, run once per uploaded file. A refusal is remembered
     too: a file that took 10 s to refuse must not be read again on every rerun. Anything a
-    reader raises becomes a message; the weights on screen stay as they were."""
+    reader raises becomes a message; the weights on screen stay as they were. A refusal is a
+    sentence in the reader's language: after a change of language the file is read again."""
     from ...io.sandbox import FileRefused  # h5py and the readers: about 0.2 s, paid by the first upload only
 
     cache = st.session_state.setdefault(CACHE_KEY, {})
-    if upload.file_id not in cache:
+    held = cache.get(upload.file_id)
+    if held is None or (not held[0] and held[2] != language()):
         try:
             if upload.size > APP.max_file_bytes:
                 raise InputError(_("the file is {size:.1f} MB; the app reads files up to {cap:.0f} MB.")
@@ -38,8 +40,8 @@ def read_cached(upload, reader):
             outcome = (False, _("gruviz could not read this file; it may be damaged. Save it again and "
                                 "upload it."))
         cache.clear()  # one upload at a time is enough
-        cache[upload.file_id] = outcome
-    ok, value = cache[upload.file_id]
+        cache[upload.file_id] = (*outcome, language())
+    ok, value, _language = cache[upload.file_id]
     if not ok:
         raise InputError(value)
     return value

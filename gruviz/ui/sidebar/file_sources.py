@@ -18,12 +18,15 @@ def _elsewhere(suffix: str) -> str | None:
     last file's message would stay on screen beside it."""
     pytorch = _("It is a PyTorch file (a pickle), and gruviz never opens one: loading it would run whatever "
                 "code it holds. {hint} Then choose \"PyTorch state_dict\" under Weights from and upload "
-                "that.").format(hint=EXPORT_HINT)
+                "that.").format(hint=_(EXPORT_HINT))
     return {
         "pt": pytorch, "pth": pytorch,
-        "onnx": _("It is an ONNX model: choose \"ONNX model (.onnx)\" under Weights from."),
+        # The options named as the radio shows them (sources.SOURCES, translated).
+        "onnx": _("It is an ONNX model: choose \"{option}\" under Weights from.").format(
+            option=_("ONNX model (.onnx)")),
         "npz": _("A .npz holds a PyTorch state_dict here: choose \"PyTorch state_dict\" under Weights from."),
-        "json": _("Choose \"Import gruviz JSON\" or \"PyTorch state_dict\" under Weights from."),
+        "json": _("Choose \"{option}\" or \"PyTorch state_dict\" under Weights from.").format(
+            option=_("Import gruviz JSON")),
     }.get(suffix)
 
 
@@ -102,7 +105,7 @@ def state_dict() -> None:
     upload = st.file_uploader(_("An nn.GRU state_dict"), type=["json", "npz", "pt", "pth"],
                               key="state_dict_upload")
     if upload is None:
-        st.caption(_("Read as data, never unpickled.") + " " + EXPORT_HINT)
+        st.caption(_("Read as data, never unpickled.") + " " + _(EXPORT_HINT))
         return
 
     def read(data: bytes, name: str, limits):

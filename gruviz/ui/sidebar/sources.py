@@ -12,12 +12,13 @@ from ...math.activations import ACTIVATIONS
 from ...errors import InputError
 from ...io.parsing import parse_keras_printout
 from ...math.weights import GATES, GRUConfig, GRUWeights
-from ...text import _
+from ...text import N_, _
 from . import file_sources, keras_panel, onnx_source
 from ..kit import paste_note, state
 
-SOURCES = ("Preset", "Enter by hand", "Small Keras model", "Upload a Keras file", "Import gruviz JSON",
-           "PyTorch state_dict (JSON or .npz)", "ONNX model (.onnx)")
+# The radio's values, in English (the code and the session name them); shown with `_`.
+SOURCES = (N_("Preset"), N_("Enter by hand"), N_("Small Keras model"), N_("Upload a Keras file"),
+           N_("Import gruviz JSON"), N_("PyTorch state_dict (JSON or .npz)"), N_("ONNX model (.onnx)"))
 
 
 def panel() -> None:
@@ -65,7 +66,7 @@ def _tables(w: GRUWeights) -> dict[str, pd.DataFrame]:
                                          index=[f"h[{i}]" for i in range(H)]),
     }
     if w.bias is not None:
-        rows = ["input bias (row 0)", "recurrent bias (row 1)"] if w.bias.ndim == 2 else ["bias"]
+        rows = [_("input bias (row 0)"), _("recurrent bias (row 1)")] if w.bias.ndim == 2 else [_("bias")]
         tables["bias"] = pd.DataFrame(np.atleast_2d(w.bias), columns=cols, index=rows)
     return tables
 
@@ -78,7 +79,8 @@ def edited_weights(w: GRUWeights, name: str, edited_rows: dict) -> GRUWeights:
     for row, changes in edited_rows.items():
         for column, value in changes.items():
             if value is None or not np.isfinite(float(value)):
-                raise InputError(f"{name} cell {table.index[int(row)]}, {column} is empty; type a number.")
+                raise InputError(_("{table} cell {row}, {column} is empty; type a number.").format(
+                    table=name, row=table.index[int(row)], column=column))
             arrays[name][int(row), table.columns.get_loc(column)] = value
     bias = arrays["bias"]
     if bias is not None and w.bias.ndim == 1:
@@ -195,7 +197,7 @@ def _keras_model() -> None:
     c1, c2 = st.columns(2)
     c1.number_input("units", 1, 16, 2, key="km_units")
     c2.number_input("input_dim", 1, 16, 1, key="km_input_dim")
-    c1.number_input("seed", 0, 2**31 - 1, 42, key="km_seed")
+    c1.number_input(_("seed"), 0, 2**31 - 1, 42, key="km_seed")
     c1.checkbox("reset_after", True, key="km_reset_after")
     c2.checkbox("use_bias", True, key="km_use_bias")
     c1.checkbox(_("random biases"), False, key="km_random_bias", help=_("Keras starts biases at zero."))

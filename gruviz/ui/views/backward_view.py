@@ -17,35 +17,42 @@ from ...explain.fit import PHONE
 from ...explain.mistakes import Setup
 from ...limits import APP
 from ...math.weights import GRUWeights
-from ...text import _
+from ...text import N_, _, ngettext
 from ..kit import charts, guard
 
-_LOSS_LABELS = {
-    "sum": "sum of the final output",
-    "mse": "MSE of the final output",
-    "mse_all": "MSE of every step's output",
+_LOSS_LABELS = {  # the radio's values are the loss names the code reads; these are shown, translated
+    "sum": N_("sum of the final output"),
+    "mse": N_("MSE of the final output"),
+    "mse_all": N_("MSE of every step's output"),
 }
+
+
+def _loss_label(loss: str) -> str:
+    return _(_LOSS_LABELS[loss])
 
 
 def _target(loss: str, units: int, steps: int) -> np.ndarray | None:
     """The target box for mse / mse_all, blank meaning zeros; a bad entry shows its
     message right here and the page goes on with zeros."""
     if LOSSES[loss].target == "none":
-        st.text_input("Target", value="", disabled=True, key="bw_target_none", help="The sum loss has no target.",
-                      max_chars=APP.max_text_chars)
+        st.text_input(_("Target"), value="", disabled=True, key="bw_target_none",
+                      help=_("The sum loss has no target."), max_chars=APP.max_text_chars)
         return None
     vector = LOSSES[loss].target == "vector"
     st.text_input(
-        "Target y" if vector else "Target sequence Y", key=f"bw_target_{loss}", placeholder="zeros",
+        _("Target y") if vector else _("Target sequence Y"), key=f"bw_target_{loss}", placeholder=_("zeros"),
         max_chars=APP.max_text_chars,
-        help=(f"{units} value{'s' if units != 1 else ''}, one per unit." if vector else
-              f"{steps} timesteps of {units} value{'s' if units != 1 else ''} each, in the order the outputs "
-              "come out (processing order); ';' or a new line separates timesteps."),
+        help=(ngettext("{count} value, one per unit.", "{count} values, one per unit.", units).format(count=units)
+              if vector else
+              ngettext("{steps} timesteps of {count} value each, in the order the outputs come out (processing "
+                       "order); ';' or a new line separates timesteps.",
+                       "{steps} timesteps of {count} values each, in the order the outputs come out (processing "
+                       "order); ';' or a new line separates timesteps.", units).format(steps=steps, count=units)),
     )
     target, problem = guard.attempt(parse_target, st.session_state.get(f"bw_target_{loss}", ""), loss, units, steps,
                                     limits=APP)
     if problem is not None:
-        st.error(f"{problem} Using zeros until it is fixed.", icon=":material/error:")
+        st.error(_("{problem} Using zeros until it is fixed.").format(problem=problem), icon=":material/error:")
         return parse_target("", loss, units, steps)
     return target
 
@@ -89,11 +96,12 @@ def _ghost(setup: Setup, loss: str, scale: float, norms: list) -> figures_backwa
     key = (_key(setup), loss)
     last = ss.get("bw_last_norms")
     if last is not None and last[0] == key and last[1] != scale:
-        ss.bw_ghost = (key, figures_backward.Ghost(f"scale {last[1]:g} (before)", tuple(last[2])))
+        ss.bw_ghost = (key, last[1], tuple(last[2]))  # the scale and its norms; named when drawn
     ss.bw_last_norms = (key, scale, norms)
     ghost = ss.get("bw_ghost")
-    return ghost[1] if ghost is not None and ghost[0] == key and ghost[1].label != f"scale {scale:g} (before)" \
-        else None
+    if ghost is None or ghost[0] != key or f"{ghost[1]:g}" == f"{scale:g}":
+        return None
+    return figures_backward.Ghost(_("scale {scale} (before)").format(scale=f"{ghost[1]:g}"), ghost[2])
 
 
 def render(setup: Setup) -> None:
@@ -101,12 +109,12 @@ def render(setup: Setup) -> None:
     cfg = setup.weights.config
     T, H = len(setup.x), cfg.units
     c1, c2, c3 = st.columns([1.2, 2, 1.6])
-    loss = c1.radio("Loss", list(LOSSES), key="bw_loss", format_func=_LOSS_LABELS.get)
+    loss = c1.radio(_("Loss"), list(LOSSES), key="bw_loss", format_func=_loss_label)
     with c2:
         target = _target(loss, H, T)
-    scale = c3.slider("Scale recurrent weights", 0.1, 5.0, 1.0, 0.1, key="bw_scale",
-                      help="Multiplies recurrent_kernel by this factor. Small recurrent weights make the "
-                           "gradient vanish over time; large ones can make it explode.")
+    scale = c3.slider(_("Scale recurrent weights"), 0.1, 5.0, 1.0, 0.1, key="bw_scale",
+                      help=_("Multiplies recurrent_kernel by this factor. Small recurrent weights make the "
+                             "gradient vanish over time; large ones can make it explode."))
 
     trace = _scaled(setup, scale).run()
     kept = np.flatnonzero(trace.mask)
@@ -116,8 +124,8 @@ def render(setup: Setup) -> None:
     line = loss_line(grads, room=PHONE)
     st.latex(line.latex)
     if not grads.finite:
-        st.warning("The state or a gradient left float64's range: with these weights the numbers explode. "
-                   "Lower the scale or the weights.")
+        st.warning(_("The state or a gradient left float64's range: with these weights the numbers explode. "
+                     "Lower the scale or the weights."))
     norms = figures_backward.state_norms(grads)
     ghost = _ghost(setup, loss, scale, norms)
     y_range = _fixed_range(setup, loss, target, norms)
@@ -126,7 +134,7 @@ def render(setup: Setup) -> None:
 
     st.caption(_("δv means ∂L/∂v. Steps and units count from 1, so step s makes hₛ from hₛ₋₁."))
     c1, c2 = st.columns([3, 1])
-    step = c1.slider("Step", 1, T, key="bw_step") if T > 1 else 1
+    step = c1.slider(_("Step"), 1, T, key="bw_step") if T > 1 else 1
     ss.bw_unit = min(int(ss.get("bw_unit", 0)), H - 1)  # 0-based, as the arrays index it
     unit = c2.selectbox(_("Unit"), list(range(H)), key="bw_unit", format_func=_unit_name) if H > 1 else 0
     # One form for every screen, as the magnifier: a row too wide for a phone is one relation per line.
@@ -134,13 +142,17 @@ def render(setup: Setup) -> None:
         st.caption(eq.label)
         st.latex(eq.latex)
 
-    st.markdown("**Parameter gradients**, laid out like `get_weights()` with z | r | h blocks:")
+    st.markdown(_("**Parameter gradients**, laid out like `get_weights()` with z | r | h blocks:"))
     charts.show(figures_backward.parameter_gradients(grads), figures_backward.parameters_text(grads),
                 key="bw_fig_params")
-    st.markdown(f"∂L/∂h₀ = `[{', '.join(f'{v:.4g}' for v in grads.h0)}]` (step 0 of the plot); ∂L/∂x, one row per "
-                "input in the order you typed it" + (" (go_backwards reads it last to first)" if trace.go_backwards
-                                                     else "") + ":")
+    h0 = f"[{', '.join(f'{v:.4g}' for v in grads.h0)}]"
+    if trace.go_backwards:
+        said = _("∂L/∂h₀ = `{values}` (step 0 of the plot); ∂L/∂x, one row per input in the order you typed it "
+                 "(go_backwards reads it last to first):")
+    else:
+        said = _("∂L/∂h₀ = `{values}` (step 0 of the plot); ∂L/∂x, one row per input in the order you typed it:")
+    st.markdown(said.format(values=h0))
     features = ["∂L/∂x"] if cfg.input_dim == 1 else [_("∂L/∂x, feature {number}").format(number=k + 1)
                                                      for k in range(cfg.input_dim)]
     st.dataframe(pd.DataFrame(grads.x, columns=features,
-                              index=pd.Index(range(1, T + 1), name="input")), width="content")
+                              index=pd.Index(range(1, T + 1), name=_("input"))), width="content")

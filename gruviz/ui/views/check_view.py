@@ -15,9 +15,11 @@ from ...io.parsing import decimal_comma
 from ...io.untrusted import MAX_NUMBER_CHARS
 from ...limits import APP
 from ...math.trace import Trace
-from ...text import _
+from ...text import N_, _, language, ngettext
 from ..kit import guard, state
 
+# The radio's values, which the code compares and tests set: English, shown translated.
+FINAL_OUTPUT, GATE_VALUES = N_("The final output"), N_("Some gate values, step by step")
 
 def column_name(quantity: str, unit: int, units: int) -> str:
     """A column of the step table: "z" for one unit, else "z, unit 1" (units count from 1, as
@@ -46,28 +48,30 @@ def table_claims(edited_rows: dict, steps: int, units: int):
 
 def render(setup: Setup, truth: Trace) -> None:
     units, steps = truth.weights.config.units, truth.steps
-    st.markdown("Type what you got, with the digits you have: **0.7069** is checked to ±0.00005. "
-                "gruviz finds where your numbers leave the true computation and which known mistake "
-                "reproduces them.")
-    form = st.radio("What did you get?", ["The final output", "Some gate values, step by step"],
-                    key="claim_form", horizontal=True)
-    if form == "The final output":
-        text = st.text_input(f"Your output ({units} value{'s' if units != 1 else ''})", key="claim_output",
+    st.markdown(_("Type what you got, with the digits you have: **0.7069** is checked to ±0.00005. "
+                  "gruviz finds where your numbers leave the true computation and which known mistake "
+                  "reproduces them."))
+    form = st.radio(_("What did you get?"), [FINAL_OUTPUT, GATE_VALUES], key="claim_form", horizontal=True,
+                    format_func=_)
+    if form == FINAL_OUTPUT:
+        text = st.text_input(ngettext("Your output ({count} value)", "Your output ({count} values)", units)
+                             .format(count=units), key="claim_output",
                              placeholder="-0.7069", max_chars=APP.max_text_chars)
         read, note = decimal_comma(text) if units == 1 else (text, None)
         if note:
             st.info(note, icon=":material/info:")
         claims, problem = guard.attempt(parse_output_claim, read, units, limits=APP) if text.strip() else ([], None)
     else:
-        key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}"
+        # The columns are named in the reader's language, and edited_rows by column: a new language, a new table.
+        key = f"claim_table_{steps}_{units}_{st.session_state.weights_version}_{language()}"
         # Empty strings, not None: a None cell would read "None" on the page.
         blank = pd.DataFrame({label: [""] * steps for _q, _j, label in _columns(units)},
-                             index=pd.Index(range(1, steps + 1), name="step"), dtype="object")
+                             index=pd.Index(range(1, steps + 1), name=_("step")), dtype="object")
         # A cell holds one number: the browser stops typing where the reader would refuse it.
         cell = {label: st.column_config.TextColumn(label, max_chars=MAX_NUMBER_CHARS)
                 for _q, _j, label in _columns(units)}
         st.data_editor(blank, key=key, column_config=cell)
-        st.caption("Fill any cells you have; leave the rest blank.")
+        st.caption(_("Fill any cells you have; leave the rest blank."))
         claims, problem = guard.attempt(table_claims, st.session_state[key].get("edited_rows", {}), steps, units)
     if problem is not None:
         st.error(problem, icon=":material/error:")
@@ -91,31 +95,33 @@ def _diagnosis(setup: Setup, claims) -> Diagnosis:
 
 def _show(diagnosis: Diagnosis, truth: Trace) -> None:
     if diagnosis.verdict == "matches":
-        st.success("Your numbers match Keras.", icon=":material/check_circle:")
+        st.success(_("Your numbers match Keras."), icon=":material/check_circle:")
         return
     d = diagnosis.first_divergence
     claim = d.claim
     where = claim_name(claim, truth.weights.config.units)
-    st.error(f"Your numbers first leave the true computation at **{where}**: Keras gives "
-             f"`{', '.join(num(v, 6) for v in d.expected)}`, you have "
-             f"`{', '.join(num(v, 6) for v in claim.typed.values)}`.", icon=":material/call_split:")
+    st.error(_("Your numbers first leave the true computation at **{where}**: Keras gives `{expected}`, you have "
+               "`{typed}`.").format(where=where, expected=", ".join(num(v, 6) for v in d.expected),
+                                    typed=", ".join(num(v, 6) for v in claim.typed.values)),
+             icon=":material/call_split:")
     _divergence_table(truth, claim)
     explaining = [e for e in diagnosis.explanations if e.explains]
     if diagnosis.verdict == "ambiguous":  # too few digits to single out one story
         st.warning(ambiguous_message(diagnosis), icon=":material/pin:")
     elif explaining:
-        st.markdown("**What reproduces your numbers**, best first:")
+        st.markdown(_("**What reproduces your numbers**, best first:"))
         for e in explaining:
-            with st.expander(f"{' + '.join(m.title for m in e.mistakes)}: {e.detail}", expanded=e is explaining[0]):
+            label = _("{mistakes}: {detail}").format(mistakes=" + ".join(m.title for m in e.mistakes), detail=e.detail)
+            with st.expander(label, expanded=e is explaining[0]):
                 for m in e.mistakes:
                     st.markdown(m.explanation)
-                st.markdown(f"This reproduces your numbers to within {e.max_abs_error:.2g}. The correct "
-                            f"computation gives `{vector(truth.output, 6)}`; the step-by-step "
-                            "tab shows every number of it.")
+                st.markdown(_("This reproduces your numbers to within {error}. The correct computation gives "
+                              "`{output}`; the step-by-step tab shows every number of it.").format(
+                    error=f"{e.max_abs_error:.2g}", output=vector(truth.output, 6)))
     else:
-        st.warning(UNEXPLAINED, icon=":material/help:")
+        st.warning(_(UNEXPLAINED), icon=":material/help:")  # translated once detective.py marks it
         near = ", ".join(f"{e.detail} ({_off_by(e.max_abs_error)})" for e in diagnosis.explanations[:3])
-        st.caption(f"Closest known mistakes, none close enough: {near}.")
+        st.caption(_("Closest known mistakes, none close enough: {mistakes}.").format(mistakes=near))
 
 
 def claim_name(claim, units: int) -> str:
@@ -129,14 +135,15 @@ def claim_name(claim, units: int) -> str:
 
 def _off_by(error: float) -> str:
     """How far a near miss is, in words; a mistake that never reaches the step has no number there."""
-    return f"off by {error:.3g}" if np.isfinite(error) else "it computes no value where yours is"
+    return _("off by {error}").format(error=f"{error:.3g}") if np.isfinite(error) else \
+        _("it computes no value where yours is")
 
 
 def _divergence_table(truth: Trace, claim) -> None:
     if claim.t is None:
         return
     frame = pd.DataFrame({label: getattr(truth, q)[:, j] for q, j, label in _columns(truth.weights.config.units)},
-                         index=pd.Index(range(1, truth.steps + 1), name="step"))
+                         index=pd.Index(range(1, truth.steps + 1), name=_("step")))
     units = truth.weights.config.units
     columns = [column_name(claim.quantity, j, units)
                for j in (range(units) if claim.unit is None else [claim.unit])]
@@ -145,7 +152,7 @@ def _divergence_table(truth: Trace, claim) -> None:
         return ["background-color: #ffd6d6; font-weight: bold" if column.name in columns and step == claim.t + 1
                 else "" for step in column.index]
 
-    st.caption("The true values; your first divergence is marked.")
+    st.caption(_("The true values; your first divergence is marked."))
     # Shown only while a claim diverges, so the Styler's cost does not touch ordinary reruns.
     st.dataframe(frame.style.format("{:.4f}").apply(mark, axis=0))
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ...classroom import grading, live, report, room
 from ...errors import InputError
+from ...explain.mistakes import detail_text
 from ...store import ClassInfo, Store, StoreUnavailable
 from ...text import _, ngettext
 from ...classroom import presets
@@ -190,7 +191,8 @@ def _snapshot(store: Store, info: ClassInfo) -> None:
         st.subheader(_("{student} wrote {number} = {typed}").format(
             student=plain.markdown(shot.label), number=grading.name(cell), typed=plain.markdown(shot.feedback.typed)))
         if shot.feedback.mistake:
-            st.markdown(_("This is the number you get if you {mistake}.").format(mistake=shot.feedback.mistake))
+            st.markdown(_("This is the number you get if you {mistake}.").format(
+                mistake=detail_text(shot.feedback.mistake)))
         st.latex(shot.feedback.hint)
         st.button(_("Close the snapshot"), key="class_snap_close",
                   on_click=lambda: st.session_state.pop("class_snapshot", None))

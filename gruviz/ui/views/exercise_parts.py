@@ -17,7 +17,8 @@ import streamlit as st
 
 from ...classroom import exercises, grading, sheet, worksheet, worksheet_tex
 from ...explain.fit import fit
-from ...text import _
+from ...explain.mistakes import detail_text
+from ...text import _, language, use
 from ..kit import plain, state
 
 
@@ -31,21 +32,37 @@ class Work:
     show: Callable[[grading.Cell], None] | None
 
 
-@functools.lru_cache(maxsize=512)
 def graded(exercise: exercises.Exercise, typed: tuple[tuple[grading.Cell, str], ...]) -> grading.Grades:
-    """Grades per exercise object (cached upstream, so identity is stable) and typed numbers."""
+    """Grades per exercise object (cached upstream, so identity is stable), typed numbers and the
+    reader's language (a grade's messages are sentences, and the cache serves every session)."""
+    return _graded(exercise, typed, language())
+
+
+@functools.lru_cache(maxsize=512)
+def _graded(exercise: exercises.Exercise, typed: tuple[tuple[grading.Cell, str], ...],
+            _language: str) -> grading.Grades:
     return grading.grade(exercise, dict(typed))
 
 
+def _file(exercise: exercises.Exercise, answers: bool, kind: str, reader: str) -> bytes:
+    """A worksheet, built when its button is pressed (a PDF takes about a second), in `reader`'s language:
+    Streamlit calls this on a server thread after the click, outside the session's run and its language."""
+    before = language()
+    use(reader)
+    try:
+        return _worksheet(exercise, answers, kind, reader)
+    finally:
+        use(before)
+
+
 @functools.lru_cache(maxsize=16)
-def _file(exercise: exercises.Exercise, answers: bool, kind: str) -> bytes:
-    """A worksheet, built when its button is pressed (a PDF takes about a second)."""
+def _worksheet(exercise: exercises.Exercise, answers: bool, kind: str, _language: str) -> bytes:
     return worksheet.tex(exercise, answers).encode() if kind == "tex" else worksheet.pdf(exercise, answers, kind)
 
 
 def download(where, label: str, exercise: exercises.Exercise, answers: bool, kind: str, name: str) -> None:
     name = f"{name}{'-key' if answers else ''}{'-letter' if kind == 'letter' else ''}"
-    where.download_button(label, functools.partial(_file, exercise, answers, kind),
+    where.download_button(label, functools.partial(_file, exercise, answers, kind, language()),
                           f"{name}.{'tex' if kind == 'tex' else 'pdf'}",
                           "application/x-tex" if kind == "tex" else "application/pdf",
                           on_click="ignore", key=f"exercise_download_{answers}_{kind}")
@@ -134,7 +151,7 @@ def _feedback(exercise, cell: grading.Cell, feedback: grading.Feedback | None, w
                      if len(feedback.wrong_inputs) == 1 else
                      _("It is built on {names}, already wrong above: fix those first.").format(names=names))
     if feedback.mistake:
-        lines.append(_("You get this number if you {mistake}.").format(mistake=feedback.mistake))
+        lines.append(_("You get this number if you {mistake}.").format(mistake=detail_text(feedback.mistake)))
     st.markdown(":red[" + lines[0] + "]  \n" + "  \n".join(lines[1:]))
     st.caption(_("Hint: the equation with your own numbers (? where you have not written one yet)"))
     st.latex(feedback.hint)

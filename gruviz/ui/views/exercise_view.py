@@ -98,7 +98,8 @@ def render() -> None:
         return
     teacher = _is_teacher(params)
     st.link_button(_("Back to the GRU explainer"), language.home(), icon=":material/arrow_back:")
-    st.title((_("Teacher's key — ") if teacher else "") + sheet.title(exercise))
+    title = sheet.title(exercise)
+    st.title(_("Teacher's key — {title}").format(title=title) if teacher else title)
     student_url = f"{(st.context.url or '').split('?')[0].rstrip('/')}/{link(params, 'student')}"
     exercise_parts.problem(exercise)
     name = f"gru-exercise-{seed}"

@@ -15,7 +15,7 @@ from ...explain.mistakes import Setup
 from ...io.onnx_file import write_onnx
 from ...math.trace import Trace
 from ...math.weights import GRUWeights
-from ...text import _
+from ...text import _, ngettext
 
 # The conversions are exact: what is left is float64 rounding, ~1e-15.
 MATCH_ATOL = 1e-9
@@ -40,11 +40,11 @@ class _Entry:
 
 def render(weights: GRUWeights, trace: Trace, setup: Setup) -> None:
     """One tab per framework. `trace` is the page's run of `setup`, the reference."""
-    st.caption("The same GRU as each framework stores and computes it. Each output is gruviz's trace of that "
-               "framework's own arrays, compared with the output above; the code loads exactly these arrays.")
+    st.caption(_("The same GRU as each framework stores and computes it. Each output is gruviz's trace of that "
+                 "framework's own arrays, compared with the output above; the code loads exactly these arrays."))
     entries = {name: _entry(weights, name, setup, trace) for name in layouts.LAYOUT_NAMES}
     # Pills wrap onto more rows where tabs would hide frameworks behind a scroll arrow.
-    name = st.pills("Framework", list(entries), key="framework", bind="query-params", required=True,
+    name = st.pills(_("Framework"), list(entries), key="framework", bind="query-params", required=True,
                     default=layouts.LAYOUT_NAMES[0],
                     format_func=lambda n: f"{layouts.title(n)} {entries[n].mark}")
     entry = entries.get(name, entries[layouts.LAYOUT_NAMES[0]])
@@ -80,7 +80,7 @@ def _equation_lines(name: str, weights) -> tuple[str, ...]:
 
 
 def _refused(name: str, weights: GRUWeights, reason: str) -> None:
-    st.badge("no exact conversion", icon=":material/block:", color="gray")
+    st.badge(_("no exact conversion"), icon=":material/block:", color="gray")
     st.info(reason, icon=":material/info:")
     st.latex(_equations(_equation_lines(name, weights)))
 
@@ -98,7 +98,8 @@ def _arrays_table(converted: layouts.Converted) -> str:
         roles = {spec.key: spec.role for spec in w.SPECS}
     rows = [f"| `{key}` | `{tuple(a.shape)}` | {_escaped(roles[key])} |"
             for key, a in layouts.named_arrays(w).items()]
-    return "| array | shape | holds |\n|---|---|---|\n" + "\n".join(rows)
+    header = " | ".join((_("array"), _("shape"), _("holds")))
+    return f"| {header} |\n|---|---|---|\n" + "\n".join(rows)
 
 
 def _framework(entry: _Entry, setup: Setup, trace: Trace) -> None:
@@ -108,9 +109,10 @@ def _framework(entry: _Entry, setup: Setup, trace: Trace) -> None:
                  _("matches the page's output (largest difference {difference})").format(
                      difference=f"{entry.difference:.1e}"), icon=":material/check:", color="green")
     else:
-        st.badge(f"differs from the page's output by {entry.difference:.3g}", icon=":material/close:", color="red")
+        st.badge(_("differs from the page's output by {difference}").format(difference=f"{entry.difference:.3g}"),
+                 icon=":material/close:", color="red")
     shown = ", ".join(f"{v:.6f}" for v in entry.run.output)
-    st.markdown(f"Output, traced from these arrays: `[{shown}]`")
+    st.markdown(_("Output, traced from these arrays: `[{output}]`").format(output=shown))
     for note in converted.notes:
         st.caption(note)
     for caveat in layouts.caveats(converted.weights, setup.h0, converted.convention):
@@ -118,12 +120,14 @@ def _framework(entry: _Entry, setup: Setup, trace: Trace) -> None:
     st.latex(_equations(_equation_lines(entry.name, converted.weights)))
     st.markdown(_arrays_table(converted))
     steps = trace.x[trace.mask]
-    order = ", read backwards (go_backwards)" if trace.go_backwards else ""
+    order = _(", read backwards (go_backwards)") if trace.go_backwards else ""
     skipped = int((~trace.mask).sum())
-    left_out = f", leaving out the {skipped} masked step{'s' * (skipped != 1)}" if skipped else ""
+    left_out = ngettext(", leaving out the {n} masked step", ", leaving out the {n} masked steps",
+                        skipped).format(n=skipped) if skipped else ""
     if len(steps):
-        st.caption(f"The code feeds the {len(steps)} step{'s' * (len(steps) != 1)} in the order they are "
-                   f"processed{order}{left_out}; its `output` is the last state above.")
+        fed = ngettext("the {n} step", "the {n} steps", len(steps)).format(n=len(steps))
+        st.caption(_("The code feeds {steps} in the order they are processed{order}{left_out}; its `output` is the "
+                     "last state above.").format(steps=fed, order=order, left_out=left_out))
     code = layouts.snippet(converted.weights, steps, setup.h0, converted.convention)
     st.code(code.code, language=code.language)
     if isinstance(converted.weights, layouts.OnnxGRU):
@@ -137,7 +141,7 @@ def _onnx_download(node: "layouts.OnnxGRU") -> None:
     except InputError as error:
         st.caption(str(error))
         return
-    st.download_button("Download model.onnx", data, file_name="gru.onnx", mime="application/octet-stream",
+    st.download_button(_("Download model.onnx"), data, file_name="gru.onnx", mime="application/octet-stream",
                        icon=":material/download:", key="onnx_download")
-    st.caption("Weights are stored as float32, the type onnxruntime's GRU runs; "
-               "`python -m gruviz trace gru.onnx --sequence …` shows every step of it.")
+    st.caption(_("Weights are stored as float32, the type onnxruntime's GRU runs; "
+                 "`python -m gruviz trace gru.onnx --sequence …` shows every step of it."))

@@ -20,11 +20,13 @@ from ...math.cell import Convention
 from ...math.lstm_trace import LSTMTrace, run as run_lstm
 from ...math.lstm_weights import LSTMConfig, LSTMWeights
 from ...math.trace import Trace, run
-from ...text import _
+from ...text import N_, _, language
 from ..kit import charts
 from ..sidebar import keras_panel
 
-SOURCES = {"matched": "Matched to this GRU", "fresh": "Fresh keras.layers.LSTM", "file": "LSTM weights file"}
+# The radio's values are the keys (the code names them); the person reads the value, translated.
+SOURCES = {"matched": N_("Matched to this GRU"), "fresh": N_("Fresh keras.layers.LSTM"),
+           "file": N_("LSTM weights file")}
 MEMORY_STEPS = 100  # the memory demo's default length
 
 
@@ -41,24 +43,25 @@ def _fresh(units: int, input_dim: int, seed: int) -> LSTMWeights | str:
         try:
             cache[key] = LSTMWeights.from_keras_arrays(fresh_lstm_arrays(LSTMConfig(units, input_dim), seed))
         except Exception as problem:  # Keras's own refusal is reported, never a traceback
-            return f"Keras could not make an LSTM: {problem}"
+            return _("Keras could not make an LSTM: {problem}").format(problem=problem)
     return cache[key]
 
 
 def _uploaded(input_dim: int) -> LSTMWeights | str | None:
-    upload = st.file_uploader("An LSTM: gruviz JSON (keras or pytorch layout), an nn.LSTM state_dict "
-                              "(.npz or JSON), or a Keras model (.keras, .h5)", type=["json", "npz", "keras", "h5"],
+    upload = st.file_uploader(_("An LSTM: gruviz JSON (keras or pytorch layout), an nn.LSTM state_dict "
+                                "(.npz or JSON), or a Keras model (.keras, .h5)"), type=["json", "npz", "keras", "h5"],
                               key="lv_file")
     if upload is None:
         return None
     memo = st.session_state.setdefault("lv_file_memo", {})
-    if upload.file_id not in memo:  # a file is read once, in the bounded reader for model files
+    key = (upload.file_id, language())  # a refusal is kept in the language it was written in
+    if key not in memo:  # a file is read once, in the bounded reader for model files
         memo.clear()
-        memo[upload.file_id] = _read_lstm(upload.getvalue(), upload.name)
-    weights = memo[upload.file_id]
+        memo[key] = _read_lstm(upload.getvalue(), upload.name)
+    weights = memo[key]
     if isinstance(weights, LSTMWeights) and weights.config.input_dim != input_dim:
-        return (f"this LSTM reads {weights.config.input_dim} input features per step but the sequence has "
-                f"{input_dim}; use an LSTM with input_dim={input_dim}.")
+        return _("this LSTM reads {features} input features per step but the sequence has {input_dim}; use an "
+                 "LSTM with input_dim={input_dim}.").format(features=weights.config.input_dim, input_dim=input_dim)
     return weights
 
 
@@ -70,7 +73,8 @@ def _read_lstm(raw: bytes, name: str) -> LSTMWeights | str:
 
     try:
         if len(raw) > APP.max_file_bytes:
-            raise InputError(f"the file has {len(raw):,} bytes; the app reads at most {APP.max_file_bytes:,}.")
+            raise InputError(_("the file has {size} bytes; the app reads at most {limit}.").format(
+                size=f"{len(raw):,}", limit=f"{APP.max_file_bytes:,}"))
         suffix = name.lower().rsplit(".", 1)[-1]
         if suffix in ("keras", "h5"):
             model = read_model(raw, name, limits=APP)
@@ -78,17 +82,17 @@ def _read_lstm(raw: bytes, name: str) -> LSTMWeights | str:
                      ((layer.forward, layer.backward) if isinstance(layer, Bidirectional) else (layer,))
                      if isinstance(cell, Recurrent) and cell.kind == "LSTM"]
             if not cells:
-                raise InputError(f"{name} holds no LSTM layer; its layers are "
-                                 f"{', '.join(type(layer).__name__ for layer in model.layers)}.")
+                raise InputError(_("{name} holds no LSTM layer; its layers are {layers}.").format(
+                    name=name, layers=", ".join(type(layer).__name__ for layer in model.layers)))
             weights = cells[0].weights
         elif suffix == "npz" or b'"format"' not in raw[:4096]:
             weights = read_lstm_state_dict_file(raw, name, APP)
         else:
-            weights = lstm_file.from_dict(load_json(raw.decode("utf-8"), "the LSTM weights file", APP,
+            weights = lstm_file.from_dict(load_json(raw.decode("utf-8"), _("the LSTM weights file"), APP,
                                                     cap=APP.max_file_bytes))
         APP.check_layer(weights.config.units, weights.config.input_dim)
     except UnicodeDecodeError:
-        return "the file is not UTF-8 text; an LSTM weights file is JSON."
+        return _("the file is not UTF-8 text; an LSTM weights file is JSON.")
     except InputError as problem:
         return str(problem)
     return weights
@@ -98,24 +102,27 @@ def _choose_lstm(setup: Setup) -> tuple[LSTMWeights, str]:
     gru = setup.weights
     cfg = gru.config
     c1, c2 = st.columns([3, 1])
-    source = c1.radio("The LSTM", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="lv_source")
+    source = c1.radio(_("The LSTM"), list(SOURCES), format_func=lambda key: _(SOURCES[key]), horizontal=True,
+                      key="lv_source")
     matched = lstm_compare.matched_lstm(gru)
     if source == "fresh":
-        seed = int(c2.number_input("Seed", 0, 2**31 - 1, 0, key="lv_seed"))
+        seed = int(c2.number_input(_("Seed"), 0, 2**31 - 1, 0, key="lv_seed"))
         fresh = _fresh(cfg.units, cfg.input_dim, seed)
         if isinstance(fresh, LSTMWeights):
-            return fresh, (f"A new keras.layers.LSTM({cfg.units}) from seed {seed}: Glorot-uniform kernel, orthogonal "
-                           "recurrent kernel, bias 0 except the forget gate's, 1 (unit_forget_bias=True).")
-        st.info(f"{fresh} Showing the matched LSTM meanwhile.", icon=":material/info:")
+            return fresh, _("A new keras.layers.LSTM({units}) from seed {seed}: Glorot-uniform kernel, orthogonal "
+                            "recurrent kernel, bias 0 except the forget gate's, 1 (unit_forget_bias=True).").format(
+                units=cfg.units, seed=seed)
+        st.info(_("{problem} Showing the matched LSTM meanwhile.").format(problem=fresh), icon=":material/info:")
     elif source == "file":
         uploaded = _uploaded(cfg.input_dim)
         if isinstance(uploaded, LSTMWeights):
-            return uploaded, "The LSTM from your weights file."
+            return uploaded, _("The LSTM from your weights file.")
         if isinstance(uploaded, str):
-            st.error(f"{uploaded} Showing the matched LSTM meanwhile.", icon=":material/error:")
-    with st.expander("How the matched LSTM is made from this GRU", expanded=source == "matched"):
+            st.error(_("{problem} Showing the matched LSTM meanwhile.").format(problem=uploaded),
+                     icon=":material/error:")
+    with st.expander(_("How the matched LSTM is made from this GRU"), expanded=source == "matched"):
         st.markdown("\n".join(f"- {note}" for note in matched.notes))
-    return matched.weights, "The matched LSTM: the GRU's z, r, h̃ weights mapped into f, i, c̃ (o held open)."
+    return matched.weights, _("The matched LSTM: the GRU's z, r, h̃ weights mapped into f, i, c̃ (o held open).")
 
 
 @st.fragment(run_every=keras_panel.POLL_SECONDS)
@@ -145,16 +152,18 @@ def _keras_column(slot, label: str, key: tuple, call, ours: np.ndarray) -> None:
         try:
             cache[key] = call()
         except Exception as problem:
-            slot.warning(f"Keras could not run this configuration: {problem}")
+            slot.warning(_("Keras could not run this configuration: {problem}").format(problem=problem))
             return
     keras = cache[key]
     diff = float(np.max(np.abs(keras.sequence_output - ours)))
     with slot.container():
         st.metric(f"{label} (Keras {keras.version})", keras_panel.format_vector(keras.output))
         if np.isfinite(diff) and diff <= keras_panel.MATCH_TOLERANCE:
-            st.badge(f"match · largest difference {diff:.1e}", icon=":material/check_circle:", color="green")
+            st.badge(_("match · largest difference {diff}").format(diff=f"{diff:.1e}"),
+                     icon=":material/check_circle:", color="green")
         else:
-            st.badge(f"mismatch · largest difference {diff:.3g}", icon=":material/error:", color="red")
+            st.badge(_("mismatch · largest difference {diff}").format(diff=f"{diff:.3g}"),
+                     icon=":material/error:", color="red")
 
 
 def _arrays_key(*arrays) -> tuple:
@@ -191,11 +200,12 @@ def _parameters(setup: Setup) -> None:
     cfg = setup.weights.config
     rows = lstm_compare.param_rows(cfg.units, cfg.input_dim, cfg.use_bias)
     lstm_count = rows[-1].count
+    this = 0 if cfg.reset_after else 1
     table = pd.DataFrame({
-        "cell": [r.cell + (" ← this GRU" if i == (0 if cfg.reset_after else 1) else "") for i, r in enumerate(rows)],
-        "formula": [r.formula for r in rows],
-        "with D, H filled in": [r.filled for r in rows],
-        "parameters": [r.count for r in rows],
+        _("cell"): [r.cell + (_(" ← this GRU") if i == this else "") for i, r in enumerate(rows)],
+        _("formula"): [r.formula for r in rows],
+        _("with D, H filled in"): [r.filled for r in rows],
+        _("parameters"): [r.count for r in rows],
         "÷ LSTM": [f"{r.count / lstm_count:.1%}" for r in rows],
     })
     st.dataframe(table, hide_index=True, width="stretch")
@@ -205,12 +215,14 @@ def _parameters(setup: Setup) -> None:
 
 def render(setup: Setup) -> None:
     """The whole "GRU vs LSTM" view for the current GRU and sequence."""
-    st.markdown("#### GRU or LSTM? The same sequence through both, gate by gate")
+    st.markdown("#### " + _("GRU or LSTM? The same sequence through both, gate by gate"))
     lstm_weights, origin = _choose_lstm(setup)
-    st.caption(origin + " Both read the sequence above with its mask and direction; the LSTM starts from c₀ = 0"
-               + (" and the same h₀." if setup.h0 is not None else "."))
+    both = (_("{origin} Both read the sequence above with its mask and direction; the LSTM starts from c₀ = 0 and "
+              "the same h₀.") if setup.h0 is not None else
+            _("{origin} Both read the sequence above with its mask and direction; the LSTM starts from c₀ = 0."))
+    st.caption(both.format(origin=origin))
     if setup.convention is not Convention.KERAS:
-        st.caption("The GRU is run under Keras's update rule here, the rule a real keras.layers.GRU uses.")
+        st.caption(_("The GRU is run under Keras's update rule here, the rule a real keras.layers.GRU uses."))
     gru, lstm = _runs(setup, lstm_weights)
     _outputs(setup, gru, lstm)
 
@@ -220,15 +232,15 @@ def render(setup: Setup) -> None:
                         format_func=lambda j: _("unit {number}").format(number=j + 1)) if units > 1 else 0
     charts.show(figures_lstm.gates_side_by_side(gru, lstm, unit), figures_lstm.gates_text(gru, lstm, unit),
                 key="lv_fig_gates")
-    st.caption("One colour per shared role; the GRU solid, the LSTM dashed. In the matched LSTM, i = 1 − f at "
-               "every step (the coupled view) and f = z at the first step; after it the states differ, because the "
-               "LSTM has no reset gate and shows tanh(c).")
+    st.caption(_("One colour per shared role; the GRU solid, the LSTM dashed. In the matched LSTM, i = 1 − f at "
+                 "every step (the coupled view) and f = z at the first step; after it the states differ, because "
+                 "the LSTM has no reset gate and shows tanh(c)."))
 
-    st.markdown("##### Parameters")
+    st.markdown("##### " + _("Parameters"))
     _parameters(setup)
 
-    st.markdown("##### Memory: how far back does the gradient reach?")
-    steps = st.slider("Sequence length", 10, APP.max_steps, MEMORY_STEPS, 10, key="lv_steps",
+    st.markdown("##### " + _("Memory: how far back does the gradient reach?"))
+    steps = st.slider(_("Sequence length"), 10, APP.max_steps, MEMORY_STEPS, 10, key="lv_steps",
                       help=_("Random inputs xₜ drawn from N(0, 1) (seed 0); the loss L is the sum of the last "
                              "output's units."))
     with np.errstate(all="ignore"):
@@ -236,6 +248,6 @@ def render(setup: Setup) -> None:
     charts.show(figures_lstm.memory_figure(memory), figures_lstm.memory_text(memory), key="lv_fig_memory")
     st.markdown(lstm_compare.memory_sentence(memory))
 
-    st.markdown("##### So, GRU or LSTM?")
+    st.markdown("##### " + _("So, GRU or LSTM?"))
     for paragraph in lstm_compare.answer(gru, lstm, memory):
         st.markdown(paragraph)

@@ -18,6 +18,7 @@ from ...model.counts import count
 from ...model.files import read_model
 from ...model.pipeline import parse_input, run
 from ...model.recurrent import Bidirectional, Recurrent
+from ...text import _, ngettext
 from ..kit import plain
 from . import results
 
@@ -66,8 +67,9 @@ def _boxes(result) -> None:
                 # A layer's name comes from the uploaded file: shown as typed, never as Markdown.
                 kind = step.layer.kind if isinstance(step.layer, Recurrent) else type(step.layer).__name__
                 st.markdown(f"**{plain.markdown(step.layer.name)}**  \n`{kind}` → {_shape(step.output)}")
-                masked = "" if step.mask is None else f"mask {step.mask.astype(int).tolist()} · "
-                st.caption(f"{masked}params: {c.filled}" + (f" — {c.note}" if c.note else ""))
+                masked = "" if step.mask is None else \
+                    _("mask {mask}").format(mask=step.mask.astype(int).tolist()) + " · "
+                st.caption(masked + _("params: {count}").format(count=c.filled) + (f" — {c.note}" if c.note else ""))
                 _values(step.output, i)
 
 
@@ -82,35 +84,38 @@ def _focus(result) -> None:
             cells += [(half.name, half, step.input, mask) for half in (layer.forward, layer.backward)]
     if not cells:
         return
-    names = [name for name, *_ in cells]
-    chosen = st.selectbox("Open a GRU layer on the sequence it receives", names, key="whole_model_layer")
-    _, layer, x, mask = cells[names.index(chosen)]
+    names = [name for name, *_rest in cells]
+    chosen = st.selectbox(_("Open a GRU layer on the sequence it receives"), names, key="whole_model_layer")
+    _name, layer, x, mask = cells[names.index(chosen)]
     setup = Setup(layer.weights, np.asarray(x), go_backwards=layer.go_backwards, mask=mask)
     st.session_state[FOCUS] = (chosen, setup)
     # An expander's label is Markdown, and the name comes from the file: escaped to show as typed.
     shown = plain.markdown(chosen)
-    with st.expander(f"Magnifier: '{shown}' on the sequence it receives ({len(setup.x)} steps)"):
+    with st.expander(ngettext("Magnifier: '{layer}' on the sequence it receives ({n} step)",
+                              "Magnifier: '{layer}' on the sequence it receives ({n} steps)",
+                              len(setup.x)).format(layer=shown, n=len(setup.x))):
         results.magnifier(setup.run())
 
 
 def render() -> None:
-    st.subheader("Whole model")
-    upload = st.file_uploader("A Keras model (.keras, .h5, or .weights.h5 with its config)",
+    st.subheader(_("Whole model"))
+    upload = st.file_uploader(_("A Keras model (.keras, .h5, or .weights.h5 with its config)"),
                               type=["keras", "h5"], key="whole_model_file")
-    config = st.file_uploader("model_config.json (only with a .weights.h5 file)", type=["json"],
+    config = st.file_uploader(_("model_config.json (only with a .weights.h5 file)"), type=["json"],
                               key="whole_model_config")
     if upload is None:
-        st.info("Upload a small Keras model: an Embedding or Masking, GRUs (stacked or Bidirectional), "
-                "pooling and a Dense head.")
+        st.info(_("Upload a small Keras model: an Embedding or Masking, GRUs (stacked or Bidirectional), "
+                  "pooling and a Dense head."))
         return
     try:
         model = read_model(upload.getvalue(), upload.name,
                            config.getvalue().decode("utf-8", "replace") if config else None, APP)
-        hint = "token ids, e.g. 3, 1, 4, 0" if model.takes_ids else f"{model.input_dim} number(s) per step"
-        text = st.text_input(f"Input sequence ({hint})", key="whole_model_sequence",
+        hint = _("token ids, e.g. 3, 1, 4, 0") if model.takes_ids else ngettext(
+            "{n} number per step", "{n} numbers per step", model.input_dim).format(n=model.input_dim)
+        text = st.text_input(_("Input sequence ({hint})").format(hint=hint), key="whole_model_sequence",
                              max_chars=APP.max_text_chars)
         if not text.strip():
-            st.info(f"Type the sequence: {hint}.")
+            st.info(_("Type the sequence: {hint}.").format(hint=hint))
             return
         result = run(model, parse_input(model, text, APP))
     except InputError as error:
@@ -118,15 +123,16 @@ def render() -> None:
         return
     _boxes(result)
     _focus(result)
-    st.markdown(f"**Output:** `{np.array2string(result.output, precision=6)}`")
-    if st.button("Compare with Keras model.predict", key="whole_model_keras"):
+    st.markdown(_("**Output:** `{output}`").format(output=np.array2string(result.output, precision=6)))
+    if st.button(_("Compare with Keras model.predict"), key="whole_model_keras"):
         try:
-            with st.spinner("Rebuilding the model in Keras…"):
+            with st.spinner(_("Rebuilding the model in Keras…")):
                 comparison = compare(result)
         except ImportError:
-            st.warning("Keras could not be imported on this server, so there is nothing to compare with.")
+            st.warning(_("Keras could not be imported on this server, so there is nothing to compare with."))
             return
-        badge = ":green[**match**]" if comparison.max_abs_diff <= 1e-5 * max(1.0, float(np.abs(comparison.keras_output).max())) \
-            else ":red[**mismatch**]"
-        st.markdown(f"Keras: `{np.array2string(comparison.keras_output, precision=6)}` — {badge} "
-                    f"(largest difference {comparison.max_abs_diff:.2e})")
+        close = comparison.max_abs_diff <= 1e-5 * max(1.0, float(np.abs(comparison.keras_output).max()))
+        badge = ":green[**{}**]".format(_("match")) if close else ":red[**{}**]".format(_("mismatch"))
+        st.markdown(_("Keras: `{output}` — {verdict} (largest difference {difference})").format(
+            output=np.array2string(comparison.keras_output, precision=6), verdict=badge,
+            difference=f"{comparison.max_abs_diff:.2e}"))

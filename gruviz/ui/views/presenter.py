@@ -10,7 +10,7 @@ from ...explain import figures
 from ...explain.equations import REVEAL_STAGES, compact_lines, hidden_after, num, stacked
 from ...explain.fit import PHONE, fit, width
 from ...math.trace import Trace
-from ...text import _
+from ...text import _, language
 from ..kit import charts, memo, stepper
 
 # Hides the sidebar and enlarges the equations; scoped to presenter mode by being drawn only then.
@@ -49,8 +49,8 @@ def _reveal_controls(slot, extra) -> None:
     with slot:
         extra()
     locked = stepper.locked()
-    slot.toggle("Reveal mode", key="reveal", bind="query-params", disabled=locked,
-                help="Cover the step's numbers and uncover them one at a time (Space).")
+    slot.toggle(_("Reveal mode"), key="reveal", bind="query-params", disabled=locked,
+                help=_("Cover the step's numbers and uncover them one at a time (Space)."))
     if not st.session_state.get("reveal"):
         return
     stage = int(st.session_state.get("reveal_stage", 0))
@@ -59,8 +59,13 @@ def _reveal_controls(slot, extra) -> None:
         c1.button(_("Uncover {what}").format(what=_(REVEAL_STAGES[stage])), key="reveal_next", on_click=_uncover,
                   shortcut=None if locked else "Space", type="primary", width="stretch", disabled=locked)
     else:
-        c1.markdown("All numbers of this step are shown.")
-    c2.button("Cover again", key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0 or locked)
+        c1.markdown(_("All numbers of this step are shown."))
+    c2.button(_("Cover again"), key="reveal_reset", on_click=_cover, width="stretch", disabled=stage == 0 or locked)
+
+
+def _unit(j: int) -> str:
+    """A column's heading, "unit 1" for the arrays' unit 0, as plain text inside LaTeX's \\text{}."""
+    return _("unit {number}").format(number=j + 1)
 
 
 def _all_units_table(trace: Trace, t: int, hidden: frozenset[str], units: range | None = None) -> str:
@@ -69,7 +74,7 @@ def _all_units_table(trace: Trace, t: int, hidden: frozenset[str], units: range 
             ("a_r", "r_pre", trace.r_pre[t]), ("r", "r", trace.r[t]), ("a_h", "h_tilde_pre", trace.h_tilde_pre[t]),
             (r"\tilde h", "h_tilde", trace.h_tilde[t]), ("h_{%d}" % (t + 1), "h", trace.h[t])]
     units = units or range(trace.weights.config.units)
-    head = " & ".join(rf"\text{{unit {j + 1}}}" for j in units)
+    head = " & ".join(rf"\text{{{_unit(j)}}}" for j in units)
     body = r" \\ ".join(
         f"{symbol} & " + " & ".join(r"\boxed{\phantom{0.00}}" if name in hidden else num(values[j]) for j in units)
         for symbol, name, values in rows)
@@ -80,7 +85,7 @@ def _narrow_tables(trace: Trace, t: int, hidden: frozenset[str]) -> str:
     """The all-units table cut into tables of as many units as a phone's width holds."""
     H = trace.weights.config.units
     numbers = [num(v) for name in ("h_prev", "z_pre", "r_pre", "h_tilde_pre", "h") for v in getattr(trace, name)[t]]
-    column = 1.0 + max(width(r"\text{unit 10}"), *(width(n) for n in numbers))  # with the array's column gap
+    column = 1.0 + max(width(rf"\text{{{_unit(9)}}}"), *(width(n) for n in numbers))  # with the array's column gap
     per = max(1, int((PHONE - 3.0) // column))
     tables = [_all_units_table(trace, t, hidden, range(k, min(k + per, H))) for k in range(0, H, per)]
     return r"\begin{gathered}" + r" \\[8pt] ".join(tables) + r"\end{gathered}"
@@ -90,8 +95,9 @@ def render(trace: Trace, extra) -> None:
     """The step view; `extra` draws more controls at the end of the step bar."""
     t = stepper.step(trace) - 1
     x = ", ".join(num(v) for v in trace.x[t])
-    note = f" (input {trace.order[t] + 1}, read backwards)" if trace.go_backwards else ""
-    lead = (f"<span style='font-size:1.6rem;font-weight:600;white-space:nowrap'>Step {t + 1} of {trace.steps}"
+    note = _(" (input {number}, read backwards)").format(number=trace.order[t] + 1) if trace.go_backwards else ""
+    heading = _("Step {step} of {steps}").format(step=t + 1, steps=trace.steps)
+    lead = (f"<span style='font-size:1.6rem;font-weight:600;white-space:nowrap'>{heading}"
             f"</span> &nbsp; x<sub>{t + 1}</sub> = [{x}]{note}")
     _reveal_controls(stepper.bar(trace, keys=True, allow_all=True, lead=lead), extra)
     hidden = _hidden()
@@ -102,5 +108,7 @@ def render(trace: Trace, extra) -> None:
     with st.container(key="presenter_equations_narrow"):
         st.latex(_narrow_tables(trace, t, hidden) if j is None else fit(wide))
     if not hidden:
-        chart = memo.once(("presenter_gates", t), lambda: figures.gates_over_time(trace, t))
-        charts.show(chart, memo.once(("gates_text",), lambda: figures.gates_text(trace)), key="presenter_fig_gates")
+        lang = language()  # the figure's titles and text are sentences in the reader's language
+        chart = memo.once(("presenter_gates", t, lang), lambda: figures.gates_over_time(trace, t))
+        charts.show(chart, memo.once(("gates_text", lang), lambda: figures.gates_text(trace)),
+                    key="presenter_fig_gates")

@@ -13,7 +13,7 @@ from ...explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name
 from ...explain.fit import PHONE
 from ...explain.mistakes import Outcome
 from ...math.trace import Trace
-from ...text import _
+from ...text import _, language
 from ..kit import charts, memo, stepper
 from ..sidebar.keras_panel import HEADLINE_UNITS, format_vector
 
@@ -24,14 +24,15 @@ def side_by_side(keras_rule: Trace, bahdanau_rule: Trace):
     for column, trace in ((c1, keras_rule), (c2, bahdanau_rule)):
         rule = trace.convention
         column.metric(f"gruviz, {rule_name(rule)}  {RULE_FORMULAS[rule]}", format_vector(trace.output),
-                      help=f"The {rule_name(rule)}: {RULE_ALSO_CALLED[rule]}.")
+                      help=_("The {rule}: {also_called}.").format(rule=rule_name(rule),
+                                                                  also_called=_(RULE_ALSO_CALLED[rule])))
     if len(keras_rule.output) > HEADLINE_UNITS:  # the headline shows its ends; here is every unit
-        c1.caption(f"all units: {vector(keras_rule.output)}")
-        c2.caption(f"all units: {vector(bahdanau_rule.output)}")
+        c1.caption(_("all units: {values}").format(values=vector(keras_rule.output)))
+        c2.caption(_("all units: {values}").format(values=vector(bahdanau_rule.output)))
     if keras_rule.overflow_step is not None:
-        st.warning(f"The state left float64's range at step {keras_rule.overflow_step + 1}: with unbounded "
-                   "activations and large weights h grows without limit. Use smaller weights or a bounded "
-                   "activation.")
+        st.warning(_("The state left float64's range at step {step}: with unbounded activations and large weights "
+                     "h grows without limit. Use smaller weights or a bounded activation.").format(
+            step=keras_rule.overflow_step + 1))
     return c3.empty()
 
 
@@ -41,12 +42,19 @@ def claimed_result(preset: presets.Preset | None, outcomes: list[Outcome], truth
     if preset is None or preset.claimed is None:
         return
     who, value = preset.claimed
+    who = _(who)  # translated once presets.py marks it
     digits = len(f"{value}".split(".")[-1])
     tolerance = 0.5 * 10**-digits
-    reason = next((f"{o.mistake.title.lower()}: {o.detail} gives {num(o.trace.output[0], digits)}"
+    reason = next((_("{mistake}: {detail} gives {output}").format(
+                       mistake=o.mistake.title.lower(), detail=o.detail, output=num(o.trace.output[0], digits))
                    for o in outcomes if abs(o.trace.output[0] - value) <= tolerance), None)
-    st.error(f"**{who.capitalize()}: {value}**, but the GRU gives **{num(truth.output[0])}**."
-             + (f" Reproduced by {reason}." if reason else ""), icon=":material/calculate:")
+    claimed = dict(who=who[:1].upper() + who[1:], value=value, output=num(truth.output[0]))
+    if reason:
+        said = _("**{who}: {value}**, but the GRU gives **{output}**. Reproduced by {reason}.").format(
+            reason=reason, **claimed)
+    else:
+        said = _("**{who}: {value}**, but the GRU gives **{output}**.").format(**claimed)
+    st.error(said, icon=":material/calculate:")
 
 
 def magnifier(trace: Trace) -> None:
@@ -69,15 +77,17 @@ def gates(trace: Trace, bahdanau_rule: Trace, keras_live: np.ndarray | None, t: 
                 getattr(trace, name)[:, j]
     # A marker column, not a pandas Styler: styling costs ~100 ms a rerun.
     frame = pd.DataFrame({"": ["▶" if k == t else "" for k in range(trace.steps)], **table},
-                         index=pd.Index(range(1, trace.steps + 1), name="step"))
+                         index=pd.Index(range(1, trace.steps + 1), name=_("step")))
     st.dataframe(frame, column_config={name: st.column_config.NumberColumn(format="%.4f") for name in table})
-    charts.show(memo.once(("gates", t), lambda: figures.gates_over_time(trace, t)),
-                memo.once(("gates_text",), lambda: figures.gates_text(trace)), key="fig_gates")
-    charts.show(memo.once(("heatmaps", t), lambda: figures.heatmaps(trace, t)),
-                memo.once(("heatmaps_text",), lambda: figures.heatmaps_text(trace)), key="fig_heat")
-    rules = memo.once(("rules", t, keras_live is None),
+    # The figures' titles and texts are sentences: each memo holds them in one language.
+    lang = language()
+    charts.show(memo.once(("gates", t, lang), lambda: figures.gates_over_time(trace, t)),
+                memo.once(("gates_text", lang), lambda: figures.gates_text(trace)), key="fig_gates")
+    charts.show(memo.once(("heatmaps", t, lang), lambda: figures.heatmaps(trace, t)),
+                memo.once(("heatmaps_text", lang), lambda: figures.heatmaps_text(trace)), key="fig_heat")
+    rules = memo.once(("rules", t, keras_live is None, lang),
                       lambda: figures.conventions(trace, bahdanau_rule, keras_live, t))
-    charts.show(rules, memo.once(("rules_text", keras_live is None),
+    charts.show(rules, memo.once(("rules_text", keras_live is None, lang),
                                  lambda: figures.conventions_text(trace, bahdanau_rule, keras_live)), key="fig_rules")
 
 
@@ -93,10 +103,16 @@ def weight_layout(trace: Trace) -> None:
              r"$b^h$, added to $h U$, and for the candidate it sits inside $r \odot (h U_h + b^h_h)$.").format(
             shape=(2, 3 * H)),
     }[None if w.bias is None else w.bias.ndim]
+    if w.bias is not None:
+        returns = _("`get_weights()` returns **kernel** `{kernel}`, **recurrent_kernel** `{recurrent}`, **bias**. "
+                    "Columns come in three blocks of units={units}: `{z}` → z (update), `{r}` → r (reset), `{h}` → h "
+                    "(candidate).")
+    else:
+        returns = _("`get_weights()` returns **kernel** `{kernel}`, **recurrent_kernel** `{recurrent}`. Columns come "
+                    "in three blocks of units={units}: `{z}` → z (update), `{r}` → r (reset), `{h}` → h (candidate).")
     st.markdown(
-        f"`get_weights()` returns **kernel** `{(D, 3 * H)}`, **recurrent_kernel** `{(H, 3 * H)}`"
-        f"{', **bias**' if w.bias is not None else ''}. Columns come in three blocks of units={H}: "
-        f"`[:, 0:{H}]` → z (update), `[:, {H}:{2 * H}]` → r (reset), `[:, {2 * H}:{3 * H}]` → h (candidate).\n\n"
+        returns.format(kernel=(D, 3 * H), recurrent=(H, 3 * H), units=H, z=f"[:, 0:{H}]", r=f"[:, {H}:{2 * H}]",
+                       h=f"[:, {2 * H}:{3 * H}]") + "\n\n"
         f"- {bias}\n- "
         + _("Each row of the kernel belongs to one input feature, each row of the recurrent kernel to one unit of "
             "$h_{t-1}$: $x_t W$ is a row vector times a matrix, as Keras computes it.") + "\n- "
@@ -107,17 +123,18 @@ def weight_layout(trace: Trace) -> None:
         f"kernel, recurrent_kernel{', bias' if w.bias is not None else ''} = layer.get_weights()\n"
         f"W_z, W_r, W_h = kernel[:, :{H}], kernel[:, {H}:{2 * H}], kernel[:, {2 * H}:]\n"
         f"U_z, U_r, U_h = recurrent_kernel[:, :{H}], recurrent_kernel[:, {H}:{2 * H}], recurrent_kernel[:, {2 * H}:]"
-        + ("\nb_x, b_h = bias[0], bias[1]   # input bias, recurrent bias" if w.bias is not None and w.bias.ndim == 2
-           else ""),
+        + ("\nb_x, b_h = bias[0], bias[1]   # " + _("input bias, recurrent bias")
+           if w.bias is not None and w.bias.ndim == 2 else ""),
         language="python",
     )
-    charts.show(memo.once(("weights",), lambda: figures.weight_blocks(w)),
-                memo.once(("weights_text",), lambda: figures.weights_text(w)), key="fig_weights")
+    lang = language()
+    charts.show(memo.once(("weights", lang), lambda: figures.weight_blocks(w)),
+                memo.once(("weights_text", lang), lambda: figures.weights_text(w)), key="fig_weights")
 
 
 def pitfalls(outcomes: list[Outcome], truth: Trace) -> None:
     """Each classic mistake, recomputed on the current numbers."""
-    st.markdown(memo.once(("pitfalls",), lambda: _pitfall_rows(outcomes, truth)), unsafe_allow_html=True)
+    st.markdown(memo.once(("pitfalls", language()), lambda: _pitfall_rows(outcomes, truth)), unsafe_allow_html=True)
 
 
 def _pitfall_rows(outcomes: list[Outcome], truth: Trace) -> str:
@@ -137,6 +154,6 @@ def _pitfall_rows(outcomes: list[Outcome], truth: Trace) -> str:
                 + (_(" — the same here, by coincidence of these numbers") if same else ""))
         said = "; ".join(results)
         mistake = group[0].mistake
-        rows.append(f"- **{mistake.title}.** {said[0].upper()}{said[1:]}."
-                    f"<br><span style='color:#57606a'>{mistake.explanation}</span>")
+        entry = _("**{mistake}.** {results}.").format(mistake=mistake.title, results=said[0].upper() + said[1:])
+        rows.append(f"- {entry}<br><span style='color:#57606a'>{mistake.explanation}</span>")
     return "\n".join(rows)

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from ...explain.mistakes import Setup
+from ...text import N_, _
 from . import backward_view, check_view, frameworks_view, lstm_view, model_view, presenter, results, train_view
 from ..kit import guard, stepper
 from ..kit.memo import Derived
@@ -16,8 +17,8 @@ from ..kit.memo import Derived
 
 def copy_link() -> None:
     """The address of this exact screen, ready to paste into a chat or an LMS."""
-    with st.popover("Copy link", icon=":material/link:"):
-        st.caption("This link opens this screen: the example, the step, the unit, the tab and the mode.")
+    with st.popover(_("Copy link"), icon=":material/link:"):
+        st.caption(_("This link opens this screen: the example, the step, the unit, the tab and the mode."))
         # One line that scrolls sideways: a wrapped link of ~1,500 characters ran past a 720-pixel screen.
         st.code(f"{st.context.url or ''}?{urlencode(st.query_params.to_dict(), doseq=True)}", language=None,
                 wrap_lines=False)
@@ -25,15 +26,16 @@ def copy_link() -> None:
 
 # The views of the GRU's forward run on these numbers: the preset's hand calculation and the
 # pitfalls belong under them, not under Backward, the LSTM, a whole model or training.
-FORWARD_VIEWS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout",
-                 "Frameworks")
+# A view's English name is its value in the link (view=...); the pills show it translated.
+FORWARD_VIEWS = (N_("One step under the magnifier"), N_("Check my calculation"), N_("Gates over time"),
+                 N_("Weight layout"), N_("Frameworks"))
 
 
 def _forward_extras(preset, derived: Derived) -> None:
-    with guard.section("The hand calculation"):
+    with guard.section(_("The hand calculation")):
         results.claimed_result(preset, derived.mistakes, derived.trace)
-    st.subheader("Pitfalls: what the classic mistakes give on these numbers")
-    with guard.section("Pitfalls"):
+    st.subheader(_("Pitfalls: what the classic mistakes give on these numbers"))
+    with guard.section(_("Pitfalls")):
         results.pitfalls(derived.mistakes, derived.trace)
 
 
@@ -41,7 +43,7 @@ def _forward_extras(preset, derived: Derived) -> None:
 def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenting: bool, preset=None) -> None:
     trace = derived.trace
     if presenting:
-        with guard.section("The step"):
+        with guard.section(_("The step")):
             presenter.render(trace, copy_link)
         return
     with stepper.bar(trace, keys=False, allow_all=False):
@@ -52,16 +54,16 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
         "Gates over time": lambda: results.gates(trace, derived.bahdanau, keras_live, stepper.step(trace) - 1),
         "Weight layout": lambda: results.weight_layout(trace),
         "Frameworks": lambda: frameworks_view.render(setup.weights, trace, setup),
-        "Backward": lambda: backward_view.render(setup),
-        "GRU vs LSTM": lambda: lstm_view.render(setup),
-        "Whole model": model_view.render,
-        "Train": train_view.render,
+        N_("Backward"): lambda: backward_view.render(setup),
+        N_("GRU vs LSTM"): lambda: lstm_view.render(setup),
+        N_("Whole model"): model_view.render,
+        N_("Train"): train_view.render,
     }
     # Pills, not tabs: they wrap onto a second row instead of hiding views behind a scroll arrow
     # (nine views do not fit a 1280-pixel projector in one row). Only the chosen view runs.
-    chosen = st.pills("View", list(views), key="view", bind="query-params", required=True, default=next(iter(views)),
-                      label_visibility="collapsed")
-    with st.container(key="view_body"), guard.section(chosen):
+    chosen = st.pills(_("View"), list(views), key="view", bind="query-params", required=True,
+                      default=next(iter(views)), label_visibility="collapsed", format_func=_)
+    with st.container(key="view_body"), guard.section(_(chosen)):
         views.get(chosen, next(iter(views.values())))()
     if chosen in FORWARD_VIEWS:
         _forward_extras(preset, derived)

@@ -27,14 +27,24 @@ from ...train.loop import Snapshot, TrainConfig, fit
 from ...train.tasks import TASKS, Data
 from ...explain import figures_train
 from ...explain.palette import PALETTE
-from ...text import _
-from ..kit import charts, state
+from ... import text
+from ...text import N_, _, ngettext
+from ..kit import charts, language, state
 
 log = logging.getLogger("gruviz.ui")
 POLL_SECONDS = 0.5
 CONCURRENT_RUNS = 1
 _TRAINERS = threading.BoundedSemaphore(CONCURRENT_RUNS)
 _DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
+# The tasks' names as a person reads them; the keys are TASKS' names, the values the links and code use.
+TASK_NAMES = {"remember_first": N_("remember first"), "count": N_("count"), "parity": N_("parity"),
+              "delay": N_("delay"), "reset": N_("reset")}
+FAILED = N_("training failed unexpectedly (logged on the server); try other settings.")
+
+
+def task_name(task: str) -> str:
+    """A task's name in the person's language ("remember first" for remember_first)."""
+    return _(TASK_NAMES[task]) if task in TASK_NAMES else task.replace("_", " ")
 
 
 class Job:
@@ -48,6 +58,7 @@ class Job:
         self.out_of_time = False
         self.started = time.perf_counter()
         self.seconds = 0.0
+        self.language = text.language()  # a thread starts in English: a refusal raised in it is in this one
         self.thread = threading.Thread(target=self._run, name="gruviz-train", daemon=True)
 
     def start(self) -> "Job":
@@ -55,6 +66,7 @@ class Job:
         return self
 
     def _run(self) -> None:
+        text.use(self.language)
         while not _TRAINERS.acquire(timeout=0.2):  # wait for a free trainer, still stoppable
             if self.stop.is_set():
                 self.done = True
@@ -72,7 +84,7 @@ class Job:
             self.error = str(problem)
         except Exception:  # a bug must not die silently in a thread: the page says so
             log.exception("training failed")
-            self.error = "training failed unexpectedly (logged on the server); try other settings."
+            self.error = FAILED  # translated where it is shown
         finally:
             _TRAINERS.release()
             self.done = True
@@ -88,19 +100,19 @@ def _job() -> Job | None:
 
 def _controls() -> TrainConfig:
     ss = st.session_state
-    task = st.selectbox("Task", list(TASKS), key="train_task", format_func=lambda n: n.replace("_", " "))
-    st.caption(TASKS[task].story)
+    task = st.selectbox(_("Task"), list(TASKS), key="train_task", format_func=task_name)
+    st.caption(_(TASKS[task].story))
     cols = st.columns(6)
-    units = cols[0].number_input("Units", 1, TRAIN_APP.max_units, 4, key="train_units")
-    length = cols[1].number_input("Sequence length", TASKS[task].min_length, TRAIN_APP.max_length,
+    units = cols[0].number_input(_("Units"), 1, TRAIN_APP.max_units, 4, key="train_units")
+    length = cols[1].number_input(_("Sequence length"), TASKS[task].min_length, TRAIN_APP.max_length,
                                   TASKS[task].default_length, key=f"train_length_{task}",
-                                  help="Longer sequences make the task harder.")
-    epochs = cols[2].number_input("Epochs", 1, TRAIN_APP.max_epochs, 60, key="train_epochs")
-    optimizer = cols[3].selectbox("Optimizer", ["adam", "sgd"], key="train_optimizer",
-                                  help="Adam, or SGD with momentum 0.9; gradients are clipped to norm 1.")
-    lr = cols[4].number_input("Learning rate", 1e-4, 10.0, _DEFAULT_LR[optimizer], format="%.4f",
+                                  help=_("Longer sequences make the task harder."))
+    epochs = cols[2].number_input(_("Epochs"), 1, TRAIN_APP.max_epochs, 60, key="train_epochs")
+    optimizer = cols[3].selectbox(_("Optimizer"), ["adam", "sgd"], key="train_optimizer",
+                                  help=_("Adam, or SGD with momentum 0.9; gradients are clipped to norm 1."))
+    lr = cols[4].number_input(_("Learning rate"), 1e-4, 10.0, _DEFAULT_LR[optimizer], format="%.4f",
                               key=f"train_lr_{optimizer}")
-    seed = cols[5].number_input("Seed", 0, 2**31 - 1, 0, key="train_seed")
+    seed = cols[5].number_input(_("Seed"), 0, 2**31 - 1, 0, key="train_seed")
     ss.setdefault("train_applied", None)
     return TrainConfig(task=task, units=int(units), length=int(length), epochs=int(epochs),
                        optimizer=optimizer, lr=float(lr), seed=int(seed))
@@ -123,19 +135,20 @@ def render() -> None:
     config = _controls()
     job = _job()
     busy = job is not None and job.running
-    left, right, _ = st.columns([1, 1, 4])
-    if left.button("Train", type="primary", disabled=busy, key="train_start", icon=":material/play_arrow:"):
+    left, right, _rest = st.columns([1, 1, 4])
+    if left.button(_("Train"), type="primary", disabled=busy, key="train_start", icon=":material/play_arrow:"):
         ss.pop("train_problem", None)
         _start(config)
         st.rerun(scope="app")  # draw Train disabled and Stop enabled for the run that just began
-    right.button("Stop", disabled=not busy, key="train_stop", icon=":material/stop:",
+    right.button(_("Stop"), disabled=not busy, key="train_stop", icon=":material/stop:",
                  on_click=lambda: _job() and _job().stop.set())
     if ss.get("train_problem"):
         st.error(ss.train_problem, icon=":material/error:")
     job = _job()
     if job is None:
-        st.caption(f"Trains on {config.sequences} sequences of the task and evaluates on "
-                   f"{config.eval_sequences} others, in the background: the rest of the page stays usable.")
+        st.caption(_("Trains on {sequences} sequences of the task and evaluates on {others} others, in the "
+                     "background: the rest of the page stays usable.").format(sequences=config.sequences,
+                                                                               others=config.eval_sequences))
     elif job.running:
         _live()
     else:
@@ -149,11 +162,11 @@ def _live() -> None:
         st.rerun(scope="app")  # the run ended: draw the scrubber and the gates
         return
     if job.waiting:
-        st.info("Waiting for a free trainer: other runs are training on this server.",
+        st.info(_("Waiting for a free trainer: other runs are training on this server."),
                 icon=":material/hourglass:")
         return
     done = max(len(job.snapshots) - 1, 0)
-    st.progress(done / job.config.epochs, text=f"Epoch {done} of {job.config.epochs}")
+    st.progress(done / job.config.epochs, text=_("Epoch {n} of {total}").format(n=done, total=job.config.epochs))
     if job.snapshots:
         charts.show(_loss_chart(job.snapshots), _loss_text(job.snapshots), key="train_loss_live")
 
@@ -191,23 +204,29 @@ def _gate_chart(trace: Trace, title: str) -> alt.Chart:
 def _finished(job: Job) -> None:
     snapshots = job.snapshots
     if job.error:
-        st.error(job.error, icon=":material/error:")
+        st.error(_(job.error), icon=":material/error:")
     if not snapshots:
-        st.caption("The run was stopped before its first epoch.")
+        st.caption(_("The run was stopped before its first epoch."))
         return
     first, last = snapshots[0], snapshots[-1]
-    ended = "Trained"
-    if last.epoch < job.config.epochs:
-        ended = f"Stopped at the {TRAIN_APP.max_seconds:g} s limit" if job.out_of_time else "Stopped"
-    st.caption(f"{ended} after {last.epoch} epoch{'s' if last.epoch != 1 else ''} in {job.seconds:.1f} s: "
-               f"evaluation loss {first.loss:.4g} → {last.loss:.4g}, "
-               f"{TASKS[job.config.task].accuracy_name} for {last.accuracy:.0%} of the outputs.")
+    n, limit = last.epoch, ""
+    if last.epoch >= job.config.epochs:
+        ended = ngettext("Trained after {n} epoch in {seconds} s", "Trained after {n} epochs in {seconds} s", n)
+    elif job.out_of_time:
+        ended, limit = ngettext("Stopped at the {limit} s limit after {n} epoch in {seconds} s",
+                                "Stopped at the {limit} s limit after {n} epochs in {seconds} s", n), \
+            f"{TRAIN_APP.max_seconds:g}"
+    else:
+        ended = ngettext("Stopped after {n} epoch in {seconds} s", "Stopped after {n} epochs in {seconds} s", n)
+    st.caption(_("{ended}: evaluation loss {first} → {last}, {accuracy} for {share} of the outputs.").format(
+        ended=ended.format(n=n, seconds=f"{job.seconds:.1f}", limit=limit), first=f"{first.loss:.4g}",
+        last=f"{last.loss:.4g}", accuracy=_(TASKS[job.config.task].accuracy_name), share=f"{last.accuracy:.0%}"))
     charts.show(_loss_chart(snapshots), _loss_text(snapshots), key="train_loss")
     scrub, pick = st.columns([3, 1])
     epoch = 0  # a run stopped before its first epoch ended has nothing to scrub (a slider needs two ends)
     if last.epoch:
-        epoch = scrub.slider("Epoch", 0, last.epoch, last.epoch, key="train_epoch", on_change=_follow)
-    example = pick.number_input("Example sequence", 1, len(job.evals.x), 1, key="train_example",
+        epoch = scrub.slider(_("Epoch"), 0, last.epoch, last.epoch, key="train_epoch", on_change=_follow)
+    example = pick.number_input(_("Example sequence"), 1, len(job.evals.x), 1, key="train_example",
                                 on_change=_follow)
     shown = snapshots[min(epoch, len(snapshots) - 1)]
     x = job.evals.x[example - 1]  # (T, D)
@@ -220,22 +239,24 @@ def _finished(job: Job) -> None:
     for sentence in learned(first.model.gru, shown.model.gru, x):
         st.markdown(f"- {sentence}")
     _example_table(job.evals, example - 1, shown)
-    st.caption(f"Epoch {shown.epoch}: evaluation loss {shown.loss:.4g}, gradient norms "
-               f"‖∂W‖ {shown.grad_norms.kernel:.3g}, ‖∂U‖ {shown.grad_norms.recurrent_kernel:.3g}, "
-               f"‖∂b‖ {shown.grad_norms.bias:.3g}, readout {shown.grad_norms.dense_kernel:.3g}.")
+    norms = shown.grad_norms
+    st.caption(_("Epoch {epoch}: evaluation loss {loss}, gradient norms ‖∂W‖ {kernel}, ‖∂U‖ {recurrent}, "
+                 "‖∂b‖ {bias}, readout {readout}.").format(
+        epoch=shown.epoch, loss=f"{shown.loss:.4g}", kernel=f"{norms.kernel:.3g}",
+        recurrent=f"{norms.recurrent_kernel:.3g}", bias=f"{norms.bias:.3g}", readout=f"{norms.dense_kernel:.3g}"))
     use, follow = st.columns([1, 2])
-    use.button("Use these weights", key="train_use", on_click=_apply, icon=":material/input:",
-               help="This epoch's GRU and this example sequence become the app's example (and its link); "
-                    "the Dense readout stays here.")
-    follow.toggle("Show the scrubbed epoch in every view", key="train_follow", on_change=_follow)
+    use.button(_("Use these weights"), key="train_use", on_click=_apply, icon=":material/input:",
+               help=_("This epoch's GRU and this example sequence become the app's example (and its link); "
+                      "the Dense readout stays here."))
+    follow.toggle(_("Show the scrubbed epoch in every view"), key="train_follow", on_change=_follow)
 
 
 def _example_table(evals: Data, n: int, shown: Snapshot) -> None:
     prediction = shown.model.predict(evals.x[n : n + 1])[0, :, 0]  # (T,)
-    rows = {"input": [", ".join(f"{v:g}" for v in row) for row in evals.x[n]],
-            "target": [f"{v:.3f}" if s else "–" for v, s in zip(evals.y[n, :, 0], evals.scored)],
-            f"output at epoch {shown.epoch}": [f"{v:.3f}" for v in prediction]}
-    steps = pd.RangeIndex(1, len(prediction) + 1, name="step")
+    rows = {_("input"): [", ".join(f"{v:g}" for v in row) for row in evals.x[n]],
+            _("target"): [f"{v:.3f}" if s else "–" for v, s in zip(evals.y[n, :, 0], evals.scored)],
+            _("output at epoch {epoch}").format(epoch=shown.epoch): [f"{v:.3f}" for v in prediction]}
+    steps = pd.RangeIndex(1, len(prediction) + 1, name=_("step"))
     st.dataframe(pd.DataFrame(rows, index=steps).T, width="stretch")
 
 
@@ -244,11 +265,12 @@ def _apply() -> None:
     ss, job = st.session_state, _job()
     if job is None or not job.snapshots:
         return
+    language.start()  # a callback runs before the page sets the run's language, and this one writes a note
     shown = job.snapshots[min(int(ss.get("train_epoch", 0)), len(job.snapshots) - 1)]
     x = job.evals.x[int(ss.train_example) - 1]
     ss.seq_text, ss.h0_text, ss.mask_text, ss.go_backwards = state.sequence_text(x), "", "", False
-    state.set_weights(shown.model.gru, notes=(f"Trained on the {job.config.task.replace('_', ' ')} task, "
-                                              f"epoch {shown.epoch} of {job.snapshots[-1].epoch}.",))
+    state.set_weights(shown.model.gru, notes=(_("Trained on the {task} task, epoch {epoch} of {last}.").format(
+        task=task_name(job.config.task), epoch=shown.epoch, last=job.snapshots[-1].epoch),))
     ss.train_applied, ss.train_rerun = (id(job), shown.epoch, int(ss.train_example)), True
 
 
