@@ -9,7 +9,7 @@ PROCESSES ?= 2
 ADDRESS ?= 0.0.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test run serve test bench chromium nginx postgres poppler i18n
+.PHONY: setup setup-test run serve test bench chromium nginx postgres poppler i18n fonts
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,11 +55,15 @@ nginx:
 poppler:
 	@command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
 
+# Chinese worksheets need a font with its glyphs: Debian's WenQuanYi Micro Hei (fonts-wqy-microhei, 5 MB).
+fonts:
+	@[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-wqy-microhei; }
+
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
 
 # The runner is `streamlit run` that starts TensorFlow's import with the server (deploy/streamlit_failover.py).
-run: setup
+run: setup fonts
 	$(PY) deploy/streamlit_failover.py run app.py --server.port $(PORT)
 
 # POSTGRES=1: start a local PostgreSQL (Debian's) for the processes' class data; GRUVIZ_DATABASE_URL
@@ -74,13 +78,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 # -n auto: one worker per core; --dist loadfile keeps a file's tests (and its one app) on one worker.
-test: setup-test chromium nginx postgres poppler node_modules/.package-lock.json
+test: setup-test chromium nginx postgres poppler fonts node_modules/.package-lock.json
 	$(PY) -m pytest -n auto --dist loadfile
 
 # The core without a browser, a framework or the page (marks set in tests/conftest.py): a
 # developer's quick check, a minute or two on 2 cores.
 .PHONY: test-fast
-test-fast: setup-test postgres
+test-fast: setup-test postgres fonts
 	$(PY) -m pytest -n auto --dist loadfile -m "not browser and not keras and not slow"
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and

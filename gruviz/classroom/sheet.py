@@ -14,6 +14,7 @@ import numpy as np
 
 from ..explain.claims import QUANTITIES
 from ..explain.equations import step_lines
+from ..explain.mistakes import detail_text
 from ..math.cell import Convention
 from ..math.trace import Trace
 from ..text import _, ngettext
@@ -44,22 +45,32 @@ class Table:
 
 
 def title(exercise: Exercise) -> str:
-    seed = "" if exercise.seed is None else f" — exercise {exercise.seed}"
-    return f"A GRU by hand{seed}"
+    if exercise.seed is None:
+        return _("A GRU by hand")
+    return _("A GRU by hand — exercise {seed}").format(seed=exercise.seed)
 
 
 def facts(exercise: Exercise) -> list[str]:
     cfg = exercise.setup.weights.config
     rule = "h = z·h' + (1−z)·h~ (Keras, PyTorch, Cho et al.)" if exercise.setup.convention is Convention.KERAS \
-        else "h = (1−z)·h' + z·h~ (Wikipedia, Chung et al.)"
-    reset = "after the recurrent product (reset_after=True)" if cfg.reset_after \
-        else "before the recurrent product (reset_after=False)"
+        else "h = (1−z)·h' + z·h~ (Wikipedia, Chung et al.)"  # a formula and names: not translated
+    gates = (_("Gates σ = {gate}, candidate φ = {candidate}; reset applied after the recurrent product "
+               "(reset_after=True).") if cfg.reset_after else
+             _("Gates σ = {gate}, candidate φ = {candidate}; reset applied before the recurrent product "
+               "(reset_after=False)."))
+    k, units, features, steps = exercise.answer_decimals, cfg.units, cfg.input_dim, exercise.steps
+    counts = {
+        "units": ngettext("{count} unit", "{count} units", units).format(count=units),
+        "features": ngettext("{count} input feature", "{count} input features", features).format(count=features),
+        "timesteps": ngettext("{count} timestep", "{count} timesteps", steps).format(count=steps),
+    }
     return [
-        f"{cfg.units} unit{'s' if cfg.units > 1 else ''}, {cfg.input_dim} input feature"
-        f"{'s' if cfg.input_dim > 1 else ''}, {exercise.steps} timesteps. Vectors are rows: x_t W is (1 × units).",
-        f"Gates σ = {cfg.recurrent_activation}, candidate φ = {cfg.activation}; reset applied {reset}.",
-        f"Update rule: {rule}.",
-        f"Write every answer to {exercise.answer_decimals} decimal places; steps count from 1, h_0 is the initial state.",
+        _("{units}, {features}, {timesteps}. Vectors are rows: x_t W is (1 × units).").format(**counts),
+        gates.format(gate=cfg.recurrent_activation, candidate=cfg.activation),
+        _("Update rule: {rule}.").format(rule=rule),
+        ngettext("Write every answer to {decimals} decimal place; steps count from 1, h_0 is the initial state.",
+                 "Write every answer to {decimals} decimal places; steps count from 1, h_0 is the initial "
+                 "state.", k).format(decimals=k),
     ]
 
 
@@ -78,7 +89,7 @@ def matrices(exercise: Exercise) -> list[list[Matrix]]:
 def bias_note(exercise: Exercise) -> str:
     if exercise.setup.weights.config.reset_after:
         return ""
-    return "With reset_after=False Keras keeps one bias: every b^h is 0 and b_h = b^x_h."
+    return _("With reset_after=False Keras keeps one bias: every b^h is 0 and b_h = b^x_h.")
 
 
 def sequence(exercise: Exercise) -> list[Matrix]:
@@ -94,9 +105,12 @@ def _general(row: str) -> str:
 
 def equations(exercise: Exercise) -> list[Equation]:
     """(1)–(4) for this exercise's reset placement and update rule, in general form."""
-    lines = step_lines(student_trace(exercise, {}), 0, 0, room=None)  # whole rows: a sheet has room
-    chosen = lines[:3] + [next(line for line in lines if "this trace" in line.label)]
-    names = ("update gate", "reset gate", "candidate", "new state")
+    trace = student_trace(exercise, {})
+    lines = step_lines(trace, 0, 0, room=None)  # whole rows: a sheet has room
+    # (4) is written once per convention, in Convention's order; the one this exercise uses is
+    # picked by position, not by its label's words (a label may be translated).
+    chosen = lines[:3] + [lines[3 + list(Convention).index(trace.convention)]]
+    names = (_("update gate"), _("reset gate"), _("candidate"), _("new state"))
     return [Equation(f"({i + 1}) {name}", _general(line.latex.split(" \\\\ ")[0]))
             for i, (name, line) in enumerate(zip(names, chosen))]
 
@@ -156,7 +170,7 @@ def coinciding(exercise: Exercise, numbers: Callable[[Trace], tuple[str, ...]]) 
 
 
 def story(run: Run) -> str:
-    return f"{run.mistakes[0].title}: {run.detail}"
+    return _("{mistake}: {detail}").format(mistake=run.mistakes[0].title, detail=detail_text(run.detail))
 
 
 def told(row: Coinciding, correct: str) -> str:
@@ -165,7 +179,7 @@ def told(row: Coinciding, correct: str) -> str:
     head = correct if first is None else story(first)
     if not others:
         return head
-    names = "; ".join(f"{run.mistakes[0].title} ({run.detail})" for run in others)
+    names = "; ".join(f"{run.mistakes[0].title} ({detail_text(run.detail)})" for run in others)
     return head + " " + ngettext("— for this layer, {mistakes} gives the same numbers.",
                                  "— for this layer, {mistakes} give the same numbers.", len(others)).format(
         mistakes=names)
@@ -175,12 +189,14 @@ def grading_table(exercise: Exercise) -> Table:
     """"If you got X, you probably did Y": each mistake's h at every step (— past its last step),
     one row for mistakes whose h coincide."""
     k, T = exercise.answer_decimals, exercise.steps
-    header = ("If you got", "you probably did")
+    header = (_("If you got"), _("you probably did"))
+
+    one_step = _("— (one step only)")
 
     def written(trace: Trace) -> tuple[str, ...]:
         h = trace.h  # (steps of that run, H)
-        return tuple(f"h{t + 1} = " + (", ".join(f"{v:.{k}f}" for v in h[t]) if t < len(h) else
-                                        "— (one step only)") for t in range(T))
+        return tuple(f"h{t + 1} = " + (", ".join(f"{v:.{k}f}" for v in h[t]) if t < len(h) else one_step)
+                     for t in range(T))
 
     rows = [("\n".join(row.numbers), told(row, _("nothing wrong: these are the answers")))
             for row in coinciding(exercise, written)]

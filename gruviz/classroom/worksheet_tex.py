@@ -1,8 +1,15 @@
 """The worksheet as LaTeX source, for teachers who edit their handouts: the same
-content as the PDF (`sheet`), with the equations exactly as gruviz writes them."""
+content as the PDF (`sheet`), with the equations exactly as gruviz writes them.
+
+The words are in the current language (`text.use`); pdflatex prints English and Spanish.
+A Chinese sheet loads xeCJK (its default fonts, Fandol, come with TeX Live) and says on
+its second line to compile it with xelatex."""
 
 from __future__ import annotations
 
+import re
+
+from ..text import _, language, ngettext
 from . import sheet
 from .exercises import Exercise
 
@@ -15,6 +22,21 @@ _TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\
 def text(words: str) -> str:
     """Plain words made safe for LaTeX."""
     return "".join(_TEXT.get(ch, ch) for ch in words)
+
+
+_PLACEHOLDER = re.compile(r"(\{[A-Za-z_][A-Za-z0-9_]*\})")
+
+
+def fill(sentence: str, **latex: str) -> str:
+    """A translated sentence with `{name}` placeholders made safe for LaTeX, each placeholder
+    replaced by LaTeX as given (a formula, a rule to write on); a run of spaces is a \\qquad."""
+    out = []
+    for k, part in enumerate(_PLACEHOLDER.split(sentence)):
+        if k % 2:
+            out.append(latex[part[1:-1]])
+        else:
+            out.append(re.sub(" {2,}", lambda _m: r"\qquad ", text(part)))
+    return "".join(out)
 
 
 def _number(value: float) -> str:
@@ -40,32 +62,50 @@ def _tabular(table: sheet.Table, spec: str, height: str = "") -> str:
 
 def _key_table(exercise: Exercise, j: int, key: sheet.Table) -> str:
     """One unit's key; `j` counts from 0, the heading from 1, as the PDF's."""
-    unit = f"\\textbf{{Unit {j + 1}}}\\\\[1mm]\n" if exercise.units > 1 else ""
+    heading = _("Unit {unit}").format(unit=j + 1)
+    unit = f"\\textbf{{{text(heading)}}}\\\\[1mm]\n" if exercise.units > 1 else ""
     return unit + r"{\small " + _tabular(key, "|" + "c|" * len(key.header)) + r"}\\[3mm]"
 
 
+def _heading(latex: str) -> str:
+    return f"{{\\Large\\bfseries {latex}}}\\\\[2mm]"
+
+
+def _subsection(latex: str) -> str:
+    return f"\\subsection*{{{latex}}}"
+
+
 def tex(exercise: Exercise, answers: bool = False) -> str:
-    """A complete document: `pdflatex worksheet.tex` prints the same sheet."""
+    """A complete document: `pdflatex worksheet.tex` prints the same sheet (`xelatex` in Chinese)."""
+    k = exercise.answer_decimals
+    chinese = []
+    if language() == "zh-Hans":  # xeCJK's default Chinese fonts come with TeX Live (Fandol)
+        chinese = ["% " + _("Compile this file with xelatex (xelatex worksheet.tex): its Chinese text needs "
+                            "the xeCJK package."), r"\usepackage{xeCJK}"]
+    answers_heading = ngettext("Your answers ({decimals} decimal place)",
+                               "Your answers ({decimals} decimal places)", k).format(decimals=k)
+    name_and_date = fill(_("Name: {name}    Date: {date}"), name=r"\rule{6cm}{0.4pt}", date=r"\rule{3cm}{0.4pt}")
     parts = [
         r"\documentclass[11pt]{article}",
+        *chinese,
         r"\usepackage[paperwidth=210mm,paperheight=279.4mm,margin=15mm]{geometry}  % fits A4 and Letter",
         r"\usepackage{amsmath,array,tabularx}",
         r"\setlength{\parindent}{0pt}\pagestyle{empty}",
         r"\begin{document}",
-        f"{{\\Large\\bfseries {text(sheet.title(exercise))}}}\\\\[2mm]",
-        r"Name: \rule{6cm}{0.4pt}\qquad Date: \rule{3cm}{0.4pt}\\[2mm]",
+        _heading(text(sheet.title(exercise))),
+        name_and_date + r"\\[2mm]",
         *(text(fact) + r"\\" for fact in sheet.facts(exercise)),
-        r"\subsection*{The weights}",
+        _subsection(text(_("The weights"))),
         *(_math_row(row) for row in sheet.matrices(exercise)),
         text(sheet.bias_note(exercise)),
-        r"\subsection*{The input sequence and the initial state}",
+        _subsection(text(_("The input sequence and the initial state"))),
         _math_row(sheet.sequence(exercise)),
-        r"\subsection*{The equations (for $t = 1, 2, \ldots$)}",
+        _subsection(fill(_("The equations (for {steps})"), steps=r"$t = 1, 2, \ldots$")),
         r"\begin{align*}",
         " \\\\\n".join(e.latex.replace(" = ", " &= ", 1)
                        + f" && \\text{{{text(e.label)}}}" for e in sheet.equations(exercise)),
         r"\end{align*}",
-        f"\\subsection*{{Your answers ({exercise.answer_decimals} decimal places)}}",
+        _subsection(text(answers_heading)),
     ]
     header = sheet.box_header(exercise)
     blank = sheet.Table(header, tuple((str(t + 1),) + ("",) * (len(header) - 1) for t in range(exercise.steps)))
@@ -75,10 +115,11 @@ def tex(exercise: Exercise, answers: bool = False) -> str:
         grading = sheet.grading_table(exercise)
         parts += [
             r"\newpage",
-            f"{{\\Large\\bfseries Answer key --- {text(sheet.title(exercise))}}}\\\\[2mm]",
-            r"For the teacher. $a_z$, $a_r$, $a_h$ are the values inside $\sigma$ and $\varphi$.\\[2mm]",
+            _heading(text(_("Answer key — {title}").format(title=sheet.title(exercise)))),
+            fill(_("For the teacher. {names} are the values inside σ and φ."),
+                 names="$a_z$, $a_r$, $a_h$") + r"\\[2mm]",
             *(_key_table(exercise, j, key) for j, key in enumerate(sheet.key_tables(exercise))),
-            r"\subsection*{Grading: what each classic mistake gives}",
+            _subsection(text(_("Grading: what each classic mistake gives"))),
             r"{\small\renewcommand{\arraystretch}{1.2}",
             _tabular(grading, "|p{7cm}|p{10cm}|"),
             "}",
