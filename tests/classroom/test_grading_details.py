@@ -212,3 +212,24 @@ def test_typed_text_is_graded_without_its_spaces(ex, stories):
 def test_reveal_gives_the_answer_to_the_asked_decimals(ex):
     for cell in ex.cells():
         assert grading.reveal(ex, cell) == f"{ex.answer(*cell):.4f}"
+
+
+def test_a_decimal_comma_is_graded_as_a_point_and_the_feedback_says_so(ex, stories):
+    """One box holds one number: "0,8121" can only mean 0.8121. Right and wrong numbers both carry
+    the note; a number typed with a point carries none, and neither carries a message."""
+    z1, r1 = (0, "z", 0), (0, "r", 0)
+    right, wrong = written(ex, z1), written(ex, r1, 3)
+    got = feedback(ex, {z1: right.replace(".", ","), r1: wrong.replace(".", ",")})
+    assert (got[z1].status, got[r1].status) == ("right", "wrong")
+    assert got[z1].note == f"{right.replace('.', ',')} was read as {right}: gruviz writes decimals with a point."
+    assert got[r1].note == f"{wrong.replace('.', ',')} was read as {wrong}: gruviz writes decimals with a point."
+    assert got[z1].message == got[r1].message == ""
+    plain = feedback(ex, {z1: right, r1: wrong})
+    assert plain[z1].note == plain[r1].note == "" and plain[z1].message == plain[r1].message == ""
+
+
+def test_feedback_comes_in_the_order_a_person_computes_the_numbers(ex, stories):
+    """Typed in any order, h1 before z2 before h~2: the steps first, then z, r, h~, h, then units."""
+    cells = [(1, "h_tilde", 0), (0, "h", 1), (1, "z", 0), (0, "h", 0), (0, "z", 1)]
+    got = grading.grade(ex, {c: written(ex, c) for c in cells}).feedback
+    assert [f.cell for f in got] == [(0, "z", 1), (0, "h", 0), (0, "h", 1), (1, "z", 0), (1, "h_tilde", 0)]
