@@ -107,8 +107,11 @@ def test_layer_options_and_weight_tables_are_whole(open_page):
     assert label.bounding_box()["height"] < 30, label.bounding_box()
     assert box.evaluate(CLIPPED) == []
     # Two units: each table has 6 columns, all inside its frame.
-    sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Example").click()
-    page.get_by_role("option", name="units=2 with linear activation").click()
+    example = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Example")
+    example.scroll_into_view_if_needed()
+    example.click()
+    page.keyboard.type("units=2")  # as above: the list may open past the window's edge
+    page.get_by_role("option", name="units=2 with linear activation").click(timeout=RERUN_MS)
     sidebar(page).get_by_role("button", name="Load example").click()
     settle(page)
     page.get_by_test_id("stExpander").filter(has_text="Edit the weights").get_by_text("Edit the weights").click()
