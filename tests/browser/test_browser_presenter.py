@@ -89,9 +89,15 @@ def test_reveal_mode_uncovers_one_number_group_at_a_time(browser, app_url):
         boxes = page.locator(".st-key-presenter_equations .katex .fbox")
         counts = [boxes.count()]
         for _ in range(5):
+            expect(page.locator(".st-key-reveal_next button")).to_be_enabled(timeout=WAIT_MS)
             page.keyboard.press(" ")
-            page.wait_for_function(f"document.querySelectorAll('.st-key-presenter_equations .katex .fbox')"
-                                   f".length < {counts[-1]}", timeout=WAIT_MS)
+            try:
+                page.wait_for_function(f"document.querySelectorAll('.st-key-presenter_equations .katex .fbox')"
+                                       f".length < {counts[-1]}", timeout=WAIT_MS)
+            except Exception as error:
+                shoot(page, "presenter_reveal_stuck")
+                raise AssertionError(f"Space uncovered nothing after {counts}; focus on "
+                                     f"{page.evaluate('document.activeElement.outerHTML.slice(0, 120)')}") from error
             settled(page)
             counts.append(boxes.count())
         shoot(page, "presenter_reveal_done")
