@@ -61,6 +61,32 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translation(language()).ngettext(singular, plural, n)
 
 
+def count(n: int) -> str:
+    """A whole number in prose, grouped as the person's language writes it (1,000 · 1.000)."""
+    from babel.numbers import format_decimal  # Babel's locale data loads on first use
+
+    return format_decimal(n, locale=FOLDERS[language()])
+
+
+def decimal(x: float, places: int) -> str:
+    """A decimal number in prose, with the language's decimal sign (0.25 · 0,25). Never inside an
+    equation, where the point stays."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(x, format="0." + "0" * places if places > 0 else "0", locale=FOLDERS[language()],
+                          decimal_quantization=True)
+
+
+def ordinal(n: int) -> str:
+    """How a person counts things: 1st, 2nd, 3rd, 11th, 21st · 2.º · 第2."""
+    if language() == "es":
+        return f"{count(n)}.º"
+    if language() == "zh-Hans":
+        return f"第{count(n)}"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{count(n)}{suffix}"
+
+
 def N_(message: str) -> str:
     """Marks a sentence for the catalogue without translating it yet (it is defined at import)."""
     return message

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..io.parsing import comma_hint, ordinal, plural
+from ..io.parsing import comma_hint, plural
 from ..io.untrusted import NumberText, json_text, check_depth, check_length, loads, number_text, shown
 from ..limits import CLI, Limits
 from ..math.trace import Trace
-from ..text import _
+from ..text import _, ordinal
 
 QUANTITIES = ("z", "r", "h_tilde", "h")
 ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7

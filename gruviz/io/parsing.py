@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from ..errors import InputError
-from ..text import _
+from ..text import _, ordinal
 from ..limits import CLI, Limits
 from ..math.backward import get_loss, target_shape
 from .untrusted import MAX_DEPTH, check_depth, check_length, loads, number, odd_character, over, shown
@@ -25,12 +25,6 @@ def plural(n: int, word: str) -> str:
     if n == 1:
         return f"{n} {word}"
     return f"{n:,} {word[:-1]}ies" if word.endswith("y") else f"{n:,} {word}s"
-
-
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st: how a person counts values."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n:,}{suffix}"
 
 
 def describe_sequence(x: np.ndarray) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gruviz import InputError
-from gruviz.io.parsing import describe_sequence, ordinal, parse_keras_printout, parse_mask, parse_sequence, \
+from gruviz.io.parsing import describe_sequence, parse_keras_printout, parse_mask, parse_sequence, \
     parse_target, parse_vector, plural
 from gruviz.limits import CLI
 
@@ -22,17 +22,6 @@ def refusal(parse, *args, **kwargs) -> str:
     with pytest.raises(InputError) as raised:
         parse(*args, **kwargs)
     return str(raised.value)
-
-
-@pytest.mark.parametrize("n, expected", [
-    (0, "0th"), (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (9, "9th"), (10, "10th"), (11, "11th"),
-    (12, "12th"), (13, "13th"), (19, "19th"), (20, "20th"), (21, "21st"), (22, "22nd"), (23, "23rd"),
-    (101, "101st"), (102, "102nd"), (103, "103rd"), (110, "110th"), (111, "111th"), (112, "112th"),
-    (113, "113th"), (120, "120th"), (121, "121st"), (1000, "1,000th"), (1001, "1,001st"), (1011, "1,011th"),
-    (1_000_002, "1,000,002nd"),
-])
-def test_ordinals_are_how_a_person_counts(n, expected):
-    assert ordinal(n) == expected
 
 
 @pytest.mark.parametrize("n, word, expected", [
