@@ -35,6 +35,7 @@ from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.onnx import OnnxGRU
 from ..layouts.pytorch import PyTorchGRU
+from .. import text
 from ..limits import APP, FILES, Limits
 from ..math.weights import GRUConfig, GRUWeights
 from .model_files import FoundGRU
@@ -185,7 +186,7 @@ def _run(kind: str, data: bytes, filename: str, limits: Limits, out_dir: str) ->
     with open(os.path.join(out_dir, "stderr"), "wb") as stderr:
         child = subprocess.Popen(
             [sys.executable, "-m", "gruviz.io.sandbox_child", kind, filename,
-             json.dumps(asdict(limits)), out_dir],
+             json.dumps(asdict(limits)), out_dir, text.language()],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=_ROOT, env=env, close_fds=True)
     try:
         child.communicate(input=bytes(data), timeout=FILES.seconds)

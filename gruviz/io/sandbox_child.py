@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InputError
+from .. import text
 from ..limits import FILES, Limits
 
 RESULT = "result.npz"
@@ -144,7 +145,8 @@ def write(out_dir: str, header: dict, arrays: dict[str, np.ndarray]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    kind, filename, limits_json, out_dir = argv
+    kind, filename, limits_json, out_dir, language = argv
+    text.use(language)  # the refusal is written in the language of the person who sent the file
     limits = Limits(**json.loads(limits_json))
     READERS[kind]()  # imports the reader before the address space is capped
     bound_self()
