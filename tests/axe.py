@@ -38,15 +38,17 @@ def run(page) -> list[dict]:
 
 
 # The page's own script makes a box that scrolls sideways reachable by keyboard, one animation
-# frame after the box changes (a font arriving late widens KaTeX). On a busy machine that frame can
-# come after a test's last wait: give it a few seconds, then let axe judge what is there.
-_SCROLLERS_REACHABLE = """() => [...document.querySelectorAll('.katex-display, [data-testid="stCode"] pre')]
+# frame after the box changes (a font arriving late widens KaTeX); and while a run is under way,
+# Streamlit fades the elements it is about to replace. On a busy machine both can outlast a test's
+# last wait: give them a few seconds, then let axe judge what is there.
+_PAGE_AT_REST = """() => !document.querySelector('[data-stale="true"], [data-test-script-state="running"]')
+  && [...document.querySelectorAll('.katex-display, [data-testid="stCode"] pre')]
   .every((box) => box.scrollWidth <= box.clientWidth + 2.5 || box.getAttribute('tabindex') === '0')"""
 
 
 def _let_the_page_finish(page) -> None:
     try:
-        page.wait_for_function(_SCROLLERS_REACHABLE, timeout=5_000)
+        page.wait_for_function(_PAGE_AT_REST, timeout=5_000)
     except Exception:  # a real miss: axe reports it below
         pass
 
