@@ -114,18 +114,26 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.keras)
 
 
-# What every browser test module shares: one app under `streamlit run` per module (its log in
-# test-output/streamlit-<module>.log) and one chromium per module. A module that needs another
-# app (no TensorFlow, the Train view alone, two processes behind nginx) defines its own app_url.
-@pytest.fixture(scope="module")
-def app_url(request):
+# What the browser test modules share: one app under `streamlit run` and one chromium per test
+# worker (its log in test-output/streamlit-<worker>.log), started by the first module that asks and
+# stopped when the worker ends. Each test opens its own browser context, so no cookie, session or
+# page state passes between tests; starting an app imports TensorFlow for seconds, once per worker
+# instead of once per module. A module that needs another app (no TensorFlow, the Train view alone,
+# two processes behind nginx) defines its own app_url.
+@pytest.fixture(scope="session")
+def shared_app_url():
     from live_app import running_app
 
-    with running_app(f"streamlit-{request.module.__name__}.log") as url:
+    with running_app(f"streamlit-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
+def app_url(shared_app_url):
+    return shared_app_url
+
+
+@pytest.fixture(scope="session")
 def browser():
     from live_app import chromium
 
