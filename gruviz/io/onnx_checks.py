@@ -10,7 +10,7 @@ from math import prod
 
 from ..errors import InputError
 from ..limits import FILES
-from ..text import _
+from ..text import _, count
 
 ATTRIBUTE_TYPES = {"activation_alpha": "FLOATS", "activation_beta": "FLOATS", "activations": "STRINGS",
                    "clip": "FLOAT", "direction": "STRING", "hidden_size": "INT", "layout": "INT",
@@ -25,18 +25,21 @@ def check_text(graph) -> None:
                            "damaged. Export the model again with torch.onnx.export or onnx.save.").format(
             what=what, value=repr(value[:40]) + ("…" if len(value) > 40 else "")))
 
+    name, operator, domain, input_, output, attribute = (
+        _("name"), _("operator (op_type)"), _("domain"), _("input"), _("output"), _("attribute name"))
     for i, node in enumerate(graph.node):
-        fields = [("name", node.name), ("operator (op_type)", node.op_type), ("domain", node.domain),
-                  *(("input", name) for name in node.input), *(("output", name) for name in node.output),
-                  *(("attribute name", a.name) for a in node.attribute)]
+        fields = [(name, node.name), (operator, node.op_type), (domain, node.domain),
+                  *((input_, n) for n in node.input), *((output, n) for n in node.output),
+                  *((attribute, a.name) for a in node.attribute)]
         for field, value in fields:
             if isinstance(value, bytes):
-                where = _("the {field} of node {number:,} in the graph")
-                refuse(where.format(field=field, number=i + 1), value)
-    for kind, values in (("initializer", graph.initializer), ("graph input", graph.input)):
+                where = _("the {field} of node {number} in the graph")
+                refuse(where.format(field=field, number=count(i + 1)), value)
+    for kind, values in ((_("the name of an initializer"), graph.initializer),
+                         (_("the name of a graph input"), graph.input)):
         for value in values:
             if isinstance(value.name, bytes):
-                refuse(_("the name of a {kind}").format(kind=kind), value.name)
+                refuse(kind, value.name)
 
 
 def decoded(value, what: str) -> str:
@@ -54,7 +57,7 @@ def decoded(value, what: str) -> str:
 def tensors(graph, depth: int = 0):
     """Every tensor stored anywhere in the graph, subgraphs included."""
     if depth > FILES.max_depth:
-        raise InputError("the graph nests subgraphs deeper than gruviz reads.")
+        raise InputError(_("the graph nests subgraphs deeper than gruviz reads."))
     yield from graph.initializer
     for sparse in graph.sparse_initializer:
         yield sparse.values
@@ -73,24 +76,27 @@ def tensors(graph, depth: int = 0):
 def check_structure(graph, filename: str) -> None:
     """Node count, external data and the tensors' declared sizes, before a tensor is read."""
     if len(graph.node) + len(graph.initializer) > FILES.max_objects:
-        raise InputError(f"{filename} has {len(graph.node) + len(graph.initializer):,} nodes and initializers; "
-                         f"gruviz reads graphs of at most {FILES.max_objects:,}.")
+        raise InputError(_("{filename} has {count} nodes and initializers; gruviz reads graphs of at most "
+                           "{cap}.").format(filename=filename, count=count(len(graph.node) + len(graph.initializer)),
+                                            cap=count(FILES.max_objects)))
     declared = 0
     for tensor in tensors(graph):
         if tensor.data_location == 1 or len(tensor.external_data):  # TensorProto.EXTERNAL
-            where = next((e.value for e in tensor.external_data if e.key == "location"), "another file")
-            raise InputError(
-                f"tensor {tensor.name[:80]!r} keeps its numbers in an external file ({where[:80]!r}); gruviz reads "
-                "only what is inside the upload and never opens other files. Save the model with its weights "
-                "inside: onnx.save(model, path, save_as_external_data=False)."
-            )
+            where = next((e.value for e in tensor.external_data if e.key == "location"), None)
+            raise InputError(_(
+                "tensor {name} keeps its numbers in an external file ({where}); gruviz reads only what is inside the "
+                "upload and never opens other files. Save the model with its weights inside: onnx.save(model, path, "
+                "save_as_external_data=False).").format(name=repr(tensor.name[:80]),
+                                                        where=repr((where or _("another file"))[:80])))
         if any(d < 0 for d in tensor.dims):
-            raise InputError(f"tensor {tensor.name[:80]!r} declares a negative dimension {list(tensor.dims)}.")
+            raise InputError(_("tensor {name} declares a negative dimension {shape}.").format(
+                name=repr(tensor.name[:80]), shape=list(tensor.dims)))
         declared += prod(tensor.dims) if tensor.dims else 1
         if declared > FILES.max_unpacked_bytes:
-            raise InputError(f"{filename}'s tensors declare over {FILES.max_unpacked_bytes:,} numbers together "
-                             f"(tensor {tensor.name[:80]!r} has shape {list(tensor.dims)[:6]}); gruviz reads graphs "
-                             "of a size that fits on screen.")
+            raise InputError(_("{filename}'s tensors declare over {cap} numbers together (tensor {name} has shape "
+                               "{shape}); gruviz reads graphs of a size that fits on screen.").format(
+                filename=filename, cap=count(FILES.max_unpacked_bytes), name=repr(tensor.name[:80]),
+                shape=list(tensor.dims)[:6]))
 
 
 def attributes(onnx, node, called: str) -> dict:

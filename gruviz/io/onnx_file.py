@@ -18,9 +18,9 @@ from ..errors import InputError
 from ..layouts.base import LayoutConfig
 from ..layouts.onnx import ONNX_ACTIVATIONS, OnnxGRU, activation_from_onnx
 from ..limits import CORE, Limits
-from ..text import _
+from ..text import _, count, decimal, ngettext
 from .onnx_checks import attributes, check_structure, check_text, decoded
-from .untrusted import cut, shown
+from .untrusted import cannot_read, cut, shown
 
 OPSET = 14  # the first GRU with the `layout` attribute; onnxruntime runs it everywhere
 MAX_GRU_NODES = 32  # a stacked, bidirectional export has a handful; the child sends back each one's arrays
@@ -48,11 +48,13 @@ class OnnxFile:
         elif name in names:
             chosen = self.nodes[names.index(name)]
         else:
-            raise InputError(f"no GRU node named {shown(name, 80)}; the file's GRU nodes are "
-                             f"{', '.join(shown(n, 80) for n in names)}.")
+            raise InputError(_("no GRU node named {name}; the file's GRU nodes are {names}.").format(
+                name=shown(name, 80), names=", ".join(shown(n, 80) for n in names)))
         others = [shown(n, 80) for n in names if n != chosen.name]
-        also = f"; also in the file: {', '.join(others)} (choose with --node NAME)" if others else ""
-        return chosen, f"Showing GRU node {shown(chosen.name, 80)}{also}."
+        if others:
+            return chosen, _("Showing GRU node {name}; also in the file: {others} (choose with --node NAME).").format(
+                name=shown(chosen.name, 80), others=", ".join(others))
+        return chosen, _("Showing GRU node {name}.").format(name=shown(chosen.name, 80))
 
 
 try:  # at import: the sandboxed child imports this module before capping its memory
@@ -63,7 +65,7 @@ except ImportError:  # pragma: no cover - requirements.txt pins it
 
 def _onnx():
     if _ONNX is None:
-        raise InputError("reading .onnx files needs the onnx package: pip install -r requirements.txt.")
+        raise InputError(_("reading .onnx files needs the onnx package: pip install -r requirements.txt."))
     return _ONNX
 
 
@@ -71,25 +73,28 @@ def read_onnx(data: bytes, filename: str = "model.onnx", limits: Limits = CORE) 
     """Every GRU node of the main graph, as OnnxGRU weights with notes."""
     onnx = _onnx()
     if len(data) > limits.max_file_bytes:
-        raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB.")
+        raise InputError(_("{filename} is {size} MB; the limit is {cap} MB.").format(
+            filename=filename, size=decimal(len(data) / 2**20, 1), cap=decimal(limits.max_file_bytes / 2**20, 0)))
     try:
         model = onnx.load_model_from_string(bytes(data))
     except Exception:  # protobuf's DecodeError and friends: the bytes are not a model
-        raise InputError(f"{filename} is not a readable ONNX model (the protobuf does not parse: truncated or not "
-                         "an .onnx file). Export it again with torch.onnx.export or onnx.save.") from None
+        raise InputError(_("{filename} is not a readable ONNX model (the protobuf does not parse: truncated or not "
+                           "an .onnx file). Export it again with torch.onnx.export or onnx.save.").format(
+            filename=filename)) from None
     graph = model.graph
     check_structure(graph, filename)
     grus = [(i, n) for i, n in enumerate(graph.node) if n.op_type == "GRU" and n.domain in ("", "ai.onnx")]
     if len(grus) > MAX_GRU_NODES:
-        raise InputError(_("{filename} has {count:,} GRU nodes; gruviz reads at most {cap} from one file. "
+        raise InputError(_("{filename} has {count} GRU nodes; gruviz reads at most {cap} from one file. "
                            "Export the part of the model that holds the GRU to explain.").format(
-            filename=filename, count=len(grus), cap=MAX_GRU_NODES))
+            filename=filename, count=count(len(grus)), cap=count(MAX_GRU_NODES)))
     check_text(graph)
     stored = _stored_tensors(graph)
     nodes = [_node(onnx, n, i, stored, graph.node, limits) for i, n in grus]
     if not nodes:
         ops = [cut(op, 40) for op in sorted({n.op_type for n in graph.node})[:8]]
-        raise InputError(f"{filename} has no GRU node in its main graph (its operators: {', '.join(ops) or 'none'}).")
+        raise InputError(_("{filename} has no GRU node in its main graph (its operators: {operators}).").format(
+            filename=filename, operators=", ".join(ops) or _("none")))
     return OnnxFile(tuple(nodes))
 
 
@@ -107,7 +112,10 @@ def _stored_tensors(graph) -> dict:
 
 def _producer(graph_nodes, name: str) -> str:
     producers = (n for n in graph_nodes if name in n.output)
-    return next((f"node {shown(n.name, 80)} ({cut(n.op_type, 40)})" for n in producers), "a graph input")
+    found = next(producers, None)
+    if found is None:
+        return _("a graph input")
+    return _("node {name} ({operator})").format(name=shown(found.name, 80), operator=cut(found.op_type, 40))
 
 
 def _array(onnx, tensor, what: str, limits: Limits) -> np.ndarray:
@@ -115,8 +123,10 @@ def _array(onnx, tensor, what: str, limits: Limits) -> np.ndarray:
     try:
         return np.asarray(onnx.numpy_helper.to_array(tensor))
     except Exception:
-        raise InputError(f"{what} ({tensor.name[:80]!r}) does not hold the {prod(tensor.dims):,} numbers its "
-                         f"shape {list(tensor.dims)} declares.") from None
+        raise InputError(ngettext("{what} ({name}) does not hold the {count} number its shape {shape} declares.",
+                                  "{what} ({name}) does not hold the {count} numbers its shape {shape} declares.",
+                                  prod(tensor.dims)).format(
+            what=what, name=repr(tensor.name[:80]), count=count(prod(tensor.dims)), shape=list(tensor.dims))) from None
 
 
 def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> FoundNode:
@@ -130,43 +140,51 @@ def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> 
         source = inputs[key]
         if not source:
             if required:
-                raise InputError(f"GRU node {called} has no {key} input.")
+                raise InputError(_("GRU node {node} has no {key} input.").format(node=called, key=key))
             return None
         if source in stored:
-            return _array(onnx, stored[source], f"{called}'s {key}", limits)
+            return _array(onnx, stored[source], _("{node}'s {key}").format(node=called, key=key), limits)
         where = _producer(graph_nodes, source)
         if key in ("W", "R", "B"):
-            raise InputError(f"GRU node {called} takes {key} from {where}: it is computed when the model runs, not "
-                             "stored in the file, and gruviz reads only stored numbers. Export with constant folding "
-                             "(torch.onnx.export(..., do_constant_folding=True)) so the weights are initializers.")
-        notes.append(f"{key} comes from {where}, supplied when the model runs; gruviz uses "
-                     f"{'h0 (--h0, default 0)' if key == 'initial_h' else 'the whole sequence'} instead.")
+            raise InputError(_("GRU node {node} takes {key} from {where}: it is computed when the model runs, not "
+                               "stored in the file, and gruviz reads only stored numbers. Export with constant folding "
+                               "(torch.onnx.export(..., do_constant_folding=True)) so the weights are "
+                               "initializers.").format(node=called, key=key, where=where))
+        if key == "initial_h":
+            note = _("{key} comes from {where}, supplied when the model runs; gruviz uses h0 (--h0, default 0) instead.")
+        else:
+            note = _("{key} comes from {where}, supplied when the model runs; gruviz uses the whole sequence instead.")
+        notes.append(note.format(key=key, where=where))
         return None
 
     W, R = value("W", True), value("R", True)
     if W.ndim != 3 or R.ndim != 3 or W.shape[1] % 3:
-        raise InputError(f"GRU node {called} has W {W.shape} and R {R.shape}; the operator's are "
-                         "(num_directions, 3·hidden_size, input_size) and (num_directions, 3·hidden_size, hidden_size).")
+        raise InputError(_("GRU node {node} has W {W} and R {R}; the operator's are (num_directions, 3·hidden_size, "
+                           "input_size) and (num_directions, 3·hidden_size, hidden_size).").format(
+            node=called, W=W.shape, R=R.shape))
     H, D = W.shape[1] // 3, W.shape[2]
     if "hidden_size" in attrs and attrs["hidden_size"] != H:
-        raise InputError(f"GRU node {called} says hidden_size={attrs['hidden_size']} but W has 3·{H} rows.")
+        raise InputError(_("GRU node {node} says hidden_size={size} but W has 3·{units} rows.").format(
+            node=called, size=attrs["hidden_size"], units=H))
     limits.check_layer(H, D)
     if attrs.get("clip") is not None:
-        raise InputError(
-            f"GRU node {called} sets clip={attrs['clip']:g}: the operator clips every pre-activation to "
-            f"[−{attrs['clip']:g}, {attrs['clip']:g}] before f and g. gruviz's trace has no clipping step (and "
-            "Keras, PyTorch and the other layouts none either), so it cannot show these numbers exactly."
-        )
-    direction = decoded(attrs.get("direction", b"forward"), f"the direction of GRU node {called}")
+        raise InputError(_(
+            "GRU node {node} sets clip={clip}: the operator clips every pre-activation to [−{clip}, {clip}] before "
+            "f and g. gruviz's trace has no clipping step (and Keras, PyTorch and the other layouts none either), so "
+            "it cannot show these numbers exactly.").format(node=called, clip=f"{attrs['clip']:g}"))
+    direction = decoded(attrs.get("direction", b"forward"), _("the direction of GRU node {node}").format(node=called))
     gate, candidate = _activations(attrs, 2 if direction == "bidirectional" else 1, called)
     B, h, lens = value("B", False), value("initial_h", False), value("sequence_lens", False)
     layout = int(attrs.get("layout", 0))
     if h is not None:
         if h.ndim != 3 or h.shape[1 if layout == 0 else 0] != 1:
-            raise InputError(f"GRU node {called} stores initial_h of shape {h.shape}; gruviz shows a batch of one.")
+            raise InputError(_("GRU node {node} stores initial_h of shape {shape}; gruviz shows a batch of one.").format(
+                node=called, shape=h.shape))
         h = h if layout == 0 else h.transpose(1, 0, 2)
     if lens is not None and lens.shape != (1,):
-        raise InputError(f"GRU node {called} stores sequence_lens for {lens.size} sequences; gruviz shows one.")
+        raise InputError(ngettext("GRU node {node} stores sequence_lens for {count} sequence; gruviz shows one.",
+                                  "GRU node {node} stores sequence_lens for {count} sequences; gruviz shows one.",
+                                  lens.size).format(node=called, count=count(lens.size)))
     config = LayoutConfig(units=H, input_dim=D, activation=candidate, recurrent_activation=gate)
     weights = OnnxGRU(config, W, R, B, h, lens, int(attrs.get("linear_before_reset", 0) != 0), direction, layout)
     return FoundNode(name, weights, tuple(notes))
@@ -175,11 +193,13 @@ def _node(onnx, node, index: int, stored: dict, graph_nodes, limits: Limits) -> 
 def _activations(attrs: dict, dirs: int, called: str) -> tuple[str, str]:
     """(gate, candidate) activation names; one pair for both directions. `called`: the node as
     messages quote it."""
-    names = [decoded(a, f"an activation of GRU node {called}") for a in attrs.get("activations", [])]
+    names = [decoded(a, _("an activation of GRU node {node}").format(node=called)) for a in attrs.get("activations", [])]
     if not names:
         return "sigmoid", "tanh"
     if len(names) != 2 * dirs:
-        raise InputError(f"GRU node {called} lists {len(names)} activations; the operator takes 2 per direction.")
+        raise InputError(ngettext("GRU node {node} lists {count} activation; the operator takes 2 per direction.",
+                                  "GRU node {node} lists {count} activations; the operator takes 2 per direction.",
+                                  len(names)).format(node=called, count=count(len(names))))
     alphas, betas = list(attrs.get("activation_alpha", [])), list(attrs.get("activation_beta", []))
     ours = []
     for act in names:
@@ -189,8 +209,8 @@ def _activations(attrs: dict, dirs: int, called: str) -> tuple[str, str]:
         # no operator's activation is 40 characters long: a longer name is refused all the same, quoted short
         ours.append(activation_from_onnx(act if len(act) <= 40 else act[:40] + "…", alpha, beta))
     if dirs == 2 and ours[:2] != ours[2:]:
-        raise InputError(f"GRU node {called} uses {ours[:2]} forward and {ours[2:]} in reverse; gruviz shows one pair "
-                         "of activations for both directions.")
+        raise InputError(_("GRU node {node} uses {forward} forward and {reverse} in reverse; gruviz shows one pair "
+                           "of activations for both directions.").format(node=called, forward=ours[:2], reverse=ours[2:]))
     return ours[0], ours[1]
 
 
@@ -210,7 +230,7 @@ def read_onnx_path(path: str, node: str | None = None, limits: Limits = CORE) ->
         with open(path, "rb") as handle:
             data = handle.read(limits.max_file_bytes + 1)
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+        raise cannot_read(path, error) from None
     return read_onnx(data, path, limits).choose(node)
 
 

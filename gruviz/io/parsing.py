@@ -7,11 +7,12 @@ message that says what was wrong and how to write it instead.
 from __future__ import annotations
 
 import re
+from functools import reduce
 
 import numpy as np
 
 from ..errors import InputError
-from ..text import _, ordinal
+from ..text import _, count, ngettext, ordinal
 from ..limits import CLI, Limits
 from ..math.backward import get_loss, target_shape
 from .untrusted import MAX_DEPTH, check_depth, check_length, loads, number, odd_character, over, shown
@@ -29,7 +30,15 @@ def plural(n: int, word: str) -> str:
 
 def describe_sequence(x: np.ndarray) -> str:
     """How a (T, D) sequence was read, in the words the page uses."""
-    return f"{plural(x.shape[0], 'timestep')} × {plural(x.shape[1], 'feature')}"
+    return f"{timesteps(x.shape[0])} × {features(x.shape[1])}"
+
+
+def timesteps(n: int) -> str:
+    return ngettext("{count} timestep", "{count} timesteps", n).format(count=count(n))
+
+
+def features(n: int) -> str:
+    return ngettext("{count} feature", "{count} features", n).format(count=count(n))
 
 
 def _words(text: str, name: str) -> list[str]:
@@ -39,9 +48,11 @@ def _words(text: str, name: str) -> list[str]:
     pieces = text.split(",")
     for i, piece in enumerate(pieces[:-1]):
         if not piece.strip():
-            after = "at its start" if i == 0 else f"after its {ordinal(len(_split(','.join(pieces[:i]))))} value"
-            raise InputError(f"{name} has an empty value {after} (two commas with nothing between); type a "
-                             "number there or remove a comma.")
+            message = (_("{name} has an empty value at its start (two commas with nothing between); type a number "
+                         "there or remove a comma.") if i == 0 else
+                       _("{name} has an empty value after its {ordinal} value (two commas with nothing between); "
+                         "type a number there or remove a comma."))
+            raise InputError(message.format(name=name, ordinal=ordinal(len(_split(",".join(pieces[:i]))))))
     return _split(text)
 
 
@@ -77,59 +88,69 @@ def parse_vector(text: str, name: str, size: int | None = None, limits: Limits =
     if text.startswith("["):
         values = loads(text, name, limits)
         if not isinstance(values, list) or any(isinstance(v, (list, dict)) for v in values):
-            raise InputError(f"{name} must be a flat list of numbers, like [0.1, -0.2].")
+            raise InputError(_("{name} must be a flat list of numbers, like [0.1, -0.2].").format(name=name))
     else:
         values = _words(text, name)
     if not values:
-        raise InputError(f"{name} is empty; type numbers separated by commas, like 0.1, -0.2.")
+        raise InputError(_("{name} is empty; type numbers separated by commas, like 0.1, -0.2.").format(name=name))
     if size is not None and len(values) != size:
-        raise InputError(f"{name} has {plural(len(values), 'value')} but {size} {'is' if size == 1 else 'are'} "
-                         "needed (one per unit)." + comma_hint(text))
-    return np.array([number(v, f"the {ordinal(i + 1)} value of {name}") for i, v in enumerate(values)])
+        has = ngettext("{count} value", "{count} values", len(values)).format(count=count(len(values)))
+        raise InputError(ngettext("{name} has {values} but {count} is needed (one per unit).",
+                                  "{name} has {values} but {count} are needed (one per unit).", size).format(
+            name=name, values=has, count=count(size)) + comma_hint(text))
+    return np.array([number(v, _("the {ordinal} value of {name}").format(ordinal=ordinal(i + 1), name=name))
+                     for i, v in enumerate(values)])
 
 
-def parse_sequence(text: str, input_dim: int, limits: Limits = CLI) -> np.ndarray:
+def parse_sequence(text: str, input_dim: int, limits: Limits = CLI, *, target: bool = False) -> np.ndarray:
     """A sequence as typed → (T, input_dim).
 
     Accepts a JSON array of steps ([[1], [2]]) or text in which ';' or newlines
     separate timesteps and commas or spaces separate features. With one feature,
     '1, 2, 9, 8' is four timesteps: a list of scalars can only mean that. Messages
-    count timesteps from 1, as the page does.
+    count timesteps from 1, as the page does. A `target`'s rows hold one value per unit.
     """
     text = (text or "").strip()
+    the_sequence = _("the sequence")
     if len(text) > limits.max_text_chars and _rough_steps(text, input_dim) > limits.max_steps:
         # the count a person can act on, rather than a count of characters
-        raise over("the sequence", _rough_steps(text, input_dim), "timesteps", limits.max_steps, limits)
-    check_length(text, "the sequence", limits)
+        raise over(the_sequence, timesteps(_rough_steps(text, input_dim)), limits.max_steps, limits)
+    check_length(text, the_sequence, limits)
     if not text:
-        raise InputError("the sequence is empty; type at least one timestep, for example 1, 2, 9, 8.")
+        raise InputError(_("the sequence is empty; type at least one timestep, for example 1, 2, 9, 8."))
     if text.startswith("["):
-        steps = loads(text, "the sequence", limits)
+        steps = loads(text, the_sequence, limits)
         if not isinstance(steps, list) or not steps:
-            raise InputError("the sequence is an empty JSON list; give at least one timestep.")
+            raise InputError(_("the sequence is an empty JSON list; give at least one timestep."))
         if all(not isinstance(s, list) for s in steps):
             steps = [[s] for s in steps] if input_dim == 1 else [steps]
     else:
         if _EMPTY_STEP.search(text):
-            raise InputError("the sequence has an empty timestep (two ';' with nothing between); type its "
-                             "values there or remove a ';'.")
+            raise InputError(_("the sequence has an empty timestep (two ';' with nothing between); type its "
+                               "values there or remove a ';'."))
         rows = [row for row in _STEP_SPLIT.split(text) if row.strip()]
-        steps = [_words(row, "the sequence" if len(rows) == 1 else f"timestep {t + 1}") for t, row in enumerate(rows)]
+        steps = [_words(row, the_sequence if len(rows) == 1 else _timestep(t)) for t, row in enumerate(rows)]
         if input_dim == 1 and len(steps) == 1:
             steps = [[value] for value in steps[0]]
     if len(steps) > limits.max_steps:
-        raise over("the sequence", len(steps), "timesteps", limits.max_steps, limits)
+        raise over(the_sequence, timesteps(len(steps)), limits.max_steps, limits)
     x = []
     for t, step in enumerate(steps):
         if not isinstance(step, list) or any(isinstance(v, (list, dict)) for v in step):
-            raise InputError(f"timestep {t + 1} must be a flat list of numbers.")
+            raise InputError(_("timestep {number} must be a flat list of numbers.").format(number=t + 1))
         if len(step) != input_dim:
-            raise InputError(
-                f"timestep {t + 1} has {plural(len(step), 'feature')} but the model has input_dim={input_dim}. "
-                "Separate timesteps with ';' or new lines and features with commas or spaces."
-            )
-        x.append([number(v, f"timestep {t + 1}") for v in step])
+            wrong = (_("timestep {number} has {features} but the GRU has units={width}. Separate timesteps with "
+                       "';' or new lines and features with commas or spaces.") if target else
+                     _("timestep {number} has {features} but the model has input_dim={width}. Separate timesteps "
+                       "with ';' or new lines and features with commas or spaces."))
+            raise InputError(wrong.format(number=t + 1, features=features(len(step)), width=input_dim))
+        x.append([number(v, _timestep(t)) for v in step])
     return np.array(x, dtype=np.float64).reshape(len(x), input_dim)
+
+
+def _timestep(t: int) -> str:
+    """Row t of a sequence as messages name it, counted from 1 as the page does."""
+    return _("timestep {number}").format(number=t + 1)
 
 
 def _rough_steps(text: str, input_dim: int) -> int:
@@ -142,19 +163,23 @@ def _rough_steps(text: str, input_dim: int) -> int:
 
 def parse_mask(text: str, steps: int, limits: Limits = CLI) -> np.ndarray | None:
     """'1, 1, 0, 1' (or true/false) → (steps,) bool; blank means no mask."""
-    text = check_length(text or "", "the mask", limits)
-    check_depth(text, "the mask")  # its brackets are read as spaces, but only as deep as any box's
-    words = _words(text.replace("[", " ").replace("]", " "), "the mask")
+    the_mask = _("the mask")
+    text = check_length(text or "", the_mask, limits)
+    check_depth(text, the_mask)  # its brackets are read as spaces, but only as deep as any box's
+    words = _words(text.replace("[", " ").replace("]", " "), the_mask)
     if not words:
         return None
     truth = {"1": True, "0": False, "true": True, "false": False, "1.0": True, "0.0": False}
     for t, word in enumerate(words):
         if word.lower() not in truth:
             odd = odd_character(word)
-            raise InputError(f"the mask at timestep {t + 1}: {shown(word)} is not 1/0 or true/false"
-                             + (f" (it contains {odd})." if odd else "."))
+            message = (_("the mask at timestep {number}: {word} is not 1/0 or true/false (it contains {character}).")
+                       if odd else _("the mask at timestep {number}: {word} is not 1/0 or true/false."))
+            raise InputError(message.format(number=t + 1, word=shown(word), character=odd))
     if len(words) != steps:
-        raise InputError(f"the mask has {plural(len(words), 'entry')} but the sequence has {plural(steps, 'timestep')}.")
+        entries = ngettext("{count} entry", "{count} entries", len(words)).format(count=count(len(words)))
+        raise InputError(_("the mask has {entries} but the sequence has {timesteps}.").format(
+            entries=entries, timesteps=timesteps(steps)))
     return np.array([truth[w.lower()] for w in words])
 
 
@@ -169,37 +194,37 @@ def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
     (`[[1. 2.]]`), and JSON. A printout that numpy shortened with '...' cannot be
     read back, and the message says how to print it in full.
     """
-    text = check_length((text or "").strip(), "the printout", limits)
-    check_depth(text, "the printout")
+    the_printout = _("the printout")
+    text = check_length((text or "").strip(), the_printout, limits)
+    check_depth(text, the_printout)
     if not text:
-        raise InputError("paste the output of print(layer.get_weights()).")
+        raise InputError(_("paste the output of print(layer.get_weights())."))
     if "..." in text:
-        raise InputError(
-            "the printout was shortened by numpy ('...'); print it in full with "
-            "np.set_printoptions(threshold=sys.maxsize) and paste again."
-        )
+        raise InputError(_("the printout was shortened by numpy ('...'); print it in full with "
+                           "np.set_printoptions(threshold=sys.maxsize) and paste again."))
     cleaned = _DTYPE.sub(" ", text).replace("array(", " ").replace(")", " ")
     leftovers = re.sub(_TOKEN, " ", cleaned).replace(",", " ").split()
     if leftovers:
         odd = odd_character(leftovers[0])
-        raise InputError(f"cannot read {shown(leftovers[0])} in the printout"
-                         + (f" (it contains {odd})" if odd else "") + "; paste exactly what print() showed.")
+        message = (_("cannot read {token} in the printout (it contains {character}); paste exactly what print() "
+                     "showed.") if odd else _("cannot read {token} in the printout; paste exactly what print() showed."))
+        raise InputError(message.format(token=shown(leftovers[0]), character=odd))
     stack: list[list] = [[]]
     for token in _TOKEN.findall(cleaned):
         if token == "[":
             if len(stack) > MAX_DEPTH:
-                raise InputError(f"the printout nests brackets more than {MAX_DEPTH} levels deep; a GRU's "
-                                 "arrays nest 3.")
+                raise InputError(_("the printout nests brackets more than {cap} levels deep; a GRU's arrays nest "
+                                   "3.").format(cap=count(MAX_DEPTH)))
             stack.append([])
         elif token == "]":
             if len(stack) == 1:
-                raise InputError("the printout has a ']' without its '['.")
+                raise InputError(_("the printout has a ']' without its '['."))
             closed = stack.pop()
             stack[-1].append(closed)
         else:
-            stack[-1].append(number(token, "the printout"))
+            stack[-1].append(number(token, the_printout))
     if len(stack) != 1:
-        raise InputError("the printout has a '[' that is never closed; paste all of it.")
+        raise InputError(_("the printout has a '[' that is never closed; paste all of it."))
     items = stack[0]
     # print(list_of_arrays) wraps the arrays in one more list.
     if len(items) == 1 and isinstance(items[0], list) and items[0] and all(isinstance(a, list) for a in items[0]):
@@ -212,20 +237,32 @@ def parse_keras_printout(text: str, limits: Limits = CLI) -> list[np.ndarray]:
         try:
             arrays.append(np.array(item, dtype=np.float64))
         except ValueError:
-            name = f" ({names[i]})" if i < len(names) else ""
-            lengths = sorted({len(row) for row in item if isinstance(row, list)})
-            found = f" ({' and '.join(map(str, lengths))} numbers)" if len(lengths) > 1 else ""
-            raise InputError(f"the {ordinal(i + 1)} array{name} in the printout has rows of different "
-                             f"lengths{found}; every row needs the same number of values.") from None
+            raise InputError(_ragged(item, i, names)) from None
         if arrays[-1].size > limits.max_array_elements:
-            raise over(f"the {ordinal(i + 1)} array in the printout", arrays[-1].size, "numbers", limits.max_array_elements,
-                       limits)
+            amount = ngettext("{count} number", "{count} numbers", arrays[-1].size).format(count=count(arrays[-1].size))
+            raise over(_("the {ordinal} array in the printout").format(ordinal=ordinal(i + 1)), amount,
+                       limits.max_array_elements, limits)
     if arrays and arrays[0].ndim == 2 and arrays[0].shape[1] % 3 == 0:
         limits.check_layer(arrays[0].shape[1] // 3, arrays[0].shape[0])  # kernel: (input_dim, 3·units)
     return arrays
 
 
 _ARRAY_NAMES = ("kernel", "recurrent_kernel", "bias")  # get_weights()'s order
+
+
+def _ragged(item: list, i: int, names: tuple[str, ...]) -> str:
+    """The refusal for array i of a printout whose rows differ in length."""
+    if i < len(names):
+        array = _("the {ordinal} array ({name})").format(ordinal=ordinal(i + 1), name=names[i])
+    else:
+        array = _("the {ordinal} array").format(ordinal=ordinal(i + 1))
+    lengths = sorted({len(row) for row in item if isinstance(row, list)})
+    if len(lengths) < 2:
+        return _("{array} in the printout has rows of different lengths; every row needs the same number of "
+                 "values.").format(array=array)
+    listed = reduce(lambda a, b: _("{first} and {second}").format(first=a, second=b), map(str, lengths))
+    return _("{array} in the printout has rows of different lengths ({lengths} numbers); every row needs the same "
+             "number of values.").format(array=array, lengths=listed)
 
 
 def _looks_like_weights(arrays: list) -> bool:
@@ -244,19 +281,18 @@ def parse_target(text: str | None, loss: str, units: int, steps: int, limits: Li
     shape = target_shape(chosen, units, steps)
     if shape is None:
         if not blank:
-            raise InputError(f"the {chosen.name} loss takes no target; use --loss mse or mse_all to give one.")
+            raise InputError(_("the {loss} loss takes no target; use --loss mse or mse_all to give one.").format(
+                loss=chosen.name))
         return None
     if blank:
         return np.zeros(shape)
     if chosen.target == "vector":
-        return parse_vector(text, "the target", units, limits)
+        return parse_vector(text, _("the target"), units, limits)
     try:
-        target = parse_sequence(text, units, limits)
+        target = parse_sequence(text, units, limits, target=True)
     except InputError as problem:
-        # parse_sequence speaks of inputs; a target row has one value per unit
-        message = str(problem).replace("the model has input_dim=", "the GRU has units=")
-        raise InputError(f"target: {message}") from None
+        raise InputError(_("target: {message}").format(message=problem)) from None
     if len(target) != steps:
-        raise InputError(f"the target has {plural(len(target), 'timestep')} but the sequence has "
-                         f"{plural(steps, 'timestep')}; mse_all needs one target row per output step.")
+        raise InputError(_("the target has {timesteps} but the sequence has {steps}; mse_all needs one target row "
+                           "per output step.").format(timesteps=timesteps(len(target)), steps=timesteps(steps)))
     return target

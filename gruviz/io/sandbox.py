@@ -36,13 +36,14 @@ from ..layouts.base import LayoutConfig
 from ..layouts.onnx import OnnxGRU
 from ..layouts.pytorch import PyTorchGRU
 from .. import text
+from ..text import N_, _, count, decimal
 from ..limits import APP, FILES, Limits
 from ..math.weights import GRUConfig, GRUWeights
 from .model_files import FoundGRU
 from .sandbox_child import RESULT
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding the gruviz package
-_AGAIN = "Save it again (Keras: model.save) and upload the new file."
+_AGAIN = N_("Save it again (Keras: model.save) and upload the new file.")
 # Few children at once: each may use FILES.memory_bytes, and the machine has few cores.
 _SLOTS = threading.BoundedSemaphore(max(2, (os.cpu_count() or 1) * 2))
 
@@ -66,7 +67,7 @@ def read_keras_file(data: bytes, filename: str, limits: Limits = APP) -> list[Fo
             found.append(FoundGRU(str(item["name"]), weights, item["go_backwards"] is True,
                                   tuple(str(n) for n in item["notes"])))
     if not found:
-        raise FileRefused("no GRU layer found in this file.", "refused")
+        raise FileRefused(_("no GRU layer found in this file."), "refused")
     return found
 
 
@@ -98,7 +99,7 @@ def read_lstm_state_dict_file(data: bytes, filename: str, limits: Limits = APP):
     header, arrays = run_child("lstm_state_dict", data, filename, limits)
     with rebuilding():
         values = [arrays[f"0.{j}"] for j in range(_count(arrays, 0))]
-        limits.check_arrays({f"array {j}": v.shape for j, v in enumerate(values)})
+        limits.check_arrays({_array(j): v.shape for j, v in enumerate(values)})
         weights = LSTMWeights.from_keras_arrays(values)
         limits.check_layer(weights.config.units, weights.config.input_dim)
         return weights
@@ -120,7 +121,7 @@ def read_onnx_upload(data: bytes, filename: str, limits: Limits = APP):
             weights = OnnxGRU.from_arrays(config, {**named, **item["attributes"]})
             nodes.append(FoundNode(str(item["name"]), weights, tuple(str(n) for n in item["notes"])))
     if not nodes:
-        raise FileRefused("no GRU node found in this file.", "refused")
+        raise FileRefused(_("no GRU node found in this file."), "refused")
     return OnnxFile(tuple(nodes))
 
 
@@ -132,8 +133,12 @@ def rebuilding():
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise FileRefused(f"gruviz could not read this file (its reader returned {type(e).__name__}). {_AGAIN}",
-                          "bug") from None
+        raise FileRefused(_("gruviz could not read this file (its reader returned {error}). {again}").format(
+            error=type(e).__name__, again=_(_AGAIN)), "bug") from None
+
+
+def _array(j: int) -> str:
+    return _("array {number}").format(number=j)
 
 
 def _count(arrays: dict, item: int) -> int:
@@ -143,16 +148,16 @@ def _count(arrays: dict, item: int) -> int:
 def _keras_weights(config: dict, values: list[np.ndarray], limits: Limits) -> GRUWeights:
     cfg = GRUConfig(**config)
     limits.check_layer(cfg.units, cfg.input_dim)
-    limits.check_arrays({f"array {j}": v.shape for j, v in enumerate(values)})
+    limits.check_arrays({_array(j): v.shape for j, v in enumerate(values)})
     return GRUWeights.create(cfg, *values)
 
 
 def run_child(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, dict[str, np.ndarray]]:
     """Run the child on `data`; its header (status "ok") and arrays, or a FileRefused."""
     if len(data) > limits.max_file_bytes:
-        raise FileRefused(f"the file is {len(data) / 2**20:.1f} MB; gruviz reads files up to "
-                          f"{limits.max_file_bytes / 2**20:.0f} MB here.", "refused")
-    busy = FileRefused("the server is busy reading other files; try again in a moment.", "busy")
+        raise FileRefused(_("the file is {size} MB; gruviz reads files up to {cap} MB here.").format(
+            size=decimal(len(data) / 2**20, 1), cap=decimal(limits.max_file_bytes / 2**20, 0)), "refused")
+    busy = FileRefused(_("the server is busy reading other files; try again in a moment."), "busy")
     if not _SLOTS.acquire(timeout=FILES.seconds):
         raise busy
     out_dir = None
@@ -216,22 +221,29 @@ def _result(out_dir: str, returncode: int | None, seconds: float) -> tuple[dict,
 
 def _refusal(header: dict, seconds: float) -> FileRefused:
     status, peak = header.get("status"), int(header.get("peak_bytes") or 0)
-    if status == "refused":
+    again, limit = _(_AGAIN), decimal(FILES.seconds, 0)
+    if status == "refused":  # the child wrote it in the reader's language
         return FileRefused(str(header.get("message")), "refused", seconds, peak)
     if status == "timeout":
-        return FileRefused(f"this file took longer than {FILES.seconds:.0f} s to read, so gruviz stopped reading it. "
-                           f"It is damaged or built to stall a reader. {_AGAIN}", "timeout", seconds)
+        return FileRefused(_("this file took longer than {seconds} s to read, so gruviz stopped reading it. It is "
+                             "damaged or built to stall a reader. {again}").format(seconds=limit, again=again),
+                           "timeout", seconds)
     if status == "memory":
-        return FileRefused(f"this file needed more than {FILES.memory_bytes // 2**20} MB of memory to read, so gruviz "
-                           "stopped reading it; a GRU that fits on screen needs a few MB. It is damaged or built to "
-                           f"exhaust the server. {_AGAIN}", "memory", seconds, peak)
+        return FileRefused(_("this file needed more than {size} MB of memory to read, so gruviz stopped reading it; a "
+                             "GRU that fits on screen needs a few MB. It is damaged or built to exhaust the server. "
+                             "{again}").format(size=count(FILES.memory_bytes // 2**20), again=again),
+                           "memory", seconds, peak)
     if status == "crash":
         code = header.get("code")
         if code == -signal.SIGXCPU:
-            return FileRefused(f"this file took more than {FILES.seconds:.0f} s of computing to read, so gruviz "
-                               f"stopped reading it. {_AGAIN}", "timeout", seconds)
-        how = f" ({signal.Signals(-code).name})" if isinstance(code, int) and -code in signal.valid_signals() else ""
-        return FileRefused(f"the file reader crashed on this file{how}; the file is damaged. {_AGAIN}",
-                           "crash", seconds)
-    return FileRefused(f"gruviz could not read this file (the reader stopped with {header.get('error', 'an error')}); "
-                       f"it may be damaged. {_AGAIN}", "bug", seconds, peak)
+            return FileRefused(_("this file took more than {seconds} s of computing to read, so gruviz stopped "
+                                 "reading it. {again}").format(seconds=limit, again=again), "timeout", seconds)
+        if isinstance(code, int) and -code in signal.valid_signals():
+            message = _("the file reader crashed on this file ({signal}); the file is damaged. {again}").format(
+                signal=signal.Signals(-code).name, again=again)
+        else:
+            message = _("the file reader crashed on this file; the file is damaged. {again}").format(again=again)
+        return FileRefused(message, "crash", seconds)
+    error = header["error"] if "error" in header else _("an error")
+    return FileRefused(_("gruviz could not read this file (the reader stopped with {error}); it may be damaged. "
+                         "{again}").format(error=error, again=again), "bug", seconds, peak)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from .. import text
+from ..text import _, decimal
 from ..limits import FILES, Limits
 
 RESULT = "result.npz"
@@ -60,13 +61,13 @@ def _weights_json() -> Reader:
 
     def items(data: bytes, filename: str, limits: Limits) -> Items:
         if len(data) > limits.max_file_bytes:
-            raise InputError(f"{filename} is {len(data) / 2**20:.1f} MB; the limit is "
-                             f"{limits.max_file_bytes / 2**20:.0f} MB.")
+            raise InputError(_("{filename} is {size} MB; the limit is {cap} MB.").format(
+                filename=filename, size=decimal(len(data) / 2**20, 1), cap=decimal(limits.max_file_bytes / 2**20, 0)))
         try:
-            text = data.decode("utf-8", errors="strict")
+            content = data.decode("utf-8", errors="strict")
         except UnicodeDecodeError:
-            raise InputError("this file is not text; a gruviz weights file is JSON.") from None
-        weights = weights_file.loads(text, limits)
+            raise InputError(_("this file is not text; a gruviz weights file is JSON.")) from None
+        weights = weights_file.loads(content, limits)
         return [({"config": asdict(weights.config)}, weights.keras_arrays())]
     return items
 
@@ -120,16 +121,16 @@ def read(kind: str, data: bytes, filename: str, limits: Limits) -> tuple[dict, d
     arrays: dict[str, np.ndarray] = {}
     try:
         items = READERS[kind]()(data, filename, limits)
-        header = {"status": "ok", "items": [meta for meta, _ in items]}
+        header = {"status": "ok", "items": [meta for meta, _values in items]}
         json.dumps(header)  # write() sends it as JSON: metadata that is not plain data is a bug, not a crash
-        for i, (_, values) in enumerate(items):
+        for i, (_meta, values) in enumerate(items):
             arrays.update({f"{i}.{j}": np.asarray(v, dtype=np.float64) for j, v in enumerate(values)})
     except InputError as e:
         header = {"status": "refused", "message": str(e)}
     except MemoryError:
         header, arrays = {"status": "memory"}, {}
     except RecursionError:
-        header = {"status": "refused", "message": "this file is nested too deeply to be a model or a state dict."}
+        header = {"status": "refused", "message": _("this file is nested too deeply to be a model or a state dict.")}
     except Exception as e:  # a reader bug: the parent says so without a traceback
         header = {"status": "bug", "error": type(e).__name__}
     header["peak_bytes"] = _status_bytes("VmHWM")

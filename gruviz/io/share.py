@@ -17,7 +17,7 @@ from . import weights_file
 from ..errors import InputError
 from ..limits import CLI, Limits
 from ..math.weights import GRUWeights
-from ..text import _
+from ..text import _, count
 from .untrusted import check_length
 
 MAX_PARAM_CHARS = 6000  # browsers and proxies cut URLs somewhere past 8 KB
@@ -59,16 +59,16 @@ def decode(params: dict[str, str], limits: Limits = CLI) -> Shared | None:
     if not isinstance(packed, str):
         raise InputError(_("the link's weights are not text."))
     if len(packed) > MAX_PARAM_CHARS:
-        raise InputError(_("the link's weights are {length:,} characters long; a gruviz link carries at most "
-                           "{cap:,}. Save the weights to a file and open that instead.").format(
-            length=len(packed), cap=MAX_PARAM_CHARS))
+        raise InputError(_("the link's weights are {length} characters long; a gruviz link carries at most "
+                           "{cap}. Save the weights to a file and open that instead.").format(
+            length=count(len(packed)), cap=count(MAX_PARAM_CHARS)))
     texts = {key: params.get(key, "") for key in ("seq", "h0", "mask")}
+    names = {"seq": _("the link's sequence"), "h0": _("the link's h0"), "mask": _("the link's mask")}
     for key, text in texts.items():
-        name = "sequence" if key == "seq" else key
         if not isinstance(text, str):
-            raise InputError(f"the link's {name} is not text.")
-        check_length(text, f"the link's {name}", limits)
-    damaged = InputError("the link's weights are damaged; copy the whole link again.")
+            raise InputError(_("{what} is not text.").format(what=names[key]))
+        check_length(text, names[key], limits)
+    damaged = InputError(_("the link's weights are damaged; copy the whole link again."))
     inflater = zlib.decompressobj()
     try:
         raw = inflater.decompress(base64.b64decode(packed + "=" * (-len(packed) % 4), b"-_", validate=True),
@@ -105,6 +105,6 @@ def _too_big(start: bytes, limits: Limits) -> InputError:
             limits.check_layer(int(units.group(1)), int(input_dim.group(1)))
         except InputError as over:
             return over
-    return InputError(_("the link's weights are too big for a link: they unpack to more than {cap:,} "
+    return InputError(_("the link's weights are too big for a link: they unpack to more than {cap} "
                         "characters, the most a gruviz link carries. Save the weights to a file and open "
-                        "that instead.").format(cap=MAX_INFLATED_CHARS))
+                        "that instead.").format(cap=count(MAX_INFLATED_CHARS)))

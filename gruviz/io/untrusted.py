@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..limits import Limits
+from ..text import _, count, ngettext
 
 MAX_DEPTH = 16  # the deepest real input (weights, step claims) nests 3 levels
 MAX_NUMBER_CHARS = 64  # float64 has 17 significant digits; 64 leaves room for zeros and an exponent
@@ -31,20 +32,25 @@ def shown(text: str, limit: int = 24) -> str:
     """A token as a message quotes it: repr'd, and cut when long."""
     if len(text) <= limit:
         return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
+    return _long(repr(text[:limit]), len(text))
+
+
+def _long(start: str, length: int) -> str:
+    return ngettext("{start}… ({count} character)", "{start}… ({count} characters)", length).format(
+        start=start, count=count(length))
 
 
 def cut(text: str, limit: int = 80) -> str:
     """A name from a file as a message quotes it: whole, or its start and its length when long
     (a 4 MB layer name must not make a 4 MB message)."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else _long(text[:limit], len(text))
 
 
 def odd_character(text: str) -> str | None:
     """The first character outside printable ASCII, named for a person."""
     for ch in text:
         if not (" " <= ch <= "~"):
-            name = unicodedata.name(ch, "an unnamed character")
+            name = unicodedata.name(ch, None) or _("an unnamed character")
             return f"{name} (U+{ord(ch):04X})"
     return None
 
@@ -57,32 +63,44 @@ def number_text(token: str, where: str) -> str:
     if len(token) > MAX_NUMBER_CHARS:
         if _LONG_DECIMAL.fullmatch(token):
             digits = len(token) - sum(token.count(ch) for ch in ".eE+-")
-            raise InputError(f"{where}: a number with {digits:,} digits ({shown(token, 12)}); gruviz reads numbers "
-                             f"of at most {MAX_NUMBER_CHARS} characters.")
-        raise InputError(f"{where}: {shown(token, 12)} is not a number.")
+            raise InputError(ngettext(
+                "{where}: a number with {digits} digit ({token}); gruviz reads numbers of at most {cap} characters.",
+                "{where}: a number with {digits} digits ({token}); gruviz reads numbers of at most {cap} characters.",
+                digits).format(where=where, digits=count(digits), token=shown(token, 12), cap=count(MAX_NUMBER_CHARS)))
+        raise _not_a_number(where, shown(token, 12))
     if _DECIMAL.fullmatch(token):
         if not math.isfinite(float(token)):
-            raise InputError(f"{where}: {token} is beyond float64's range (about ±1.8e308), so it is not a finite "
-                             "number; use ordinary values like 0.5 or -2.")
+            raise InputError(_("{where}: {token} is beyond float64's range (about ±1.8e308), so it is not a finite "
+                               "number; use ordinary values like 0.5 or -2.").format(where=where, token=token))
         return token
     if _NON_FINITE.fullmatch(token):
-        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
+        raise _not_finite(where, token)
     odd = odd_character(token)
     if odd is not None:
-        raise InputError(f"{where}: {shown(token)} contains {odd}; type numbers with the digits 0-9, "
-                         "a '.' and an optional e-exponent, like -0.25 or 1e-3.")
-    raise InputError(f"{where}: {shown(token)} is not a number.")
+        raise InputError(_("{where}: {token} contains {character}; type numbers with the digits 0-9, a '.' and an "
+                           "optional e-exponent, like -0.25 or 1e-3.").format(where=where, token=shown(token),
+                                                                             character=odd))
+    raise _not_a_number(where, shown(token))
+
+
+def _not_a_number(where: str, token: str) -> InputError:
+    return InputError(_("{where}: {token} is not a number.").format(where=where, token=token))
+
+
+def _not_finite(where: str, token) -> InputError:
+    return InputError(_("{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.").format(
+        where=where, token=token))
 
 
 def number(token, where: str) -> float:
     """A finite float from typed text, or from a value JSON already read."""
     if isinstance(token, bool) or not isinstance(token, (int, float, str)):
-        raise InputError(f"{where}: {shown(json_text(token))} is not a number.")
+        raise _not_a_number(where, shown(json_text(token)))
     if isinstance(token, str):
         return float(number_text(token, where))
     value = float(token)  # JSON numbers arrive already checked by `loads`
     if not math.isfinite(value):
-        raise InputError(f"{where}: {token} is not a finite number; use ordinary values like 0.5 or -2.")
+        raise _not_finite(where, token)
     return value
 
 
@@ -97,15 +115,31 @@ def check_length(text: str, what: str, limits: Limits, cap: int | None = None) -
     """`text` unchanged, or a refusal naming the limit before anything reads it."""
     cap = limits.max_text_chars if cap is None else cap
     if len(text) > cap:
-        raise InputError(f"{what} is {len(text):,} characters long; {limits.who} reads at most {cap:,}"
-                         + (f" — {limits.instead}." if limits.instead else "."))
+        length = len(text)
+        if limits.instead:
+            message = ngettext("{what} is {length} character long; {who} reads at most {cap} — {instead}.",
+                               "{what} is {length} characters long; {who} reads at most {cap} — {instead}.", length)
+        else:
+            message = ngettext("{what} is {length} character long; {who} reads at most {cap}.",
+                               "{what} is {length} characters long; {who} reads at most {cap}.", length)
+        raise InputError(message.format(what=what, length=count(length), cap=count(cap), **_whom(limits)))
     return text
 
 
-def over(what: str, count: int, noun: str, cap: int, limits: Limits) -> InputError:
-    """The refusal for `count` things where `limits` allow `cap`."""
-    return InputError(f"{what} has {count:,} {noun}; {limits.who} handles at most {cap:,}"
-                      + (f" — {limits.instead}." if limits.instead else "."))
+def _whom(limits: Limits) -> dict[str, str]:
+    """Who applies `limits` and where to go beyond them, in the reader's language: both are English
+    sentences marked where the limits are defined (never _(""), which is the catalogue's header)."""
+    return {"who": _(limits.who), "instead": _(limits.instead) if limits.instead else ""}
+
+
+def over(what: str, amount: str, cap: int, limits: Limits) -> InputError:
+    """The refusal for `amount` ("6 timesteps", counted in the reader's language) where `limits`
+    allow `cap`."""
+    if limits.instead:
+        message = _("{what} has {amount}; {who} handles at most {cap} — {instead}.")
+    else:
+        message = _("{what} has {amount}; {who} handles at most {cap}.")
+    return InputError(message.format(what=what, amount=amount, cap=count(cap), **_whom(limits)))
 
 
 def nesting_depth(text: str) -> int:
@@ -121,8 +155,8 @@ def nesting_depth(text: str) -> int:
 def check_depth(text: str, what: str) -> None:
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:
-        raise InputError(f"{what} nests brackets {depth:,} levels deep; gruviz reads at most {MAX_DEPTH} "
-                         "(a sequence needs 2, a weights file 3).")
+        raise InputError(_("{what} nests brackets {depth} levels deep; gruviz reads at most {cap} (a sequence "
+                           "needs 2, a weights file 3).").format(what=what, depth=count(depth), cap=count(MAX_DEPTH)))
 
 
 class NumberText(str):
@@ -142,16 +176,17 @@ def loads(text: str, what: str, limits: Limits, cap: int | None = None, keep_num
         return NumberText(token) if keep_number_text else kind(token)
 
     def refuse_constant(token: str):
-        raise InputError(f"{what} contains {token}, which is not a finite number; every value must be an "
-                         "ordinary number like 0.5.")
+        raise InputError(_("{what} contains {token}, which is not a finite number; every value must be an "
+                           "ordinary number like 0.5.").format(what=what, token=token))
 
     try:
         return json.loads(text, parse_int=lambda token: read_number(token, int), parse_float=read_number, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
-        raise InputError(f"{what} is not valid JSON ({error.msg} at line {error.lineno}, "
-                         f"column {error.colno}).") from None
+        # error.msg is Python's own English ("Expecting value"), quoted as json gives it
+        raise InputError(_("{what} is not valid JSON ({error} at line {line}, column {column}).").format(
+            what=what, error=error.msg, line=count(error.lineno), column=count(error.colno))) from None
     except RecursionError:  # the depth check makes this unreachable; kept so no path can crash
-        raise InputError(f"{what} nests brackets too deeply to read.") from None
+        raise InputError(_("{what} nests brackets too deeply to read.").format(what=what)) from None
 
 
 def read_text(path: str | Path, what: str, max_bytes: int) -> str:
@@ -160,10 +195,16 @@ def read_text(path: str | Path, what: str, max_bytes: int) -> str:
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+        raise cannot_read(path, error) from None
     if len(raw) > max_bytes:
-        raise InputError(f"{path} is larger than {max_bytes:,} bytes, the most gruviz reads for {what}.")
+        raise InputError(_("{path} is larger than {cap} bytes, the most gruviz reads for {what}.").format(
+            path=path, cap=count(max_bytes), what=what))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; {what} is JSON.") from None
+        raise InputError(_("{path} is not UTF-8 text; {what} is JSON.").format(path=path, what=what)) from None
+
+
+def cannot_read(path, error: OSError) -> InputError:
+    """A named file the system would not open; its reason is the system's own (English) words."""
+    return InputError(_("cannot read {path}: {reason}.").format(path=path, reason=error.strerror or error))
