@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from math import prod
 
 from .errors import InputError
+from .text import N_, _, count, decimal, ngettext
 
 
 @dataclass(frozen=True)
@@ -25,39 +26,53 @@ class Limits:
     # `diagnose` runs ~200 candidate runs of the whole sequence and keeps them all: timesteps × units
     # at most this (20,000: about 10 s on one core at 1 unit, and a few hundred MB at the widest layer).
     max_diagnose_cells: int = 20_000
-    who: str = "gruviz"  # who applies these limits, as messages name it
-    instead: str = ""  # where to go beyond them, when somewhere exists
+    # Who applies these limits and where to go beyond them, as messages name them: sentences marked
+    # with N_ where the limits are defined and translated where a message uses them, _(limits.who).
+    who: str = "gruviz"
+    instead: str = ""  # empty when nowhere exists (never _(""), the catalogue's header)
 
     def describe(self) -> str:
-        return (f"units ≤ {self.max_units}, input features ≤ {self.max_input_dim}, "
-                f"timesteps ≤ {self.max_steps:,}")
+        return _("units ≤ {units}, input features ≤ {features}, timesteps ≤ {steps}").format(
+            units=self.max_units, features=self.max_input_dim, steps=count(self.max_steps))
 
     def check_layer(self, units: int, input_dim: int) -> None:
         """Refuse a layer over the unit or feature cap, before its arrays are allocated."""
         for name, value, cap in (("units", units, self.max_units), ("input_dim", input_dim, self.max_input_dim)):
             if value > cap:
-                beyond = f"; {self.instead}" if self.instead else ""
-                raise InputError(f"{name}={value:,} is more than {self.who} shows (at most {cap:,}): save a smaller "
-                                 f"layer{beyond}.")
+                if self.instead:
+                    message = _("{name}={value} is more than {who} shows (at most {cap}): save a smaller layer; "
+                                "{instead}.")
+                else:
+                    message = _("{name}={value} is more than {who} shows (at most {cap}): save a smaller layer.")
+                raise InputError(message.format(name=name, value=f"{value:,}", who=_(self.who), cap=count(cap),
+                                                instead=_(self.instead) if self.instead else ""))
 
     def check_diagnose(self, steps: int, units: int) -> None:
         """Refuse a diagnosis too big to run every mistake and pair on, before the first run."""
         if steps * units > self.max_diagnose_cells:
-            raise InputError("diagnose compares about 200 runs (every known mistake and pair of mistakes) over the "
-                             f"whole sequence and keeps them all: {steps:,} timesteps × {units:,} units is more "
-                             f"than it allows ({self.max_diagnose_cells:,}). Claim the output of a shorter "
-                             f"sequence (its first timesteps) or of a layer with fewer units.")
+            raise InputError(_(
+                "diagnose compares about 200 runs (every known mistake and pair of mistakes) over the whole sequence "
+                "and keeps them all: {steps} × {units} is more than it allows ({cap}). Claim the output of a "
+                "shorter sequence (its first timesteps) or of a layer with fewer units."
+            ).format(steps=ngettext("{count} timestep", "{count} timesteps", steps).format(count=count(steps)),
+                     units=ngettext("{count} unit", "{count} units", units).format(count=count(units)),
+                     cap=count(self.max_diagnose_cells)))
 
     def check_arrays(self, shapes: dict[str, tuple[int, ...]]) -> None:
         """Refuse arrays over the element caps from their declared shapes, before reading them."""
         for name, shape in shapes.items():
-            if prod(shape) > self.max_array_elements:
-                raise InputError(f"{name} has {prod(shape):,} numbers {tuple(shape)}; the limit is "
-                                 f"{self.max_array_elements:,} per array ({self.describe()}).")
+            n = prod(shape)
+            if n > self.max_array_elements:
+                raise InputError(ngettext("{name} has {n} number {shape}; the limit is {cap} per array ({limits}).",
+                                          "{name} has {n} numbers {shape}; the limit is {cap} per array ({limits}).",
+                                          n).format(name=name, n=count(n), shape=tuple(shape),
+                                                    cap=count(self.max_array_elements), limits=self.describe()))
         total = sum(prod(shape) for shape in shapes.values())
         if total > self.max_total_elements:
-            raise InputError(f"the layer's arrays hold {total:,} numbers together; the limit is "
-                             f"{self.max_total_elements:,} ({self.describe()}).")
+            raise InputError(ngettext("the layer's arrays hold {n} number together; the limit is {cap} ({limits}).",
+                                      "the layer's arrays hold {n} numbers together; the limit is {cap} ({limits}).",
+                                      total).format(n=count(total), cap=count(self.max_total_elements),
+                                                    limits=self.describe()))
 
 
 # The hard caps of the core: no GRUConfig is ever bigger, whatever reads it.
@@ -69,8 +84,8 @@ APP = Limits(max_units=32, max_input_dim=32, max_steps=400, max_text_chars=40_00
              # per array: an LSTM's four gate blocks at 32 units, (32, 128); together: a GRU's kernel,
              # recurrent kernel and two bias rows, also above an LSTM's 32·128·2 + 128
              max_array_elements=32 * 128, max_total_elements=3 * 32 * 96 + 2 * 96,
-             max_file_bytes=5 * 2**20, who="the app",
-             instead="use the command line (python -m gruviz) for larger examples")
+             max_file_bytes=5 * 2**20, who=N_("the app"),
+             instead=N_("use the command line (python -m gruviz) for larger examples"))
 
 CLI = CORE
 
@@ -92,18 +107,22 @@ class FileLimits:
         """Refuse a zip bomb from the members' declared sizes, before anything is decompressed."""
         infos = list(infos)
         if len(infos) > self.max_objects:
-            raise InputError(f"{what} has {len(infos):,} members; the limit is {self.max_objects:,}.")
+            raise InputError(ngettext("{what} has {n} member; the limit is {cap}.",
+                                      "{what} has {n} members; the limit is {cap}.",
+                                      len(infos)).format(what=what, n=count(len(infos)), cap=count(self.max_objects)))
         cap = self.max_unpacked_bytes
         for info in infos:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > cap or (info.file_size > 2**20 and ratio > 100):
-                raise InputError(
-                    f"{info.filename} in {what} would unpack to {info.file_size / 2**20:,.0f} MB from "
-                    f"{info.compress_size / 2**20:.2f} MB (a zip bomb?); gruviz unpacks at most {cap // 2**20} MB."
-                )
+                raise InputError(_(
+                    "{member} in {what} would unpack to {size} MB from {packed} MB (a zip bomb?); gruviz unpacks at "
+                    "most {cap} MB."
+                ).format(member=info.filename, what=what, size=count(round(info.file_size / 2**20)),
+                         packed=decimal(info.compress_size / 2**20, 2), cap=count(cap // 2**20)))
         total = sum(info.file_size for info in infos)
         if total > cap:
-            raise InputError(f"{what} would unpack to {total / 2**20:,.0f} MB; the limit is {cap // 2**20} MB.")
+            raise InputError(_("{what} would unpack to {size} MB; the limit is {cap} MB.").format(
+                what=what, size=count(round(total / 2**20)), cap=count(cap // 2**20)))
 
 
 FILES = FileLimits(max_unpacked_bytes=64 * 2**20, max_objects=10_000, max_depth=32,

@@ -16,6 +16,7 @@ from ..math.activations import Activation
 from ..math.cell import Convention
 from ..errors import InputError
 from ..math.weights import GRUConfig, GRUWeights, as_finite_array
+from ..text import _, ngettext
 from .exact import prepared
 
 
@@ -59,8 +60,15 @@ class ArraySpec:
     key: str  # the framework's name, used in the weights JSON
     field: str  # the dataclass field holding it
     shape: Callable[[int, int], tuple[int, ...]]  # (input_dim D, units H) → shape
-    role: str  # what its rows and columns hold, for people
+    # What its rows and columns hold, for people: an English phrase marked with N_ (the tables are built
+    # at import), read translated through `role`. "{module}" in it stands for the key's part before "/".
+    about: str
     optional: bool = False  # may be absent (PyTorch bias=False)
+
+    @property
+    def role(self) -> str:
+        """`about` in the reader's language."""
+        return _(self.about).format(module=self.key.split("/")[0])
 
 
 class Layout:
@@ -83,15 +91,14 @@ class Layout:
             value = getattr(self, spec.field)
             if value is None:
                 if not spec.optional:
-                    raise InputError(f"{self.TITLE} needs {spec.key}; it is missing.")
+                    raise InputError(_("{layout} needs {key}; it is missing.").format(layout=self.TITLE, key=spec.key))
                 continue
             array = as_finite_array(spec.key, value)
             expected = spec.shape(D, H)
             if array.shape != expected:
-                raise InputError(
-                    f"{spec.key} has shape {array.shape} but units={H}, input_dim={D} needs {expected}: "
-                    f"{spec.role}."
-                )
+                raise InputError(_("{key} has shape {shape} but units={H}, input_dim={D} needs {needed}: "
+                                   "{role}.").format(key=spec.key, shape=array.shape, H=H, D=D, needed=expected,
+                                                     role=spec.role))
             object.__setattr__(self, spec.field, array)
 
     @classmethod
@@ -100,16 +107,15 @@ class Layout:
         known = [spec.key for spec in cls.SPECS]
         unknown = sorted(set(arrays) - set(known))
         if unknown:
-            raise InputError(
-                f"{unknown[0]!r} is not an array of {cls.TITLE}; its arrays are {', '.join(known)}."
-            )
+            raise InputError(_("{name} is not an array of {layout}; its arrays are {arrays}.").format(
+                name=repr(unknown[0]), layout=cls.TITLE, arrays=", ".join(known)))
         missing = [spec.key for spec in cls.SPECS if spec.key not in arrays and not spec.optional]
         if missing:
-            listing = ", ".join(s.key + (" (optional)" if s.optional else "") for s in cls.SPECS)
-            raise InputError(
-                f"{cls.TITLE} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} missing; "
-                f"its arrays are {listing}."
-            )
+            listing = ", ".join(_("{key} (optional)").format(key=s.key) if s.optional else s.key for s in cls.SPECS)
+            raise InputError(ngettext("{layout} needs {missing}, which is missing; its arrays are {arrays}.",
+                                      "{layout} needs {missing}, which are missing; its arrays are {arrays}.",
+                                      len(missing)).format(layout=cls.TITLE, missing=", ".join(missing),
+                                                           arrays=listing))
         return cls(config, **{spec.field: arrays.get(spec.key) for spec in cls.SPECS})
 
     def arrays(self) -> dict[str, np.ndarray]:

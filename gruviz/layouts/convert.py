@@ -16,6 +16,7 @@ from ..math.cell import Convention
 from ..errors import InputError
 from ..math.trace import Trace, run
 from ..math.weights import GRUWeights
+from ..text import _, ngettext
 from . import keras
 from .base import Layout
 from .dl4mt import Dl4mtGRU
@@ -122,7 +123,8 @@ def convert(
     negates when that is exact and keeps the rule otherwise. `convention` is the rule
     `source` is run with, if not its layout's own."""
     if to_layout not in LAYOUT_NAMES:
-        raise InputError(f"unknown layout {to_layout!r}; choose one of {', '.join(LAYOUT_NAMES)}.")
+        raise InputError(_("unknown layout {layout}; choose one of {choices}.").format(
+            layout=repr(to_layout), choices=", ".join(LAYOUT_NAMES)))
     w, rule = to_keras(source)
     if convention is not None:
         rule = Convention(convention)
@@ -146,33 +148,45 @@ def _carried_notes(source: LayoutWeights) -> tuple[str, ...]:
         return ()
     notes = []
     if source.reads_backwards:
-        notes.append("direction=\"reverse\" reads the sequence from its last step: run the converted GRU "
-                     "backwards (Keras go_backwards=True, or flip the input); ONNX's Y is in input order, Keras's "
-                     "sequence output in processing order.")
+        notes.append(_("direction=\"reverse\" reads the sequence from its last step: run the converted GRU "
+                       "backwards (Keras go_backwards=True, or flip the input); ONNX's Y is in input order, Keras's "
+                       "sequence output in processing order."))
     if source.initial_h is not None:
-        notes.append("initial_h is an input of the node, not a weight: pass it as the initial state "
-                     "(Keras initial_state, PyTorch h0).")
+        notes.append(_("initial_h is an input of the node, not a weight: pass it as the initial state "
+                       "(Keras initial_state, PyTorch h0)."))
     if source.sequence_lens is not None:
-        notes.append(f"sequence_lens={int(source.sequence_lens[0])} is an input of the node: feed only the first "
-                     f"{int(source.sequence_lens[0])} steps.")
+        steps = int(source.sequence_lens[0])
+        notes.append(ngettext("sequence_lens={steps} is an input of the node: feed only the first {steps} step.",
+                              "sequence_lens={steps} is an input of the node: feed only the first {steps} steps.",
+                              steps).format(steps=steps))
     return tuple(notes)
 
 
 def _change_rule(w: GRUWeights, rule: Convention, wanted: Convention, keep_rule: bool | None,
                  source: str, target: str) -> tuple[GRUWeights, Convention, str]:
     gate = w.config.recurrent_activation
-    head = (f"{source} → {target} changes the update rule ({rule.value}: {_RULES[rule]}; "
-            f"{target}: {_RULES[wanted]}):")
+    names = dict(source=source, target=target, rule=rule.value, equation=_RULES[rule], wanted=_RULES[wanted],
+                 gate=gate)
+    head = _("{source} → {target} changes the update rule ({rule}: {equation}; {target}: {wanted}):").format(**names)
     if keep_rule is False and not can_negate_z(gate):
-        raise ConversionRefused(f"{head} {negate_refusal(gate)}")
+        raise ConversionRefused(_joined(head, negate_refusal(gate)))
     if not keep_rule and can_negate_z(gate):
-        return negate_z(w), wanted, (
-            f"{head} negated z's parameters (W_z, U_z and z's biases), exact because σ(−a) = 1 − σ(a) for {gate}. "
-            f"keep_rule=True (--keep-rule) would keep the arrays and the {rule.value} rule instead.")
-    why = "" if keep_rule else f" (negating z is not exact for {gate} gates)"
-    return w, rule, (
-        f"{head} kept the {rule.value} rule{why}. These arrays reproduce the source only when run with the "
-        f"{rule.value} rule (--convention {rule.value}); a real {target} computes {_RULES[wanted]}.")
+        return negate_z(w), wanted, _joined(head, _(
+            "negated z's parameters (W_z, U_z and z's biases), exact because σ(−a) = 1 − σ(a) for {gate}. "
+            "keep_rule=True (--keep-rule) would keep the arrays and the {rule} rule instead.").format(**names))
+    if keep_rule:
+        kept = _("kept the {rule} rule. These arrays reproduce the source only when run with the {rule} rule "
+                 "(--convention {rule}); a real {target} computes {wanted}.")
+    else:
+        kept = _("kept the {rule} rule (negating z is not exact for {gate} gates). These arrays reproduce the "
+                 "source only when run with the {rule} rule (--convention {rule}); a real {target} computes "
+                 "{wanted}.")
+    return w, rule, _joined(head, kept.format(**names))
+
+
+def _joined(head: str, rest: str) -> str:
+    """The update-rule head ("… changes the update rule (…):") and what was done about it."""
+    return _("{head} {rest}").format(head=head, rest=rest)
 
 
 def prove(source: LayoutWeights, converted: Converted, x, h0=None, go_backwards: bool = False, mask=None,

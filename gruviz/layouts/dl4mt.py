@@ -19,6 +19,7 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import N_
 from .base import ArraySpec, Layout, LayoutConfig
 
 
@@ -30,12 +31,12 @@ class Dl4mtGRU(Layout):
     CONVENTION = Convention.KERAS
     RECURRENT_BIAS = False
     SPECS = (
-        ArraySpec("W", "W", lambda D, H: (D, 2 * H), "columns r | u, acting on xₜ"),
+        ArraySpec("W", "W", lambda D, H: (D, 2 * H), N_("columns r | u, acting on xₜ")),
         ArraySpec("b", "b", lambda D, H: (2 * H,), "b_r | b_u"),
-        ArraySpec("U", "U", lambda D, H: (H, 2 * H), "columns r | u, acting on hₜ₋₁"),
-        ArraySpec("Wx", "Wx", lambda D, H: (D, H), "the candidate's input weights"),
-        ArraySpec("bx", "bx", lambda D, H: (H,), "the candidate's bias, outside the reset"),
-        ArraySpec("Ux", "Ux", lambda D, H: (H, H), "the candidate's recurrent weights, inside r ⊙ (…)"),
+        ArraySpec("U", "U", lambda D, H: (H, 2 * H), N_("columns r | u, acting on hₜ₋₁")),
+        ArraySpec("Wx", "Wx", lambda D, H: (D, H), N_("the candidate's input weights")),
+        ArraySpec("bx", "bx", lambda D, H: (H,), N_("the candidate's bias, outside the reset")),
+        ArraySpec("Ux", "Ux", lambda D, H: (H, H), N_("the candidate's recurrent weights, inside r ⊙ (…)")),
     )
 
     config: LayoutConfig

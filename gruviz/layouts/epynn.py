@@ -19,6 +19,7 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import N_
 from .base import ArraySpec, Layout, LayoutConfig
 
 
@@ -41,15 +42,15 @@ class EpyNNGRU(Layout):
     RESET_AFTER = False
     CONVENTION = Convention.KERAS
     SPECS = (  # in the order gru_initialize_parameters creates them
-        ArraySpec("Uz", "Uz", _input, "the update gate's input weights, X Uz"),
-        ArraySpec("Vz", "Vz", _square, "the update gate's recurrent weights, hp Vz"),
-        ArraySpec("bz", "bz", _row, "the update gate's bias, a (1, units) row"),
-        ArraySpec("Ur", "Ur", _input, "the reset gate's input weights"),
-        ArraySpec("Vr", "Vr", _square, "the reset gate's recurrent weights"),
-        ArraySpec("br", "br", _row, "the reset gate's bias, a (1, units) row"),
-        ArraySpec("Uhh", "Uhh", _input, "the candidate's input weights"),
-        ArraySpec("Vhh", "Vhh", _square, "the candidate's recurrent weights, acting on r ⊙ hp"),
-        ArraySpec("bhh", "bhh", _row, "the candidate's bias, a (1, units) row"),
+        ArraySpec("Uz", "Uz", _input, N_("the update gate's input weights, X Uz")),
+        ArraySpec("Vz", "Vz", _square, N_("the update gate's recurrent weights, hp Vz")),
+        ArraySpec("bz", "bz", _row, N_("the update gate's bias, a (1, units) row")),
+        ArraySpec("Ur", "Ur", _input, N_("the reset gate's input weights")),
+        ArraySpec("Vr", "Vr", _square, N_("the reset gate's recurrent weights")),
+        ArraySpec("br", "br", _row, N_("the reset gate's bias, a (1, units) row")),
+        ArraySpec("Uhh", "Uhh", _input, N_("the candidate's input weights")),
+        ArraySpec("Vhh", "Vhh", _square, N_("the candidate's recurrent weights, acting on r ⊙ hp")),
+        ArraySpec("bhh", "bhh", _row, N_("the candidate's bias, a (1, units) row")),
     )
 
     config: LayoutConfig

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..math.weights import GRUWeights, gate_columns
+from ..text import _
 
 # Gates for which σ(−a) = 1 − σ(a) holds exactly, so negating z's parameters turns
 # one update rule into the other. tanh, relu, linear and softsign are not symmetric
@@ -43,21 +44,27 @@ def _vector(values: np.ndarray) -> str:
 
 
 def _diagonal_note(w: GRUWeights) -> str:
-    why = " (as it always is for units=1)" if w.config.units == 1 else ""
-    return (f"U_h is diagonal{why}, so (r ⊙ h) U_h = r ⊙ (h U_h): moving the reset "
-            f"{'after' if not w.config.reset_after else 'before'} the matmul is exact.")
+    if w.config.units == 1:
+        if w.config.reset_after:
+            return _("U_h is diagonal (as it always is for units=1), so (r ⊙ h) U_h = r ⊙ (h U_h): moving the reset "
+                     "before the matmul is exact.")
+        return _("U_h is diagonal (as it always is for units=1), so (r ⊙ h) U_h = r ⊙ (h U_h): moving the reset "
+                 "after the matmul is exact.")
+    if w.config.reset_after:
+        return _("U_h is diagonal, so (r ⊙ h) U_h = r ⊙ (h U_h): moving the reset before the matmul is exact.")
+    return _("U_h is diagonal, so (r ⊙ h) U_h = r ⊙ (h U_h): moving the reset after the matmul is exact.")
 
 
 def to_reset_after(w: GRUWeights, title: str) -> tuple[GRUWeights, str]:
     off = _off_diagonal(w.U("h"))
     if off is not None:
         value, (i, j) = off
-        raise ConversionRefused(
-            f"{title} applies the reset after the recurrent matmul, r ⊙ (h U_h + b), but these weights use "
-            f"reset_after=False, which computes (r ⊙ h) U_h. The two agree only when U_h is diagonal, and this "
-            f"U_h has off-diagonal entries (U_h[{i}, {j}] = {value:.6g}), so no {title} weights compute the same "
-            "outputs. A Keras model built with reset_after=True (the Keras 3 default) converts exactly."
-        )
+        raise ConversionRefused(_(
+            "{layout} applies the reset after the recurrent matmul, r ⊙ (h U_h + b), but these weights use "
+            "reset_after=False, which computes (r ⊙ h) U_h. The two agree only when U_h is diagonal, and this "
+            "U_h has off-diagonal entries ({entry}), so no {layout} weights compute the same outputs. A Keras "
+            "model built with reset_after=True (the Keras 3 default) converts exactly."
+        ).format(layout=title, entry=f"U_h[{i}, {j}] = {value:.6g}"))
     # with_config puts the whole reset_after=False bias in row 0: all of it sits beside x W.
     return w.with_config(reset_after=True), _diagonal_note(w)
 
@@ -67,18 +74,20 @@ def to_reset_before(w: GRUWeights, title: str) -> tuple[GRUWeights, str]:
     off = _off_diagonal(w.U("h"))
     if off is not None:
         value, (i, j) = off
-        problems.append(f"U_h has off-diagonal entries (U_h[{i}, {j}] = {value:.6g})")
+        problems.append(_("U_h has off-diagonal entries ({entry})").format(entry=f"U_h[{i}, {j}] = {value:.6g}"))
     b_hh = w.b_h("h")
     if np.any(b_hh):
         H = w.config.units
-        problems.append(f"bʰₕ = bias[1, {2 * H}:{3 * H}] = {_vector(b_hh)} is not zero")
+        equation = f"bʰₕ = bias[1, {2 * H}:{3 * H}] = {_vector(b_hh)}"
+        problems.append(_("{equation} is not zero").format(equation=equation))
     if problems:
-        raise ConversionRefused(
-            f"{title} applies the reset before the recurrent matmul, (r ⊙ h) U_h, but these weights use "
+        raise ConversionRefused(_(
+            "{layout} applies the reset before the recurrent matmul, (r ⊙ h) U_h, but these weights use "
             "reset_after=True, which computes r ⊙ (h U_h + bʰₕ). The two agree only when U_h is diagonal and "
-            f"the candidate's recurrent bias bʰₕ is zero; here {' and '.join(problems)}, so no {title} weights "
-            "compute the same outputs. A Keras model built with reset_after=False converts exactly."
-        )
+            "the candidate's recurrent bias bʰₕ is zero; here {problems}, so no {layout} weights compute the same "
+            "outputs. A Keras model built with reset_after=False converts exactly."
+        ).format(layout=title, problems=problems[0] if len(problems) == 1 else _("{first} and {second}").format(
+            first=problems[0], second=problems[1])))
     # For z and r only b^x + b^h matters; with_config adds the rows.
     return w.with_config(reset_after=False), _diagonal_note(w)
 
@@ -90,16 +99,15 @@ def without_recurrent_bias(w: GRUWeights, title: str) -> tuple[GRUWeights, str |
     H = w.config.units
     b_hh = w.b_h("h")
     if np.any(b_hh):
-        raise ConversionRefused(
-            f"{title} has no bias inside the reset: its candidate is φ(x W_x + b_x + r ⊙ (h U_x)). These weights "
-            f"have a candidate recurrent bias bʰₕ = bias[1, {2 * H}:{3 * H}] = "
-            f"{_vector(b_hh)}, which is multiplied by r, so no {title} bias reproduces it. "
-            "(The z and r parts of bias row 1 would fold into b: for the gates only bˣ + bʰ matters.)"
-        )
+        raise ConversionRefused(_(
+            "{layout} has no bias inside the reset: its candidate is φ(x W_x + b_x + r ⊙ (h U_x)). These weights "
+            "have a candidate recurrent bias {equation}, which is multiplied by r, so no {layout} bias reproduces "
+            "it. (The z and r parts of bias row 1 would fold into b: for the gates only bˣ + bʰ matters.)"
+        ).format(layout=title, equation=f"bʰₕ = bias[1, {2 * H}:{3 * H}] = {_vector(b_hh)}"))
     bias = np.stack([w.input_bias + w.recurrent_bias, np.zeros(3 * H)])
     folded = GRUWeights.create(w.config, w.kernel, w.recurrent_kernel, bias)
-    return folded, (f"bias row 1's z and r parts were added to row 0: for the gates only bˣ + bʰ matters, and "
-                    f"{title} has one bias for them.")
+    return folded, _("bias row 1's z and r parts were added to row 0: for the gates only bˣ + bʰ matters, and "
+                     "{layout} has one bias for them.").format(layout=title)
 
 
 def prepared(w: GRUWeights, target) -> tuple[GRUWeights, tuple[str, ...]]:
@@ -139,8 +147,8 @@ def negate_z(w: GRUWeights) -> GRUWeights:
 
 
 def negate_refusal(recurrent_activation: str) -> str:
-    return (
-        f"negating z's parameters swaps the update rules only when σ(−a) = 1 − σ(a), which holds for "
-        f"{', '.join(SYMMETRIC_GATES)} but not for the gate activation {recurrent_activation!r}: the numbers "
-        "would change. Keep the update rule instead (keep_rule=True, --keep-rule)."
-    )
+    return _(
+        "negating z's parameters swaps the update rules only when σ(−a) = 1 − σ(a), which holds for {gates} but "
+        "not for the gate activation {activation}: the numbers would change. Keep the update rule instead "
+        "(keep_rule=True, --keep-rule)."
+    ).format(gates=", ".join(SYMMETRIC_GATES), activation=repr(recurrent_activation))

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import _
 
 NAME = "keras"
 TITLE = "Keras 3 GRU"
@@ -25,11 +26,11 @@ def arrays(w: GRUWeights) -> dict[str, np.ndarray]:
 
 
 def roles(config: GRUConfig) -> dict[str, str]:
-    bias = ("row 0 the input bias bˣ, row 1 the recurrent bias bʰ (inside r ⊙ (…) for h)"
-            if config.reset_after else "z | r | h, all beside xₜ W (reset_after=False has no recurrent bias)")
+    bias = (_("row 0 the input bias bˣ, row 1 the recurrent bias bʰ (inside r ⊙ (…) for h)")
+            if config.reset_after else _("z | r | h, all beside xₜ W (reset_after=False has no recurrent bias)"))
     return {
-        "kernel": "columns W_z | W_r | W_h, one row per input feature",
-        "recurrent_kernel": "columns U_z | U_r | U_h, one row per unit of hₜ₋₁",
+        "kernel": _("columns W_z | W_r | W_h, one row per input feature"),
+        "recurrent_kernel": _("columns U_z | U_r | U_h, one row per unit of hₜ₋₁"),
         "bias": bias,
     }
 

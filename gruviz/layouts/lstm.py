@@ -26,9 +26,10 @@ import numpy as np
 from ..errors import InputError
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
 from ..math.weights import as_finite_array
+from ..text import N_, _, ngettext
 
-CANONICAL_SPLIT = ("PyTorch's two biases only ever appear as their sum b_ih + b_hh, so Keras's one bias "
-                   "fixes the sum but not the split; gruviz puts all of it in bias_ih_l0 and zeros in bias_hh_l0.")
+CANONICAL_SPLIT = N_("PyTorch's two biases only ever appear as their sum b_ih + b_hh, so Keras's one bias "
+                     "fixes the sum but not the split; gruviz puts all of it in bias_ih_l0 and zeros in bias_hh_l0.")
 PYTORCH_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
@@ -51,23 +52,26 @@ class PyTorchLSTM:
         H, D = config.units, config.input_dim
         unknown = sorted(set(arrays) - set(PYTORCH_KEYS))
         if unknown:
-            raise InputError(f"{unknown[0]!r} is not an array of nn.LSTM; its arrays are {', '.join(PYTORCH_KEYS)}.")
+            raise InputError(_("{name} is not an array of {layout}; its arrays are {arrays}.").format(
+                name=repr(unknown[0]), layout="nn.LSTM", arrays=", ".join(PYTORCH_KEYS)))
         wanted = PYTORCH_KEYS if config.use_bias else PYTORCH_KEYS[:2]
         missing = [k for k in wanted if k not in arrays]
         if missing:
-            raise InputError(f"nn.LSTM{'(bias=True)' if config.use_bias else ''} needs {', '.join(missing)}, "
-                             f"missing here; its arrays are {', '.join(wanted)}.")
+            raise InputError(_("{layer} needs {missing}, missing here; its arrays are {arrays}.").format(
+                layer="nn.LSTM(bias=True)" if config.use_bias else "nn.LSTM", missing=", ".join(missing),
+                arrays=", ".join(wanted)))
         extra = [k for k in PYTORCH_KEYS[2:] if k in arrays and not config.use_bias]
         if extra:
-            raise InputError(f"bias is false but the file has {', '.join(extra)}; remove them or set bias to true.")
+            raise InputError(_("bias is false but the file has {arrays}; remove them or set bias to true.").format(
+                arrays=", ".join(extra)))
         shapes = {"weight_ih_l0": (4 * H, D), "weight_hh_l0": (4 * H, H), "bias_ih_l0": (4 * H,),
                   "bias_hh_l0": (4 * H,)}
         checked = {}
         for key in wanted:
             value = as_finite_array(key, arrays[key])
             if value.shape != shapes[key]:
-                raise InputError(f"{key} has shape {value.shape} but units={H}, input_dim={D} needs "
-                                 f"{shapes[key]} (rows i | f | g | o).")
+                raise InputError(_("{key} has shape {shape} but units={H}, input_dim={D} needs {needed} (rows "
+                                   "i | f | g | o).").format(key=key, shape=value.shape, H=H, D=D, needed=shapes[key]))
             checked[key] = value
         return cls(H, D, config.activation, config.recurrent_activation, checked["weight_ih_l0"],
                    checked["weight_hh_l0"], checked.get("bias_ih_l0"), checked.get("bias_hh_l0"))
@@ -98,8 +102,9 @@ class PyTorchLSTM:
         """Why a real nn.LSTM would compute other numbers with these arrays, if it would."""
         if (self.activation, self.recurrent_activation) == ("tanh", "sigmoid"):
             return None
-        return (f"nn.LSTM always uses sigmoid gates and tanh; this LSTM uses activation={self.activation!r}, "
-                f"recurrent_activation={self.recurrent_activation!r}, so a real nn.LSTM computes other numbers.")
+        return _("nn.LSTM always uses sigmoid gates and tanh; this LSTM uses activation={activation}, "
+                 "recurrent_activation={recurrent_activation}, so a real nn.LSTM computes other numbers.").format(
+            activation=repr(self.activation), recurrent_activation=repr(self.recurrent_activation))
 
 
 def from_state_dict(arrays: dict, prefix: str = "") -> LSTMWeights:
@@ -108,7 +113,8 @@ def from_state_dict(arrays: dict, prefix: str = "") -> LSTMWeights:
     mine = {k: arrays[prefix + k] for k in PYTORCH_KEYS if prefix + k in arrays}
     ih = np.shape(mine.get("weight_ih_l0", ()))
     if len(ih) != 2 or ih[0] % 4:
-        raise InputError(f"weight_ih_l0 has shape {ih}; nn.LSTM's is (4·hidden_size, input_size).")
+        raise InputError(_("weight_ih_l0 has shape {shape}; nn.LSTM's is (4·hidden_size, input_size).").format(
+            shape=ih))
     config = LSTMConfig(units=ih[0] // 4, input_dim=ih[1], use_bias="bias_ih_l0" in mine or "bias_hh_l0" in mine)
     return PyTorchLSTM.create(config, mine).to_keras()
 
@@ -120,8 +126,11 @@ def read_state_dict(data: bytes, filename: str, limits) -> LSTMWeights:
     arrays = read_arrays(data, filename, lambda key: key.endswith(PYTORCH_KEYS), limits)
     prefixes = sorted({key[: -len("weight_ih_l0")] for key in arrays if key.endswith("weight_ih_l0")})
     if len(prefixes) != 1:
-        raise InputError(f"{filename} holds {len(prefixes)} weight_ih_l0 entries; export the one nn.LSTM to "
-                         "show, e.g. model.encoder.lstm.state_dict().")
+        raise InputError(ngettext("{filename} holds {n} weight_ih_l0 entry; export the one nn.LSTM to show, e.g. "
+                                  "model.encoder.lstm.state_dict().",
+                                  "{filename} holds {n} weight_ih_l0 entries; export the one nn.LSTM to show, e.g. "
+                                  "model.encoder.lstm.state_dict().", len(prefixes)).format(
+            filename=filename, n=len(prefixes)))
     weights = from_state_dict(arrays, prefixes[0])
     limits.check_layer(weights.config.units, weights.config.input_dim)
     return weights

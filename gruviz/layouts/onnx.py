@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..math.cell import Convention
 from ..math.trace import Trace, run
 from ..math.weights import GRUWeights, as_finite_array
+from ..text import N_, _, ngettext
 from .base import ArraySpec, Layout, LayoutConfig
 from .exact import ConversionRefused
 
@@ -51,7 +52,7 @@ def activation_from_onnx(name: str, alpha: float | None, beta: float | None) -> 
     canonical = {n.lower(): n for n in ("Sigmoid", "Tanh", "Relu", "Softsign", "HardSigmoid", "Affine", "LeakyRelu",
                                         "ThresholdedRelu", "ScaledTanh", "Elu", "Softplus")}.get(name.lower())
     if canonical is None:
-        raise InputError(f"the ONNX activation {name!r} is not one the GRU operator defines.")
+        raise InputError(_("the ONNX activation {name} is not one the GRU operator defines.").format(name=repr(name)))
     default_alpha, default_beta = _TAKES_PARAMETERS.get(canonical, (None, None))
     alpha = default_alpha if alpha is None else alpha
     beta = default_beta if beta is None else beta
@@ -60,11 +61,11 @@ def activation_from_onnx(name: str, alpha: float | None, beta: float | None) -> 
             return ours
     shown = canonical + (f"(alpha={alpha:g}" + (f", beta={beta:g})" if beta is not None else ")")
                          if alpha is not None else "")
-    raise InputError(
-        f"the ONNX activation {shown} has no gruviz equivalent: gruviz computes sigmoid, tanh, relu, softsign, "
+    raise InputError(_(
+        "the ONNX activation {activation} has no gruviz equivalent: gruviz computes sigmoid, tanh, relu, softsign, "
         "HardSigmoid with (alpha, beta) = (0.2, 0.5) or (1/6, 0.5), and Affine(1, 0); LeakyRelu, ThresholdedRelu, "
         "ScaledTanh, Elu, Softplus and other alphas would give other numbers."
-    )
+    ).format(activation=shown))
 
 
 def _close32(value: float | None, wanted: float | None) -> bool:
@@ -80,14 +81,14 @@ class OnnxGRU(Layout):
     RESET_AFTER = None  # either: linear_before_reset says which, so no placement is ever rewritten
     CONVENTION = Convention.KERAS
     SPECS = (  # shapes for one direction; a bidirectional node has 2 in front
-        ArraySpec("W", "W", lambda D, H: (1, 3 * H, D), "rows W_z | W_r | W_h, one column per input feature"),
-        ArraySpec("R", "R", lambda D, H: (1, 3 * H, H), "rows R_z | R_r | R_h, one column per unit of Hₜ₋₁"),
-        ArraySpec("B", "B", lambda D, H: (1, 6 * H), "Wb_z | Wb_r | Wb_h | Rb_z | Rb_r | Rb_h; absent means 0",
+        ArraySpec("W", "W", lambda D, H: (1, 3 * H, D), N_("rows W_z | W_r | W_h, one column per input feature")),
+        ArraySpec("R", "R", lambda D, H: (1, 3 * H, H), N_("rows R_z | R_r | R_h, one column per unit of Hₜ₋₁")),
+        ArraySpec("B", "B", lambda D, H: (1, 6 * H), N_("Wb_z | Wb_r | Wb_h | Rb_z | Rb_r | Rb_h; absent means 0"),
                   optional=True),
-        ArraySpec("initial_h", "initial_h", lambda D, H: (1, 1, H), "H₀ per direction (batch 1); absent means 0",
+        ArraySpec("initial_h", "initial_h", lambda D, H: (1, 1, H), N_("H₀ per direction (batch 1); absent means 0"),
                   optional=True),
         ArraySpec("sequence_lens", "sequence_lens", lambda D, H: (1,),
-                  "steps read (batch 1); Y is 0 after them", optional=True),
+                  N_("steps read (batch 1); Y is 0 after them"), optional=True),
     )
 
     config: LayoutConfig
@@ -102,32 +103,35 @@ class OnnxGRU(Layout):
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
-            raise InputError(f"direction {self.direction!r} is not an ONNX GRU direction; use one of "
-                             f"{', '.join(DIRECTIONS)}.")
+            raise InputError(_("direction {direction} is not an ONNX GRU direction; use one of {choices}.").format(
+                direction=repr(self.direction), choices=", ".join(DIRECTIONS)))
         if self.linear_before_reset not in (0, 1):
             object.__setattr__(self, "linear_before_reset", 1)  # the operator reads any non-zero value as 1
         if self.layout not in (0, 1):
-            raise InputError(f"layout={self.layout} is not an ONNX GRU layout; it is 0 (time first) or 1 "
-                             "(batch first).")
+            raise InputError(_("layout={layout} is not an ONNX GRU layout; it is 0 (time first) or 1 (batch "
+                               "first).").format(layout=self.layout))
         D, H, dirs = self.config.input_dim, self.config.units, self.num_directions
         for spec in self.SPECS:
             value = getattr(self, spec.field)
             if value is None:
                 if not spec.optional:
-                    raise InputError(f"{self.TITLE} needs {spec.key}; it is missing.")
+                    raise InputError(_("{layout} needs {key}; it is missing.").format(layout=self.TITLE, key=spec.key))
                 continue
             array = as_finite_array(spec.key, value)
             expected = spec.shape(D, H)
             if spec.key != "sequence_lens":
                 expected = (dirs, *expected[1:])
             if array.shape != expected:
-                raise InputError(f"{spec.key} has shape {array.shape} but hidden_size={H}, input_size={D}, "
-                                 f"direction={self.direction} needs {expected}: {spec.role}.")
+                raise InputError(_("{key} has shape {shape} but hidden_size={H}, input_size={D}, direction={direction} "
+                                   "needs {needed}: {role}.").format(key=spec.key, shape=array.shape, H=H, D=D,
+                                                                     direction=self.direction, needed=expected,
+                                                                     role=spec.role))
             object.__setattr__(self, spec.field, array)
         if self.sequence_lens is not None:
             steps = self.sequence_lens[0]
             if steps != int(steps) or steps < 1:
-                raise InputError(f"sequence_lens is {steps:g}; it must be a whole number of steps, at least 1.")
+                raise InputError(_("sequence_lens is {steps}; it must be a whole number of steps, at least 1.").format(
+                    steps=f"{steps:g}"))
 
     # Beside the arrays in a weights JSON; "layout" is the JSON's own key, so ONNX's is "io_layout" there.
     ATTRIBUTES = {"linear_before_reset": "linear_before_reset", "direction": "direction", "io_layout": "layout"}
@@ -143,18 +147,21 @@ class OnnxGRU(Layout):
         arrays = dict(arrays)
         attributes = {field: arrays.pop(key) for key, field in cls.ATTRIBUTES.items() if key in arrays}
         if "linear_before_reset" not in attributes:
-            raise InputError('an ONNX GRU needs "linear_before_reset": 0 (reset before R_h, the operator\'s default) '
-                             "or 1 (reset after, as PyTorch exports); the two compute different numbers.")
+            raise InputError(_('an ONNX GRU needs "linear_before_reset": 0 (reset before R_h, the operator\'s '
+                               "default) or 1 (reset after, as PyTorch exports); the two compute different numbers."))
         lbr = attributes["linear_before_reset"]
         if isinstance(lbr, bool) or not isinstance(lbr, int):
-            raise InputError(f"linear_before_reset must be 0 or 1, got {lbr!r}.")
+            raise InputError(_("linear_before_reset must be 0 or 1, got {value}.").format(value=repr(lbr)))
         for name, kind in (("direction", str), ("layout", int)):
             if name in attributes and (isinstance(attributes[name], bool) or not isinstance(attributes[name], kind)):
-                raise InputError(f"{name} must be {'a name' if kind is str else '0 or 1'}, got {attributes[name]!r}.")
+                message = (_("{name} must be a name, got {value}.") if kind is str else
+                           _("{name} must be 0 or 1, got {value}."))
+                raise InputError(message.format(name=name, value=repr(attributes[name])))
         unknown = sorted(set(arrays) - {spec.key for spec in cls.SPECS})
         if unknown:
-            raise InputError(f"{unknown[0]!r} is not an input or attribute of an ONNX GRU; its inputs are W, R, B, "
-                             f"initial_h, sequence_lens and its attributes {', '.join(cls.ATTRIBUTES)}.")
+            raise InputError(_("{name} is not an input or attribute of an ONNX GRU; its inputs are W, R, B, "
+                               "initial_h, sequence_lens and its attributes {attributes}.").format(
+                name=repr(unknown[0]), attributes=", ".join(cls.ATTRIBUTES)))
         return cls(config, **{spec.field: arrays.get(spec.key) for spec in cls.SPECS}, **attributes)
 
     @property
@@ -183,15 +190,15 @@ class OnnxGRU(Layout):
         """A bidirectional node from its two directions, which must agree on everything but arrays."""
         for name in ("config", "linear_before_reset", "layout"):
             if getattr(forward, name) != getattr(reverse, name):
-                raise ConversionRefused(f"one bidirectional ONNX node has one {name} for both directions; here "
-                                        f"forward has {getattr(forward, name)!r} and reverse "
-                                        f"{getattr(reverse, name)!r}.")
+                raise ConversionRefused(_("one bidirectional ONNX node has one {name} for both directions; here "
+                                          "forward has {forward} and reverse {reverse}.").format(
+                    name=name, forward=repr(getattr(forward, name)), reverse=repr(getattr(reverse, name))))
         for name in ("B", "initial_h", "sequence_lens"):
             if (getattr(forward, name) is None) != (getattr(reverse, name) is None):
-                raise ConversionRefused(f"one bidirectional ONNX node has {name} for both directions or for "
-                                        "neither; only one direction has it here.")
+                raise ConversionRefused(_("one bidirectional ONNX node has {name} for both directions or for "
+                                          "neither; only one direction has it here.").format(name=name))
         if forward.sequence_lens is not None and not np.array_equal(forward.sequence_lens, reverse.sequence_lens):
-            raise ConversionRefused("both directions of one ONNX node read the same sequence_lens.")
+            raise ConversionRefused(_("both directions of one ONNX node read the same sequence_lens."))
 
         def both(name: str):
             a, b = getattr(forward, name), getattr(reverse, name)
@@ -202,11 +209,11 @@ class OnnxGRU(Layout):
 
     def to_keras(self) -> tuple[GRUWeights, Convention]:
         if self.direction == "bidirectional":
-            raise ConversionRefused(
+            raise ConversionRefused(_(
                 "a bidirectional ONNX node holds two GRUs, one per direction, and one set of Keras arrays holds "
                 "one. Convert each direction on its own (OnnxGRU.directions(), or trace the .onnx file, which "
                 "shows both)."
-            )
+            ))
         H = self.config.units
         config = self.config.keras(reset_after=bool(self.linear_before_reset), use_bias=self.B is not None)
         bias = None
@@ -233,7 +240,9 @@ class OnnxGRU(Layout):
         if self.sequence_lens is not None:
             steps = int(self.sequence_lens[0])
             if steps > len(x):
-                raise InputError(f"the node's sequence_lens is {steps} but the sequence has {len(x)} steps.")
+                raise InputError(ngettext("the node's sequence_lens is {steps} but the sequence has {n} step.",
+                                          "the node's sequence_lens is {steps} but the sequence has {n} steps.",
+                                          len(x)).format(steps=steps, n=len(x)))
             x = x[:steps]
             mask = None if mask is None else np.asarray(mask)[:steps]
         if h0 is None and self.initial_h is not None and self.direction != "bidirectional":
@@ -269,13 +278,13 @@ def onnx_outputs(node: OnnxGRU, x, h0=None) -> OnnxRun:
     """Y and Y_h as the operator defines them, from the one trace run once per direction.
     Steps at and after sequence_lens are 0 in Y; reverse reads steps L−1 … 0, and its Y is
     in input order."""
-    x = as_finite_array("sequence", x)
+    x = as_finite_array(_("sequence"), x)
     T, H = len(x), node.config.units
     Y = np.zeros((T, node.num_directions, H))
     finals, traces = [], []
     for d, one in enumerate(node.directions()):
         start = None if h0 is None else np.asarray(h0, dtype=np.float64).reshape(node.num_directions, H)[d]
-        kept, start, _ = one.run_inputs(x, start, None)
+        kept, start, _mask = one.run_inputs(x, start, None)
         weights, rule = one.to_keras()
         trace = run(weights, kept, start, rule, go_backwards=one.reads_backwards)
         Y[trace.order, d] = trace.h

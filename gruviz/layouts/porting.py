@@ -39,6 +39,7 @@ import numpy as np
 from ..errors import InputError
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import N_, _
 from .base import ArraySpec, Layout, LayoutConfig
 from .pytorch import keras_bias, keras_columns
 
@@ -80,11 +81,11 @@ class CuDNNGRU(Layout):
     CONVENTION = Convention.KERAS
     SPECS = (
         ArraySpec("kernel", "kernel", lambda D, H: (D, 3 * H),
-                  "blocks z | r | h, each (input_dim, units) holding cuDNN's (units, input_dim) matrix in C order"),
+                  N_("blocks z | r | h, each (input_dim, units) holding cuDNN's (units, input_dim) matrix in C order")),
         ArraySpec("recurrent_kernel", "recurrent_kernel", lambda D, H: (H, 3 * H),
-                  "blocks z | r | h, each cuDNN's R acting on h (Keras's U block transposed)"),
+                  N_("blocks z | r | h, each cuDNN's R acting on h (Keras's U block transposed)")),
         ArraySpec("bias", "bias", lambda D, H: (6 * H,),
-                  "input biases bˣ of z | r | h, then recurrent biases bʰ of z | r | h"),
+                  N_("input biases bˣ of z | r | h, then recurrent biases bʰ of z | r | h")),
     )
 
     config: LayoutConfig
@@ -122,8 +123,8 @@ class CuDNNGRU(Layout):
     def limits(config: LayoutConfig) -> str | None:
         if (config.activation, config.recurrent_activation) == ("tanh", "sigmoid"):
             return None
-        return ("CuDNNGRU always uses sigmoid gates and a tanh candidate (cuDNN has no other); these arrays are the "
-                "exact layout, but a real CuDNNGRU computes other numbers with them.")
+        return _("CuDNNGRU always uses sigmoid gates and a tanh candidate (cuDNN has no other); these arrays are the "
+                 "exact layout, but a real CuDNNGRU computes other numbers with them.")
 
 
 def cudnn_gru_weights(kernel, recurrent_kernel, bias, activation: str = "tanh",
@@ -133,8 +134,9 @@ def cudnn_gru_weights(kernel, recurrent_kernel, bias, activation: str = "tanh",
     are read off the shapes."""
     kernel, recurrent_kernel = np.asarray(kernel), np.asarray(recurrent_kernel)
     if kernel.ndim != 2 or kernel.shape[1] % 3 or recurrent_kernel.shape != (kernel.shape[1] // 3, kernel.shape[1]):
-        raise InputError(f"a CuDNNGRU has kernel (input_dim, 3·units) and recurrent_kernel (units, 3·units); "
-                         f"these are {kernel.shape} and {recurrent_kernel.shape}.")
+        raise InputError(_("a CuDNNGRU has kernel (input_dim, 3·units) and recurrent_kernel (units, 3·units); these "
+                           "are {kernel} and {recurrent_kernel}.").format(kernel=kernel.shape,
+                                                                         recurrent_kernel=recurrent_kernel.shape))
     config = LayoutConfig(kernel.shape[1] // 3, kernel.shape[0], activation, recurrent_activation)
     return CuDNNGRU(config, kernel, recurrent_kernel, bias).to_keras()[0]
 
@@ -147,10 +149,10 @@ class FlaxGRU(Layout):
     CONVENTION = Convention.KERAS
     RECURRENT_BIAS = False
     SPECS = (
-        ArraySpec("dense_i/kernel", "dense_i_kernel", lambda D, H: (D, 3 * H), "columns r | z | n, acting on x"),
-        ArraySpec("dense_i/bias", "dense_i_bias", lambda D, H: (3 * H,), "b_ir | b_iz | b_in, beside x W"),
+        ArraySpec("dense_i/kernel", "dense_i_kernel", lambda D, H: (D, 3 * H), N_("columns r | z | n, acting on x")),
+        ArraySpec("dense_i/bias", "dense_i_bias", lambda D, H: (3 * H,), N_("b_ir | b_iz | b_in, beside x W")),
         ArraySpec("dense_h/kernel", "dense_h_kernel", lambda D, H: (H, 3 * H),
-                  "columns r | z | n, acting on h; no bias (use_bias=False)"),
+                  N_("columns r | z | n, acting on h; no bias (use_bias=False)")),
     )
 
     config: LayoutConfig
@@ -177,12 +179,15 @@ class FlaxGRU(Layout):
 
 def _linen_specs() -> tuple[ArraySpec, ...]:
     specs = []
+    # "{module}" is the Dense's name, the key's part before "/" (ArraySpec.role fills it in).
     for g in ("r", "z", "n"):
-        specs.append(ArraySpec(f"i{g}/kernel", f"i{g}_kernel", lambda D, H: (D, H), f"Dense 'i{g}', acting on x"))
-        specs.append(ArraySpec(f"i{g}/bias", f"i{g}_bias", lambda D, H: (H,), f"Dense 'i{g}''s bias"))
+        specs.append(ArraySpec(f"i{g}/kernel", f"i{g}_kernel", lambda D, H: (D, H),
+                               N_("Dense '{module}', acting on x")))
+        specs.append(ArraySpec(f"i{g}/bias", f"i{g}_bias", lambda D, H: (H,), N_("Dense '{module}''s bias")))
     for g in ("r", "z", "n"):
-        specs.append(ArraySpec(f"h{g}/kernel", f"h{g}_kernel", lambda D, H: (H, H), f"Dense 'h{g}', acting on h"))
-    specs.append(ArraySpec("hn/bias", "hn_bias", lambda D, H: (H,), "Dense 'hn''s bias, inside r ⊙ (…)"))
+        specs.append(ArraySpec(f"h{g}/kernel", f"h{g}_kernel", lambda D, H: (H, H),
+                               N_("Dense '{module}', acting on h")))
+    specs.append(ArraySpec("hn/bias", "hn_bias", lambda D, H: (H,), N_("Dense '{module}''s bias, inside r ⊙ (…)")))
     return tuple(specs)
 
 
@@ -234,10 +239,10 @@ class EquinoxGRU(Layout):
     RESET_AFTER = True
     CONVENTION = Convention.KERAS
     SPECS = (
-        ArraySpec("weight_ih", "weight_ih", lambda D, H: (3 * H, D), "rows r | z | n, acting on x (weight_ih @ x)"),
-        ArraySpec("weight_hh", "weight_hh", lambda D, H: (3 * H, H), "rows r | z | n, acting on h"),
-        ArraySpec("bias", "bias", lambda D, H: (3 * H,), "added to weight_ih @ x, rows r | z | n", optional=True),
-        ArraySpec("bias_n", "bias_n", lambda D, H: (H,), "inside reset * (hgates[2] + bias_n)", optional=True),
+        ArraySpec("weight_ih", "weight_ih", lambda D, H: (3 * H, D), N_("rows r | z | n, acting on x (weight_ih @ x)")),
+        ArraySpec("weight_hh", "weight_hh", lambda D, H: (3 * H, H), N_("rows r | z | n, acting on h")),
+        ArraySpec("bias", "bias", lambda D, H: (3 * H,), N_("added to weight_ih @ x, rows r | z | n"), optional=True),
+        ArraySpec("bias_n", "bias_n", lambda D, H: (H,), N_("inside reset * (hgates[2] + bias_n)"), optional=True),
     )
 
     config: LayoutConfig
@@ -249,7 +254,8 @@ class EquinoxGRU(Layout):
     def __post_init__(self) -> None:
         super().__post_init__()
         if (self.bias is None) != (self.bias_n is None):
-            raise InputError("GRUCell(use_bias=True) has bias and bias_n, use_bias=False neither; only one is here.")
+            raise InputError(_("GRUCell(use_bias=True) has bias and bias_n, use_bias=False neither; only one is "
+                               "here."))
 
     def to_keras(self) -> tuple[GRUWeights, Convention]:
         H = self.config.units
@@ -284,5 +290,5 @@ class EquinoxGRU(Layout):
     def limits(config: LayoutConfig) -> str | None:
         if (config.activation, config.recurrent_activation) == ("tanh", "sigmoid"):
             return None
-        return ("eqx.nn.GRUCell always uses sigmoid gates and a tanh candidate; these arrays are the exact layout, "
-                "but the real cell computes other numbers with them.")
+        return _("eqx.nn.GRUCell always uses sigmoid gates and a tanh candidate; these arrays are the exact layout, "
+                 "but the real cell computes other numbers with them.")

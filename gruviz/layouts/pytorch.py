@@ -22,6 +22,7 @@ import numpy as np
 from ..math.cell import Convention
 from ..errors import InputError
 from ..math.weights import GRUWeights
+from ..text import N_, _
 from .base import ArraySpec, Layout, LayoutConfig
 
 _ORDER = ("r", "z", "h")  # PyTorch's row blocks, in Keras's gate names (its n is Keras's h)
@@ -52,13 +53,13 @@ class PyTorchGRU(Layout):
     CONVENTION = Convention.KERAS
     SPECS = (
         ArraySpec("weight_ih_l0", "weight_ih_l0", lambda D, H: (3 * H, D),
-                  "rows W_ir | W_iz | W_in (r, z, n), one column per input feature"),
+                  N_("rows W_ir | W_iz | W_in (r, z, n), one column per input feature")),
         ArraySpec("weight_hh_l0", "weight_hh_l0", lambda D, H: (3 * H, H),
-                  "rows W_hr | W_hz | W_hn (r, z, n), one column per unit of hₜ₋₁"),
-        ArraySpec("bias_ih_l0", "bias_ih_l0", lambda D, H: (3 * H,), "b_ir | b_iz | b_in, added to W_i* xₜ",
+                  N_("rows W_hr | W_hz | W_hn (r, z, n), one column per unit of hₜ₋₁")),
+        ArraySpec("bias_ih_l0", "bias_ih_l0", lambda D, H: (3 * H,), N_("b_ir | b_iz | b_in, added to W_i* xₜ"),
                   optional=True),
         ArraySpec("bias_hh_l0", "bias_hh_l0", lambda D, H: (3 * H,),
-                  "b_hr | b_hz | b_hn, added to W_h* hₜ₋₁; b_hn sits inside r ⊙ (…)", optional=True),
+                  N_("b_hr | b_hz | b_hn, added to W_h* hₜ₋₁; b_hn sits inside r ⊙ (…)"), optional=True),
     )
 
     config: LayoutConfig
@@ -73,8 +74,8 @@ class PyTorchGRU(Layout):
             given, absent = ("bias_ih_l0", "bias_hh_l0")
             if self.bias_ih_l0 is None:
                 given, absent = absent, given
-            raise InputError(f"{given} is given but {absent} is missing: nn.GRU has both biases (bias=True) "
-                             "or neither (bias=False).")
+            raise InputError(_("{given} is given but {absent} is missing: nn.GRU has both biases (bias=True) or "
+                               "neither (bias=False).").format(given=given, absent=absent))
 
     @property
     def bias(self) -> bool:
@@ -112,6 +113,7 @@ class PyTorchGRU(Layout):
     def limits(config: LayoutConfig) -> str | None:
         if (config.activation, config.recurrent_activation) == ("tanh", "sigmoid"):
             return None
-        return (f"nn.GRU always uses sigmoid gates and a tanh candidate; this GRU uses activation="
-                f"{config.activation!r}, recurrent_activation={config.recurrent_activation!r}, so a real nn.GRU "
-                "loaded with these arrays computes other numbers. The arrays are still the exact PyTorch layout.")
+        return _("nn.GRU always uses sigmoid gates and a tanh candidate; this GRU uses activation={activation}, "
+                 "recurrent_activation={recurrent_activation}, so a real nn.GRU loaded with these arrays computes "
+                 "other numbers. The arrays are still the exact PyTorch layout.").format(
+            activation=repr(config.activation), recurrent_activation=repr(config.recurrent_activation))

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import _
 from . import keras
 from .convert import LayoutWeights, layout_name, native_convention, title
 from .snippets_porting import equinox_code, flax_code, flax_linen_code, literal, onnx_code
@@ -209,10 +210,10 @@ def caveats(weights: LayoutWeights, h0=None, convention: Convention | str | None
         if limit:
             notes.append(limit)
     if name == "epynn" and h0 is not None and np.any(h0):
-        notes.append("EpyNN's GRU always starts from h = 0 and cannot take this h0, so its numbers differ.")
+        notes.append(_("EpyNN's GRU always starts from h = 0 and cannot take this h0, so its numbers differ."))
     if convention is not None and Convention(convention) is not native_convention(name):
-        notes.append(f"these arrays compute the source only under the {Convention(convention).value} update rule, "
-                     f"which {title(name)} does not use.")
+        notes.append(_("these arrays compute the source only under the {rule} update rule, which {layout} does not "
+                       "use.").format(rule=Convention(convention).value, layout=title(name)))
     return tuple(notes)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import N_, _
 from .base import ArraySpec, Layout, LayoutConfig
 
 
@@ -29,11 +30,11 @@ class TF1GRUCell(Layout):
     CONVENTION = Convention.KERAS
     SPECS = (
         ArraySpec("gates/kernel", "gates_kernel", lambda D, H: (D + H, 2 * H),
-                  "columns r | u; rows [:input_dim] act on xₜ, the rest on hₜ₋₁"),
-        ArraySpec("gates/bias", "gates_bias", lambda D, H: (2 * H,), "b_r | b_u (TF1 starts it at 1.0)"),
+                  N_("columns r | u; rows [:input_dim] act on xₜ, the rest on hₜ₋₁")),
+        ArraySpec("gates/bias", "gates_bias", lambda D, H: (2 * H,), N_("b_r | b_u (TF1 starts it at 1.0)")),
         ArraySpec("candidate/kernel", "candidate_kernel", lambda D, H: (D + H, H),
-                  "rows [:input_dim] act on xₜ, the rest on r ⊙ hₜ₋₁"),
-        ArraySpec("candidate/bias", "candidate_bias", lambda D, H: (H,), "b_c, added beside xₜ W"),
+                  N_("rows [:input_dim] act on xₜ, the rest on r ⊙ hₜ₋₁")),
+        ArraySpec("candidate/bias", "candidate_bias", lambda D, H: (H,), N_("b_c, added beside xₜ W")),
     )
 
     config: LayoutConfig
@@ -71,6 +72,6 @@ class TF1GRUCell(Layout):
     def limits(config: LayoutConfig) -> str | None:
         if config.recurrent_activation == "sigmoid":
             return None
-        return (f"GRUCell's gates are always sigmoid (its call hard-codes math_ops.sigmoid); this GRU's gates use "
-                f"{config.recurrent_activation!r}, so a real GRUCell loaded with these variables computes other "
-                "numbers. Its candidate activation is configurable.")
+        return _("GRUCell's gates are always sigmoid (its call hard-codes math_ops.sigmoid); this GRU's gates use "
+                 "{activation}, so a real GRUCell loaded with these variables computes other numbers. Its candidate "
+                 "activation is configurable.").format(activation=repr(config.recurrent_activation))

@@ -20,18 +20,29 @@ import numpy as np
 
 from ..math.cell import Convention
 from ..math.weights import GATES, GRUWeights
+from ..text import N_
 from .base import ArraySpec, Layout, LayoutConfig
 
 
+# What each gate's three arrays hold, one whole phrase each (translated where shown, ArraySpec.role).
+_ROLES = {
+    "z": (N_("the update gate's input weights, W_z xₜ"), N_("the update gate's recurrent weights, on hₜ₋₁"),
+          N_("the update gate's bias")),
+    "r": (N_("the reset gate's input weights, W_r xₜ"), N_("the reset gate's recurrent weights, on hₜ₋₁"),
+          N_("the reset gate's bias")),
+    "h": (N_("the candidate's input weights, W_h xₜ"), N_("the candidate's recurrent weights, on rₜ ⊙ hₜ₋₁"),
+          N_("the candidate's bias")),
+}
+
+
 def _specs() -> tuple[ArraySpec, ...]:
-    name = {"z": "update gate", "r": "reset gate", "h": "candidate"}
     specs = []
     for g in GATES:
-        acts_on = "rₜ ⊙ hₜ₋₁" if g == "h" else "hₜ₋₁"
+        inputs, recurrent, bias = _ROLES[g]
         specs += [
-            ArraySpec(f"W_{g}", f"W_{g}", lambda D, H: (H, D), f"the {name[g]}'s input weights, W_{g} xₜ"),
-            ArraySpec(f"U_{g}", f"U_{g}", lambda D, H: (H, H), f"the {name[g]}'s recurrent weights, on {acts_on}"),
-            ArraySpec(f"b_{g}", f"b_{g}", lambda D, H: (H,), f"the {name[g]}'s bias"),
+            ArraySpec(f"W_{g}", f"W_{g}", lambda D, H: (H, D), inputs),
+            ArraySpec(f"U_{g}", f"U_{g}", lambda D, H: (H, H), recurrent),
+            ArraySpec(f"b_{g}", f"b_{g}", lambda D, H: (H,), bias),
         ]
     return tuple(specs)
 

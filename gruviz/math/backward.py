@@ -21,6 +21,7 @@ import numpy as np
 
 from . import cell, cell_backward
 from ..errors import InputError
+from ..text import _
 from .trace import Trace, shown_steps
 from .weights import as_finite_array
 
@@ -67,7 +68,8 @@ LOSSES: dict[str, Loss] = {
 
 def get_loss(name: str) -> Loss:
     if name not in LOSSES:
-        raise InputError(f"loss {name!r} is not supported; choose one of {', '.join(LOSSES)}.")
+        raise InputError(_("loss {name} is not supported; choose one of {choices}.").format(
+            name=repr(name), choices=", ".join(LOSSES)))
     return LOSSES[name]
 
 
@@ -80,14 +82,18 @@ def check_target(loss: Loss, target, units: int, steps: int) -> np.ndarray | Non
     shape = target_shape(loss, units, steps)
     if shape is None:
         if target is not None:
-            raise InputError(f"the {loss.name} loss takes no target.")
+            raise InputError(_("the {loss} loss takes no target.").format(loss=loss.name))
         return None
     if target is None:
-        raise InputError(f"the {loss.name} loss needs a target of shape {shape}.")
-    what = "one value per unit" if loss.target == "vector" else "one row per output step, one value per unit"
-    target = as_finite_array("target", target)
+        raise InputError(_("the {loss} loss needs a target of shape {shape}.").format(loss=loss.name, shape=shape))
+    target = as_finite_array(_("target"), target)
     if target.shape != shape:
-        raise InputError(f"the {loss.name} target has shape {target.shape} but {shape} is needed ({what}).")
+        if loss.target == "vector":
+            message = _("the {loss} target has shape {shape} but {needed} is needed (one value per unit).")
+        else:
+            message = _("the {loss} target has shape {shape} but {needed} is needed (one row per output step, one "
+                        "value per unit).")
+        raise InputError(message.format(loss=loss.name, shape=target.shape, needed=shape))
     return target
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .activations import Activation
 from .weights import GRUConfig, as_finite_array
 from ..errors import InputError
+from ..text import _
 
 GATES = ("i", "f", "c", "o")
 
@@ -67,23 +68,28 @@ class LSTMWeights:
         kernel = as_finite_array("kernel", kernel)
         recurrent_kernel = as_finite_array("recurrent_kernel", recurrent_kernel)
         if kernel.shape != (D, 4 * H):
-            raise InputError(f"kernel has shape {kernel.shape} but input_dim={D}, units={H} needs ({D}, {4 * H}): "
-                             "one row per input feature and 4·units columns (i | f | c | o).")
+            raise InputError(_("kernel has shape {shape} but input_dim={D}, units={H} needs {needed}: one row per "
+                               "input feature and 4·units columns (i | f | c | o).").format(
+                shape=kernel.shape, D=D, H=H, needed=(D, 4 * H)))
         if recurrent_kernel.shape != (H, 4 * H):
-            raise InputError(f"recurrent_kernel has shape {recurrent_kernel.shape} but units={H} needs "
-                             f"({H}, {4 * H}).")
+            raise InputError(_("recurrent_kernel has shape {shape} but units={H} needs {needed}.").format(
+                shape=recurrent_kernel.shape, H=H, needed=(H, 4 * H)))
         if config.bias_shape is None:
             if bias is not None:
-                raise InputError("a bias was given but use_bias=False; remove it or set use_bias=True.")
+                raise InputError(_("a bias was given but use_bias=False; remove it or set use_bias=True."))
             return cls(config, kernel, recurrent_kernel, None)
         if bias is None:
-            raise InputError(f"use_bias=True needs a bias of shape ({4 * H},); none was given.")
+            raise InputError(_("use_bias=True needs a bias of shape {shape}; none was given.").format(
+                shape=(4 * H,)))
         bias = as_finite_array("bias", bias)
         if bias.shape != config.bias_shape:
-            hint = " — an LSTM has one bias of 4·units (i | f | c | o)"
             if bias.ndim == 2 and bias.shape[0] == 2:
-                hint += "; two rows look like PyTorch's bias_ih + bias_hh, which add up to it"
-            raise InputError(f"bias has shape {bias.shape} but units={H} needs ({4 * H},){hint}.")
+                message = _("bias has shape {shape} but units={H} needs {needed} — an LSTM has one bias of 4·units "
+                            "(i | f | c | o); two rows look like PyTorch's bias_ih + bias_hh, which add up to it.")
+            else:
+                message = _("bias has shape {shape} but units={H} needs {needed} — an LSTM has one bias of 4·units "
+                            "(i | f | c | o).")
+            raise InputError(message.format(shape=bias.shape, H=H, needed=(4 * H,)))
         return cls(config, kernel, recurrent_kernel, bias)
 
     @classmethod
@@ -92,11 +98,12 @@ class LSTMWeights:
         the shapes unless `options` names them."""
         arrays = list(arrays)
         if len(arrays) not in (2, 3):
-            raise InputError(f"a Keras LSTM has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); "
-                             f"got {len(arrays)}.")
+            raise InputError(_("a Keras LSTM has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got "
+                               "{n}.").format(n=len(arrays)))
         kernel = as_finite_array("kernel", arrays[0])
         if kernel.ndim != 2 or kernel.shape[1] % 4:
-            raise InputError(f"kernel has shape {kernel.shape}; an LSTM kernel is (input_dim, 4·units).")
+            raise InputError(_("kernel has shape {shape}; an LSTM kernel is (input_dim, 4·units).").format(
+                shape=kernel.shape))
         inferred = dict(units=kernel.shape[1] // 4, input_dim=kernel.shape[0], use_bias=len(arrays) == 3)
         config = LSTMConfig(**{**inferred, **options})
         return cls.create(config, kernel, arrays[1], arrays[2] if len(arrays) == 3 else None)

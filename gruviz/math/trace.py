@@ -9,6 +9,7 @@ import numpy as np
 from . import cell
 from .cell import Convention
 from ..errors import InputError
+from ..text import _, ngettext
 from .weights import GRUWeights, as_finite_array, gate_columns
 
 
@@ -120,14 +121,17 @@ def read_inputs(x, h0, mask, go_backwards: bool, input_dim: int, units: int):
     """Validate x (T, D), h0 (H,) and mask (T,), then put x and mask in processing order.
     Returns (x, h0, mask, order); every recurrent cell reads its inputs through this."""
     D, H = input_dim, units
-    x = as_finite_array("sequence", x)
+    x = as_finite_array(_("sequence"), x)
     if x.ndim != 2 or x.shape[1] != D or len(x) == 0:
-        raise InputError(f"the sequence has shape {x.shape} but (timesteps ≥ 1, input_dim={D}) is needed.")
+        raise InputError(_("the sequence has shape {shape} but (timesteps ≥ 1, input_dim={D}) is needed.").format(
+            shape=x.shape, D=D))
     T = len(x)
     h0 = np.zeros(H) if h0 is None else as_finite_array("h0", h0, (H,))
     mask = np.ones(T, bool) if mask is None else np.array(mask, dtype=bool).reshape(-1)
     if mask.shape != (T,):
-        raise InputError(f"the mask has {mask.size} entries but the sequence has {T} timesteps.")
+        raise InputError(_("the mask has {entries} but the sequence has {steps}.").format(
+            entries=ngettext("{count} entry", "{count} entries", mask.size).format(count=mask.size),
+            steps=ngettext("{count} timestep", "{count} timesteps", T).format(count=T)))
     order = np.arange(T)[::-1] if go_backwards else np.arange(T)
     return x[order], h0, mask[order], order
 

@@ -14,6 +14,7 @@ import numpy as np
 from .activations import ACTIVATIONS, Activation
 from ..errors import InputError
 from ..limits import CORE
+from ..text import _
 
 GATES = ("z", "r", "h")
 
@@ -31,20 +32,21 @@ class GRUConfig:
         for name in ("units", "input_dim"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InputError(f"{name} must be a whole number of at least 1, got {value!r}.")
+                raise InputError(_("{name} must be a whole number of at least 1, got {value}.").format(
+                    name=name, value=repr(value)))
             cap = getattr(CORE, f"max_{name}")
             if value > cap:
-                raise InputError(f"{name}={value} is more than gruviz handles (at most {cap}); "
-                                 "use a smaller layer.")
+                raise InputError(_("{name}={value} is more than gruviz handles (at most {cap}); use a smaller "
+                                   "layer.").format(name=name, value=value, cap=cap))
         for name in ("activation", "recurrent_activation"):
             value = getattr(self, name)
             if value not in ACTIVATIONS:
-                raise InputError(
-                    f"{name} {value!r} is not supported; choose one of {', '.join(ACTIVATIONS)}."
-                )
+                raise InputError(_("{name} {value} is not supported; choose one of {choices}.").format(
+                    name=name, value=repr(value), choices=", ".join(ACTIVATIONS)))
         for name in ("reset_after", "use_bias"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}.")
+                raise InputError(_("{name} must be true or false, got {value}.").format(
+                    name=name, value=repr(getattr(self, name))))
 
     @property
     def phi(self) -> Activation:
@@ -79,15 +81,15 @@ def as_finite_array(name: str, value, shape: tuple[int, ...] | None = None) -> n
     try:
         array = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must contain only numbers.") from None
+        raise InputError(_("{name} must contain only numbers.").format(name=name)) from None
     if shape is not None and array.shape != shape:
-        raise InputError(f"{name} has shape {array.shape} but {shape} is needed.")
+        raise InputError(_("{name} has shape {shape} but {needed} is needed.").format(
+            name=name, shape=array.shape, needed=shape))
     bad = np.argwhere(~np.isfinite(array))
     if len(bad):
         where = tuple(int(i) for i in bad[0])
-        raise InputError(
-            f"{name} contains {array[where]} at index {list(where)}; every value must be a finite number."
-        )
+        raise InputError(_("{name} contains {value} at index {index}; every value must be a finite number.").format(
+            name=name, value=array[where], index=list(where)))
     return _read_only(array)
 
 
@@ -120,21 +122,20 @@ class GRUWeights:
         kernel = as_finite_array("kernel", kernel)
         recurrent_kernel = as_finite_array("recurrent_kernel", recurrent_kernel)
         if kernel.shape != (D, 3 * H):
-            raise InputError(
-                f"kernel has shape {kernel.shape} but input_dim={D}, units={H} needs ({D}, {3 * H}): "
-                "one row per input feature and 3·units columns (z | r | h)."
-            )
+            raise InputError(_(
+                "kernel has shape {shape} but input_dim={D}, units={H} needs {needed}: one row per input feature "
+                "and 3·units columns (z | r | h)."
+            ).format(shape=kernel.shape, D=D, H=H, needed=(D, 3 * H)))
         if recurrent_kernel.shape != (H, 3 * H):
-            raise InputError(
-                f"recurrent_kernel has shape {recurrent_kernel.shape} but units={H} needs ({H}, {3 * H})."
-            )
+            raise InputError(_("recurrent_kernel has shape {shape} but units={H} needs {needed}.").format(
+                shape=recurrent_kernel.shape, H=H, needed=(H, 3 * H)))
         expected = config.bias_shape
         if expected is None:
             if bias is not None:
-                raise InputError("a bias was given but use_bias=False; remove it or set use_bias=True.")
+                raise InputError(_("a bias was given but use_bias=False; remove it or set use_bias=True."))
             return cls(config, kernel, recurrent_kernel, None)
         if bias is None:
-            raise InputError(f"use_bias=True needs a bias of shape {expected}; none was given.")
+            raise InputError(_("use_bias=True needs a bias of shape {shape}; none was given.").format(shape=expected))
         bias = as_finite_array("bias", bias)
         if bias.shape != expected:
             raise InputError(_bias_hint(bias.shape, config))
@@ -146,19 +147,18 @@ class GRUWeights:
         use_bias off the shapes unless `options` names them."""
         arrays = list(arrays)
         if len(arrays) not in (2, 3):
-            raise InputError(
-                f"a Keras GRU has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got {len(arrays)}."
-            )
+            raise InputError(_("a Keras GRU has 2 arrays (no bias) or 3 (kernel, recurrent_kernel, bias); got "
+                               "{n}.").format(n=len(arrays)))
         kernel = as_finite_array("kernel", arrays[0])
         if kernel.ndim != 2 or kernel.shape[1] % 3:
-            raise InputError(
-                f"kernel has shape {kernel.shape}; a GRU kernel is (input_dim, 3·units)."
-            )
+            raise InputError(_("kernel has shape {shape}; a GRU kernel is (input_dim, 3·units).").format(
+                shape=kernel.shape))
         H = kernel.shape[1] // 3
         recurrent = as_finite_array("recurrent_kernel", arrays[1]).shape
         if recurrent != (H, 3 * H):
-            raise InputError(f"the 2nd array, recurrent_kernel, has shape {recurrent}; the kernel's {3 * H} "
-                             f"columns mean units={H}, so it should be ({H}, {3 * H}).")
+            raise InputError(_("the 2nd array, recurrent_kernel, has shape {shape}; the kernel's {columns} columns "
+                               "mean units={H}, so it should be {needed}.").format(
+                shape=recurrent, columns=3 * H, H=H, needed=(H, 3 * H)))
         bias = arrays[2] if len(arrays) == 3 else None
         bias_ndim = np.ndim(bias) if bias is not None else None
         inferred = dict(
@@ -206,11 +206,16 @@ class GRUWeights:
 
 def _bias_hint(shape: tuple[int, ...], config: GRUConfig) -> str:
     H = config.units
-    message = f"bias has shape {shape} but reset_after={config.reset_after} needs {config.bias_shape}"
     if config.reset_after and shape == (3 * H,):
-        return message + " — did this model use reset_after=False?"
-    if not config.reset_after and shape == (2, 3 * H):
-        return message + " — did this model use reset_after=True (the Keras 3 default)?"
-    if shape and shape[-1] % 3 == 0 and shape[-1] // 3 != H:
-        return message + f" — this bias belongs to a GRU with units={shape[-1] // 3}."
-    return message + "."
+        message = _("bias has shape {shape} but reset_after={reset_after} needs {needed} — did this model use "
+                    "reset_after=False?")
+    elif not config.reset_after and shape == (2, 3 * H):
+        message = _("bias has shape {shape} but reset_after={reset_after} needs {needed} — did this model use "
+                    "reset_after=True (the Keras 3 default)?")
+    elif shape and shape[-1] % 3 == 0 and shape[-1] // 3 != H:
+        message = _("bias has shape {shape} but reset_after={reset_after} needs {needed} — this bias belongs to a "
+                    "GRU with units={units}.")
+    else:
+        message = _("bias has shape {shape} but reset_after={reset_after} needs {needed}.")
+    return message.format(shape=shape, reset_after=config.reset_after, needed=config.bias_shape,
+                          units=shape[-1] // 3 if shape else H)
