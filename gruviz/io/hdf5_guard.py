@@ -18,10 +18,10 @@ import h5py
 
 from ..errors import InputError
 from ..limits import FILES
-from ..text import _
+from ..text import N_, _, count as grouped
 
 _FILTERS = {1: "gzip", 2: "shuffle", 3: "fletcher32", 5: "nbit", 6: "scaleoffset"}  # built into libhdf5
-_RESAVE = "Save the model again with Keras."
+_RESAVE = N_("Save the model again with Keras.")  # said after a refusal: _(_RESAVE)
 
 
 @contextmanager
@@ -32,8 +32,11 @@ def open_h5(data: bytes, accepted: str):
     except OverflowError:
         raise _far_address() from None
     except (OSError, ValueError, RuntimeError):
-        hint = " This file is a zip: rename it to end in .keras." if data.startswith(b"PK") else ""
-        raise InputError(f"this is not an HDF5 file.{hint} {accepted}.") from None
+        if data.startswith(b"PK"):
+            message = _("this is not an HDF5 file. This file is a zip: rename it to end in .keras. {accepted}.")
+        else:
+            message = _("this is not an HDF5 file. {accepted}.")
+        raise InputError(message.format(accepted=accepted)) from None
     with file:
         try:
             check_h5(file)
@@ -63,21 +66,24 @@ def check_h5(root: h5py.File) -> None:
             where = f"{group.name.rstrip('/')}/{key}"
             link = group.get(key, getlink=True)
             if not isinstance(link, h5py.HardLink):
-                raise InputError(f"the HDF5 file has a link of kind {type(link).__name__} at {where}; gruviz reads "
-                                 f"only plain arrays stored inside the file. {_RESAVE}")
+                raise InputError(_("the HDF5 file has a link of kind {kind} at {where}; gruviz reads only plain "
+                                   "arrays stored inside the file. {resave}").format(
+                    kind=type(link).__name__, where=where, resave=_(_RESAVE)))
             obj = group[key]
             count = _check_attributes(obj, count)
             if isinstance(obj, h5py.Group):
                 address = _address(obj)
                 if address in path:
-                    raise InputError(f"the HDF5 group {where} links back to a group that contains it (a link "
-                                     f"cycle); reading it would never end. {_RESAVE}")
+                    raise InputError(_("the HDF5 group {where} links back to a group that contains it (a link "
+                                       "cycle); reading it would never end. {resave}").format(
+                        where=where, resave=_(_RESAVE)))
                 if address in seen:
-                    raise InputError(f"the HDF5 group {where} is linked from two places; Keras never writes "
-                                     f"that. {_RESAVE}")
+                    raise InputError(_("the HDF5 group {where} is linked from two places; Keras never writes "
+                                       "that. {resave}").format(where=where, resave=_(_RESAVE)))
                 if depth + 1 > FILES.max_depth:
-                    raise InputError(f"the HDF5 file nests groups more than {FILES.max_depth} deep (at {where}); "
-                                     f"a Keras model nests a few. {_RESAVE}")
+                    raise InputError(_("the HDF5 file nests groups more than {depth} deep (at {where}); a Keras "
+                                       "model nests a few. {resave}").format(
+                        depth=grouped(FILES.max_depth), where=where, resave=_(_RESAVE)))
                 seen.add(address)
                 stack.append((obj, depth + 1, path + (address,)))
             elif isinstance(obj, h5py.Dataset):
@@ -90,8 +96,8 @@ def _address(obj) -> int:
 
 def _counted(count: int, more: int) -> int:
     if count + more > FILES.max_objects:
-        raise InputError(f"the HDF5 file has more than {FILES.max_objects:,} objects and attributes; "
-                         f"a Keras GRU model has a few dozen. {_RESAVE}")
+        raise InputError(_("the HDF5 file has more than {count} objects and attributes; a Keras GRU model has a "
+                           "few dozen. {resave}").format(count=grouped(FILES.max_objects), resave=_(_RESAVE)))
     return count + more
 
 
@@ -100,13 +106,15 @@ def _check_attributes(obj, count: int) -> int:
     count = _counted(count, len(obj.attrs))
     for name in obj.attrs:
         attr = obj.attrs.get_id(name)
-        _check_type(attr, f"attribute {obj.name.rstrip('/')[:80]}/@{name[:80]}")
+        _check_type(attr, _("attribute {name}").format(name=f"{obj.name.rstrip('/')[:80]}/@{name[:80]}"))
         shape = attr.shape or ()
         declared = prod(shape) * attr.get_type().get_size()  # a variable-length value counts its heap reference
         if declared > FILES.max_attribute_bytes:
             where = f"{obj.name.rstrip('/')}/@{name}"
-            raise InputError(f"the HDF5 attribute {where} declares {declared / 2**20:,.0f} MB; the limit is "
-                             f"{FILES.max_attribute_bytes / 2**20:.0f} MB. {_RESAVE}")
+            raise InputError(_("the HDF5 attribute {where} declares {size} MB; the limit is {limit} MB. "
+                               "{resave}").format(where=where, size=grouped(round(declared / 2**20)),
+                                                  limit=grouped(round(FILES.max_attribute_bytes / 2**20)),
+                                                  resave=_(_RESAVE)))
     return count
 
 
@@ -122,12 +130,14 @@ def _check_type(obj, what: str) -> None:
 
 
 def _check_storage(dataset: h5py.Dataset, where: str) -> None:
-    _check_type(dataset.id, f"array {where}")
+    _check_type(dataset.id, _("array {name}").format(name=where))
     if dataset.is_virtual or dataset.external:
-        raise InputError(f"the array {where} reads its data from another file; this is refused.")
+        raise InputError(_("the array {where} reads its data from another file; this is refused.").format(
+            where=where))
     plist = dataset.id.get_create_plist()
     for i in range(plist.get_nfilters()):
         code = plist.get_filter(i)[0]
         if code not in _FILTERS or not h5py.h5z.filter_avail(code):
-            raise InputError(f"the array {where} is stored with compression filter {code}, which gruviz does not "
-                             f"read; Keras saves arrays uncompressed. {_RESAVE}")
+            raise InputError(_("the array {where} is stored with compression filter {code}, which gruviz does not "
+                               "read; Keras saves arrays uncompressed. {resave}").format(
+                where=where, code=code, resave=_(_RESAVE)))

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import _
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +107,9 @@ def _shared_layer(config: GRUConfig, go_backwards: bool, dtype: str):
     layer = _built_layer(config, go_backwards, dtype)
     names = [v.name for v in layer.trainable_variables]
     if names != ["kernel", "recurrent_kernel", "bias"][: len(names)]:
-        raise RuntimeError(f"this Keras orders a GRU's weights as {names}, not as get_weights() does")
+        # raised, never cached: said in the language of the person whose run built the layer
+        raise RuntimeError(_("this Keras orders a GRU's weights as {names}, not as get_weights() does").format(
+            names=names))
     for variable in layer.trainable_variables:
         variable.assign(np.full(variable.shape, np.nan, dtype=dtype))
     return layer
@@ -139,7 +142,7 @@ def _compiled(config: GRUConfig, go_backwards: bool, dtype: str):
     if call.get_concrete_function().captured_inputs:
         # The trace read a variable instead of the call's weights: Keras's session was cleared
         # by another thread mid-trace (see `hold_session`). Not cached; the next call traces again.
-        raise RuntimeError("Keras's session was reset while this configuration was being prepared; try again.")
+        raise RuntimeError(_("Keras's session was reset while this configuration was being prepared; try again."))
     return call
 
 
@@ -264,7 +267,7 @@ def _compiled_lstm(config, go_backwards: bool, dtype: str):
 
     compiled = tf.function(call, input_signature=specs)
     if compiled.get_concrete_function().captured_inputs:
-        raise RuntimeError("Keras's session was reset while this configuration was being prepared; try again.")
+        raise RuntimeError(_("Keras's session was reset while this configuration was being prepared; try again."))
     return compiled
 
 

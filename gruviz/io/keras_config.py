@@ -17,13 +17,22 @@ from ..layouts import cudnn_gru_weights
 from ..limits import Limits
 from ..math.activations import ACTIVATIONS
 from ..math.weights import GRUWeights
-from ..text import _
+from ..text import N_, _, count, ngettext
 from .untrusted import cut
 
-ACCEPTED = (
+# Said after a refusal, as "{accepted}."; translate where it is used: _(ACCEPTED).
+ACCEPTED = N_(
     "gruviz reads a Keras model saved with model.save('name.keras'), a weights file saved with "
     "model.save_weights('name.weights.h5'), or a legacy model.save('name.h5')"
 )
+
+# The note beside each half of a Bidirectional GRU, by its role.
+HALVES = {
+    "forward": N_("the forward half of Bidirectional layer '{name}'; with return_sequences=True Bidirectional "
+                  "flips the backward half's outputs back into input order."),
+    "backward": N_("the backward half of Bidirectional layer '{name}'; with return_sequences=True Bidirectional "
+                   "flips the backward half's outputs back into input order."),
+}
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,11 @@ def config_json(text, where: str):
     try:
         config = json.loads(text)
     except RecursionError:
-        raise InputError(f"{where} nests too deeply to be a Keras config; the file may be damaged.") from None
+        raise InputError(_("{where} nests too deeply to be a Keras config; the file may be damaged.").format(
+            where=where)) from None
     except ValueError as e:  # UnicodeDecodeError is a ValueError
-        raise InputError(f"{where} is not valid JSON ({str(e)[:120]}); the file may be damaged.") from None
+        raise InputError(_("{where} is not valid JSON ({error}); the file may be damaged.").format(
+            where=where, error=str(e)[:120])) from None
     _refuse_code(config, where)
     return config
 
@@ -67,14 +78,15 @@ def _refuse_code(config, where: str) -> None:
         elif isinstance(node, dict):
             kind = node.get("class_name")
             if kind in ("Lambda", "__lambda__", "TFOpLambda") or "function_type" in node:
-                raise InputError(f"{where} holds Python code (a {kind or 'lambda function'}); gruviz never runs "
-                                 "code from a file and refuses files that carry it. Save the model without it, "
-                                 "or only its weights with model.save_weights('name.weights.h5').")
+                raise InputError(_("{where} holds Python code (a {kind}); gruviz never runs code from a file and "
+                                   "refuses files that carry it. Save the model without it, or only its weights "
+                                   "with model.save_weights('name.weights.h5').").format(
+                    where=where, kind=kind or _("lambda function")))
             stack.extend(node.values())
             stack.extend(node)
         elif node == "enable_unsafe_deserialization":
-            raise InputError(f"{where} calls enable_unsafe_deserialization, which only serves to run code "
-                             "from a file; gruviz refuses it.")
+            raise InputError(_("{where} calls enable_unsafe_deserialization, which only serves to run code "
+                               "from a file; gruviz refuses it.").format(where=where))
 
 
 def as_text(value) -> str:
@@ -92,19 +104,22 @@ def gru_specs(config, where: str) -> list[GRUSpec]:
 
     def visit(layers, chain: tuple[str, ...], depth: int) -> None:
         if depth > 20:
-            raise InputError(f"{where} nests models more than 20 deep; gruviz reads at most 20 levels.")
+            raise InputError(_("{where} nests models more than 20 deep; gruviz reads at most 20 levels.").format(
+                where=where))
         if not isinstance(layers, list):
-            raise InputError(f"{where} has no list of layers where one is needed; is this a Keras model?")
+            raise InputError(_("{where} has no list of layers where one is needed; is this a Keras model?").format(
+                where=where))
         for layer in layers:
             if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
-                raise InputError(f"{where}: a layer entry has no 'config' object; the file may be damaged.")
+                raise InputError(_("{where}: a layer entry has no 'config' object; the file may be damaged.").format(
+                    where=where))
             kind, cfg = str(layer.get("class_name")), layer["config"]
             name = str(cfg.get("name", layer.get("name", kind.lower())))
             inner = cfg.get("layer") if isinstance(cfg.get("layer"), dict) else {}
             if kind in ("GRU", "CuDNNGRU"):
                 cudnn = kind == "CuDNNGRU"
-                note = ("a Keras 2 CuDNNGRU: its gate blocks were read from cuDNN's layout into "
-                        "keras.layers.GRU(reset_after=True), exactly.",) if cudnn else ()
+                note = (_("a Keras 2 CuDNNGRU: its gate blocks were read from cuDNN's layout into "
+                          "keras.layers.GRU(reset_after=True), exactly."),) if cudnn else ()
                 specs.append(GRUSpec(chain + (name,), cfg, notes=note, cudnn=cudnn))
             elif kind == "Bidirectional" and inner.get("class_name") == "GRU":
                 forward = inner.get("config") or {}
@@ -112,9 +127,7 @@ def gru_specs(config, where: str) -> list[GRUSpec]:
                     **forward, "name": "backward_" + str(forward.get("name")),
                     "go_backwards": not forward.get("go_backwards", False)}
                 for role, sub in (("forward", forward), ("backward", backward)):
-                    note = (f"the {role} half of Bidirectional layer '{cut(name)}'; with "
-                            "return_sequences=True Bidirectional flips the backward half's outputs back into "
-                            "input order.")
+                    note = _(HALVES[role]).format(name=cut(name))
                     specs.append(GRUSpec(chain + (name, str(sub.get("name"))), sub, role, (note,)))
             elif isinstance(cfg.get("layers"), list):
                 visit(cfg["layers"], chain + (name,), depth + 1)
@@ -122,15 +135,17 @@ def gru_specs(config, where: str) -> list[GRUSpec]:
                 others.append(cut(kind, 40) + (f"({cut(str(inner.get('class_name')), 40)})" if inner else ""))
 
     if not isinstance(config, dict):
-        raise InputError(f"{where} must be a JSON object with class_name and config.")
+        raise InputError(_("{where} must be a JSON object with class_name and config.").format(where=where))
     top = config.get("config")
     visit(top if isinstance(top, list) else (top or {}).get("layers"), (), 0)
     if not specs:
         kinds = list(dict.fromkeys(others))
-        more = _(" and {count:,} other kinds").format(count=len(kinds) - 12) if len(kinds) > 12 else ""
-        held = ", ".join(kinds[:12]) + more or "no layers"
-        raise InputError(f"no GRU layer found in this file; it holds: {held}."
-                         " gruviz explains keras.layers.GRU.")
+        rest = len(kinds) - 12
+        more = ngettext(" and {count} other kind", " and {count} other kinds", rest).format(
+            count=count(rest)) if rest > 0 else ""
+        held = ", ".join(kinds[:12]) + more or _("no layers")
+        raise InputError(_("no GRU layer found in this file; it holds: {held}. gruviz explains "
+                           "keras.layers.GRU.").format(held=held))
     return specs
 
 
@@ -142,8 +157,8 @@ def found_gru(spec: GRUSpec, datasets: list, version: str, extra: tuple[str, ...
         for d in datasets:
             if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu" or \
                     as_text(d.attrs.get("dtype", "")) == "bfloat16":
-                raise InputError(f"{getattr(d, 'name', '?')} is not an array of float32/float64 numbers; "
-                                 "save the model in float32.")
+                raise InputError(_("{name} is not an array of float32/float64 numbers; save the model in "
+                                   "float32.").format(name=getattr(d, "name", "?")))
         kernel = datasets[0].shape  # (D, 3H) as declared: checked before a number is read
         units = cfg.get("units") if isinstance(cfg.get("units"), int) else (kernel[-1] // 3 if kernel else 0)
         limits.check_layer(units, kernel[0] if len(kernel) == 2 else 0)
@@ -155,7 +170,7 @@ def found_gru(spec: GRUSpec, datasets: list, version: str, extra: tuple[str, ...
         weights = (cudnn_gru_weights(*arrays) if spec.cudnn  # tanh and sigmoid: cuDNN has no others
                    else GRUWeights.from_keras_arrays(arrays, **options))
     except InputError as e:
-        raise InputError(f"GRU layer '{cut(name)}': {e}") from None
+        raise InputError(_("GRU layer '{name}': {error}").format(name=cut(name), error=e)) from None
     return FoundGRU(name, weights, bool(cfg.get("go_backwards", False)), tuple(notes))
 
 
@@ -165,12 +180,13 @@ def activation_name(value, key: str, version: str, notes: list[str]) -> str:
     if isinstance(value, dict) and value.get("class_name") == "function":
         value = value.get("config")  # how some Keras versions serialise a built-in function
     if not isinstance(value, str) or value not in ACTIVATIONS or value == "hard_sigmoid_legacy":
-        shown = repr(cut(value, 40)) if isinstance(value, str) else "(a custom function)"
+        shown = repr(cut(value, 40)) if isinstance(value, str) else _("(a custom function)")
         known = ", ".join(name for name in ACTIVATIONS if name != "hard_sigmoid_legacy")  # Keras's names
-        raise InputError(f"{key} {shown} is not supported; gruviz knows {known}. "
-                         "Rebuild the layer with one of these to explain it.")
+        raise InputError(_("{key} {value} is not supported; gruviz knows {known}. Rebuild the layer with one of "
+                           "these to explain it.").format(key=key, value=shown, known=known))
     if value == "hard_sigmoid" and version.split(".")[0] in ("1", "2"):
-        notes.append(f"{key} 'hard_sigmoid' in a Keras {cut(version, 20)} file meant clip(0.2x+0.5, 0, 1); "
-                     "read as hard_sigmoid_legacy (Keras 3's hard_sigmoid is clip(x/6+0.5)).")
+        notes.append(_("{key} 'hard_sigmoid' in a Keras {version} file meant clip(0.2x+0.5, 0, 1); read as "
+                       "hard_sigmoid_legacy (Keras 3's hard_sigmoid is clip(x/6+0.5)).").format(
+            key=key, version=cut(version, 20)))
         return "hard_sigmoid_legacy"
     return value

@@ -14,18 +14,23 @@ from ..errors import InputError
 from ..limits import Limits
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, FoundGRU, GRUSpec, found_gru, gru_specs, config_json, as_text
+from ..text import _
 from .untrusted import cut
 
 
 def read_legacy_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
-    with open_h5(data, ACCEPTED) as f:
+    with open_h5(data, _(ACCEPTED)) as f:
         if "model_config" not in f.attrs:
-            kind = "a Keras 3 weights file: rename it to end in .weights.h5" if "layers" in f else \
-                "weights only (save_weights), without the layer config"
-            raise InputError(f"this .h5 file has no model_config; it holds {kind}. {ACCEPTED}.")
-        config = config_json(f.attrs["model_config"], "the model_config in this .h5 file")
+            if "layers" in f:
+                message = _("this .h5 file has no model_config; it holds a Keras 3 weights file: rename it to end "
+                            "in .weights.h5. {accepted}.")
+            else:
+                message = _("this .h5 file has no model_config; it holds weights only (save_weights), without the "
+                            "layer config. {accepted}.")
+            raise InputError(message.format(accepted=_(ACCEPTED)))
+        config = config_json(f.attrs["model_config"], _("the model_config in this .h5 file"))
         version = as_text(f.attrs.get("keras_version", "2"))
-        specs = gru_specs(config, "the model_config")
+        specs = gru_specs(config, _("the model_config"))
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
         return [found_gru(s, _legacy_datasets(root, s), version, (), limits) for s in specs]
 
@@ -47,8 +52,9 @@ def _legacy_datasets(root: h5py.Group, spec: GRUSpec) -> list[h5py.Dataset]:
     if None not in keys:
         picked = [n for _, n in sorted(zip(keys, picked))]
     if len(picked) not in (2, 3) or any(not isinstance(group.get(n), h5py.Dataset) for n in picked):
-        raise InputError(f"GRU layer '{cut('/'.join(spec.chain))}' is in the model config but its weights "
-                         f"were not found under model_weights/{cut(spec.chain[0])}; the file may be damaged.")
+        raise InputError(_("GRU layer '{name}' is in the model config but its weights were not found under "
+                           "model_weights/{group}; the file may be damaged.").format(
+            name=cut("/".join(spec.chain)), group=cut(spec.chain[0])))
     return [group[n] for n in picked]
 
 

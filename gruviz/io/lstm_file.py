@@ -21,6 +21,7 @@ from ..errors import InputError
 from ..limits import CLI, Limits
 from ..layouts.lstm import PyTorchLSTM
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
+from ..text import _
 from . import weights_file
 from .untrusted import loads as load_json, read_text
 
@@ -37,19 +38,20 @@ def is_lstm(data) -> bool:
 def from_dict(data) -> LSTMWeights:
     """Keras-layout LSTM weights from either layout, validated (PyTorch's biases folded exactly)."""
     if not isinstance(data, dict) or data.get("format") != weights_file.FORMAT:
-        raise InputError(f'this is not a gruviz weights file: "format" must be "{weights_file.FORMAT}".')
+        raise InputError(_('this is not a gruviz weights file: "format" must be "{format}".').format(
+            format=weights_file.FORMAT))
     if data.get("cell") != CELL:
-        raise InputError('this weights file holds no LSTM: "cell" must be "lstm".')
+        raise InputError(_('this weights file holds no LSTM: "cell" must be "lstm".'))
     layout, config = data.get("layout", "keras"), data.get("config")
     if layout not in ("keras", "pytorch"):
-        raise InputError(f'layout "{layout}" is unknown for an LSTM; use keras or pytorch.')
+        raise InputError(_('layout "{layout}" is unknown for an LSTM; use keras or pytorch.').format(layout=layout))
     if not isinstance(config, dict):
-        raise InputError('the weights file needs a "config" object with units and input_dim.')
+        raise InputError(_('the weights file needs a "config" object with units and input_dim.'))
     known = KERAS_CONFIG if layout == "keras" else PYTORCH_CONFIG
     unknown = sorted(set(config) - set(known))
     if unknown:
-        raise InputError(f'unknown config key {unknown[0]!r} for an LSTM in layout "{layout}"; '
-                         f'known keys: {", ".join(known)}.')
+        raise InputError(_('unknown config key {key} for an LSTM in layout "{layout}"; known keys: {known}.').format(
+            key=repr(unknown[0]), layout=layout, known=", ".join(known)))
     arrays = {k: v for k, v in data.items() if k not in _HEADER}
     options = dict(config)
     if layout == "pytorch":
@@ -58,16 +60,16 @@ def from_dict(data) -> LSTMWeights:
     try:
         cfg = LSTMConfig(**options)
     except TypeError:
-        raise InputError('the config needs at least "units" and "input_dim".') from None
+        raise InputError(_('the config needs at least "units" and "input_dim".')) from None
     if layout == "pytorch":
         return PyTorchLSTM.create(cfg, arrays).to_keras()
     unknown = sorted(set(arrays) - {"kernel", "recurrent_kernel", "bias"})
     if unknown:
-        raise InputError(f"{unknown[0]!r} is not an array of a Keras LSTM; its arrays are kernel, "
-                         "recurrent_kernel and bias.")
+        raise InputError(_("{key} is not an array of a Keras LSTM; its arrays are kernel, recurrent_kernel and "
+                           "bias.").format(key=repr(unknown[0])))
     for key in ("kernel", "recurrent_kernel"):
         if key not in arrays:
-            raise InputError(f'the weights file has no "{key}".')
+            raise InputError(_('the weights file has no "{key}".').format(key=key))
     return LSTMWeights.create(cfg, arrays["kernel"], arrays["recurrent_kernel"], arrays.get("bias"))
 
 
@@ -88,7 +90,7 @@ def dumps(weights: LSTMWeights, layout: str = "keras") -> str:
 
 def read(path: str | Path, limits: Limits = CLI):
     """The parsed JSON of a weights file, through the same guarded reader as a GRU's."""
-    return load_json(read_text(path, "a weights file", limits.max_file_bytes), "the weights file", limits,
+    return load_json(read_text(path, _("a weights file"), limits.max_file_bytes), _("the weights file"), limits,
                      cap=limits.max_file_bytes)
 
 

@@ -18,10 +18,11 @@ import numpy as np
 
 from ..errors import InputError
 from ..limits import FILES, Limits
+from ..text import _, decimal
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, config_json, as_text
 from .legacy_h5 import attr_strings
-from .model_files import DAMAGED, natural_order, unzip
+from .model_files import DAMAGED, damaged, natural_order, unzip
 from .untrusted import cut
 
 import io
@@ -31,50 +32,52 @@ def read_model_arrays(data: bytes, filename: str, limits: Limits) -> tuple[dict 
     """(config or None for a weights-only file, {layer name: [arrays]}). The config carries
     "keras_version" when the file says which Keras wrote it."""
     if len(data) > limits.max_file_bytes:
-        raise InputError(f"the file is {len(data) / 2**20:.1f} MB; the limit is "
-                         f"{limits.max_file_bytes / 2**20:.0f} MB.")
+        raise InputError(_("the file is {size} MB; the limit is {limit} MB.").format(
+            size=decimal(len(data) / 2**20, 1), limit=decimal(limits.max_file_bytes / 2**20, 0)))
     name = filename.lower()
     try:
         if name.endswith(".keras"):
             return _keras_zip(bytes(data), limits)
         if name.endswith(".weights.h5"):
-            with open_h5(bytes(data), ACCEPTED) as f:
+            with open_h5(bytes(data), _(ACCEPTED)) as f:
                 return None, _keras3_layers(f, limits)
         if name.endswith((".h5", ".hdf5")):
             return _legacy(bytes(data), limits)
     except InputError:
         raise
     except DAMAGED as e:
-        raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
-                         "Save the model again with Keras and upload the new file.") from None
-    raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+        raise InputError(damaged(e)) from None
+    raise InputError(_("{filename} has an unknown suffix. {accepted}.").format(
+        filename=repr(filename), accepted=_(ACCEPTED)))
 
 
 def _keras_zip(data: bytes, limits: Limits):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError(f"this is not a .keras file (a zip archive). {ACCEPTED}.") from None
+        raise InputError(_("this is not a .keras file (a zip archive). {accepted}.").format(
+            accepted=_(ACCEPTED))) from None
     with archive:
         members = {info.filename: info for info in archive.infolist()}
-        FILES.check_zip(members.values(), "the .keras archive")
+        FILES.check_zip(members.values(), _("the .keras archive"))
         for needed in ("config.json", "model.weights.h5"):
             if needed not in members:
-                raise InputError(f"the .keras archive has no {needed}. Save the model again with "
-                                 "model.save('name.keras').")
+                raise InputError(_("the .keras archive has no {name}. Save the model again with "
+                                   "model.save('name.keras').").format(name=needed))
         config = config_json(unzip(archive, "config.json", limits.max_file_bytes), "config.json")
         if "metadata.json" in members and isinstance(config, dict):
             meta = config_json(unzip(archive, "metadata.json", limits.max_file_bytes), "metadata.json")
             config["keras_version"] = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
         weights_h5 = unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
-    with open_h5(weights_h5, ACCEPTED) as f:
+    with open_h5(weights_h5, _(ACCEPTED)) as f:
         return config, _keras3_layers(f, limits)
 
 
 def _keras3_layers(f: h5py.Group, limits: Limits) -> dict[str, list[np.ndarray]]:
     top = f.get("layers")
     if not isinstance(top, h5py.Group):
-        raise InputError(f"this weights file has no 'layers' group, so Keras 3 did not write it. {ACCEPTED}.")
+        raise InputError(_("this weights file has no 'layers' group, so Keras 3 did not write it. "
+                           "{accepted}.").format(accepted=_(ACCEPTED)))
     found = {}
     for key in sorted(top, key=natural_order):
         group = top[key]
@@ -90,7 +93,7 @@ def _datasets(group: h5py.Group, depth: int) -> list[h5py.Dataset]:
     """The arrays under one layer's group in get_weights() order: its own vars, then its
     sublayers (forward_layer before backward_layer)."""
     if depth > FILES.max_depth:
-        raise InputError("the weights file nests its groups too deeply; the file may be damaged.")
+        raise InputError(_("the weights file nests its groups too deeply; the file may be damaged."))
     found = []
     own = group.get("vars")
     if isinstance(own, h5py.Group):
@@ -102,10 +105,11 @@ def _datasets(group: h5py.Group, depth: int) -> list[h5py.Dataset]:
 
 
 def _legacy(data: bytes, limits: Limits):
-    with open_h5(data, ACCEPTED) as f:
+    with open_h5(data, _(ACCEPTED)) as f:
         if "model_config" not in f.attrs:
-            raise InputError(f"this .h5 file has no model_config; it holds weights only. {ACCEPTED}.")
-        config = config_json(f.attrs["model_config"], "the model_config in this .h5 file")
+            raise InputError(_("this .h5 file has no model_config; it holds weights only. {accepted}.").format(
+                accepted=_(ACCEPTED)))
+        config = config_json(f.attrs["model_config"], _("the model_config in this .h5 file"))
         if isinstance(config, dict):
             config["keras_version"] = as_text(f.attrs.get("keras_version", "2"))
         root = f["model_weights"] if isinstance(f.get("model_weights"), h5py.Group) else f
@@ -120,9 +124,10 @@ def _legacy(data: bytes, limits: Limits):
 def _read(datasets: list, name: str, limits: Limits) -> list[np.ndarray]:
     for d in datasets:
         if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "fiu":
-            raise InputError(f"layer '{cut(name)}': {cut(getattr(d, 'name', 'an array'))} is not an array of "
-                             "numbers; the file may be damaged.")
-    limits.check_arrays({f"layer '{cut(name)}' array {i}": d.shape for i, d in enumerate(datasets)})
+            raise InputError(_("layer '{name}': {array} is not an array of numbers; the file may be damaged.").format(
+                name=cut(name), array=cut(getattr(d, "name", None) or _("an array"))))
+    limits.check_arrays({_("layer '{name}' array {i}").format(name=cut(name), i=i): d.shape
+                         for i, d in enumerate(datasets)})
     return [np.asarray(d[()], dtype=np.float64) for d in datasets]
 
 

@@ -27,7 +27,7 @@ import h5py
 
 from ..errors import InputError
 from ..limits import CORE, FILES, Limits
-from ..text import _
+from ..text import _, count, decimal
 from .hdf5_guard import open_h5
 from .keras_config import ACCEPTED, FoundGRU, GRUSpec, found_gru, gru_specs, config_json, as_text
 from .legacy_h5 import read_legacy_h5
@@ -42,10 +42,10 @@ def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[F
     """Every GRU layer in an uploaded Keras file, in model order. Run it in the bounded
     child process of `gruviz.io.sandbox` when the file comes from a stranger."""
     if len(data) > limits.max_file_bytes:
-        raise InputError(
-            f"the file is {len(data) / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB. "
-            "Upload a model with fewer or smaller layers, or save only its weights (.weights.h5)."
-        )
+        raise InputError(_(
+            "the file is {size} MB; the limit is {limit} MB. Upload a model with fewer or smaller layers, or save "
+            "only its weights (.weights.h5)."
+        ).format(size=decimal(len(data) / 2**20, 1), limit=decimal(limits.max_file_bytes / 2**20, 0)))
     name = filename.lower()
     if name.endswith(".keras"):
         read = _read_keras_zip
@@ -54,7 +54,8 @@ def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[F
     elif name.endswith((".h5", ".hdf5")):
         read = read_legacy_h5
     else:
-        raise InputError(f"{filename!r} has an unknown suffix. {ACCEPTED}.")
+        raise InputError(_("{filename} has an unknown suffix. {accepted}.").format(
+            filename=repr(filename), accepted=_(ACCEPTED)))
     try:
         return read(bytes(data), limits)
     except InputError:
@@ -62,8 +63,13 @@ def read_model_file(data: bytes, filename: str, limits: Limits = CORE) -> list[F
     except DAMAGED as e:  # what h5py, zipfile and zlib raise on a damaged file
         if "memory allocation failed" in str(e):
             raise MemoryError(str(e)) from None
-        raise InputError(f"this file is damaged ({type(e).__name__}: {str(e)[:160]}). "
-                         "Save the model again with Keras and upload the new file.") from None
+        raise InputError(damaged(e)) from None
+
+
+def damaged(error: Exception) -> str:
+    return _("this file is damaged ({error}). Save the model again with Keras and upload the new file.").format(
+        error=f"{type(error).__name__}: {str(error)[:160]}")
+
 
 # --- .keras --------------------------------------------------------------------------------
 
@@ -72,24 +78,28 @@ def _read_keras_zip(data: bytes, limits: Limits) -> list[FoundGRU]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        hint = " This file is HDF5: rename it to end in .h5." if data.startswith(b"\x89HDF") else ""
-        raise InputError(f"this is not a .keras file (a zip archive).{hint} {ACCEPTED}.") from None
+        if data.startswith(b"\x89HDF"):
+            message = _("this is not a .keras file (a zip archive). This file is HDF5: rename it to end in .h5. "
+                        "{accepted}.")
+        else:
+            message = _("this is not a .keras file (a zip archive). {accepted}.")
+        raise InputError(message.format(accepted=_(ACCEPTED))) from None
     with archive:
         members = {info.filename: info for info in archive.infolist()}
-        FILES.check_zip(members.values(), "the .keras archive")
+        FILES.check_zip(members.values(), _("the .keras archive"))
         for needed in ("config.json", "model.weights.h5"):
             if needed not in members:
-                raise InputError(
-                    f"the .keras archive has no {needed} (it holds {_listed(members) or 'nothing'}). "
-                    "Save the model again with model.save('name.keras')."
-                )
+                raise InputError(_(
+                    "the .keras archive has no {name} (it holds {members}). Save the model again with "
+                    "model.save('name.keras')."
+                ).format(name=needed, members=_listed(members) or _("nothing")))
         text_cap = limits.max_file_bytes  # a model's config is text; no bigger than a whole upload
         config = config_json(unzip(archive, "config.json", text_cap), "config.json")
         meta = config_json(unzip(archive, "metadata.json", text_cap), "metadata.json") if "metadata.json" in members else {}
         weights_h5 = unzip(archive, "model.weights.h5", FILES.max_unpacked_bytes)
     version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
     specs = gru_specs(config, "config.json")
-    with open_h5(weights_h5, ACCEPTED) as f:
+    with open_h5(weights_h5, _(ACCEPTED)) as f:
         cells = _keras3_cells(f, gru_shaped_only=False)
         pairs, notes = _match(specs, cells)
         return [found_gru(s, c[1], version, notes.get(s.chain, ()), limits) for s, c in pairs]
@@ -100,9 +110,11 @@ def unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
         with archive.open(name) as member:
             blob = member.read(cap + 1)  # bounded even if the header lied
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as e:
-        raise InputError(f"could not unpack {name} from the .keras archive ({cut(str(e), 120)}).") from None
+        raise InputError(_("could not unpack {name} from the .keras archive ({error}).").format(
+            name=name, error=cut(str(e), 120))) from None
     if len(blob) > cap:
-        raise InputError(f"{name} unpacks to more than {cap / 2**20:.0f} MB; the limit is {cap / 2**20:.0f} MB.")
+        raise InputError(_("{name} unpacks to more than {limit} MB; the limit is {limit} MB.").format(
+            name=name, limit=decimal(cap / 2**20, 0)))
     return blob
 
 
@@ -110,30 +122,31 @@ def unzip(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
 
 
 def _read_weights_h5(data: bytes, limits: Limits) -> list[FoundGRU]:
-    with open_h5(data, ACCEPTED) as f:
+    with open_h5(data, _(ACCEPTED)) as f:
         if "layers" not in f:
-            raise InputError(
-                "this .weights.h5 file has no 'layers' group, so it was not written by Keras 3 "
-                f"save_weights. {ACCEPTED}."
-            )
+            raise InputError(_(
+                "this .weights.h5 file has no 'layers' group, so it was not written by Keras 3 save_weights. "
+                "{accepted}."
+            ).format(accepted=_(ACCEPTED)))
         cells = _keras3_cells(f, gru_shaped_only=True)
         if not cells:
             groups: list = []
             f["layers"].visititems(lambda path, obj: groups.append(obj) if path.endswith("vars") else None)
-            names = _listed(sorted({as_text(g.attrs.get("name", "")) for g in groups} - {""})) or "none"
-            raise InputError(f"no GRU layer found in this weights file; its layers are: {names}.")
+            names = _listed(sorted({as_text(g.attrs.get("name", "")) for g in groups} - {""})) or _("none")
+            raise InputError(_("no GRU layer found in this weights file; its layers are: {names}.").format(
+                names=names))
         found = []
         for chain, datasets in cells:
             backward = any("backward" in name for name in chain[-1:])
-            notes = ["A weights-only file has no layer config: activations were assumed to be tanh and "
-                     "sigmoid (the Keras defaults) and could not be read; check them against your model.",
-                     "The file does not record go_backwards either: " + (
-                         "this layer is named like a Bidirectional's backward half, so it runs backwards; if it "
-                         "ran forwards, untick go_backwards beside the input sequence." if backward else
-                         "the layer runs forwards; if it was built with go_backwards=True, tick go_backwards "
-                         "beside the input sequence.")]
+            notes = [_("A weights-only file has no layer config: activations were assumed to be tanh and "
+                       "sigmoid (the Keras defaults) and could not be read; check them against your model."),
+                     _("The file does not record go_backwards either: this layer is named like a Bidirectional's "
+                       "backward half, so it runs backwards; if it ran forwards, untick go_backwards beside the "
+                       "input sequence.") if backward else
+                     _("The file does not record go_backwards either: the layer runs forwards; if it was built "
+                       "with go_backwards=True, tick go_backwards beside the input sequence.")]
             if len(datasets) == 2:
-                notes.append("Without a bias, reset_after cannot be seen in the arrays; assumed True.")
+                notes.append(_("Without a bias, reset_after cannot be seen in the arrays; assumed True."))
             spec = GRUSpec(chain, {"go_backwards": backward}, None, tuple(notes))
             found.append(found_gru(spec, datasets, "3", (), limits))
         return found
@@ -183,16 +196,16 @@ def _match(specs: list[GRUSpec], cells: list) -> tuple[list, dict]:
     cells = [c for c in cells if _gru_shaped(c[1])]
     if len(cells) != len(specs):
         missing = next(s for s, c in pairs if c is None)
-        raise InputError(f"GRU layer '{cut('/'.join(missing.chain))}' is in config.json but its weights are "
-                         "not in model.weights.h5; the file may be damaged.")
-    note = ("matched to its weights by position, because the layer names in the weights file differ.",)
+        raise InputError(_("GRU layer '{name}' is in config.json but its weights are not in model.weights.h5; "
+                           "the file may be damaged.").format(name=cut("/".join(missing.chain))))
+    note = (_("matched to its weights by position, because the layer names in the weights file differ."),)
     return list(zip(specs, cells)), {s.chain: note for s in specs}
 
 
 def _listed(names) -> str:
     """Names from a file for a message: each cut short, and at most twelve of them."""
     names = list(names)
-    more = _(" and {count:,} more").format(count=len(names) - 12) if len(names) > 12 else ""
+    more = _(" and {count} more").format(count=count(len(names) - 12)) if len(names) > 12 else ""
     return ", ".join(cut(n, 40) for n in names[:12]) + more
 
 

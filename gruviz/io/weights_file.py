@@ -24,6 +24,7 @@ from ..limits import CLI, Limits
 from ..layouts import LAYOUT_NAMES, LAYOUTS, LayoutConfig, LayoutWeights, PyTorchGRU, convert, title
 from ..layouts.exact import ConversionRefused
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import _, ngettext
 from .untrusted import loads as load_json, read_text, shown
 
 FORMAT = "gruviz-weights/1"
@@ -71,34 +72,35 @@ def dumps_any(weights: LayoutWeights) -> str:
 def from_dict_any(data) -> LayoutWeights:
     """Weights in the file's own layout, validated."""
     if not isinstance(data, dict):
-        raise InputError("a weights file must be a JSON object with format, layout, config and the arrays.")
+        raise InputError(_("a weights file must be a JSON object with format, layout, config and the arrays."))
     if data.get("format") != FORMAT:
-        raise InputError(f'this is not a gruviz weights file: "format" must be "{FORMAT}".')
+        raise InputError(_('this is not a gruviz weights file: "format" must be "{format}".').format(format=FORMAT))
     if data.get("cell", "gru") != "gru":  # LSTMs are read by gruviz.io.lstm_file
-        raise InputError('this weights file holds an LSTM ("cell": "lstm"); only trace reads LSTM weights, '
-                         'the other commands explain GRUs.' if data.get("cell") == "lstm" else
-                         '"cell" must be "gru" (the default) or "lstm".')
+        raise InputError(_('this weights file holds an LSTM ("cell": "lstm"); only trace reads LSTM weights, '
+                           'the other commands explain GRUs.') if data.get("cell") == "lstm" else
+                         _('"cell" must be "gru" (the default) or "lstm".'))
     layout = data.get("layout", "keras")
     if layout not in LAYOUT_NAMES:
-        raise InputError(f'layout {shown(json.dumps(layout))} is unknown; use one of {", ".join(LAYOUT_NAMES)}.')
+        raise InputError(_("layout {layout} is unknown; use one of {names}.").format(
+            layout=shown(json.dumps(layout)), names=", ".join(LAYOUT_NAMES)))
     config = data.get("config")
     if not isinstance(config, dict):
-        raise InputError('the weights file needs a "config" object with units and input_dim.')
+        raise InputError(_('the weights file needs a "config" object with units and input_dim.'))
     for key in ("activation", "recurrent_activation"):
         if key in config and not isinstance(config[key], str):
-            raise InputError(f'config {key} must be a name like "tanh", got {shown(json.dumps(config[key]))}.')
+            raise InputError(_('config {key} must be a name like "tanh", got {value}.').format(
+                key=key, value=shown(json.dumps(config[key]))))
     if layout == "keras":
         return _keras_from_dict(data, config)
     known = LAYOUT_CONFIG_KEYS + _EXTRA_CONFIG.get(layout, ())
     unknown = sorted(set(config) - set(known))
     if unknown:
-        raise InputError(
-            f'unknown config key {shown(unknown[0])} for layout "{layout}"; known keys: {", ".join(known)}.'
-        )
+        raise InputError(_('unknown config key {key} for layout "{layout}"; known keys: {known}.').format(
+            key=shown(unknown[0]), layout=layout, known=", ".join(known)))
     try:
         cfg = LayoutConfig(**{key: config[key] for key in LAYOUT_CONFIG_KEYS if key in config})
     except TypeError:
-        raise InputError('the config needs at least "units" and "input_dim".') from None
+        raise InputError(_('the config needs at least "units" and "input_dim".')) from None
     arrays = {key: value for key, value in data.items() if key not in _HEADER}
     if layout == "pytorch":
         _check_pytorch_bias(config, arrays)
@@ -108,27 +110,33 @@ def from_dict_any(data) -> LayoutWeights:
 def _check_pytorch_bias(config: dict, arrays: dict) -> None:
     bias = config.get("bias", "bias_ih_l0" in arrays or "bias_hh_l0" in arrays)
     if not isinstance(bias, bool):
-        raise InputError(f"config bias must be true or false, got {shown(json.dumps(bias))}.")
+        raise InputError(_("config bias must be true or false, got {value}.").format(value=shown(json.dumps(bias))))
     names = [key for key in ("bias_ih_l0", "bias_hh_l0") if (key in arrays) != bias]
-    if names and bias:
-        raise InputError(f"config bias is true but {' and '.join(names)} {'is' if len(names) == 1 else 'are'} "
-                         "missing: nn.GRU(bias=True) has bias_ih_l0 and bias_hh_l0, each (3·units,).")
-    if names:
-        raise InputError(f"config bias is false but the file has {' and '.join(names)}; remove "
-                         f"{'it' if len(names) == 1 else 'them'} or set bias to true.")
+    if not names:
+        return
+    listed = names[0] if len(names) == 1 else _("{first} and {second}").format(first=names[0], second=names[1])
+    if bias:
+        raise InputError(ngettext("config bias is true but {names} is missing: nn.GRU(bias=True) has bias_ih_l0 "
+                                  "and bias_hh_l0, each (3·units,).",
+                                  "config bias is true but {names} are missing: nn.GRU(bias=True) has bias_ih_l0 "
+                                  "and bias_hh_l0, each (3·units,).", len(names)).format(names=listed))
+    raise InputError(ngettext("config bias is false but the file has {names}; remove it or set bias to true.",
+                              "config bias is false but the file has {names}; remove them or set bias to true.",
+                              len(names)).format(names=listed))
 
 
 def _keras_from_dict(data: dict, config: dict) -> GRUWeights:
     unknown = sorted(set(config) - set(CONFIG_KEYS))
     if unknown:
-        raise InputError(f"unknown config key {shown(unknown[0])}; known keys: {', '.join(CONFIG_KEYS)}.")
+        raise InputError(_("unknown config key {key}; known keys: {known}.").format(
+            key=shown(unknown[0]), known=", ".join(CONFIG_KEYS)))
     for key in ("kernel", "recurrent_kernel"):
         if key not in data:
-            raise InputError(f'the weights file has no "{key}".')
+            raise InputError(_('the weights file has no "{key}".').format(key=key))
     try:
         cfg = GRUConfig(**config)
     except TypeError:
-        raise InputError('the config needs at least "units" and "input_dim".') from None
+        raise InputError(_('the config needs at least "units" and "input_dim".')) from None
     return GRUWeights.create(cfg, data["kernel"], data["recurrent_kernel"], data.get("bias"))
 
 
@@ -138,11 +146,11 @@ def as_keras(weights: LayoutWeights) -> GRUWeights:
         return weights
     converted = convert(weights, "keras")
     if converted.convention is not Convention.KERAS:
-        raise ConversionRefused(
-            f"this {title(weights.NAME)} file's gates use {weights.config.recurrent_activation}, for which no "
-            "Keras weights compute its update rule h = (1−z)⊙h' + z⊙h~ under Keras's; convert it with "
-            "--to keras --keep-rule and trace the result with --convention bahdanau."
-        )
+        raise ConversionRefused(_(
+            "this {framework} file's gates use {activation}, for which no Keras weights compute its update rule "
+            "h = (1−z)⊙h' + z⊙h~ under Keras's; convert it with --to keras --keep-rule and trace the result with "
+            "--convention bahdanau.").format(framework=title(weights.NAME),
+                                             activation=weights.config.recurrent_activation))
     return converted.weights
 
 
@@ -151,11 +159,11 @@ def from_dict(data) -> GRUWeights:
 
 
 def _parse(text: str, limits: Limits):
-    return load_json(text, "the weights file", limits, cap=limits.max_file_bytes)
+    return load_json(text, _("the weights file"), limits, cap=limits.max_file_bytes)
 
 
 def _read(path: str | Path, limits: Limits) -> str:
-    return read_text(path, "a weights file", limits.max_file_bytes)
+    return read_text(path, _("a weights file"), limits.max_file_bytes)
 
 
 def _within(weights: LayoutWeights, limits: Limits) -> LayoutWeights:

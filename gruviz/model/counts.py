@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..math import params
+from ..text import _
 from . import layers as L
 from .recurrent import Bidirectional, Recurrent
 
@@ -45,9 +46,9 @@ def _dense(layer: L.Dense, steps: int | None = None) -> Count:
     if steps is None:
         return Count(n, formula, filled)
     per_step = steps * n
-    note = (f"one Dense shared by all {steps} timesteps; a different Dense per timestep would need "
-            f"T·{formula} = {steps}·{n} = {per_step}")
-    return Count(n, formula + ", shared over timesteps", filled, note)
+    note = _("one Dense shared by all {steps} timesteps; a different Dense per timestep would need "
+             "{equation}").format(steps=steps, equation=f"T·{formula} = {steps}·{n} = {per_step}")
+    return Count(n, _("{formula}, shared over timesteps").format(formula=formula), filled, note)
 
 
 def count(layer, steps: int | None = None) -> Count:
@@ -58,7 +59,7 @@ def count(layer, steps: int | None = None) -> Count:
         half = _recurrent(layer.forward)
         expression = half.filled.rsplit(" = ", 1)[0]
         return Count(2 * half.params, f"2 × ({half.formula})", f"2 × ({expression}) = {2 * half.params}",
-                     "forward and backward halves")
+                     _("forward and backward halves"))
     if isinstance(layer, L.TimeDistributed):
         return _dense(layer.layer, steps)
     if isinstance(layer, L.Dense):

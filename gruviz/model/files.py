@@ -12,12 +12,13 @@ from ..io.keras_config import config_json
 from ..io.sandbox import FileRefused, rebuilding, run_child
 from ..io.untrusted import read_text
 from ..limits import CLI, Limits
+from ..text import N_, _
 from .parse import model_from_config
 from .pipeline import Model
 from .recurrent import Bidirectional, Recurrent
 
-NEEDS_CONFIG = ("a .weights.h5 file holds the arrays only: give the model's config too, the JSON of "
-                "model.to_json() (--config model_config.json).")
+NEEDS_CONFIG = N_("a .weights.h5 file holds the arrays only: give the model's config too, the JSON of "
+                  "model.to_json() (--config model_config.json).")  # said with _(NEEDS_CONFIG)
 
 
 def read_model(data: bytes, filename: str, config_text: str | None = None, limits: Limits = CLI) -> Model:
@@ -31,9 +32,9 @@ def read_model(data: bytes, filename: str, config_text: str | None = None, limit
             count = sum(1 for key in arrays if key.split(".")[0] == str(i))
             by_name[str(item["name"])] = [np.asarray(arrays[f"{i}.{j}"]) for j in range(count)]
     if config_text is not None:
-        config = config_json(config_text, "the model config")
+        config = config_json(config_text, _("the model config"))
     if config is None:
-        raise FileRefused(NEEDS_CONFIG, "refused")
+        raise FileRefused(_(NEEDS_CONFIG), "refused")
     version = str(config.pop("keras_version", "3")) if isinstance(config, dict) else "3"
     model = model_from_config(config, by_name, version)
     check_limits(model, limits)
@@ -44,8 +45,9 @@ def read_model_path(path: str, config_path: str | None = None, limits: Limits = 
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}.") from None
-    config_text = None if config_path is None else read_text(config_path, "the model config", limits.max_file_bytes)
+        raise InputError(_("cannot read {path}: {error}.").format(path=path, error=e.strerror or e)) from None
+    config_text = None if config_path is None else read_text(config_path, _("the model config"),
+                                                             limits.max_file_bytes)
     return read_model(data, Path(path).name, config_text, limits)
 
 
@@ -57,4 +59,4 @@ def check_limits(model: Model, limits: Limits) -> None:
             try:
                 limits.check_layer(cell.weights.config.units, cell.weights.config.input_dim)
             except InputError as e:
-                raise InputError(f"layer '{cell.name}': {e}") from None
+                raise InputError(_("layer '{name}': {error}").format(name=cell.name, error=e)) from None

@@ -13,19 +13,21 @@ from ..errors import InputError
 from ..explain.claims import Typed
 from ..io.untrusted import check_length
 from ..limits import CLI
+from ..text import N_, _
 from . import layers as L
 from .pipeline import ModelRun, apply, run
 from .recurrent import Bidirectional, Recurrent, merge
 
+# Shown in the reader's language with _(TITLES[mistake]).
 TITLES = {
-    "head_forgotten": "the Dense head forgotten: a recurrent layer's h reported as the prediction",
-    "first_step_pooled": "only the first step's output pooled (the Theano scan `rval[0]` bug)",
-    "last_step_instead_of_pooling": "the last step taken where the model pools",
-    "pooled_instead_of_last_step": "the steps averaged where the model takes the last one",
-    "bidirectional_order_swapped": "the Bidirectional halves concatenated as [backward, forward]",
-    "backward_not_flipped": "the Bidirectional backward half not flipped back into input order",
-    "return_sequences_confused": "return_sequences confused",
-    "embedding_off_by_one": "Embedding rows off by one",
+    "head_forgotten": N_("the Dense head forgotten: a recurrent layer's h reported as the prediction"),
+    "first_step_pooled": N_("only the first step's output pooled (the Theano scan `rval[0]` bug)"),
+    "last_step_instead_of_pooling": N_("the last step taken where the model pools"),
+    "pooled_instead_of_last_step": N_("the steps averaged where the model takes the last one"),
+    "bidirectional_order_swapped": N_("the Bidirectional halves concatenated as [backward, forward]"),
+    "backward_not_flipped": N_("the Bidirectional backward half not flipped back into input order"),
+    "return_sequences_confused": N_("return_sequences confused"),
+    "embedding_off_by_one": N_("Embedding rows off by one"),
 }
 
 
@@ -56,13 +58,15 @@ def _variants(r: ModelRun) -> Iterator[tuple[str, str, np.ndarray]]:
     last = len(layers) - 1
     for i, (layer, step) in enumerate(zip(layers, r.steps)):
         if isinstance(layer, (Recurrent, Bidirectional)) and i < last:
-            yield "head_forgotten", f"reported the output of '{layer.name}'", step.output
+            yield "head_forgotten", _("reported the output of '{name}'").format(name=layer.name), step.output
             if step.output.ndim == 2:
-                yield "head_forgotten", f"reported the last step of '{layer.name}'", step.output[-1]
+                yield ("head_forgotten", _("reported the last step of '{name}'").format(name=layer.name),
+                       step.output[-1])
         if isinstance(layer, (L.GlobalAveragePooling1D, L.GlobalMaxPooling1D)):
             seq = step.input  # (T, F)
-            yield "first_step_pooled", f"'{layer.name}' given only step 0", _continue(r, i + 1, seq[0], None)
-            yield ("last_step_instead_of_pooling", f"took the last step instead of '{layer.name}'",
+            yield ("first_step_pooled", _("'{name}' given only step 0").format(name=layer.name),
+                   _continue(r, i + 1, seq[0], None))
+            yield ("last_step_instead_of_pooling", _("took the last step instead of '{name}'").format(name=layer.name),
                    _continue(r, i + 1, seq[-1], None))
         if isinstance(layer, (Recurrent, Bidirectional)):
             yield from _recurrent_variants(r, i, layer, step)
@@ -70,7 +74,8 @@ def _variants(r: ModelRun) -> Iterator[tuple[str, str, np.ndarray]]:
             for shift in (1, -1):
                 ids = r.x.astype(int) + shift
                 if ids.min() >= 0 and ids.max() < len(layer.embeddings):
-                    yield ("embedding_off_by_one", f"read row id{shift:+d} of '{layer.name}'",
+                    yield ("embedding_off_by_one", _("read row {row} of '{name}'").format(
+                               row=f"id{shift:+d}", name=layer.name),
                            run(r.model, ids).output)
 
 
@@ -79,12 +84,13 @@ def _recurrent_variants(r: ModelRun, i: int, layer, step) -> Iterator[tuple[str,
     if not layer.return_sequences:
         # pooled where the model takes the last step: average its whole sequence instead
         seq = apply(_with_sequences(layer, True), step.input, mask_in).output  # (T, H)
-        yield ("pooled_instead_of_last_step", f"averaged the steps of '{layer.name}'",
+        yield ("pooled_instead_of_last_step", _("averaged the steps of '{name}'").format(name=layer.name),
                _continue(r, i + 1, seq.mean(axis=0), None))
     toggled = _with_sequences(layer, not layer.return_sequences)
     try:
         s = apply(toggled, step.input, mask_in)
-        yield ("return_sequences_confused", f"'{layer.name}' with return_sequences={toggled.return_sequences}",
+        yield ("return_sequences_confused", _("'{name}' with {setting}").format(
+                   name=layer.name, setting=f"return_sequences={toggled.return_sequences}"),
                _continue(r, i + 1, s.output, s.mask))
     except (InputError, ValueError, IndexError):
         pass  # the rest of the model cannot take it: not a mistake that yields a number
@@ -92,10 +98,11 @@ def _recurrent_variants(r: ModelRun, i: int, layer, step) -> Iterator[tuple[str,
         forward, backward = (run_.sequence_output if layer.return_sequences else run_.output for run_ in step.runs)
         aligned = backward[::-1] if layer.return_sequences else backward
         if layer.merge_mode == "concat":
-            yield ("bidirectional_order_swapped", f"'{layer.name}' as [backward, forward]",
+            yield ("bidirectional_order_swapped", _("'{name}' as [backward, forward]").format(name=layer.name),
                    _continue(r, i + 1, merge("concat", aligned, forward), step.mask))
         if layer.return_sequences:
-            yield ("backward_not_flipped", f"'{layer.name}' merged without flipping the backward half",
+            yield ("backward_not_flipped",
+                   _("'{name}' merged without flipping the backward half").format(name=layer.name),
                    _continue(r, i + 1, merge(layer.merge_mode, forward, backward), step.mask))
 
 
@@ -108,11 +115,11 @@ def _with_sequences(layer, on: bool):
 
 def diagnose_model(r: ModelRun, claimed: str) -> ModelDiagnosis:
     """Does the claimed final output match, and if not, which whole-model mistakes reproduce it?"""
-    check_length(claimed, "the claimed output", CLI)
+    check_length(claimed, _("the claimed output"), CLI)
     words = claimed.translate(str.maketrans(",;[]", "    ")).split()  # a vector or a sequence, flattened
     if not words:
-        raise InputError("the claimed output is empty; type the numbers your model printed.")
-    typed = Typed.parse(words, "the claimed output")  # every word checked as a number, with its precision
+        raise InputError(_("the claimed output is empty; type the numbers your model printed."))
+    typed = Typed.parse(words, _("the claimed output"))  # every word checked as a number, with its precision
     expected = r.output.reshape(-1)
     if typed.values.shape == expected.shape and typed.matches(expected):
         return ModelDiagnosis(True, expected, ())

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..io.keras_config import activation_name
 from ..math.lstm_weights import from_layer as lstm_from_layer
 from ..math.weights import GRUWeights, as_finite_array
+from ..text import _, ngettext
 from . import layers as L
 from .pipeline import Model
 from .recurrent import MERGE_MODES, Bidirectional, Recurrent
@@ -23,22 +24,27 @@ SUPPORTED = (*SIMPLE[:4], *RECURRENT, "Bidirectional(GRU)", "Bidirectional(LSTM)
              *SIMPLE[5:])
 
 
-def refuse(name: str, kind: str) -> InputError:
-    return InputError(f"layer '{name}' is a {kind}, which gruviz does not compute, so it did not read this model "
-                      f"and ran nothing from it. gruviz computes: {', '.join(SUPPORTED)}.")
+class LayerRefused(InputError):
+    """A layer gruviz does not compute; the message already names the layer."""
+
+
+def refuse(name: str, kind: str) -> LayerRefused:
+    return LayerRefused(_("layer '{name}' is a {kind}, which gruviz does not compute, so it did not read this "
+                          "model and ran nothing from it. gruviz computes: {supported}.").format(
+        name=name, kind=kind, supported=", ".join(SUPPORTED)))
 
 
 def model_from_config(config, arrays: dict[str, list[np.ndarray]], version: str = "3") -> Model:
     """Parse a `model.to_json()` / `get_config()` description with each layer's arrays."""
     if not isinstance(config, dict):
-        raise InputError("the model config must be a JSON object (what model.to_json() writes).")
+        raise InputError(_("the model config must be a JSON object (what model.to_json() writes)."))
     kind = str(config.get("class_name", "Sequential"))
     body = config.get("config", config) if "class_name" in config else config
     if kind not in ("Sequential", "Functional", "Model") or not isinstance(body, dict):
         raise refuse(str(body.get("name", kind)) if isinstance(body, dict) else kind, kind)
     entries = body.get("layers")
     if not isinstance(entries, list) or not entries:
-        raise InputError("the model config has no list of layers; is this a Keras model's config?")
+        raise InputError(_("the model config has no list of layers; is this a Keras model's config?"))
     if kind != "Sequential":
         entries = [e for e in entries if not _embedding_mask_op(e, entries)]
         _check_chain(entries, body)
@@ -101,26 +107,28 @@ def _check_chain(entries: list, body: dict) -> None:
     names = [str(e.get("config", {}).get("name", e.get("name"))) if isinstance(e, dict) else "?" for e in entries]
     ins, outs = _names_in(body.get("input_layers"), []), _names_in(body.get("output_layers"), [])
     if len(ins) != 1 or len(outs) != 1 or outs[0] != names[-1]:
-        raise InputError(f"this model has {len(ins)} input(s) and {len(outs)} output(s); gruviz reads a model "
-                         "that is one chain of layers from one input to one output.")
+        raise InputError(_("this model has {inputs} input(s) and {outputs} output(s); gruviz reads a model that is "
+                           "one chain of layers from one input to one output.").format(
+            inputs=len(ins), outputs=len(outs)))
     for previous, entry, name in zip(names, entries[1:], names[1:]):
         inbound = _inbound(entry)
         if inbound != {previous}:
-            raise InputError(f"layer '{name}' takes its input from {sorted(inbound) or 'nothing'}, not from the "
-                             f"layer before it ('{previous}'); gruviz reads a model that is one chain of layers.")
+            raise InputError(_("layer '{name}' takes its input from {inbound}, not from the layer before it "
+                               "('{previous}'); gruviz reads a model that is one chain of layers.").format(
+                name=name, inbound=sorted(inbound) or _("nothing"), previous=previous))
 
 
 def _layer(entry, arrays: dict, version: str, notes: list[str]):
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
-        raise InputError("a layer entry in the model config has no 'config' object; the file may be damaged.")
+        raise InputError(_("a layer entry in the model config has no 'config' object; the file may be damaged."))
     kind, cfg = str(entry.get("class_name")), entry["config"]
     name = str(cfg.get("name", kind.lower()))
     try:
         return _build(kind, name, cfg, arrays.get(name, []), version, notes)
+    except LayerRefused:
+        raise
     except InputError as e:
-        if str(e).startswith("layer '"):
-            raise
-        raise InputError(f"layer '{name}' ({kind}): {e}") from None
+        raise InputError(_("layer '{name}' ({kind}): {error}").format(name=name, kind=kind, error=e)) from None
 
 
 def _build(kind: str, name: str, cfg: dict, values: list, version: str, notes: list[str]):
@@ -142,7 +150,7 @@ def _build(kind: str, name: str, cfg: dict, values: list, version: str, notes: l
         return L.TimeDistributed(name, _dense(name, inner.get("config") or {}, values, version, notes))
     if kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
         if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("keepdims", False):
-            raise InputError("gruviz reads pooling with data_format='channels_last' and keepdims=False only.")
+            raise InputError(_("gruviz reads pooling with data_format='channels_last' and keepdims=False only."))
         return getattr(L, kind)(name)
     if kind == "Flatten":
         return L.Flatten(name)
@@ -160,9 +168,14 @@ def _build(kind: str, name: str, cfg: dict, values: list, version: str, notes: l
 def _arrays(values: list, counts, kind: str) -> list[np.ndarray]:
     counts = (counts,) if isinstance(counts, int) else counts
     if len(values) not in counts:
-        raise InputError(f"a {kind} has {' or '.join(map(str, counts))} arrays but the file holds {len(values)} "
-                         "for it; the file may be damaged, or its layer names differ from the config's.")
-    return [as_finite_array(f"array {i}", v) for i, v in enumerate(values)]
+        expected = str(counts[0]) if len(counts) == 1 else \
+            _("{first} or {second}").format(first=counts[0], second=counts[1])
+        raise InputError(ngettext("a {kind} has {expected} array but the file holds {found} for it; the file may be "
+                                  "damaged, or its layer names differ from the config's.",
+                                  "a {kind} has {expected} arrays but the file holds {found} for it; the file may be "
+                                  "damaged, or its layer names differ from the config's.", counts[-1]).format(
+            kind=kind, expected=expected, found=len(values)))
+    return [as_finite_array(_("array {name}").format(name=i), v) for i, v in enumerate(values)]
 
 
 def _head_activation(value, version: str, notes: list[str]) -> str:
@@ -177,15 +190,15 @@ def _dense(name: str, cfg: dict, values: list, version: str, notes: list[str]) -
     kernel = parts[0]
     bias = parts[1] if use_bias else None
     if kernel.ndim != 2 or (bias is not None and bias.shape != (kernel.shape[1],)):
-        raise InputError(f"a Dense kernel is (in, out) with a bias (out,); the file holds {kernel.shape} "
-                         f"and {None if bias is None else bias.shape}.")
+        raise InputError(_("a Dense kernel is (in, out) with a bias (out,); the file holds {kernel} and "
+                           "{bias}.").format(kernel=kernel.shape, bias=None if bias is None else bias.shape))
     return L.Dense(name, kernel, bias, _head_activation(cfg.get("activation", "linear"), version, notes))
 
 
 def _recurrent(kind: str, name: str, cfg: dict, values: list, version: str, notes: list[str],
                zero_output_for_mask=None) -> Recurrent:
     if cfg.get("return_state"):
-        raise InputError("return_state=True returns several tensors; gruviz reads a chain of single outputs.")
+        raise InputError(_("return_state=True returns several tensors; gruviz reads a chain of single outputs."))
     options = {k: cfg[k] for k in ("units", "use_bias", "reset_after") if k in cfg and (kind == "GRU" or k != "reset_after")}
     for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
         options[key] = activation_name(cfg.get(key, default), key, version, notes)
@@ -203,11 +216,12 @@ def _bidirectional(name: str, cfg: dict, values: list, version: str, notes: list
         raise refuse(name, f"Bidirectional({kind or '?'})")
     merge_mode = cfg.get("merge_mode", "concat")
     if merge_mode not in MERGE_MODES:
-        raise InputError(f"merge_mode {merge_mode!r} is not one gruviz computes; it knows {', '.join(MERGE_MODES)}.")
+        raise InputError(_("merge_mode {mode} is not one gruviz computes; it knows {known}.").format(
+            mode=repr(merge_mode), known=", ".join(MERGE_MODES)))
     forward_cfg = inner.get("config") or {}
     backward = cfg.get("backward_layer") if isinstance(cfg.get("backward_layer"), dict) else None
     if backward is not None and backward.get("class_name") != kind:
-        raise refuse(name, f"Bidirectional with a {backward.get('class_name')} backward layer")
+        raise refuse(name, _("Bidirectional with a {kind} backward layer").format(kind=backward.get("class_name")))
     backward_cfg = (backward or {}).get("config") or {**forward_cfg, "go_backwards": not forward_cfg.get("go_backwards", False)}
     half = len(values) // 2
     # Keras forces zero_output_for_mask = return_sequences on both halves.

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ..io.parsing import parse_sequence
 from ..limits import CLI, Limits
+from ..text import _
 from . import layers as L
 from .recurrent import Bidirectional, Recurrent, bidirectional, recurrent
 
@@ -47,7 +48,7 @@ class Model:
                 return layer.forward.weights.config.input_dim
             if isinstance(layer, (L.Dense, L.TimeDistributed)):
                 return (layer.layer if isinstance(layer, L.TimeDistributed) else layer).kernel.shape[0]
-        raise InputError("this model does not say how many features each timestep has.")
+        raise InputError(_("this model does not say how many features each timestep has."))
 
     def recurrent_layers(self) -> list[int]:
         return [i for i, layer in enumerate(self.layers) if isinstance(layer, (Recurrent, Bidirectional))]
@@ -84,15 +85,17 @@ def apply(layer, x: np.ndarray, mask) -> Step:
         out, out_mask, runs = bidirectional(layer, _sequence(layer, x), mask)
         return Step(layer, x, out, out_mask, runs)
     if isinstance(layer, (L.GlobalAveragePooling1D, L.GlobalMaxPooling1D)) and x.ndim != 2:
-        raise InputError(f"layer '{layer.name}' pools over timesteps but receives a single vector {x.shape}.")
+        raise InputError(_("layer '{name}' pools over timesteps but receives a single vector {shape}.").format(
+            name=layer.name, shape=x.shape))
     out, out_mask = L.FORWARD[type(layer)](layer, x, mask)
     return Step(layer, x, out, out_mask)
 
 
 def _sequence(layer, x: np.ndarray) -> np.ndarray:
     if x.ndim != 2:
-        raise InputError(f"layer '{layer.name}' needs a sequence (timesteps, features) but receives a "
-                         f"single vector {x.shape}: does the layer before it need return_sequences=True?")
+        raise InputError(_("layer '{name}' needs a sequence (timesteps, features) but receives a single vector "
+                           "{shape}: does the layer before it need return_sequences=True?").format(
+            name=layer.name, shape=x.shape))
     return x
 
 
@@ -116,10 +119,10 @@ def parse_input(model: Model, text: str, limits: Limits = CLI) -> np.ndarray:
     vocabulary = model.first.embeddings.shape[0]
     if not np.all(ids == np.round(ids)):
         bad = ids[ids != np.round(ids)][0]
-        raise InputError(f"this model starts with an Embedding, so the sequence holds token ids (whole numbers "
-                         f"such as 3,1,4); {bad} is not one.")
+        raise InputError(_("this model starts with an Embedding, so the sequence holds token ids (whole numbers "
+                           "such as 3,1,4); {value} is not one.").format(value=bad))
     if ids.min() < 0 or ids.max() >= vocabulary:
         bad = ids[(ids < 0) | (ids >= vocabulary)][0]
-        raise InputError(f"token id {int(bad)} is outside the Embedding's {vocabulary} rows (ids 0 to "
-                         f"{vocabulary - 1}).")
+        raise InputError(_("token id {id} is outside the Embedding's {rows} rows (ids 0 to {last}).").format(
+            id=int(bad), rows=vocabulary, last=vocabulary - 1))
     return ids
