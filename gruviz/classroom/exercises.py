@@ -24,13 +24,20 @@ from ..io import weights_file
 from ..math.cell import Convention
 from ..math.trace import Trace
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import N_, _, count, ngettext
 
 UNITS, INPUT_DIMS, STEPS, DECIMALS = (1, 2), (1, 2), (2, 3), (1, 2)
+DEFAULT_SEED = 7  # the exercise a class gets when its teacher names none
 GATE_RANGE = (0.05, 0.95)  # z and r inside it, so both terms of every gate matter
 MAX_ATTEMPTS = 400
 EXACT = 1e-9  # two runs agree on a number (the mistake has not reached it yet)
 FLOAT32 = float(np.finfo(np.float32).eps)  # relative rounding of a float32 weight
 EDGE = 0.005  # keep answers this far (in last-place units) from a rounding tie: float32 Keras rounds alike
+# What a teacher may fix, named as the CLI and the link name it; every choice is one of two values.
+_REFUSED = {"units": N_("units must be {first} or {second} for a hand exercise, got {value}."),
+            "input_dim": N_("input dim must be {first} or {second} for a hand exercise, got {value}."),
+            "steps": N_("steps must be {first} or {second} for a hand exercise, got {value}."),
+            "decimals": N_("decimals must be {first} or {second} for a hand exercise, got {value}.")}
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,8 @@ class Options:
                               ("decimals", DECIMALS)):
             value = getattr(self, name)
             if value is not None and value not in allowed:
-                raise InputError(f"{name.replace('_', ' ')} must be {' or '.join(map(str, allowed))} for a hand "
-                                 f"exercise, got {value}.")
+                first, second = allowed
+                raise InputError(_(_REFUSED[name]).format(first=first, second=second, value=value))
 
 
 @dataclass(frozen=True)
@@ -206,13 +213,17 @@ def _candidate(seed: int, attempt: int, options: Options) -> Exercise:
 def generate(seed: int, options: Options = Options()) -> Exercise:
     """The first sub-seed of `seed` whose numbers let every mistake show."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
-        raise InputError(f"the seed must be a whole number from 0 to 2^63−1, got {seed!r}.")
+        raise InputError(_("the seed must be a whole number from 0 to 2^63−1, got {seed}.").format(
+            seed=repr(seed)))
     for attempt in range(1, MAX_ATTEMPTS + 1):
         exercise = _candidate(int(seed), attempt, options)
         if not problems(exercise):
             return exercise
-    raise InputError(f"seed {seed} found no exercise where every mistake shows in {MAX_ATTEMPTS} tries; "
-                     "try another seed or more decimals.")
+    raise InputError(ngettext("seed {seed} found no exercise where every mistake shows in {tries} try; try "
+                              "another seed or more decimals.",
+                              "seed {seed} found no exercise where every mistake shows in {tries} tries; try "
+                              "another seed or more decimals.", MAX_ATTEMPTS).format(
+        seed=seed, tries=count(MAX_ATTEMPTS)))
 
 
 def decimals_of(values: np.ndarray, most: int = DECIMALS[-1]) -> int:

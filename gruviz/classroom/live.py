@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ..errors import InputError
 from ..explain.mistakes import BY_ID
-from ..text import _, ngettext
+from ..text import _, count, ngettext
 from ..store import Answer, ClassInfo, Store, StudentInfo, now
 from . import grading, room
 from .grading import Cell
@@ -113,7 +113,7 @@ class Summary:
         if not self.mistake_id:
             return ""
         return ngettext("{count} student: {mistake}", "{count} students: {mistake}", self.mistake_count).format(
-            count=self.mistake_count, mistake=mistake_title(self.mistake_id).lower())
+            count=count(self.mistake_count), mistake=mistake_title(self.mistake_id).lower())
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ PRESETS: tuple[Preset, ...] = (
         [[0.24168766, 0.8981342, 0.36734456]],
         np.zeros((2, 3)),
         "1, 2, 9, 8",
-        claimed=("the asker's hand calculation", -0.7069),
+        claimed=(N_("the asker's hand calculation"), -0.7069),  # translated where it is shown
     ),
     _preset(
         "two_units_linear",

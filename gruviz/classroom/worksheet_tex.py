@@ -88,7 +88,8 @@ def tex(exercise: Exercise, answers: bool = False) -> str:
     parts = [
         r"\documentclass[11pt]{article}",
         *chinese,
-        r"\usepackage[paperwidth=210mm,paperheight=279.4mm,margin=15mm]{geometry}  % fits A4 and Letter",
+        r"\usepackage[paperwidth=210mm,paperheight=279.4mm,margin=15mm]{geometry}  % "
+        + _("fits A4 and Letter"),
         r"\usepackage{amsmath,array,tabularx}",
         r"\setlength{\parindent}{0pt}\pagestyle{empty}",
         r"\begin{document}",

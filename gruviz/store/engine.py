@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..errors import InputError
+from ..text import _
 
 REPO = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -54,8 +55,8 @@ def _create(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InputError("the database URL is not a URL SQLAlchemy reads; use sqlite:///path or "
-                         "postgresql+psycopg://user@host/db.") from None
+        raise InputError(_("the database URL is not a URL SQLAlchemy reads; use sqlite:///path or "
+                           "postgresql+psycopg://user@host/db.")) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 5, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -64,7 +65,8 @@ def _create(url: str) -> Engine:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10,
                                connect_args={"connect_timeout": 3})
     else:
-        raise InputError(f"gruviz keeps classes in SQLite or PostgreSQL, not {parsed.get_backend_name()}.")
+        raise InputError(_("gruviz keeps classes in SQLite or PostgreSQL, not {backend}.").format(
+            backend=parsed.get_backend_name()))
     return engine
 
 
@@ -113,8 +115,8 @@ def engine_for(url: str | None = None) -> Engine:
 
 
 def unavailable_message(_error: Exception) -> str:
-    return ("The class database is not answering right now. Your numbers are kept on this page and saved "
-            "when it is back; solo practice and the rest of the page keep working.")
+    return _("The class database is not answering right now. Your numbers are kept on this page and saved "
+             "when it is back; solo practice and the rest of the page keep working.")
 
 
 def forget(url: str) -> None:

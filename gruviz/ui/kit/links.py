@@ -23,7 +23,7 @@ from ...errors import InputError
 from ...io import share
 from ...io.parsing import parse_mask, parse_sequence, parse_vector
 from ...limits import APP
-from ...text import _
+from ...text import _, count
 
 # Past this many characters of query string a link stops travelling safely: nginx's default buffer
 # for a request line (large_client_header_buffers 8k, as `make serve` runs it) refuses it with 414.
@@ -46,10 +46,10 @@ def opened(params: dict[str, str]) -> share.Shared | None:
                                "weights: it was cut short or edited. Copy the whole link again."))
         return None
     if len(params["w"]) > share.MAX_PARAM_CHARS:
-        raise InputError(_("its weights are {length:,} characters long, and a gruviz link's are at most "
-                           "{cap:,}: it was edited or joined with other text. Copy the whole link again, or "
+        raise InputError(_("its weights are {length} characters long, and a gruviz link's are at most "
+                           "{cap}: it was edited or joined with other text. Copy the whole link again, or "
                            "ask for the weights file (Download weights (JSON)).").format(
-                               length=len(params["w"]), cap=share.MAX_PARAM_CHARS))
+                               length=count(len(params["w"])), cap=count(share.MAX_PARAM_CHARS)))
     shared = share.decode(params, limits=APP)
     cfg = shared.weights.config
     x = parse_sequence(shared.sequence, cfg.input_dim, limits=APP)
@@ -73,8 +73,8 @@ def warning(params: dict[str, str]) -> str | None:
                  "sequence as text.")
     length = len(urlencode(params))
     if length > LINK_SAFE_CHARS:
-        return _("This example's link is {length:,} characters long: links over about {cap:,} characters "
+        return _("This example's link is {length} characters long: links over about {cap} characters "
                  "are cut by chat and mail apps and refused by some servers. To share it safely, send the "
                  "file from Download weights (JSON) in the sidebar, and the sequence as text.").format(
-                     length=length, cap=LINK_SAFE_CHARS)
+                     length=count(length), cap=count(LINK_SAFE_CHARS))
     return None

@@ -48,6 +48,8 @@ _BUTTONS = (("step_first", ":material/first_page:", N_("First step"), "Home"),
             ("step_prev", ":material/chevron_left:", N_("Previous step"), "Left"),
             ("step_next", ":material/chevron_right:", N_("Next step"), "Right"),
             ("step_last", ":material/last_page:", N_("Last step"), "End"))
+# A key's name as a person reads it in the help text (as printed on the keyboard, in their language).
+_KEY_NAMES = {"Home": N_("Home"), "Left": N_("Left"), "Right": N_("Right"), "End": N_("End")}
 
 
 def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
@@ -71,7 +73,8 @@ def bar(trace: Trace, keys: bool, allow_all: bool, lead: str | None = None):
         for key, icon, label, shortcut in _BUTTONS:
             # The label names the button for a screen reader; the style shows only the icon.
             label = _(label)
-            st.button(label, key=key, icon=icon, help=label + (f" ({shortcut})" if keys else ""),
+            shown = _("{button} ({key})").format(button=label, key=_(_KEY_NAMES[shortcut])) if keys else label
+            st.button(label, key=key, icon=icon, help=shown,
                       disabled=targets[key] == now or locked(), on_click=_go, args=(targets[key],),
                       shortcut=shortcut if keys and not locked() else None, width="content")
             if key == "step_prev" and not lead:

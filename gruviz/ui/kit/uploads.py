@@ -10,7 +10,7 @@ import streamlit as st
 
 from ...errors import InputError
 from ...limits import APP
-from ...text import _, language
+from ...text import _, decimal, language
 
 CACHE_KEY = "upload_cache"
 
@@ -27,8 +27,8 @@ def read_cached(upload, reader):
     if held is None or (not held[0] and held[2] != language()):
         try:
             if upload.size > APP.max_file_bytes:
-                raise InputError(_("the file is {size:.1f} MB; the app reads files up to {cap:.0f} MB.")
-                                 .format(size=upload.size / 2**20, cap=APP.max_file_bytes / 2**20))
+                raise InputError(_("the file is {size} MB; the app reads files up to {cap} MB.").format(
+                    size=decimal(upload.size / 2**20, 1), cap=decimal(APP.max_file_bytes / 2**20, 0)))
             outcome = (True, reader(upload.getvalue(), upload.name, APP))
         except FileRefused as problem:
             if problem.reason == "busy":

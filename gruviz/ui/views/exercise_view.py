@@ -18,7 +18,7 @@ from ...classroom import exercises, grading, room, sheet
 from ...errors import InputError
 from ...math.cell import Convention
 from ...store import Store, StoreUnavailable
-from ...text import _
+from ...text import _, count, ngettext
 from . import exercise_parts
 from ..kit import language, qr
 
@@ -106,8 +106,10 @@ def render() -> None:
     if teacher:
         st.subheader(_("The students' link"))
         qr.show(student_url, _("the students' link"), "exercise_student_qr")
-        st.caption(_("{attempts} draws of this seed were needed so that every known mistake shows at the asked "
-                     "precision.").format(attempts=exercise.attempts))
+        st.caption(ngettext("{attempts} draw of this seed was needed so that every known mistake shows at "
+                            "the asked precision.",
+                            "{attempts} draws of this seed were needed so that every known mistake shows at "
+                            "the asked precision.", exercise.attempts).format(attempts=count(exercise.attempts)))
         exercise_parts.key_tables(exercise)
         columns = st.columns(4)
         exercise_parts.download(columns[0], _("Worksheet (PDF)"), exercise, False, "a4", name)

@@ -20,7 +20,7 @@ from ...math.cell import Convention
 from ...math.lstm_trace import LSTMTrace, run as run_lstm
 from ...math.lstm_weights import LSTMConfig, LSTMWeights
 from ...math.trace import Trace, run
-from ...text import N_, _, language
+from ...text import N_, _, count, decimal, language
 from ..kit import charts
 from ..sidebar import keras_panel
 
@@ -74,7 +74,7 @@ def _read_lstm(raw: bytes, name: str) -> LSTMWeights | str:
     try:
         if len(raw) > APP.max_file_bytes:
             raise InputError(_("the file has {size} bytes; the app reads at most {limit}.").format(
-                size=f"{len(raw):,}", limit=f"{APP.max_file_bytes:,}"))
+                size=count(len(raw)), limit=count(APP.max_file_bytes)))
         suffix = name.lower().rsplit(".", 1)[-1]
         if suffix in ("keras", "h5"):
             model = read_model(raw, name, limits=APP)
@@ -206,7 +206,7 @@ def _parameters(setup: Setup) -> None:
         _("formula"): [r.formula for r in rows],
         _("with D, H filled in"): [r.filled for r in rows],
         _("parameters"): [r.count for r in rows],
-        "÷ LSTM": [f"{r.count / lstm_count:.1%}" for r in rows],
+        "÷ LSTM": [f"{decimal(100 * r.count / lstm_count, 1)}%" for r in rows],
     })
     st.dataframe(table, hide_index=True, width="stretch")
     charts.show(figures_lstm.ratio_figure(cfg.input_dim, cfg.units, cfg.use_bias),
