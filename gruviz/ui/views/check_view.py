@@ -10,7 +10,7 @@ import streamlit as st
 from ...explain.claims import QUANTITIES, SYMBOLS, cell_name, parse_cells, parse_output_claim
 from ...explain.detective import UNEXPLAINED, Diagnosis, ambiguous_message, diagnose
 from ...explain.equations import num, vector
-from ...explain.mistakes import Setup
+from ...explain.mistakes import Setup, detail_text
 from ...io.parsing import decimal_comma
 from ...io.untrusted import MAX_NUMBER_CHARS
 from ...limits import APP
@@ -111,7 +111,8 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
     elif explaining:
         st.markdown(_("**What reproduces your numbers**, best first:"))
         for e in explaining:
-            label = _("{mistakes}: {detail}").format(mistakes=" + ".join(m.title for m in e.mistakes), detail=e.detail)
+            label = _("{mistakes}: {detail}").format(mistakes=" + ".join(m.title for m in e.mistakes),
+                                                     detail=detail_text(e.detail))
             with st.expander(label, expanded=e is explaining[0]):
                 for m in e.mistakes:
                     st.markdown(m.explanation)
@@ -119,8 +120,8 @@ def _show(diagnosis: Diagnosis, truth: Trace) -> None:
                               "`{output}`; the step-by-step tab shows every number of it.").format(
                     error=f"{e.max_abs_error:.2g}", output=vector(truth.output, 6)))
     else:
-        st.warning(_(UNEXPLAINED), icon=":material/help:")  # translated once detective.py marks it
-        near = ", ".join(f"{e.detail} ({_off_by(e.max_abs_error)})" for e in diagnosis.explanations[:3])
+        st.warning(_(UNEXPLAINED), icon=":material/help:")
+        near = ", ".join(f"{detail_text(e.detail)} ({_off_by(e.max_abs_error)})" for e in diagnosis.explanations[:3])
         st.caption(_("Closest known mistakes, none close enough: {mistakes}.").format(mistakes=near))
 
 

@@ -11,7 +11,7 @@ from ...explain import figures
 from ...classroom import presets
 from ...explain.equations import RULE_ALSO_CALLED, RULE_FORMULAS, num, rule_name, step_lines, subscript, vector
 from ...explain.fit import PHONE
-from ...explain.mistakes import Outcome
+from ...explain.mistakes import Outcome, detail_text
 from ...math.trace import Trace
 from ...text import _, language
 from ..kit import charts, memo, stepper
@@ -45,8 +45,9 @@ def claimed_result(preset: presets.Preset | None, outcomes: list[Outcome], truth
     who = _(who)  # translated once presets.py marks it
     digits = len(f"{value}".split(".")[-1])
     tolerance = 0.5 * 10**-digits
-    reason = next((_("{mistake}: {detail} gives {output}").format(
-                       mistake=o.mistake.title.lower(), detail=o.detail, output=num(o.trace.output[0], digits))
+    reason = next((_("{mistake}: {detail} gives {output}").format(mistake=o.mistake.title.lower(),
+                                                                  detail=detail_text(o.detail),
+                                                                  output=num(o.trace.output[0], digits))
                    for o in outcomes if abs(o.trace.output[0] - value) <= tolerance), None)
     claimed = dict(who=who[:1].upper() + who[1:], value=value, output=num(truth.output[0]))
     if reason:
@@ -150,7 +151,7 @@ def _pitfall_rows(outcomes: list[Outcome], truth: Trace) -> str:
         for o in group[:2]:
             same = np.allclose(o.trace.output, truth.output, atol=5e-7)
             results.append(_("if you {detail}, you would get {output}").format(
-                detail=o.detail, output=f"`{format_vector(o.trace.output, 4)}`")
+                detail=detail_text(o.detail), output=f"`{format_vector(o.trace.output, 4)}`")
                 + (_(" — the same here, by coincidence of these numbers") if same else ""))
         said = "; ".join(results)
         mistake = group[0].mistake
