@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..text import _, ngettext
+from ..text import _
 
 Value = float | None  # None: nothing plotted there (a gap, a value off a log axis)
 
@@ -35,10 +35,6 @@ class ChartText:
 def unit_name(j: int) -> str:
     """Unit j (0-based, as arrays index it) as the page names it: unit 1 first."""
     return _("unit {n}").format(n=j + 1)
-
-
-def count(n: int, one: str, many: str) -> str:
-    return ngettext(one, many, n).format(n=n)
 
 
 def say(value: float, spec: str = ".2f") -> str:

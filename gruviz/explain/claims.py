@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..io.parsing import comma_hint, plural
+from ..io.parsing import comma_hint
 from ..io.untrusted import NumberText, json_text, check_depth, check_length, loads, number_text, shown
 from ..limits import CLI, Limits
 from ..math.trace import Trace
-from ..text import _, ordinal
+from ..text import _, count, ngettext, ordinal
 
 QUANTITIES = ("z", "r", "h_tilde", "h")
 ABS_FLOOR = 1e-6  # float32 frameworks print 8 digits that are only good to ~1e-7
@@ -37,9 +37,10 @@ class Typed:
         values, tolerance = [], []
         for word in words:
             if isinstance(word, bool) or not isinstance(word, (str, int, float)):
-                raise InputError(f"{where}: {shown(json_text(word))} is not a number.")
+                raise InputError(_("{where}: {value} is not a number.").format(where=where,
+                                                                               value=shown(json_text(word))))
             word = number_text(str(word).strip(), where)
-            mantissa, _, exponent = word.lower().partition("e")
+            mantissa, _sep, exponent = word.lower().partition("e")
             # a finite value of at most MAX_NUMBER_CHARS characters keeps this well inside ±400
             decimals = min(max(len(mantissa.partition(".")[2]) - int(exponent or 0), -300), 300)
             value = float(word)
@@ -66,18 +67,18 @@ class Claimed:
 
 
 def parse_output_claim(text: str, units: int, limits: Limits = CLI) -> list[Claimed]:
-    text = check_length(text or "", "the claimed output", limits)
-    check_depth(text, "the claimed output")  # brackets split values here, but nest no deeper than in any box
+    text = check_length(text or "", _("the claimed output"), limits)
+    # brackets split values here, but nest no deeper than in any box
+    check_depth(text, _("the claimed output"))
     if re.search(r",\s*,", text):
-        raise InputError("the claimed output has an empty value (two commas with nothing between); type a "
-                         "number there or remove a comma.")
+        raise InputError(_("the claimed output has an empty value (two commas with nothing between); type a "
+                           "number there or remove a comma."))
     words = [w for w in re.split(r"[,\s;\[\]]+", text) if w]
     if not words:
-        raise InputError("type the output you got, one number per unit, like -0.7069.")
+        raise InputError(_("type the output you got, one number per unit, like -0.7069."))
     if len(words) != units:
-        raise InputError(f"the claimed output has {plural(len(words), 'value')} but the GRU has {units} "
-                         f"unit{'s' if units != 1 else ''}." + comma_hint(text))
-    return [Claimed(None, "output", Typed.parse(words, "claimed output"))]
+        raise InputError(_count_refusal(_("the claimed output"), len(words), units) + comma_hint(text))
+    return [Claimed(None, "output", Typed.parse(words, _("claimed output")))]
 
 
 def parse_step_claims(text: str, units: int, steps: int, limits: Limits = CLI) -> list[Claimed]:
@@ -85,31 +86,39 @@ def parse_step_claims(text: str, units: int, steps: int, limits: Limits = CLI) -
 
     "t" counts from 0 as JSON fields do; messages name the timestep counted from 1."""
     # Numbers stay text so the digits a person typed set the tolerance.
-    rows = loads(text or "", "the claimed steps", limits, keep_number_text=True)
+    rows = loads(text or "", _("the claimed steps"), limits, keep_number_text=True)
     if not isinstance(rows, list) or not rows:
-        raise InputError('the claimed steps must be a JSON list like [{"t": 0, "z": [0.29], "h": [-0.03]}].')
+        raise InputError(_('the claimed steps must be a JSON list like '
+                           '[{{"t": 0, "z": [0.29], "h": [-0.03]}}].').format())
     if len(rows) > 4 * steps:
-        raise InputError(f"the claimed steps have {len(rows):,} entries for {plural(steps, 'timestep')}; give at "
-                         "most one entry per timestep and quantity.")
+        timesteps = ngettext("{n} timestep", "{n} timesteps", steps).format(n=count(steps))
+        raise InputError(_("the claimed steps have {entries} entries for {timesteps}; give at most one entry "
+                           "per timestep and quantity.").format(entries=count(len(rows)), timesteps=timesteps))
     claims = []
     for i, row in enumerate(rows):
-        entry = f"the {ordinal(i + 1)} claimed step"
+        entry = _("the {ordinal} claimed step").format(ordinal=ordinal(i + 1))
         if not isinstance(row, dict) or "t" not in row:
-            raise InputError(f'{entry} needs a "t": the timestep, counted from 0 (the page\'s step 1 is "t": 0).')
+            raise InputError(_('{entry} needs a "t": the timestep, counted from 0 (the page\'s step 1 is '
+                               '"t": 0).').format(entry=entry))
         unknown = sorted(set(row) - {"t", *QUANTITIES})
         if unknown:
-            raise InputError(f"{entry} has {shown(unknown[0])}; use any of {', '.join(QUANTITIES)}.")
+            raise InputError(_("{entry} has {key}; use any of {quantities}.").format(
+                entry=entry, key=shown(unknown[0]), quantities=", ".join(QUANTITIES)))
         t = row["t"]
         if not (isinstance(t, str) and t.isascii() and t.isdigit() and len(t) <= 9 and int(t) < steps):
-            raise InputError(f'{entry} has "t": {_as_written(t)}, but the '
-                             f'sequence has {plural(steps, "timestep")}: "t" counts from 0, so it names timesteps '
-                             f"0 to {steps - 1} (the page's steps 1 to {steps}).")
+            raise InputError(ngettext(
+                '{entry} has "t": {t}, but the sequence has {n} timestep: "t" counts from 0, so it names '
+                "timesteps 0 to {last} (the page's steps 1 to {steps}).",
+                '{entry} has "t": {t}, but the sequence has {n} timesteps: "t" counts from 0, so it names '
+                "timesteps 0 to {last} (the page's steps 1 to {steps}).", steps).format(
+                entry=entry, t=_as_written(t), n=count(steps), last=steps - 1, steps=steps))
         for quantity in QUANTITIES:
             if quantity in row:
-                where = f'timestep {int(t) + 1} ("t": {int(t)}), {quantity}'
+                where = _('timestep {step} ("t": {t}), {quantity}').format(step=int(t) + 1, t=int(t),
+                                                                           quantity=quantity)
                 claims.append(Claimed(int(t), quantity, _vector(row[quantity], units, where)))
     if not claims:
-        raise InputError("the claimed steps name no quantity; give z, r, h_tilde or h for some step.")
+        raise InputError(_("the claimed steps name no quantity; give z, r, h_tilde or h for some step."))
     return claims
 
 
@@ -141,9 +150,15 @@ def parse_cells(cells: dict[tuple[int, str, int], str], steps: int, units: int =
 def _vector(value, units: int, where: str) -> Typed:
     words = value if isinstance(value, list) else [value]
     if len(words) != units:
-        raise InputError(f"{where} has {plural(len(words), 'value')} but the GRU has {units} "
-                         f"unit{'s' if units != 1 else ''}.")
+        raise InputError(_count_refusal(where, len(words), units))
     return Typed.parse(words, where)
+
+
+def _count_refusal(where: str, values: int, units: int) -> str:
+    """"{where} has 3 values but the GRU has 2 units." (`where` a noun phrase, already translated)."""
+    return _("{where} has {values} but the GRU has {units}.").format(
+        where=where, values=ngettext("{n} value", "{n} values", values).format(n=count(values)),
+        units=ngettext("{n} unit", "{n} units", units).format(n=count(units)))
 
 
 def actual(trace: Trace, claim: Claimed) -> np.ndarray:
@@ -163,5 +178,5 @@ def _as_written(value) -> str:
     if isinstance(value, str):
         return shown(value)
     if isinstance(value, (list, dict)):
-        return "a list" if isinstance(value, list) else "an object"
+        return _("a list") if isinstance(value, list) else _("an object")
     return json_text(value)  # true, false, null

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .claims import QUANTITIES, Claimed, actual
-from .mistakes import MISTAKES, Mistake, Setup
+from .mistakes import MISTAKES, PAIR_JOIN, Mistake, Setup, detail_text
 from ..limits import CLI, Limits
-from ..text import _
+from ..text import N_, _
 from ..math.trace import Trace
 
 DISTINCT = 1e-4  # two stories whose numbers differ by more than this are told apart by 4 decimals
@@ -49,7 +49,7 @@ class Diagnosis:
     more_digits: int = 0  # with verdict "ambiguous": how many decimals would tell the stories apart
 
 
-UNEXPLAINED = (
+UNEXPLAINED = N_(  # translated where it is shown, with _()
     "No known mistake, alone or in a pair, reproduces these numbers with these weights and this input. "
     "That usually means the numbers came from other weights: printed from a different model instance "
     "(a fresh, retrained or reloaded one), or from a layer whose input was scaled or reshaped first."
@@ -78,7 +78,7 @@ def _pairs(setup: Setup):
     for (first,), detail, variant in _singles(setup):
         for second in MISTAKES[MISTAKES.index(first) + 1:]:
             for detail2, variant2 in second.variants(variant):
-                yield (first, second), f"{detail}; and {detail2}", variant2
+                yield (first, second), f"{detail}{PAIR_JOIN}{detail2}", variant2  # English: data
 
 
 Candidate = tuple[tuple[Mistake, ...], str, Trace]  # (mistakes, what exactly was done, its run)
@@ -146,6 +146,8 @@ def _order(claim: Claimed) -> tuple:
 
 
 def diagnosis_json(diagnosis: Diagnosis) -> dict:
+    """The verdict, ids, numbers and each "detail" stay English (they are data a program matches);
+    "explanation" and "message" are sentences, in the reader's language."""
     d = diagnosis.first_divergence
     truth = diagnosis.truth
     return {
@@ -161,11 +163,19 @@ def diagnosis_json(diagnosis: Diagnosis) -> dict:
              "explanation": " ".join(m.explanation for m in e.mistakes)}
             for e in diagnosis.explanations
         ],
-        "message": {"matches": "Your numbers match Keras.",
-                    "explained": f"Reproduced by: {diagnosis.explanations[0].detail}." if diagnosis.explanations else "",
-                    "ambiguous": ambiguous_message(diagnosis),
-                    "unexplained": UNEXPLAINED}[diagnosis.verdict],
+        "message": _message(diagnosis),
     }
+
+
+def _message(diagnosis: Diagnosis) -> str:
+    if diagnosis.verdict == "matches":
+        return _("Your numbers match Keras.")
+    if diagnosis.verdict == "explained":
+        return _("Reproduced by: {detail}.").format(detail=detail_text(diagnosis.explanations[0].detail)) \
+            if diagnosis.explanations else ""
+    if diagnosis.verdict == "ambiguous":
+        return ambiguous_message(diagnosis)
+    return _(UNEXPLAINED)
 
 
 __all__ = ["Diagnosis", "Explanation", "diagnose", "diagnosis_json"]

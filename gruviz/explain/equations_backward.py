@@ -14,6 +14,7 @@ import numpy as np
 from ..math.backward import LOSSES, Gradients
 from ..math.cell import Convention
 from ..math.cell_backward import carry_slope
+from ..text import _
 from .equations import Line, rule_name, subscript
 from .fit import fit
 
@@ -47,7 +48,7 @@ def _row_dot(d: np.ndarray, row: np.ndarray) -> str:
 def loss_line(grads: Gradients, room: float | None = None) -> Line:
     loss = LOSSES[grads.loss_name]
     latex = f"{loss.latex} = {gnum(grads.loss)}"
-    return Line(f"loss ({loss.name})", latex if room is None else fit(latex, room))
+    return Line(_("loss ({name})").format(name=loss.name), latex if room is None else fit(latex, room))
 
 
 def step_lines(grads: Gradients, t: int, j: int, room: float | None = None) -> list[Line]:
@@ -66,16 +67,17 @@ def _step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     s, p = f"_{{{t + 1}}}", f"_{{{t}}}"
     T = tr.steps
     later = grads.dh[t, j] - grads.from_output[t, j]
+    step = _("step")  # a word inside the LaTeX: δh|_{step 3}, the part that came back through step 3
     lines = [
         Line(
-            "gradient reaching h: from the outputs that show it, and back through the next step",
-            f"\\delta h{s} = \\delta o\\big|_{{h{s}}} + \\delta h{s}\\big|_{{\\text{{step }}{t + 2}}}"
+            _("gradient reaching h: from the outputs that show it, and back through the next step"),
+            f"\\delta h{s} = \\delta o\\big|_{{h{s}}} + \\delta h{s}\\big|_{{\\text{{{step} }}{t + 2}}}"
             f" = {_f(grads.from_output[t, j])} + {_f(later if t + 1 < T else 0.0)} = {gnum(grads.dh[t, j])}",
         )
     ]
     if not tr.mask[t]:
-        lines.append(Line("masked step: the state is carried, so its gradient passes straight through",
-                          f"\\delta h{p}\\big|_{{\\text{{step }}{t + 1}}} = \\delta h{s} = {gnum(grads.dh_prev[t, j])}"))
+        lines.append(Line(_("masked step: the state is carried, so its gradient passes straight through"),
+                          f"\\delta h{p}\\big|_{{\\text{{{step} }}{t + 1}}} = \\delta h{s} = {gnum(grads.dh_prev[t, j])}"))
         return lines
 
     z, h_prev, h_tilde, r = tr.z[t, j], tr.h_prev[t, j], tr.h_tilde[t, j], tr.r[t, j]
@@ -85,26 +87,26 @@ def _step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
     sign = "" if carry_slope(tr.convention) > 0 else r"\cdot(-1)"
     dh = grads.dh[t, j]
     lines += [
-        Line(f"(4←) update, {rule_name(tr.convention)}: candidate share",
+        Line(_("(4←) update, {rule}: candidate share").format(rule=rule_name(tr.convention)),
              f"\\delta \\tilde h{s} = \\delta h{s} \\odot (1 - {c}{s}) = {_f(dh)}\\cdot{_f(1 - keep)}"
              f" = {gnum(grads.dh_tilde[t, j])}"),
-        Line("(4←) update gate",
+        Line(_("(4←) update gate"),
              f"\\delta z{s} = \\delta h{s} \\odot (h{p} - \\tilde h{s}){sign}"
              f" = {_f(dh)}\\cdot({_f(h_prev)} - {_f(h_tilde)}){sign} = {gnum(grads.dz[t, j])}"),
-        Line("(3←) through φ",
+        Line(_("(3←) through φ"),
              f"\\delta a^h{s} = \\delta \\tilde h{s} \\odot \\varphi'(a^h{s}) = {_f(grads.dh_tilde[t, j])}"
              f"\\cdot{_f(cfg.phi.grad(tr.h_tilde_pre[t, j]))} = {gnum(grads.dh_tilde_pre[t, j])}"),
     ]
     da_h = grads.dh_tilde_pre[t]  # (H,)
     if cfg.reset_after:
         hu, bh = tr.part("hU", "h")[t, j], w.b_h("h")[j]
-        lines.append(Line("(3a←) reset gate, which multiplies h·Uₕ + bʰₕ",
+        lines.append(Line(_("(3a←) reset gate, which multiplies h·Uₕ + bʰₕ"),
                           f"\\delta r{s} = \\delta a^h{s} \\odot (h{p}U_h + b^h_h)"
                           f" = {_f(da_h[j])}\\cdot({_f(hu)} + {_f(bh)}) = {gnum(grads.dr[t, j])}"))
         candidate = f"((r{s} \\odot \\delta a^h{s}) U_h^\\top)_{{{j + 1}}}"
         candidate_value = float((tr.r[t] * da_h) @ w.U("h")[j])
     else:
-        lines.append(Line("(3b←) reset gate, which multiplies h before Uₕ",
+        lines.append(Line(_("(3b←) reset gate, which multiplies h before Uₕ"),
                           f"\\delta r{s} = (\\delta a^h{s} U_h^\\top)_{{{j + 1}}}\\, h{p}"
                           f" = ({_row_dot(da_h, w.U('h')[j])})"
                           f"\\cdot{_f(h_prev)} = {gnum(grads.dr[t, j])}"))
@@ -112,15 +114,16 @@ def _step_lines(grads: Gradients, t: int, j: int) -> list[Line]:
         candidate_value = float(da_h @ w.U("h")[j]) * r
     for gate, number, d_value, d_pre, pre in (("r", "2", grads.dr, grads.dr_pre, tr.r_pre),
                                               ("z", "1", grads.dz, grads.dz_pre, tr.z_pre)):
-        lines.append(Line(f"({number}←) through σ",
+        lines.append(Line(_("({number}←) through σ").format(number=number),
                           f"\\delta a^{gate}{s} = \\delta {gate}{s} \\odot \\sigma'(a^{gate}{s}) = {_f(d_value[t, j])}"
                           f"\\cdot{_f(cfg.sigma.grad(pre[t, j]))} = {gnum(d_pre[t, j])}"))
     via_z = float(grads.dz_pre[t] @ w.U("z")[j])
     via_r = float(grads.dr_pre[t] @ w.U("r")[j])
     lines.append(Line(
-        f"(0←) what step {t + 1} passes back to h{subscript(t)}: the carry, both gates and the candidate",
+        _("(0←) what step {step} passes back to {h}: the carry, both gates and the candidate").format(
+            step=t + 1, h=f"h{subscript(t)}"),
         # Two aligned rows: symbols, then numbers; one row overflows the page.
-        f"\\begin{{aligned}}\\delta h{p}\\big|_{{\\text{{step }}{t + 1}}} &= \\delta h{s} \\odot {c}{s}"
+        f"\\begin{{aligned}}\\delta h{p}\\big|_{{\\text{{{step} }}{t + 1}}} &= \\delta h{s} \\odot {c}{s}"
         f" + (\\delta a^z{s} U_z^\\top)_{{{j + 1}}} + (\\delta a^r{s} U_r^\\top)_{{{j + 1}}} + {candidate} \\\\"
         f" &= {_f(dh * keep)} + {_f(via_z)} + {_f(via_r)} + {_f(candidate_value)} = {gnum(grads.dh_prev[t, j])}"
         "\\end{aligned}",

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..layouts import LayoutWeights, OnnxGRU, onnx_outputs, to_keras
+from ..text import _
 from .claims import Claimed, Typed
 from .detective import Diagnosis, diagnose
 from .mistakes import Setup
@@ -27,7 +28,8 @@ def compare_export(source: LayoutWeights, node: OnnxGRU, x) -> Diagnosis:
     weights, rule = to_keras(source)
     x = np.asarray(x, dtype=np.float64)
     steps = onnx_outputs(forward, x).traces[0].h  # (T, H) in processing order
-    claims = [Claimed(t, "h", Typed.parse([repr(float(v)) for v in row], f"the ONNX node's h at step {t + 1}"))
+    claims = [Claimed(t, "h", Typed.parse([repr(float(v)) for v in row],
+                                          _("the ONNX node's h at step {step}").format(step=t + 1)))
               for t, row in enumerate(steps)]
     start = None if forward.initial_h is None else forward.initial_h[0, 0]
     diagnosis = diagnose(Setup(weights, x[: len(steps)], start, rule), claims)

@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from ..math.trace import Trace
 from ..math.weights import GATES, GRUWeights
-from ..text import N_, _
-from .chart_text import ChartText, column, count, grid_text, largest_move, move, say, sentence, unit_name
+from ..text import N_, _, count, ngettext
+from .chart_text import ChartText, column, grid_text, largest_move, move, say, sentence, unit_name
 from .palette import (BACKGROUND, CELL_TEXT, DASHES, GREY, HEAT, MARKERS, PALETTE, TEXT,  # noqa: F401
                       unit_color, unit_style)
 
@@ -134,7 +134,8 @@ def gates_text(trace: Trace) -> ChartText:
         j = largest_move(values)
         moves.append(move(_("{symbol} of {unit}").format(symbol=SYMBOLS[name], unit=unit_name(j)), values[:, j]))
     lead = _("z, r, h̃ and h of {units} over {steps}").format(
-        units=count(H, _("{n} unit"), _("{n} units")), steps=count(T, _("{n} step"), _("{n} steps")))
+        units=ngettext("{n} unit", "{n} units", H).format(n=count(H)),
+        steps=ngettext("{n} step", "{n} steps", T).format(n=count(T)))
     if H > 1:
         lead += _("; for each, the unit that moves most")
     return ChartText(_("Gates over time"), lead + ": " + sentence(moves), _("step"), tuple(step_numbers(trace)),
@@ -282,5 +283,5 @@ def weights_text(weights: GRUWeights) -> ChartText:
     arrays, columns = block_arrays(weights.config, weights.kernel, weights.recurrent_kernel, weights.bias)
     what = _("{arrays} as get_weights() returns them, columns in z | r | h blocks of {units}").format(
         arrays=", ".join(f"{name} {np.shape(a)}" for name, a, _rows in arrays),
-        units=count(weights.config.units, _("{n} unit"), _("{n} units")))
+        units=ngettext("{n} unit", "{n} units", weights.config.units).format(n=count(weights.config.units)))
     return grid_text(_("The weights"), what, arrays, columns, ".4f")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..math.trace import Trace
-from ..text import _
-from .chart_text import ChartText, column, count, largest_move, move, sentence, unit_name
+from ..text import _, count, ngettext
+from .chart_text import ChartText, column, largest_move, move, sentence, unit_name
 from .palette import MARKERS, PALETTE
 
 LOSS_FLOOR = 1e-12  # the log axis draws a loss of 0 here
@@ -26,7 +26,8 @@ def loss_text(epochs: list[int], evaluation: list[float], training: list[float])
     evaluation, training = loss_values(evaluation), loss_values(training)
     found = [move(_("the evaluation loss"), evaluation, ".3g"), move(_("the training loss"), training, ".3g")]
     summary = _("Mean squared error on the evaluation and the training data after each of {epochs}, on a log "
-                "axis: ").format(epochs=count(max(epochs, default=0), _("{n} epoch"), _("{n} epochs")))
+                "axis: ").format(epochs=ngettext("{n} epoch", "{n} epochs", max(epochs, default=0)).format(
+        n=count(max(epochs, default=0))))
     return ChartText(_("Loss by epoch"), summary + sentence(found), _("epoch"), tuple(epochs),
                      {_("evaluation"): column(evaluation), _("training"): column(training)}, ".4g")
 
@@ -40,7 +41,8 @@ def gates_text(trace: Trace, title: str) -> ChartText:
         found.append(move(_("{symbol} of {unit}").format(symbol=symbol, unit=unit_name(j)), values[:, j]))
     H = trace.weights.config.units
     lead = _("z (solid) and r (dashed) of {units} over the {steps} of the example").format(
-        units=count(H, _("{n} unit"), _("{n} units")), steps=count(trace.steps, _("{n} step"), _("{n} steps")))
+        units=ngettext("{n} unit", "{n} units", H).format(n=count(H)),
+        steps=ngettext("{n} step", "{n} steps", trace.steps).format(n=count(trace.steps)))
     if H > 1:
         lead += _("; for each gate, the unit that moves most")
     table = {f"{symbol}, {unit_name(j)}": column(getattr(trace, name)[:, j]) for name, symbol in GATES

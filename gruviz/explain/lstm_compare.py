@@ -26,6 +26,7 @@ from ..math.lstm_trace import run as run_lstm
 from ..math.lstm_weights import LSTMConfig, LSTMWeights
 from ..math.trace import Trace, run
 from ..math.weights import GRUWeights
+from ..text import _, count, decimal, ngettext
 
 OPEN_BIASES = (1.0, 20.0, 1e9)  # the smallest b_o with σ(b_o) within 1e-8 of 1 holds the output gate open
 FLOOR = 1e-16  # the memory demo's log axis starts here; smaller norms are below anything float64 resolves
@@ -61,17 +62,17 @@ def matched_lstm(gru: GRUWeights) -> Matched:
     config = LSTMConfig(cfg.units, cfg.input_dim, True, cfg.activation, cfg.recurrent_activation)
     coupled = is_symmetric(cfg.sigma)
     notes = [
-        "f takes z's weights: the forget gate keeps cₜ₋₁ as z keeps hₜ₋₁.",
-        "i takes z's weights negated, so i = 1 − z: the LSTM's two gates coupled the way the GRU's one is."
-        if coupled else f"i takes z's weights negated, but {cfg.recurrent_activation}(−a) ≠ 1 − "
-        f"{cfg.recurrent_activation}(a), so here i is not 1 − z.",
-        "c̃ takes h̃'s weights with both bias rows added; the GRU's reset gate r has no LSTM counterpart, "
-        "so the candidate sees all of hₜ₋₁ (r = 1).",
-        f"o is held open (W_o = U_o = 0, b_o = {b_o:g}, o ≈ 1), because a GRU shows its whole state; "
-        f"the LSTM still shows {cfg.activation}(cₜ), not cₜ.",
+        _("f takes z's weights: the forget gate keeps cₜ₋₁ as z keeps hₜ₋₁."),
+        _("i takes z's weights negated, so i = 1 − z: the LSTM's two gates coupled the way the GRU's one is.")
+        if coupled else _("i takes z's weights negated, but {sigma}(−a) ≠ 1 − {sigma}(a), so here i is not "
+                          "1 − z.").format(sigma=cfg.recurrent_activation),
+        _("c̃ takes h̃'s weights with both bias rows added; the GRU's reset gate r has no LSTM counterpart, "
+          "so the candidate sees all of hₜ₋₁ (r = 1)."),
+        _("o is held open (W_o = U_o = 0, b_o = {b_o}, o ≈ 1), because a GRU shows its whole state; "
+          "the LSTM still shows {phi}(cₜ), not cₜ.").format(b_o=f"{b_o:g}", phi=cfg.activation),
     ]
     if not cfg.use_bias:
-        notes.append("The GRU has no bias; the LSTM needs one for the open output gate (the others are 0).")
+        notes.append(_("The GRU has no bias; the LSTM needs one for the open output gate (the others are 0)."))
     return Matched(LSTMWeights.create(config, kernel, recurrent, bias), coupled, tuple(notes))
 
 
@@ -116,23 +117,31 @@ def steps_to_floor(norms: np.ndarray) -> int | None:
 
 
 def _say(name: str, norms: np.ndarray) -> str:
+    """What one norm line does, as a clause of `memory_sentence`; `name` a noun phrase, translated."""
     lost = decades_lost(norms)
     if not np.isfinite(lost):
-        return f"{name} leaves float64's range (it explodes)"
+        return _("{name} leaves float64's range (it explodes)").format(name=name)
     back = steps_to_floor(norms)
     if back is not None:
-        return f"{name} falls below 10⁻¹⁶, off the axis, within {back} steps"
+        return ngettext("{name} falls below 10⁻¹⁶, off the axis, within {n} step",
+                        "{name} falls below 10⁻¹⁶, off the axis, within {n} steps", back).format(
+            name=name, n=count(back))
     if lost < 0:
-        return f"{name} grows by {-lost:.1f} powers of ten"
-    return f"{name} loses {lost:.1f} powers of ten"
+        return _("{name} grows by {n} powers of ten").format(name=name, n=decimal(-lost, 1))
+    return _("{name} loses {n} powers of ten").format(name=name, n=decimal(lost, 1))
 
 
 def memory_sentence(m: Memory) -> str:
     """What the memory picture shows, in one sentence, from its numbers."""
-    return (f"Going back {m.steps - 1} steps from the loss to the first input, {_say('the GRU’s ‖∂L/∂h‖', m.gru_h)}; "
-            f"{_say('the LSTM’s ‖∂L/∂h‖', m.lstm_h)} and {_say('its cell state’s ‖∂L/∂c‖', m.lstm_c)}. "
-            "The flatter a line, the longer that cell remembers: an input whose gradient is off the axis can "
-            "no longer change the loss.")
+    back = m.steps - 1
+    return ngettext(
+        "Going back {n} step from the loss to the first input, {gru}; {lstm} and {cell}. The flatter a line, the "
+        "longer that cell remembers: an input whose gradient is off the axis can no longer change the loss.",
+        "Going back {n} steps from the loss to the first input, {gru}; {lstm} and {cell}. The flatter a line, the "
+        "longer that cell remembers: an input whose gradient is off the axis can no longer change the loss.",
+        back).format(n=count(back), gru=_say(_("the GRU’s ‖∂L/∂h‖"), m.gru_h),
+                     lstm=_say(_("the LSTM’s ‖∂L/∂h‖"), m.lstm_h),
+                     cell=_say(_("its cell state’s ‖∂L/∂c‖"), m.lstm_c))
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -152,7 +161,7 @@ def param_rows(units: int, input_dim: int, use_bias: bool = True) -> list[ParamR
     b = " + H" if use_bias else ""
     n = f" + {H}" if use_bias else ""
     return [
-        ParamRow("GRU, reset_after=True (Keras 3 default)", f"3·(D·H + H·H{b})" + (" + 3·H" if use_bias else ""),
+        ParamRow(_("GRU, reset_after=True (Keras 3 default)"), f"3·(D·H + H·H{b})" + (" + 3·H" if use_bias else ""),
                  f"3·({D}·{H} + {H}·{H}{n})" + (f" + 3·{H}" if use_bias else ""), c.gru_reset_after),
         ParamRow("GRU, reset_after=False", f"3·(D·H + H·H{b})", f"3·({D}·{H} + {H}·{H}{n})", c.gru_reset_before),
         ParamRow("LSTM", f"4·(D·H + H·H{b})", f"4·({D}·{H} + {H}·{H}{n})", c.lstm),
@@ -174,21 +183,24 @@ def answer(gru: Trace, lstm: LSTMTrace, m: Memory | None) -> list[str]:
     gru_count = params.gru(cfg.units, cfg.input_dim, cfg.reset_after, cfg.use_bias)
     lstm_count = params.lstm(cfg.units, cfg.input_dim, cfg.use_bias)
     paragraphs = [
-        "**Same idea, different bookkeeping.** Both cells decide, unit by unit and step by step, how much of the "
-        "old state to keep and how much new content to write. The LSTM uses two gates for this, f (keep) and "
-        "i (write), and nothing ties them together; the GRU uses one, z, and writes exactly what it does not keep "
-        "(1 − z). The matched LSTM on this page makes that literal: f = z and i = 1 − z, gate for gate.",
-        "**What the GRU does without.** The LSTM keeps its memory c apart from what it shows, h = o ⊙ φ(c): "
-        "the output gate o can hide memory without erasing it. The GRU has no o and no separate c; its state h "
-        "is memory and output at once. In return it has the reset gate r, which decides how much of hₜ₋₁ the "
-        "candidate may look at, and which has no LSTM counterpart.",
-        f"**Parameters.** For these sizes (D = {cfg.input_dim}, H = {cfg.units}) this GRU has {gru_count:,} numbers "
-        f"and an LSTM {lstm_count:,}: {gru_count / lstm_count:.0%}. Three weight blocks instead of four, so the "
-        "ratio tends to 3/4 as H grows: fewer parameters, slightly faster steps, not a different kind of model.",
+        _("**Same idea, different bookkeeping.** Both cells decide, unit by unit and step by step, how much of the "
+          "old state to keep and how much new content to write. The LSTM uses two gates for this, f (keep) and "
+          "i (write), and nothing ties them together; the GRU uses one, z, and writes exactly what it does not keep "
+          "(1 − z). The matched LSTM on this page makes that literal: f = z and i = 1 − z, gate for gate."),
+        _("**What the GRU does without.** The LSTM keeps its memory c apart from what it shows, h = o ⊙ φ(c): "
+          "the output gate o can hide memory without erasing it. The GRU has no o and no separate c; its state h "
+          "is memory and output at once. In return it has the reset gate r, which decides how much of hₜ₋₁ the "
+          "candidate may look at, and which has no LSTM counterpart."),
+        _("**Parameters.** For these sizes (D = {d}, H = {h}) this GRU has {gru} numbers and an LSTM {lstm}: "
+          "{share}. Three weight blocks instead of four, so the ratio tends to 3/4 as H grows: fewer parameters, "
+          "slightly faster steps, not a different kind of model.").format(
+            d=cfg.input_dim, h=cfg.units, gru=count(gru_count), lstm=count(lstm_count),
+            share=f"{gru_count / lstm_count:.0%}"),
     ]
     if m is not None:
-        paragraphs.append(
-            f"**Memory.** {memory_sentence(m)} Neither cell is guaranteed to remember longer: it depends on "
-            "the weights (a fresh Keras LSTM starts with b_f = 1, i.e. f ≈ 0.73, which is why its cell-state "
-            "line often falls more slowly). In practice the two usually reach similar accuracy; try both.")
+        paragraphs.append(_(
+            "**Memory.** {memory} Neither cell is guaranteed to remember longer: it depends on the weights (a "
+            "fresh Keras LSTM starts with b_f = 1, i.e. f ≈ 0.73, which is why its cell-state line often falls "
+            "more slowly). In practice the two usually reach similar accuracy; try both.").format(
+            memory=memory_sentence(m)))
     return paragraphs

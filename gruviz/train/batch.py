@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..math import cell, cell_backward
 from ..math.cell import Convention
 from ..math.weights import GRUWeights
+from ..text import _
 
 KERAS = Convention.KERAS
 
@@ -29,7 +30,7 @@ KERAS = Convention.KERAS
 def check_trainable(weights: GRUWeights) -> None:
     cfg = weights.config
     if not (cfg.reset_after and cfg.use_bias):
-        raise InputError("training uses Keras's default GRU: reset_after=True with a bias.")
+        raise InputError(_("training uses Keras's default GRU: reset_after=True with a bias."))
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,17 +12,39 @@ import numpy as np
 
 from ..math.trace import run
 from ..math.weights import GRUWeights
+from ..text import N_, _, decimal
 
 SWING = 0.4  # a gate spanning more than this over the steps opens and closes with the input
+# What the gate's level means for the unit; translated where said, with _().
 _MEANING = {
-    ("z", "high"): "it keeps its state",
-    ("z", "low"): "each step replaces its state with the candidate h~",
-    ("z", "swing"): "it chooses, step by step, whether to keep its state or take the candidate",
-    ("z", "middle"): "each step blends its old state with the candidate",
-    ("r", "high"): "its candidate sees the whole old state",
-    ("r", "low"): "its candidate ignores the old state",
-    ("r", "swing"): "its candidate looks at the old state only at some steps",
-    ("r", "middle"): "its candidate sees part of the old state",
+    ("z", "high"): N_("it keeps its state"),
+    ("z", "low"): N_("each step replaces its state with the candidate h~"),
+    ("z", "swing"): N_("it chooses, step by step, whether to keep its state or take the candidate"),
+    ("z", "middle"): N_("each step blends its old state with the candidate"),
+    ("r", "high"): N_("its candidate sees the whole old state"),
+    ("r", "low"): N_("its candidate ignores the old state"),
+    ("r", "swing"): N_("its candidate looks at the old state only at some steps"),
+    ("r", "middle"): N_("its candidate sees part of the old state"),
+}
+# How a gate behaves over the steps, said after its name (now) and after "before training it" (then).
+_NOW = {"swing": N_("swings between {low} (step {low_step}) and {high} (step {high_step})"),
+        "high": N_("stays near 1 (on average {mean})"), "low": N_("stays near 0 (on average {mean})"),
+        "middle": N_("stays around {mean}")}
+_THEN = {"swing": N_("swung between {low} (step {low_step}) and {high} (step {high_step})"),
+         "high": N_("stayed near 1 (on average {mean})"), "low": N_("stayed near 0 (on average {mean})"),
+         "middle": N_("stayed around {mean}")}
+# The sentence, by (several units, the gate's level unchanged by training, more than one step).
+_SENTENCES = {
+    (True, True, True): N_("In unit {unit}, {gate} still {now} after step 1; before training it {then}: "
+                           "{meaning}."),
+    (True, False, True): N_("In unit {unit}, {gate} now {now} after step 1; before training it {then}: "
+                            "{meaning}."),
+    (True, True, False): N_("In unit {unit}, {gate} still {now}; before training it {then}: {meaning}."),
+    (True, False, False): N_("In unit {unit}, {gate} now {now}; before training it {then}: {meaning}."),
+    (False, True, True): N_("{gate} still {now} after step 1; before training it {then}: {meaning}."),
+    (False, False, True): N_("{gate} now {now} after step 1; before training it {then}: {meaning}."),
+    (False, True, False): N_("{gate} still {now}; before training it {then}: {meaning}."),
+    (False, False, False): N_("{gate} now {now}; before training it {then}: {meaning}."),
 }
 
 
@@ -42,15 +64,12 @@ def level(values: np.ndarray) -> str:
 def _how(values: np.ndarray, past: bool = False) -> str:
     later = _later(values)
     kind = level(values)
+    said = _((_THEN if past else _NOW)[kind])
     if kind == "swing":  # the steps name where, so a reader can look at those inputs
         offset = len(values) - len(later) + 1  # steps count from 1 on the page
-        low, high = int(later.argmin()) + offset, int(later.argmax()) + offset
-        return (f"{'swung' if past else 'swings'} between {later.min():.2f} (step {low}) "
-                f"and {later.max():.2f} (step {high})")
-    verb = "stayed" if past else "stays"
-    where = {"high": "near 1 (on average {:.2f})", "low": "near 0 (on average {:.2f})",
-             "middle": "around {:.2f}"}
-    return f"{verb} {where[kind].format(later.mean())}"
+        return said.format(low=decimal(later.min(), 2), low_step=int(later.argmin()) + offset,
+                           high=decimal(later.max(), 2), high_step=int(later.argmax()) + offset)
+    return said.format(mean=decimal(later.mean(), 2))
 
 
 def decided_unit(values: np.ndarray) -> int:
@@ -64,11 +83,9 @@ def gate_sentence(gate: str, before: np.ndarray, after: np.ndarray) -> str:
     """One sentence on gate z or r, from its values (T, H) before and after training."""
     j = decided_unit(after)
     now = level(after[:, j])
-    changed = "still" if level(before[:, j]) == now else "now"
-    unit = f"in unit {j + 1}, " if after.shape[1] > 1 else ""
-    after_step = " after step 1" if len(after) > 1 else ""
-    sentence = (f"{unit}{gate} {changed} {_how(after[:, j])}{after_step}; before training it "
-                f"{_how(before[:, j], past=True)}: {_MEANING[(gate, now)]}.")
+    frame = _SENTENCES[(after.shape[1] > 1, level(before[:, j]) == now, len(after) > 1)]
+    sentence = _(frame).format(unit=j + 1, gate=gate, now=_how(after[:, j]), then=_how(before[:, j], past=True),
+                               meaning=_(_MEANING[(gate, now)]))
     return sentence[0].upper() + sentence[1:]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..limits import TRAIN_CLI, TrainLimits
+from ..text import _
 from . import model as model_lib, optim
 from .model import NAMES, Model
 from .tasks import Data, Task, get_task
@@ -41,11 +42,12 @@ class TrainConfig:
                                 ("eval_sequences", 1, limits.max_sequences)):
             value = getattr(self, name)
             if value is not None and not low <= value <= high:
-                raise InputError(f"{name} must be between {low} and {high}, got {value}.")
+                raise InputError(_("{name} must be between {low} and {high}, got {value}.").format(
+                    name=name, low=low, high=high, value=value))
         if self.batch_size is not None and self.batch_size < 1:
-            raise InputError(f"the batch size must be at least 1, got {self.batch_size}.")
+            raise InputError(_("the batch size must be at least 1, got {size}.").format(size=self.batch_size))
         if not self.clip_norm > 0:
-            raise InputError(f"the clipping norm must be above 0, got {self.clip_norm}.")
+            raise InputError(_("the clipping norm must be above 0, got {norm}.").format(norm=self.clip_norm))
 
     @property
     def chosen_task(self) -> Task:

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import InputError
 from ..io import weights_file
 from ..math.weights import GRUConfig, GRUWeights
+from ..text import _
 from . import batch, readout
 
 NAMES = ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")
@@ -30,8 +31,8 @@ class Model:
     def with_arrays(self, arrays) -> "Model":
         kernel, recurrent_kernel, bias, dense_kernel, dense_bias = arrays
         if not all(np.isfinite(a).all() for a in arrays):
-            raise InputError("training diverged: the weights are no longer finite numbers; "
-                             "use a smaller learning rate.")
+            raise InputError(_("training diverged: the weights are no longer finite numbers; "
+                               "use a smaller learning rate."))
         gru = GRUWeights.create(self.gru.config, kernel, recurrent_kernel, bias)
         return Model(gru, np.array(dense_kernel), np.array(dense_bias))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import InputError
+from ..text import _
 
 Arrays = tuple[np.ndarray, ...]
 
@@ -72,11 +73,12 @@ OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 def make(name: str, lr: float | None = None):
     if name not in OPTIMIZERS:
-        raise InputError(f"optimizer {name!r} is unknown; choose adam or sgd.")
+        raise InputError(_("optimizer {name} is unknown; choose adam or sgd.").format(name=repr(name)))
     if lr is None:
         return OPTIMIZERS[name]()
     if not (np.isfinite(lr) and 0 < lr <= 10):
-        raise InputError(f"the learning rate must be a number above 0 and at most 10, got {lr}.")
+        raise InputError(_("the learning rate must be a number above 0 and at most 10, got {lr}.").format(
+            lr=lr))
     return OPTIMIZERS[name](lr=float(lr))
 
 

@@ -12,6 +12,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InputError
+from ..text import N_, _, ngettext
+from ..text import count as whole  # `count` names a parameter here
 
 
 @dataclass(frozen=True)
@@ -24,20 +26,22 @@ class Data:
 @dataclass(frozen=True)
 class Task:
     name: str
-    story: str  # one line a class reads
+    story: str  # one line a class reads; English, marked with N_ and translated where shown
     input_dim: int
     default_length: int
     min_length: int
     make: Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
     accuracy: Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (prediction, y, T) at scored steps → hits
-    accuracy_name: str  # what a hit means, for people
+    accuracy_name: str  # what a hit means, for people (English, like `story`)
     target_accuracy: float  # the share of hits a trained layer reaches
 
     def data(self, count: int, length: int, seed: int) -> Data:
         """`count` sequences of `length` steps, the same for the same seed."""
         if length < self.min_length:
-            raise InputError(f"the {self.name} task needs sequences of at least {self.min_length} steps, "
-                             f"got {length}.")
+            raise InputError(ngettext("the {task} task needs sequences of at least {n} step, got {length}.",
+                                      "the {task} task needs sequences of at least {n} steps, got {length}.",
+                                      self.min_length).format(task=self.name, n=whole(self.min_length),
+                                                              length=length))
         x, y, scored = self.make(np.random.default_rng(seed), count, length)
         return Data(x.astype(np.float64), y.astype(np.float64), scored)
 
@@ -81,7 +85,7 @@ def _parity(rng, count, length):
     return bits[..., None], (2.0 * odd - 1.0)[..., None], np.ones(length, bool)
 
 
-DELAY = 2  # steps the delay task waits
+DELAY = 2  # steps the delay task waits (its story says "2 steps later")
 
 
 def _delay(rng, count, length):
@@ -105,27 +109,31 @@ def _reset(rng, count, length):
     return x, (since / length)[..., None], np.ones(length, bool)
 
 
+SIGN_RIGHT = N_("the sign of the answer is right")
+WITHIN_HALF = N_("within half a count")
+
 TASKS: dict[str, Task] = {
     task.name: task
     for task in (
-        Task("remember_first", "Say the first input (+1 or −1) at the end, through a run of noise: "
-             "the update gate must learn to keep the state.", 1, 8, 2, _remember_first, _sign_hits,
-             "the sign of the answer is right", 0.95),
-        Task("count", "Count the 1s seen so far (the output is count ÷ length): each 1 must add "
-             "the same step to the state.", 1, 8, 1, _count, _count_hits, "within half a count", 0.9),
-        Task("parity", "Say whether an odd number of 1s has been seen so far (+1) or not (−1): "
-             "each 1 must flip the state.", 1, 6, 1, _parity, _sign_hits,
-             "the sign of the answer is right", 0.95),
-        Task("delay", f"Repeat each input (+1 or −1) {DELAY} steps later: the state must hold a short queue.",
-             1, 10, DELAY + 1, _delay, _sign_hits, "the sign of the answer is right", 0.95),
-        Task("reset", "Count the 1s since the last reset token (input 2): at a token the reset and "
-             "update gates must drop everything before it.", 2, 8, 1, _reset, _count_hits,
-             "within half a count", 0.9),
+        Task("remember_first", N_("Say the first input (+1 or −1) at the end, through a run of noise: "
+                                  "the update gate must learn to keep the state."), 1, 8, 2, _remember_first,
+             _sign_hits, SIGN_RIGHT, 0.95),
+        Task("count", N_("Count the 1s seen so far (the output is count ÷ length): each 1 must add "
+                         "the same step to the state."), 1, 8, 1, _count, _count_hits, WITHIN_HALF, 0.9),
+        Task("parity", N_("Say whether an odd number of 1s has been seen so far (+1) or not (−1): "
+                          "each 1 must flip the state."), 1, 6, 1, _parity, _sign_hits, SIGN_RIGHT, 0.95),
+        Task("delay", N_("Repeat each input (+1 or −1) 2 steps later: the state must hold a short queue."),
+             1, 10, DELAY + 1, _delay, _sign_hits, SIGN_RIGHT, 0.95),
+        Task("reset", N_("Count the 1s since the last reset token (input 2): at a token the reset and "
+                         "update gates must drop everything before it."), 2, 8, 1, _reset, _count_hits,
+             WITHIN_HALF, 0.9),
     )
 }
+assert f" {DELAY} steps later" in TASKS["delay"].story, "the delay task's story names DELAY"
 
 
 def get_task(name: str) -> Task:
     if name not in TASKS:
-        raise InputError(f"task {name!r} is unknown; choose one of {', '.join(TASKS)}.")
+        raise InputError(_("task {name} is unknown; choose one of {tasks}.").format(name=repr(name),
+                                                                                  tasks=", ".join(TASKS)))
     return TASKS[name]
