@@ -17,9 +17,9 @@ import sys
 import urllib.parse
 
 from ..errors import InputError
-from ..store import Store, StoreUnavailable
 from ..text import _
-from ..classroom import lesson, presets, report, room
+from ..classroom import lesson, presets
+from ..classroom.exercises import DEFAULT_SEED
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
 VARIANTS = {"same": False, "per-student": True}
@@ -31,7 +31,7 @@ def add_to(commands) -> None:
     actions = group.add_subparsers(dest="class_action", required=True, metavar="ACTION", title="actions")
     create = actions.add_parser("create", help="a new class: its code, the teacher link and the student link")
     create.add_argument("--exercise", type=int, metavar="SEED",
-                        help=f"the exercise's seed (default {room.DEFAULT_SEED})")
+                        help=f"the exercise's seed (default {DEFAULT_SEED})")
     create.add_argument("--variants", choices=list(VARIANTS), default="same",
                         help="per-student: each student gets other numbers of the same shape")
     create.add_argument("--lesson", metavar="QUERY", help="a gruviz link or query string to present, or a "
@@ -48,7 +48,9 @@ def add_to(commands) -> None:
     results.add_argument("--db", metavar="URL", help="sqlite:///path or postgresql+psycopg://user@host/db")
 
 
-def _store(url: str | None) -> Store:
+def _store(url: str | None):
+    from ..store import Store, StoreUnavailable
+
     try:
         return Store(url)
     except StoreUnavailable:
@@ -76,7 +78,12 @@ def link(base: str, **params: str) -> str:
     return f"{base}?{urllib.parse.urlencode(params)}"
 
 
+# The class commands import the class store (SQLAlchemy, Alembic) when they run, so that
+# every other command starts without it.
 def run_create(args: argparse.Namespace) -> dict:
+    from ..classroom import room
+    from ..store import StoreUnavailable
+
     base = _base(args.base_url)
     lesson = _lesson(args.lesson)
     store = _store(args.db)
@@ -107,6 +114,9 @@ def _write(text: str) -> None:
 
 
 def run_results(args: argparse.Namespace) -> list[dict]:
+    from ..classroom import report, room
+    from ..store import StoreUnavailable
+
     store = _store(args.db)
     try:
         info = room.teacher_class(store, _token(args.token))

@@ -17,9 +17,15 @@ from ..io import weights_file
 from ..io.parsing import parse_sequence, parse_vector
 from ..math.cell import Convention
 from ..classroom import exercises, worksheet
+from ..text import N_, _
 
 # Worksheets are worked by hand: past these a page cannot hold the boxes.
 WORKSHEET_MAX = {"units": 3, "input_dim": 4, "steps": 6}
+TOO_BIG = {  # translated where said, with _()
+    "units": N_("a worksheet is worked by hand: units must be at most {most}, got {got}."),
+    "input_dim": N_("a worksheet is worked by hand: input dim must be at most {most}, got {got}."),
+    "steps": N_("a worksheet is worked by hand: steps must be at most {most}, got {got}."),
+}
 
 
 def add_to(commands) -> None:
@@ -58,8 +64,7 @@ def sheet_exercise(weights, sequence: str, h0: str | None, convention: str) -> e
     sizes = {"units": cfg.units, "input_dim": cfg.input_dim, "steps": len(x)}
     for what, most in WORKSHEET_MAX.items():
         if sizes[what] > most:
-            raise InputError(f"a worksheet is worked by hand: {what.replace('_', ' ')} must be at most {most}, "
-                             f"got {sizes[what]}.")
+            raise InputError(_(TOO_BIG[what]).format(most=most, got=sizes[what]))
     h0_vector = parse_vector(h0, "--h0", cfg.units) if h0 is not None else None
     return exercises.from_setup(Setup(weights, x, h0_vector, Convention(convention)))
 
@@ -72,7 +77,8 @@ def run_worksheet(args: argparse.Namespace) -> dict:
     try:
         out.write_bytes(content)
     except OSError as error:
-        raise InputError(f"cannot write {out}: {error.strerror or error}.") from None
+        raise InputError(_("cannot write {file}: {reason}.").format(file=out, reason=error.strerror or error)) \
+            from None
     summary = {"out": str(out), "format": kind, "bytes": len(content), "answers": args.answers}
     if kind == "pdf":
         summary["pages"] = worksheet.page_count(content)

@@ -1,5 +1,5 @@
-"""What the commands print: a GRU trace as JSON, every intermediate of every step.
-Every command module imports this; it imports none of them."""
+"""What the commands print: a GRU trace as JSON, every intermediate of every step, and what a
+conversion's proof found. Every command module imports this; it imports none of them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 
 from ..io import weights_file
 from ..math.trace import Trace
+from ..text import count, ngettext
 
 
 def rows(array: np.ndarray) -> list:
@@ -39,3 +40,10 @@ def trace_json(trace: Trace) -> dict:
         "output": rows(trace.output),
         "sequence_output": rows(trace.sequence_output),
     }
+
+
+def proved(steps: int, difference: float) -> str:
+    """What a conversion's proof found, said on stderr: "proved on 10 steps: largest difference 2.2e-16"."""
+    return ngettext("proved on {n} step: largest difference {difference}",
+                    "proved on {n} steps: largest difference {difference}", steps).format(
+        n=count(steps), difference=f"{difference:.1e}")

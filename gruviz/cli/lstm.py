@@ -16,6 +16,7 @@ from ..io import lstm_file
 from ..io.parsing import parse_mask, parse_sequence, parse_vector
 from ..math.lstm_trace import run, trace_json
 from ..math.params import Counts
+from ..text import _
 
 
 def holds_lstm(args) -> bool:
@@ -26,14 +27,14 @@ def holds_lstm(args) -> bool:
 def refuse_c0(args) -> None:
     """A GRU has no cell state: --c0 with GRU weights is a mistake worth naming."""
     if getattr(args, "c0", None) is not None:
-        raise InputError("--c0 is the LSTM's initial cell state; a GRU has only h, so use --h0.")
+        raise InputError(_("--c0 is the LSTM's initial cell state; a GRU has only h, so use --h0."))
 
 
 def trace(args) -> dict:
     weights = lstm_file.load(args.weights)
     cfg = weights.config
     if getattr(args, "convention", "keras") != "keras":
-        raise InputError("--convention chooses a GRU's update rule; an LSTM has one rule, leave it out.")
+        raise InputError(_("--convention chooses a GRU's update rule; an LSTM has one rule, leave it out."))
     x = parse_sequence(args.sequence, cfg.input_dim)
     h0 = parse_vector(args.h0, "--h0", cfg.units) if args.h0 is not None else None
     c0 = parse_vector(args.c0, "--c0", cfg.units) if getattr(args, "c0", None) is not None else None
@@ -56,7 +57,8 @@ def trace(args) -> dict:
 def params(args) -> dict:
     for name in ("units", "input_dim"):
         if getattr(args, name) < 1:
-            raise InputError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}.")
+            raise InputError(_("{option} must be at least 1, got {value}.").format(
+                option="--" + name.replace("_", "-"), value=getattr(args, name)))
     return Counts.of(args.units, args.input_dim, not args.no_bias).as_json()
 
 

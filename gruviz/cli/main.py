@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..layouts import ConversionRefused
-from ..text import LANGUAGES, from_environment, use
+from ..text import LANGUAGES, _, from_environment, use
 from . import classes, exercise, lstm, model, onnx, train, trace
 
 # These always take a value, so "--h0 -0.5,0.2" must not read -0.5,0.2 as an option.
@@ -28,7 +28,9 @@ _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-out
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
-        self.exit(2, f"gruviz: {_one_line(message)} (see {self.prog} --help)\n")
+        # argparse's own words (`message`) stay as argparse writes them
+        self.exit(2, "gruviz: " + _("{message} (see {command} --help)").format(
+            message=_one_line(message), command=self.prog) + "\n")
 
 
 def _join_values(argv: list[str]) -> list[str]:
@@ -79,7 +81,7 @@ def _run(args) -> int:
         with np.errstate(all="ignore"):  # non-finite results are reported as such, not as warnings
             result = COMMANDS[args.command](args)
     except ConversionRefused as refusal:
-        return _fail(f"cannot convert: {refusal}", 3)
+        return _fail(_("cannot convert: {reason}").format(reason=refusal), 3)
     except InputError as error:
         return _fail(str(error))
     try:
@@ -108,7 +110,9 @@ def _language(argv: list[str]) -> tuple[str | None, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     asked, argv = _language(list(sys.argv[1:] if argv is None else argv))
     if asked is not None and asked not in LANGUAGES:
-        return _fail(f"--lang must be one of {', '.join(LANGUAGES)}, got {asked!r}.")
+        use(from_environment())  # the refusal speaks the language the environment names
+        return _fail(_("--lang must be one of {languages}, got {asked}.").format(
+            languages=", ".join(LANGUAGES), asked=repr(asked)))
     use(asked or from_environment())
     parser = _parser()
     if not argv:
@@ -117,10 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(parser.parse_args(_join_values(argv)))
     except KeyboardInterrupt:
-        return _fail("interrupted.", 130)
+        return _fail(_("interrupted."), 130)
     except (SystemExit, BrokenPipeError):
         raise
     except BaseException as error:  # a bug, or a limit no check foresaw: still one line, never a traceback
         logging.getLogger("gruviz").debug("unexpected error", exc_info=True)
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return _fail(f"unexpected error ({detail[:200]}); please report it with the command that caused it.")
+        return _fail(_("unexpected error ({detail}); please report it with the command that caused it.").format(
+            detail=detail[:200]))

@@ -12,6 +12,7 @@ from ..model.files import read_model_path
 from ..model.mistakes import TITLES, diagnose_model
 from ..model.pipeline import ModelRun, parse_input, run
 from ..model.recurrent import Bidirectional, Recurrent
+from ..text import _
 from .jsonout import trace_json
 
 
@@ -76,7 +77,9 @@ def _model(args: argparse.Namespace) -> dict:
     if args.claimed_output is not None:
         diagnosis = diagnose_model(result, args.claimed_output)
         out["diagnosis"] = {"matches": diagnosis.matches, "explanations": [
-            {"mistake": e.mistake, "title": TITLES[e.mistake], "detail": e.detail, "max_abs_error": e.max_abs_error}
+            # the title is a sentence: in the reader's language once gruviz/model/mistakes.py marks it
+            {"mistake": e.mistake, "title": _(TITLES[e.mistake]), "detail": e.detail,
+             "max_abs_error": e.max_abs_error}
             for e in diagnosis.explanations]}
     return out
 

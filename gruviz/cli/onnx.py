@@ -18,11 +18,19 @@ import numpy as np
 
 from ..errors import InputError
 from ..io import weights_file
-from ..io.onnx_file import read_onnx, read_onnx_path, write_onnx
 from ..io.parsing import parse_sequence, parse_vector
 from ..layouts import OnnxGRU, convert, onnx_outputs, prove
 from ..limits import CLI
-from .jsonout import trace_json
+from ..text import _, count
+from .jsonout import proved, trace_json
+
+
+def _onnx_file():
+    """The ONNX reader and writer, imported by the commands that use them: importing the onnx
+    package takes longer than everything else `python -m gruviz` imports."""
+    from ..io import onnx_file
+
+    return onnx_file
 
 
 def add_options(trace, convert_command, commands) -> None:
@@ -50,8 +58,9 @@ def wrap(commands: dict) -> None:
 def _not_for_onnx(name: str, handler):
     def run(args):
         if _is_onnx(args.weights):
-            raise InputError(f"{name} reads a gruviz weights JSON; for an .onnx file, trace it (python -m gruviz "
-                             "trace model.onnx) or convert a node to JSON first (convert model.onnx --to keras).")
+            raise InputError(_("{command} reads a gruviz weights JSON; for an .onnx file, trace it (python -m "
+                               "gruviz trace model.onnx) or convert a node to JSON first (convert model.onnx --to "
+                               "keras).").format(command=name))
         return handler(args)
 
     return run
@@ -63,14 +72,15 @@ def _is_onnx(path: str) -> bool:
 
 def _trace(args) -> dict:
     if args.mask is not None or args.go_backwards or args.convention != "keras":
-        raise InputError("an ONNX node sets its own reading order (direction) and update rule, and has no mask "
-                         "(sequence_lens cuts the sequence); leave out --mask, --go-backwards and --convention.")
-    found, shown = read_onnx_path(args.weights, args.node, CLI)
+        raise InputError(_("an ONNX node sets its own reading order (direction) and update rule, and has no "
+                           "mask (sequence_lens cuts the sequence); leave out --mask, --go-backwards and "
+                           "--convention."))
+    found, shown = _onnx_file().read_onnx_path(args.weights, args.node, CLI)
     node = found.weights
     H, dirs = node.config.units, node.num_directions
     x = parse_sequence(args.sequence, node.config.input_dim)
-    h0 = parse_vector(args.h0, f"--h0 ({dirs} × {H} values, direction by direction)", dirs * H) \
-        if args.h0 is not None else None
+    what = _("--h0 ({directions} × {units} values, direction by direction)").format(directions=dirs, units=H)
+    h0 = parse_vector(args.h0, what, dirs * H) if args.h0 is not None else None
     result = onnx_outputs(node, x, h0)
     print(f"gruviz: {shown}", file=sys.stderr)
     for note in found.notes:
@@ -99,18 +109,19 @@ def _check_export(args) -> dict:
         try:
             data = Path(args.source).read_bytes()
         except OSError as error:
-            raise InputError(f"cannot read {args.source}: {error.strerror or error}.") from None
-        source, _ = read_state_dict(data, args.source, CLI)
+            raise InputError(_("cannot read {file}: {reason}.").format(file=args.source,
+                                                                      reason=error.strerror or error)) from None
+        source = read_state_dict(data, args.source, CLI)[0]
     else:
         source = weights_file.load_any(args.source)
-    found, shown = read_onnx_path(args.model, args.node, CLI)
+    found, shown = _onnx_file().read_onnx_path(args.model, args.node, CLI)
     print(f"gruviz: {shown}", file=sys.stderr)
     D = found.weights.config.input_dim
     x = (np.random.default_rng(0).normal(size=(10, D)) if args.sequence is None
          else parse_sequence(args.sequence, D))
     result = diagnosis_json(compare_export(source, found.weights, x))
     if result["verdict"] == "matches":
-        result["message"] = "The ONNX node computes what the source computes, to within 1e-6 at every step."
+        result["message"] = _("The ONNX node computes what the source computes, to within 1e-6 at every step.")
     return result
 
 
@@ -125,7 +136,7 @@ def _is_state_dict(path: str) -> bool:
 
 def _source(args):
     if _is_onnx(args.weights):
-        found, shown = read_onnx_path(args.weights, args.node, CLI)
+        found, shown = _onnx_file().read_onnx_path(args.weights, args.node, CLI)
         print(f"gruviz: {shown}", file=sys.stderr)
         return found.weights
     return weights_file.load_any(args.weights)
@@ -136,7 +147,7 @@ def _convert(args) -> dict:
     keep_rule = True if args.keep_rule else False if args.negate_z else None
     out = getattr(args, "out", None)
     if out and args.to != "onnx":
-        raise InputError("--out writes a .onnx model; use it with --to onnx.")
+        raise InputError(_("--out writes a .onnx model; use it with --to onnx."))
     parts = source.directions() if isinstance(source, OnnxGRU) and args.to != "onnx" else (source,)
     input_dim = source.config.input_dim
     x = (np.random.default_rng(0).normal(size=(10, input_dim)) if args.sequence is None
@@ -150,7 +161,7 @@ def _convert(args) -> dict:
         label = f"{part.direction}: " if len(parts) > 1 else ""
         for note in converted.notes:
             print(f"gruviz: {label}{note}", file=sys.stderr)
-        print(f"gruviz: {label}proved on {len(x)} steps: largest difference {difference:.1e}", file=sys.stderr)
+        print(f"gruviz: {label}{proved(len(x), difference)}", file=sys.stderr)
         results.append(converted)
     if out:
         return _write(results[0].weights, source, x, out)
@@ -173,16 +184,18 @@ def _prove_node(source: OnnxGRU, converted, x) -> float:
 
 
 def _write(node: OnnxGRU, source, x, out: str) -> dict:
-    data = write_onnx(node)
+    data = _onnx_file().write_onnx(node)
     try:
         Path(out).write_bytes(data)
     except OSError as error:
-        raise InputError(f"cannot write {out}: {error.strerror or error}.") from None
-    written = read_onnx(data).nodes[0].weights  # what the file now holds: float32
+        raise InputError(_("cannot write {file}: {reason}.").format(file=out, reason=error.strerror or error)) \
+            from None
+    written = _onnx_file().read_onnx(data).nodes[0].weights  # what the file now holds: float32
     before = onnx_outputs(node, x).Y
     rounding = float(np.max(np.abs(onnx_outputs(written, x).Y - before)))
-    print(f"gruviz: wrote {out} ({len(data):,} bytes, one GRU node, opset 14, onnx.checker passed); weights "
-          f"stored as float32, which moves the outputs by at most {rounding:.1e} on the proof sequence",
+    print("gruviz: " + _("wrote {file} ({bytes} bytes, one GRU node, opset 14, onnx.checker passed); weights "
+                         "stored as float32, which moves the outputs by at most {rounding} on the proof "
+                         "sequence").format(file=out, bytes=count(len(data)), rounding=f"{rounding:.1e}"),
           file=sys.stderr)
     return {"written": out, "bytes": len(data), "node": "gru", "linear_before_reset": node.linear_before_reset,
             "direction": node.direction, "float32_rounding": rounding}

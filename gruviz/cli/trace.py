@@ -26,8 +26,9 @@ from ..layouts import LAYOUT_NAMES, convert, prove, to_keras
 from ..limits import CLI
 from ..math.backward import LOSSES, backward, backward_json
 from ..math.cell import Convention
+from ..text import _
 from . import lstm
-from .jsonout import rows, trace_json
+from .jsonout import proved, rows, trace_json
 
 
 def add_to(commands) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -97,7 +98,7 @@ def _diagnose(args) -> dict:
     if args.claimed_output is not None:
         claims = parse_output_claim(args.claimed_output, units)
     else:
-        text = read_text(Path(args.claimed_steps), "the claimed steps", CLI.max_file_bytes)
+        text = read_text(Path(args.claimed_steps), _("the claimed steps"), CLI.max_file_bytes)
         claims = parse_step_claims(text, units, steps)
     return diagnosis_json(diagnose(setup, claims))
 
@@ -115,7 +116,7 @@ def _convert(args) -> dict:
     difference = prove(source, converted, x)
     for note in converted.notes:
         print(f"gruviz: {note}", file=sys.stderr)
-    print(f"gruviz: proved on {len(x)} steps: largest difference {difference:.1e}", file=sys.stderr)
+    print(f"gruviz: {proved(len(x), difference)}", file=sys.stderr)
     return weights_file.to_dict_any(converted.weights)
 
 
@@ -124,8 +125,8 @@ def _backward(args) -> dict:
     target = parse_target(args.target, args.loss, setup.weights.config.units, len(setup.x))
     grads = backward(setup.run(), args.loss, target)
     if not grads.finite:
-        raise InputError("the values grew past float64's range, so the gradients are not numbers; "
-                         "use smaller weights or bounded activations.")
+        raise InputError(_("the values grew past float64's range, so the gradients are not numbers; "
+                           "use smaller weights or bounded activations."))
     return backward_json(grads)
 
 

@@ -19,6 +19,7 @@ from ..limits import TRAIN_CLI
 from ..train import optim
 from ..train.loop import TrainConfig, fit
 from ..train.tasks import TASKS
+from ..text import _
 
 
 def add_to(commands) -> None:
@@ -53,10 +54,11 @@ def train(args: argparse.Namespace) -> dict:
         try:
             Path(args.out).write_text(json.dumps(weights, indent=1))
         except OSError as error:
-            raise InputError(f"could not write {args.out}: {error.strerror or error}.") from None
+            raise InputError(_("could not write {file}: {reason}.").format(file=args.out,
+                                                                          reason=error.strerror or error)) from None
     return {
         "task": config.task,
-        "story": config.chosen_task.story,
+        "story": _(config.chosen_task.story),  # sentences, in the reader's language; ids stay English
         "config": {"units": config.units, "length": config.steps, "epochs": config.epochs,
                    "optimizer": config.optimizer, "lr": optim.make(config.optimizer, config.lr).lr,
                    "seed": config.seed,
@@ -67,7 +69,7 @@ def train(args: argparse.Namespace) -> dict:
         "grad_norm": [asdict(s.grad_norms) for s in snapshots[1:]],
         "final_loss": last.loss,
         "final_accuracy": last.accuracy,
-        "accuracy_means": config.chosen_task.accuracy_name,
+        "accuracy_means": _(config.chosen_task.accuracy_name),
         "seconds": round(seconds, 3),
         "weights": weights,
         "eval": {"seed": config.eval_seed, "x": evals.x.tolist(), "y": evals.y.tolist(),
