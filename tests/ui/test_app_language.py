@@ -72,3 +72,15 @@ def test_an_exercise_link_keeps_its_language():
     at = page(exercise="12", lang="es")
     assert at.query_params["lang"] == "es" and at.query_params["mode"] == "student"
     assert at.selectbox(key="lang").value == "es"
+
+
+@pytest.mark.parametrize("params, view", [
+    ({"view": "Backward"}, "Backward"),
+    ({"view": "Backward", "lang": "es"}, "Backward"),  # an English lesson link opened in Spanish
+    ({"view": "Entrenar"}, "Train"),  # a Spanish page's link opened in English
+    ({"view": translated("zh-Hans", "Gates over time"), "lang": "es"}, "Gates over time"),
+    ({"view": "no such view", "lang": "es"}, "One step under the magnifier"),
+])
+def test_a_view_in_a_link_opens_whatever_language_wrote_it(params, view):
+    at = page(**params)
+    assert at.button_group(key="view").value == view

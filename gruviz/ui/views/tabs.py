@@ -11,7 +11,7 @@ import streamlit as st
 from ...explain.mistakes import Setup
 from ...text import N_, _
 from . import backward_view, check_view, frameworks_view, lstm_view, model_view, presenter, results, train_view
-from ..kit import guard, stepper
+from ..kit import guard, link_choice, stepper
 from ..kit.memo import Derived
 
 
@@ -26,7 +26,8 @@ def copy_link() -> None:
 
 # The views of the GRU's forward run on these numbers: the preset's hand calculation and the
 # pitfalls belong under them, not under Backward, the LSTM, a whole model or training.
-# A view's English name is its value in the link (view=...); the pills show it translated.
+# The pills show a view by its name in the page's language, and the link carries that label;
+# kit/link_choice reads a label in any of the languages (a link written by another page).
 FORWARD_VIEWS = (N_("One step under the magnifier"), N_("Check my calculation"), N_("Gates over time"),
                  N_("Weight layout"), N_("Frameworks"))
 
@@ -61,8 +62,9 @@ def tabs(setup: Setup, derived: Derived, keras_live: np.ndarray | None, presenti
     }
     # Pills, not tabs: they wrap onto a second row instead of hiding views behind a scroll arrow
     # (nine views do not fit a 1280-pixel projector in one row). Only the chosen view runs.
+    default = link_choice.opened("view", list(views))
     chosen = st.pills(_("View"), list(views), key="view", bind="query-params", required=True,
-                      default=next(iter(views)), label_visibility="collapsed", format_func=_)
+                      default=default, label_visibility="collapsed", format_func=_)
     with st.container(key="view_body"), guard.section(_(chosen)):
         views.get(chosen, next(iter(views.values())))()
     if chosen in FORWARD_VIEWS:
