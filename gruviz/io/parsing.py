@@ -22,12 +22,6 @@ _STEP_SPLIT = re.compile(r"[;\n]+")
 _EMPTY_STEP = re.compile(r"^\s*;|;[ \t\r]*;")
 
 
-def plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"{n} {word}"
-    return f"{n:,} {word[:-1]}ies" if word.endswith("y") else f"{n:,} {word}s"
-
-
 def describe_sequence(x: np.ndarray) -> str:
     """How a (T, D) sequence was read, in the words the page uses."""
     return f"{timesteps(x.shape[0])} × {features(x.shape[1])}"

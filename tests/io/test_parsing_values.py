@@ -10,7 +10,7 @@ import pytest
 
 from gruviz import InputError
 from gruviz.io.parsing import describe_sequence, parse_keras_printout, parse_mask, parse_sequence, \
-    parse_target, parse_vector, plural
+    parse_target, parse_vector
 from gruviz.limits import CLI
 
 SMALL = dataclasses.replace(CLI, max_units=4, max_input_dim=4, max_steps=5, max_text_chars=30,
@@ -22,15 +22,6 @@ def refusal(parse, *args, **kwargs) -> str:
     with pytest.raises(InputError) as raised:
         parse(*args, **kwargs)
     return str(raised.value)
-
-
-@pytest.mark.parametrize("n, word, expected", [
-    (0, "value", "0 values"), (1, "value", "1 value"), (2, "value", "2 values"), (1000, "value", "1,000 values"),
-    (1, "entry", "1 entry"), (2, "entry", "2 entries"), (12, "entry", "12 entries"), (1000, "entry", "1,000 entries"),
-    (1, "timestep", "1 timestep"), (21, "timestep", "21 timesteps"),
-])
-def test_plurals(n, word, expected):
-    assert plural(n, word) == expected
 
 
 @pytest.mark.parametrize("shape, expected", [
