@@ -114,9 +114,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.keras)
 
 
-# What the browser test modules share: one app under `streamlit run` and one chromium per test
-# worker (its log in test-output/streamlit-<worker>.log), started by the first module that asks and
-# stopped when the worker ends. Each test opens its own browser context, so no cookie, session or
+# What the browser test modules share: one app under `streamlit run` per test worker (its log in
+# test-output/streamlit-<worker>.log), started by the first module that asks and stopped when the
+# worker ends. Each test opens its own browser context, so no cookie, session or
 # page state passes between tests; starting an app imports TensorFlow for seconds, once per worker
 # instead of once per module. A module that needs another app (no TensorFlow, the Train view alone,
 # two processes behind nginx) defines its own app_url.
@@ -133,7 +133,9 @@ def app_url(shared_app_url):
     return shared_app_url
 
 
-@pytest.fixture(scope="session")
+# chromium stays per module: Playwright's sync API keeps an event loop running while it is open,
+# and modules that drive their own Playwright or asyncio cannot start theirs inside it.
+@pytest.fixture(scope="module")
 def browser():
     from live_app import chromium
 

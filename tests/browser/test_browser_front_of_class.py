@@ -39,7 +39,9 @@ def open_page(browser, app_url):
 
 
 def settled(page) -> None:
+    """The run has ended and Streamlit has removed what it replaced (faded, stale elements)."""
     expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=WAIT_MS)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT_MS)
 
 
 def inside(box, size) -> bool:
