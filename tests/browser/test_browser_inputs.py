@@ -129,5 +129,18 @@ def test_a_long_link_is_written_with_a_warning_above_the_outputs(open_page):
     page = open_page("?" + urlencode(share.encode(share.Shared(BY_KEY["stack_exchange"].weights, sequence))))
     warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="characters long")
     expect(warning).to_be_visible()
+    # The Keras column's own rerun (TensorFlow's import fails here) redraws the page once more: the
+    # layout is judged when it has come to rest, or after a minute.
+    above = """() => {
+      const warning = [...document.querySelectorAll('[data-testid=stAlertContentWarning]')]
+        .find((e) => e.textContent.includes('characters long'));
+      const output = document.querySelector('[data-testid=stMetric]');
+      return !!warning && !!output && !document.querySelector('[data-stale="true"]')
+        && warning.getBoundingClientRect().y < output.getBoundingClientRect().y;
+    }"""
+    try:
+        page.wait_for_function(above, timeout=WAIT_MS)
+    except Exception:
+        pass  # the assertion below says where each was
     outputs = page.get_by_test_id("stMetric").first
     assert warning.bounding_box()["y"] < outputs.bounding_box()["y"]
