@@ -34,6 +34,9 @@ def settled(page) -> None:
     page.wait_for_timeout(300)  # KaTeX and Plotly paint after the script ends
 
 
+AT_REST = """() => !document.querySelector('[data-stale="true"], [data-test-script-state="running"]')"""
+
+
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -69,8 +72,16 @@ def test_presenter_fits_a_projector_and_steps_by_keyboard(browser, app_url):
         expect(page.get_by_text("Step 1 of 4")).to_be_visible(timeout=WAIT_MS)
         block = page.locator(".st-key-presenter_equations .katex-display")
         expect(block).to_have_count(1)
-        box = block.bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"], box  # all four, no scrolling
+        # All four equations on one projector screen, no scrolling, once the page has come to rest: on a
+        # loaded machine the first measure can land while a rerun still redraws what sits above them.
+        fits = ("() => { const b = document.querySelector('.st-key-presenter_equations .katex-display')"
+                f".getBoundingClientRect(); return b.top >= 0 && b.bottom <= {PROJECTOR['height']}; }}")
+        try:
+            page.wait_for_function(AT_REST, timeout=15_000)
+            page.wait_for_function(fits, timeout=15_000)
+        except Exception as error:
+            shoot(page, "presenter_does_not_fit")
+            raise AssertionError(f"the equations do not fit 1280×720: {block.bounding_box()}") from error
         assert page.locator("section[data-testid=stSidebar]").is_hidden()
         shoot(page, "presenter_1280x720_step1")
         for key, expected in (("ArrowRight", "Step 2 of 4"), ("End", "Step 4 of 4"), ("ArrowLeft", "Step 3 of 4"),
