@@ -39,9 +39,11 @@ def run(page) -> list[dict]:
 
 # The page's own script makes a box that scrolls sideways reachable by keyboard, one animation
 # frame after the box changes (a font arriving late widens KaTeX); and while a run is under way,
-# Streamlit fades the elements it is about to replace. On a busy machine both can outlast a test's
-# last wait: give them a few seconds, then let axe judge what is there.
-_PAGE_AT_REST = """() => !document.querySelector('[data-stale="true"], [data-test-script-state="running"]')
+# Streamlit fades the elements it is about to replace and holds places for those still to come.
+# On a busy machine these can outlast a test's last wait: give them a few seconds, then let axe
+# judge what is there.
+_PAGE_AT_REST = """() => !!document.querySelector('[data-test-script-state="notRunning"]')
+  && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
   && [...document.querySelectorAll('.katex-display, [data-testid="stCode"] pre')]
   .every((box) => box.scrollWidth <= box.clientWidth + 2.5 || box.getAttribute('tabindex') === '0')"""
 

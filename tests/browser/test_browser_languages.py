@@ -50,6 +50,7 @@ def translated(language: str, english: str) -> str:
 def settled(page) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
                                                            timeout=WAIT_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=WAIT_MS)  # places held for what is to come
     page.wait_for_timeout(300)
 
 

@@ -34,7 +34,8 @@ def settled(page) -> None:
     page.wait_for_timeout(300)  # KaTeX and Plotly paint after the script ends
 
 
-AT_REST = """() => !document.querySelector('[data-stale="true"], [data-test-script-state="running"]')"""
+AT_REST = """() => !!document.querySelector('[data-test-script-state="notRunning"]')
+  && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')"""
 
 
 def shoot(page, name: str) -> None:
