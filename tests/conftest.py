@@ -116,8 +116,8 @@ def pytest_collection_modifyitems(items):
 
 # What the browser test modules share: one app under `streamlit run` per test worker (its log in
 # test-output/streamlit-<worker>.log), started by the first module that asks and stopped when the
-# worker ends. Each test opens its own browser context, so no cookie, session or
-# page state passes between tests; starting an app imports TensorFlow for seconds, once per worker
+# worker ends. Each test gets a browser context no other test holds, its cookies and storage
+# cleared, and each page load opens a new Streamlit session, so no state passes between tests; starting an app imports TensorFlow for seconds, once per worker
 # instead of once per module. A module that needs another app (no TensorFlow, the Train view alone,
 # two processes behind nginx) defines its own app_url.
 @pytest.fixture(scope="session")
@@ -134,10 +134,15 @@ def app_url(shared_app_url):
 
 
 # chromium stays per module: Playwright's sync API keeps an event loop running while it is open,
-# and modules that drive their own Playwright or asyncio cannot start theirs inside it.
+# and modules that drive their own Playwright or asyncio cannot start theirs inside it. Its
+# contexts are lent to the module's tests one at a time and taken back (live_app.Tabs).
 @pytest.fixture(scope="module")
 def browser():
-    from live_app import chromium
+    from live_app import Tabs, chromium
 
     with chromium() as browser:
-        yield browser
+        tabs = Tabs(browser)
+        try:
+            yield tabs
+        finally:
+            tabs.close()

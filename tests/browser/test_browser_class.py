@@ -197,7 +197,7 @@ def test_a_student_who_edits_the_link_sees_no_answer(browser, app_url):
     token, _student = room.join(store, created.info, "Dana")
     ex = room.exercise(created.info)
     key = room.exercise_key(store, f"exercise={room.DEFAULT_SEED}")  # a real key, of the stand-alone exercise
-    context = browser.new_context(**LAPTOP)
+    context = browser.new_context(**LAPTOP, reuse=False)  # it listens to the socket
     page = context.new_page()
     frames: list = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
@@ -226,7 +226,7 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
     created = room.create(store, room.DEFAULT_SEED, False, "")
     ex = room.exercise(created.info)
     dialogs: list[str] = []
-    context = browser.new_context(**LAPTOP)
+    context = browser.new_context(**LAPTOP, reuse=False)  # it listens for dialogs
     context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
     try:
         student = context.new_page()

@@ -44,7 +44,7 @@ def test_student_flow_on_a_phone(browser, app_url):
     flipped = next(r for r in ex.mistakes if r.mistakes[0].id == "update_rule_flipped")
     truth_h = ex.rounded(ex.answer(0, "h", 0))
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+                                  is_mobile=True, has_touch=True, reuse=False)  # it listens to the socket
     page = context.new_page()
     frames: list = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
