@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from ...text import LANGUAGES, _, translation
+from ... import text
+from ...text import LANGUAGES, _
 
 
 def option_named(label: str | None, options: Sequence[str]) -> str | None:
     """The option (an English name) whose label is `label` in any language, or None."""
     for option in options:
-        if label == option or any(label == translation(language).gettext(option) for language in LANGUAGES):
+        if label == option or any(label == text.translation(language).gettext(option) for language in LANGUAGES):
             return option
     return None
 
