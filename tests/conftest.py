@@ -103,7 +103,14 @@ def _needs_framework(path: str, seen: dict = {}) -> bool:  # noqa: B006 - a cach
     return seen[path]
 
 
+# The slowest folders first: with --dist loadfile a worker takes whole files in this order, so the
+# run ends on short files instead of one worker finishing a long one alone.
+_FIRST = ("browser", "serve", "ui")
+
+
 def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: _FIRST.index(folder) if (folder := os.path.basename(os.path.dirname(
+        str(item.fspath)))) in _FIRST else len(_FIRST))
     for item in items:
         folder = os.path.basename(os.path.dirname(str(item.fspath)))
         if folder in ("browser", "serve"):
