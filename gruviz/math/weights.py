@@ -85,9 +85,8 @@ def as_finite_array(name: str, value, shape: tuple[int, ...] | None = None) -> n
     if shape is not None and array.shape != shape:
         raise InputError(_("{name} has shape {shape} but {needed} is needed.").format(
             name=name, shape=array.shape, needed=shape))
-    bad = np.argwhere(~np.isfinite(array))
-    if len(bad):
-        where = tuple(int(i) for i in bad[0])
+    if not np.isfinite(array).all():  # argwhere only on the way out: it is slow beside all()
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise InputError(_("{name} contains {value} at index {index}; every value must be a finite number.").format(
             name=name, value=array[where], index=list(where)))
     return _read_only(array)
