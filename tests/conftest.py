@@ -108,11 +108,14 @@ def _needs_framework(path: str, seen: dict = {}) -> bool:  # noqa: B006 - a cach
 _FIRST = ("browser", "serve", "ui")
 
 
+def _folder(item) -> str:
+    return os.path.basename(os.path.dirname(str(item.fspath)))
+
+
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: _FIRST.index(folder) if (folder := os.path.basename(os.path.dirname(
-        str(item.fspath)))) in _FIRST else len(_FIRST))
+    items.sort(key=lambda item: _FIRST.index(_folder(item)) if _folder(item) in _FIRST else len(_FIRST))
     for item in items:
-        folder = os.path.basename(os.path.dirname(str(item.fspath)))
+        folder = _folder(item)
         if folder in ("browser", "serve"):
             item.add_marker(pytest.mark.browser)
         if folder in ("ui", "cli"):
@@ -124,8 +127,8 @@ def pytest_collection_modifyitems(items):
 # What the browser test modules share: one app under `streamlit run` per test worker (its log in
 # test-output/streamlit-<worker>.log), started by the first module that asks and stopped when the
 # worker ends. Each test gets a browser context no other test holds, its cookies and storage
-# cleared, and each page load opens a new Streamlit session, so no state passes between tests; starting an app imports TensorFlow for seconds, once per worker
-# instead of once per module. A module that needs another app (no TensorFlow, the Train view alone,
+# cleared, and each page load opens a new Streamlit session, so no state passes between tests.
+# Starting an app imports TensorFlow for seconds, once per worker instead of once per module. A module that needs another app (no TensorFlow, the Train view alone,
 # two processes behind nginx) defines its own app_url.
 @pytest.fixture(scope="session")
 def shared_app_url():
