@@ -28,15 +28,21 @@ class KerasRun:
 # Tests and rehearsals simulate a broken or slow TensorFlow with this variable:
 #   fail            every import of Keras raises ImportError;
 #   slow:SECONDS    the first import in this process waits SECONDS (default 30) first;
-#   slow-fail:S     the first import waits S seconds, then every import fails.
+#   slow-fail:S     the first import waits S seconds, then every import fails;
+#   until:PATH      the first import waits until the file PATH exists (at most 10 minutes), so a
+#                   test decides when the import ends instead of guessing a time.
 FAKE_IMPORT = "GRUVIZ_FAKE_TF_IMPORT"
 _imported = False  # Keras imported once in this process: a slow first import is not paid again
 
 
 def _simulated_import_trouble() -> None:
-    mode, _, seconds = os.environ.get(FAKE_IMPORT, "").partition(":")
+    mode, _, argument = os.environ.get(FAKE_IMPORT, "").partition(":")
     if mode in ("slow", "slow-fail") and not _imported:
-        time.sleep(float(seconds or 30))
+        time.sleep(float(argument or 30))
+    if mode == "until" and not _imported:
+        deadline = time.monotonic() + 600
+        while not os.path.exists(argument) and time.monotonic() < deadline:
+            time.sleep(0.05)
     if mode in ("fail", "slow-fail"):
         raise ImportError(f"TensorFlow could not be imported (simulated by {FAKE_IMPORT}={mode}).")
 

@@ -95,16 +95,18 @@ def test_a_failed_import_costs_one_warning_and_is_never_retried(monkeypatch, att
     assert len(attempts) == 1, f"TensorFlow's import was attempted {len(attempts)} times"
 
 
-def test_a_slow_import_never_holds_the_page_and_fills_in_later(monkeypatch, attempts):
-    monkeypatch.setenv(keras_bridge.FAKE_IMPORT, "slow:4")
+def test_a_slow_import_never_holds_the_page_and_fills_in_later(monkeypatch, attempts, tmp_path):
+    import_may_end = tmp_path / "import-may-end"
+    monkeypatch.setenv(keras_bridge.FAKE_IMPORT, f"until:{import_may_end}")
     monkeypatch.setenv(keras_panel.IMPORT_TIMEOUT_ENV, "240")
     at = start()
-    # The run is over while the import still sleeps: the page did not wait for it.
+    # The run is over while the import still waits: the page did not wait for it.
     assert loading(at) and [m.value for m in at.metric] == [SEED_OUTPUT, SEED_BAHDANAU]
     errors = create_with_keras(at)
     assert any("still loading" in e for e in errors), errors
     assert at.session_state["weights"].config.units == 1
 
+    import_may_end.touch()
     settle(at)
     assert not at.warning, [w.value for w in at.warning]
     assert any(m.value.startswith(":green-badge[") and "match" in m.value for m in at.markdown)
@@ -137,7 +139,9 @@ def test_in_a_browser_the_keras_column_fills_in_by_itself(monkeypatch, tmp_path)
 
     from live_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, start_app, stop_app
 
-    monkeypatch.setenv(keras_bridge.FAKE_IMPORT, "slow:30")  # inherited by the server; paint comes well before
+    import_may_end = tmp_path / "import-may-end"
+    # Inherited by the server: its import of TensorFlow waits until the page has been seen loading.
+    monkeypatch.setenv(keras_bridge.FAKE_IMPORT, f"until:{import_may_end}")
     monkeypatch.setenv(keras_panel.IMPORT_TIMEOUT_ENV, "600")  # a busy box can take minutes; this waits it out
     proc, url = start_app(tmp_path / "streamlit.log")
     try:
@@ -147,7 +151,8 @@ def test_in_a_browser_the_keras_column_fills_in_by_itself(monkeypatch, tmp_path)
             page.goto(url)
             main = page.get_by_test_id("stApp")
             expect(main).to_contain_text(SEED_OUTPUT.strip("[]"), timeout=60_000)
-            expect(main).to_contain_text("Loading TensorFlow", timeout=5_000)
+            expect(main).to_contain_text("Loading TensorFlow", timeout=30_000)
+            import_may_end.touch()
             column = page.get_by_test_id("stColumn").filter(has_text="keras.layers.GRU (Keras")
             expect(column).to_contain_text("match · largest difference", timeout=300_000)
             expect(column).not_to_contain_text("mismatch")
