@@ -121,7 +121,7 @@ class Tabs:
         else:
             context = self.browser.new_context(**options)
             page = context.new_page()
-        return _Lent(self, key, context, page)
+        return _Lent(self, key, context, page, options.get("viewport"))
 
     def take_back(self, lent: "_Lent") -> None:
         context, page = lent.context, lent.page
@@ -131,6 +131,8 @@ class Tabs:
             for other in context.pages:
                 if other != page:
                     other.close()
+            if lent.viewport and page.viewport_size != lent.viewport:  # a test that resized its page
+                page.set_viewport_size(lent.viewport)
             context.clear_cookies()
             page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
         except Exception:  # a page the test broke or closed is not lent again
@@ -148,8 +150,8 @@ class Tabs:
 class _Lent:
     """One test's context: its first `new_page()` is the kept page; `close()` hands it back."""
 
-    def __init__(self, tabs: Tabs, key: str, context, page):
-        self.tabs, self.key, self.context, self.page = tabs, key, context, page
+    def __init__(self, tabs: Tabs, key: str, context, page, viewport: dict | None):
+        self.tabs, self.key, self.context, self.page, self.viewport = tabs, key, context, page, viewport
         self._page_given = False
 
     def new_page(self):

@@ -88,6 +88,22 @@ def settled(page) -> None:
     page.wait_for_timeout(500)  # Plotly paints after the script ends
 
 
+# Each chart drawn as wide as its place on the page (Plotly redraws a moment after a resize).
+FITTED = """() => [...document.querySelectorAll('.js-plotly-plot')].every((plot) => {
+  const svg = plot.querySelector('.main-svg'), holder = plot.closest('[data-testid=stPlotlyChart]');
+  return svg && holder && Math.abs(svg.width.baseVal.value - holder.getBoundingClientRect().width) <= 1;
+})"""
+FIRST = "1280x720"  # the size a page is loaded at; the others are reached by resizing it
+
+
+def resize(page, size: str) -> None:
+    if page.viewport_size != SIZES[size]:
+        page.set_viewport_size(SIZES[size])
+        page.wait_for_timeout(200)  # the resize reaches the charts' observers first
+    page.wait_for_function(FITTED, timeout=WAIT_MS)
+    settled(page)
+
+
 def open_view(browser, url: str, viewport: dict):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -109,16 +125,21 @@ def look(page, name: str) -> list[dict]:
     return page.evaluate(MEASURE)
 
 
-@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_no_title_overlaps_and_the_toolbar_covers_nothing(browser, app_url, view, size):
-    context, page = open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[size])
+def test_no_title_overlaps_and_the_toolbar_covers_nothing(browser, app_url, view):
+    """One page load per view, looked at in each size in turn, as a window resized or a phone
+    turned: Plotly lays every chart out again for its new width before it is measured."""
+    context, page = open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[FIRST])
     try:
-        charts = look(page, f"{view}-{size}")
-        assert charts, "no chart on the page"
-        assert [(c["key"], p) for c in charts for p in c["problems"]] == []
-        if view.startswith(("gates", "lstm", "presenter")):
-            assert any(c["titles"] >= 4 for c in charts)  # the subplot titles were there to measure
+        problems = {}
+        for size in SIZES:
+            resize(page, size)
+            charts = look(page, f"{view}-{size}")
+            assert charts, f"no chart on the page at {size}"
+            problems[size] = [(c["key"], p) for c in charts for p in c["problems"]]
+            if view.startswith(("gates", "lstm", "presenter")):
+                assert any(c["titles"] >= 4 for c in charts), size  # the subplot titles were there to measure
+        assert problems == {size: [] for size in SIZES}
     finally:
         context.close()
 
@@ -140,10 +161,10 @@ def test_every_chart_is_named_by_its_summary_and_has_its_numbers(browser, app_ur
         context.close()
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_the_train_view_after_a_run(browser, app_url, size):
-    """The Train view's charts (Altair): screenshots after a short run, each named by its summary."""
-    context = browser.new_context(viewport=SIZES[size])
+def test_the_train_view_after_a_run(browser, app_url):
+    """The Train view's charts (Altair): screenshots after a short run in each size, each chart
+    named by its summary."""
+    context = browser.new_context(viewport=SIZES[FIRST])
     page = context.new_page()
     try:
         page.goto(f"{app_url}/?view=Train")
@@ -157,14 +178,17 @@ def test_the_train_view_after_a_run(browser, app_url, size):
         settled(page)
         charts = page.locator("[class*='st-key-chart_train_']")
         expect(charts).to_have_count(3, timeout=WAIT_MS)
-        for i in range(3):
-            chart = charts.nth(i)
-            chart.scroll_into_view_if_needed()
-            chart.locator("[role=graphics-document]").hover()
-            page.wait_for_timeout(200)
-            page.screenshot(path=str(SCREENSHOTS / f"charts-train-{size}-{i + 1}.png"))
-            name = chart.locator("[role=graphics-document]").get_attribute("aria-label")
-            assert name and chart.get_by_test_id("stCaptionContainer").inner_text().strip() in name
+        for size in SIZES:
+            page.set_viewport_size(SIZES[size])
+            settled(page)
+            for i in range(3):
+                chart = charts.nth(i)
+                chart.scroll_into_view_if_needed()
+                chart.locator("[role=graphics-document]").hover()
+                page.wait_for_timeout(200)
+                page.screenshot(path=str(SCREENSHOTS / f"charts-train-{size}-{i + 1}.png"))
+                name = chart.locator("[role=graphics-document]").get_attribute("aria-label")
+                assert name and chart.get_by_test_id("stCaptionContainer").inner_text().strip() in name, size
     finally:
         context.close()
 
