@@ -84,3 +84,12 @@ def test_an_exercise_link_keeps_its_language():
 def test_a_view_in_a_link_opens_whatever_language_wrote_it(params, view):
     at = page(**params)
     assert at.button_group(key="view").value == view
+
+
+@pytest.mark.parametrize("language, example, tolerance", [
+    ("en", "0.7069", "0.00005"), ("es", "0,7069", "0,00005"), ("zh-Hans", "0.7069", "0.00005")])
+def test_numbers_in_prose_take_the_languages_decimal_sign(language, example, tolerance):
+    """Spanish writes a decimal comma in a sentence (Babel's es rules); the equations keep the point."""
+    at = page(lang=language, view="Check my calculation")
+    told = [m.value for m in at.markdown if "±" in m.value]
+    assert len(told) == 1 and f"**{example}**" in told[0] and f"±{tolerance}" in told[0], told

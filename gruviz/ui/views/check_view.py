@@ -15,7 +15,7 @@ from ...io.parsing import decimal_comma
 from ...io.untrusted import MAX_NUMBER_CHARS
 from ...limits import APP
 from ...math.trace import Trace
-from ...text import N_, _, language, ngettext
+from ...text import N_, _, decimal, language, ngettext
 from ..kit import guard, state
 
 # The radio's values, which the code compares and tests set: English, shown translated.
@@ -48,9 +48,9 @@ def table_claims(edited_rows: dict, steps: int, units: int):
 
 def render(setup: Setup, truth: Trace) -> None:
     units, steps = truth.weights.config.units, truth.steps
-    st.markdown(_("Type what you got, with the digits you have: **0.7069** is checked to ±0.00005. "
+    st.markdown(_("Type what you got, with the digits you have: **{example}** is checked to ±{tolerance}. "
                   "gruviz finds where your numbers leave the true computation and which known mistake "
-                  "reproduces them."))
+                  "reproduces them.").format(example=decimal(0.7069, 4), tolerance=decimal(0.00005, 5)))
     form = st.radio(_("What did you get?"), [FINAL_OUTPUT, GATE_VALUES], key="claim_form", horizontal=True,
                     format_func=_)
     if form == FINAL_OUTPUT:

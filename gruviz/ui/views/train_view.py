@@ -109,7 +109,8 @@ def _controls() -> TrainConfig:
                                   help=_("Longer sequences make the task harder."))
     epochs = cols[2].number_input(_("Epochs"), 1, TRAIN_APP.max_epochs, 60, key="train_epochs")
     optimizer = cols[3].selectbox(_("Optimizer"), ["adam", "sgd"], key="train_optimizer",
-                                  help=_("Adam, or SGD with momentum 0.9; gradients are clipped to norm 1."))
+                                  help=_("Adam, or SGD with momentum {momentum}; gradients are clipped to norm 1.").format(
+                                      momentum=text.decimal(0.9, 1)))
     lr = cols[4].number_input(_("Learning rate"), 1e-4, 10.0, _DEFAULT_LR[optimizer], format="%.4f",
                               key=f"train_lr_{optimizer}")
     seed = cols[5].number_input(_("Seed"), 0, 2**31 - 1, 0, key="train_seed")
