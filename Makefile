@@ -78,17 +78,20 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 # -n auto: one worker per core; --dist loadfile keeps a file's tests (and its one app) on one worker.
+# --no-loadscope-reorder: files are handed out in the order tests/conftest.py sorts them (the long
+# browser and server files first), not by how many tests each holds, which left the one-test
+# browser files, the longest, to the end of the run.
 # Compiled modules are kept (PYTHONDONTWRITEBYTECODE, set on some machines, is cleared): the tests
 # start hundreds of Python processes (the CLI, the file readers' sandboxes, the apps), and each
 # would otherwise compile gruviz again.
 test: setup-test chromium nginx postgres poppler fonts node_modules/.package-lock.json
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The core without a browser, a framework or the page (marks set in tests/conftest.py): a
 # developer's quick check, a minute or two on 2 cores.
 .PHONY: test-fast
 test-fast: setup-test postgres fonts
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile -m "not browser and not keras and not slow"
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder -m "not browser and not keras and not slow"
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.

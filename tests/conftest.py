@@ -103,9 +103,9 @@ def _needs_framework(path: str, seen: dict = {}) -> bool:  # noqa: B006 - a cach
     return seen[path]
 
 
-# The slowest folders first: with --dist loadfile a worker takes whole files in this order, so the
-# run ends on short files instead of one worker finishing a long one alone.
-_FIRST = ("browser", "serve", "ui")
+# The slowest folders first: with --dist loadfile --no-loadscope-reorder a worker takes whole files
+# in this order, so the run ends on short files instead of one worker finishing a long one alone.
+_FIRST = ("browser", "serve", "ui", "model", "classroom", "io", "cli")
 
 
 def _folder(item) -> str:
