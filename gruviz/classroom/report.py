@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from ..store import ClassInfo, Store
+from ..text import N_, _
 from . import grading, live
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,6 +51,29 @@ def rows(store: Store, info: ClassInfo, anonymize: bool = False) -> list[dict]:
             f"{a.cell}={a.typed}@{_when(a.at)}" for a in history if a.student_id == row.student.id)
         out.append(record)
     return out
+
+
+# The page's download is read by a teacher in a spreadsheet, so its headings and verdicts are in
+# the page's language; the CLI prints the keys above, which scripts read.
+_HEADINGS = {"student": N_("student"), "joined": N_("joined"), "first_answer": N_("first answer"),
+             "last_answer": N_("last answer"), "score": N_("score"), "of": N_("out of"),
+             "revealed": N_("revealed"), "every number typed": N_("every number typed")}
+_PER_NUMBER = {"result": N_("{name} result"), "mistake": N_("{name} mistake"), "at": N_("{name} at")}
+_VERDICTS = {"right": N_("right"), "wrong": N_("wrong"), "short": N_("too few decimals"),
+             "invalid": N_("not a number"), "blank": N_("blank")}
+
+
+def _heading(key: str) -> str:
+    if key in _HEADINGS:
+        return _(_HEADINGS[key])
+    name, _space, part = key.rpartition(" ")
+    return _(_PER_NUMBER[part]).format(name=name) if part in _PER_NUMBER else key  # a number's own name
+
+
+def localized(records: list[dict]) -> list[dict]:
+    """The records with headings and verdicts in the person's language, for the page's download."""
+    return [{_heading(key): _(_VERDICTS[value]) if key.endswith(" result") and value in _VERDICTS else value
+             for key, value in record.items()} for record in records]
 
 
 def to_csv(records: list[dict]) -> str:

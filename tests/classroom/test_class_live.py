@@ -8,13 +8,18 @@ to the exercise's answer decimals by hand.
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from class_db import assert_for_a_person, rows
+from gruviz import text
 from gruviz.classroom import exercises, live, report, room
 from gruviz.errors import InputError
 from gruviz.store import StoreUnavailable
+
+REPO = Path(__file__).resolve().parents[2]
 
 SEED = 7
 EXERCISE = exercises.generate(SEED)
@@ -198,3 +203,24 @@ def test_a_class_without_students_reports_a_header_only(class_store):
     info, _ = a_class(class_store, [])
     assert report.rows(class_store, info) == []
     assert report.to_csv([]) == "student\n"
+
+
+@pytest.mark.parametrize("language", ["es", "zh-Hans"])
+def test_the_pages_download_is_in_the_teachers_language(class_store, language):
+    """The page's CSV: headings and verdicts as the catalogue translates them; the CLI's keys stay."""
+    info, people = a_class(class_store, ["Ana"])
+    live.save(class_store, info, people[0], {**RIGHT_SO_FAR, CELL: WRONG})
+    name = f"h{CELL[0] + 1}[{CELL[2] + 1}]"
+    try:
+        text.use(language)
+        [record] = csv.DictReader(io.StringIO(report.to_csv(report.localized(report.rows(class_store, info)))))
+    finally:
+        text.use("en")
+    catalogue = read_po(open(REPO / "gruviz" / "locale" / text.FOLDERS[language] / "LC_MESSAGES" / "gruviz.po", "rb"))
+    words = {english: catalogue[english].string for english in (
+        "student", "every number typed", "{name} result", "{name} mistake", "wrong", "Update rule flipped")}
+    assert record[words["student"]] == "Ana" and record[name] == WRONG
+    assert record[words["{name} result"].format(name=name)] == words["wrong"]
+    assert record[words["{name} mistake"].format(name=name)] == words["Update rule flipped"]
+    assert f"={WRONG}@" in record[words["every number typed"]]
+    assert "student" not in record and "every number typed" not in record  # no English heading left

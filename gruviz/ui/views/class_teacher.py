@@ -16,6 +16,7 @@ from ...classroom import grading, live, report, room
 from ...errors import InputError
 from ...explain.mistakes import detail_text
 from ...store import ClassInfo, Store, StoreUnavailable
+from ... import text
 from ...text import _, ngettext
 from ...classroom import presets
 from ...classroom.lesson import preset_query, query_of
@@ -213,7 +214,7 @@ def _settings(store: Store, info: ClassInfo) -> None:
         except (InputError, StoreUnavailable) as problem:
             st.error(str(problem))
     st.header(_("Results"))
-    st.download_button(_("Download the results (CSV)"), lambda: report.to_csv(report.rows(store, info)),
+    st.download_button(_("Download the results (CSV)"), _results_csv(store, info),
                        f"gruviz-class-{info.code}.csv", "text/csv", on_click="ignore", key="class_csv")
     st.header(_("End the class"))
     sure = st.checkbox(_("Delete every student's name and numbers now"), key="class_end_sure")
@@ -229,3 +230,13 @@ def _settings(store: Store, info: ClassInfo) -> None:
             code=info.code)
         st.rerun()
 
+
+def _results_csv(store: Store, info: ClassInfo):
+    """The download's contents, made when it is clicked, in the language of the page it is on."""
+    shown_in = text.language()
+
+    def made() -> str:
+        text.use(shown_in)  # Streamlit makes it outside the page's run, where no language is set
+        return report.to_csv(report.localized(report.rows(store, info)))
+
+    return made
