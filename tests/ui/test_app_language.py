@@ -6,6 +6,7 @@ catalogues' own translations of the English sentences."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from babel.messages.pofile import read_po
@@ -93,3 +94,13 @@ def test_numbers_in_prose_take_the_languages_decimal_sign(language, example, tol
     at = page(lang=language, view="Check my calculation")
     told = [m.value for m in at.markdown if "±" in m.value]
     assert len(told) == 1 and f"**{example}**" in told[0] and f"±{tolerance}" in told[0], told
+
+
+def test_the_copy_link_names_a_view_that_another_languages_link_opened(test_thread_language):
+    """Streamlit drops an English view name from a Spanish page's address bar; the page's own
+    Copy link still names the view, in the page's language."""
+    at = page(view="Gates over time", lang="es")
+    test_thread_language("es")
+    at.run()
+    [link] = [c.value for c in at.code if "?" in c.value]
+    assert parse_qs(link.split("?", 1)[1])["view"] == [translated("es", "Gates over time")]

@@ -20,8 +20,13 @@ def copy_link() -> None:
     with st.popover(_("Copy link"), icon=":material/link:"):
         st.caption(_("This link opens this screen: the example, the step, the unit, the tab and the mode."))
         # One line that scrolls sideways: a wrapped link of ~1,500 characters ran past a 720-pixel screen.
-        st.code(f"{st.context.url or ''}?{urlencode(st.query_params.to_dict(), doseq=True)}", language=None,
-                wrap_lines=False)
+        params = st.query_params.to_dict()
+        shown = st.session_state.get("view")
+        if "view" not in params and shown not in (None, FORWARD_VIEWS[0]):
+            # Streamlit drops from the address bar a view named in another language's link
+            # (kit/link_choice), though the page shows it: the link still names it.
+            params["view"] = _(shown)
+        st.code(f"{st.context.url or ''}?{urlencode(params, doseq=True)}", language=None, wrap_lines=False)
 
 
 # The views of the GRU's forward run on these numbers: the preset's hand calculation and the
