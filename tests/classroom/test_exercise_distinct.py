@@ -151,4 +151,6 @@ def test_a_draw_rejected_only_because_summing_the_sequence_writes_true_numbers()
     assert np.isnan(summed[1:]).all() and np.allclose(summed[0], truth[0], atol=EXACT)
     assert "sequence_summed_into_one_step" in hidden(third)
     assert (other_reasons(third), palindrome(third), same_numbers(third)) == ([], False, [])
+    summed_runs = [name for name in hidden(third) if name.startswith("sequence_summed_into_one_step")]
+    assert exercises.problems(third) == [f"{name} writes only true numbers" for name in summed_runs]
     assert exercises.generate(189).attempts > 3
