@@ -70,10 +70,15 @@ def _heading(key: str) -> str:
     return _(_PER_NUMBER[part]).format(name=name) if part in _PER_NUMBER else key  # a number's own name
 
 
+def verdict(status: str) -> str:
+    """A typed number's status (right, wrong, short, invalid, blank) as the person's language says it."""
+    return _(_VERDICTS[status]) if status in _VERDICTS else status
+
+
 def localized(records: list[dict]) -> list[dict]:
     """The records with headings and verdicts in the person's language, for the page's download."""
-    return [{_heading(key): _(_VERDICTS[value]) if key.endswith(" result") and value in _VERDICTS else value
-             for key, value in record.items()} for record in records]
+    return [{_heading(key): verdict(value) if key.endswith(" result") else value for key, value in record.items()}
+            for record in records]
 
 
 def to_csv(records: list[dict]) -> str:

@@ -147,10 +147,6 @@ def _board(store: Store, class_id: int) -> None:
         _student_detail(store, info, board.rows[picked[0]])
 
 
-def _status(status: str) -> str:
-    return {"right": _("right"), "wrong": _("wrong"), "invalid": _("not a number")}.get(status, status)
-
-
 def _student_detail(store: Store, info: ClassInfo, row: live.Row) -> None:
     st.subheader(_("Numbers of {student}").format(student=plain.markdown(row.label)))
     exercise = room.exercise(info, row.student)
@@ -159,7 +155,7 @@ def _student_detail(store: Store, info: ClassInfo, row: live.Row) -> None:
         answer = row.typed.get(grading.key(cell))
         # st.table reads its cells as Markdown: what a student typed is escaped, shown as typed.
         lines.append({_("number"): grading.name(cell), _("typed"): plain.markdown(answer.typed) if answer else "",
-                      _("result"): _status(answer.status) if answer else "",
+                      _("result"): report.verdict(answer.status) if answer else "",
                       _("answer"): float(exercise.answer(*cell)),
                       _("mistake"): live.mistake_title(answer.mistake_id) if answer else "",
                       _("revealed"): "✓" if grading.key(cell) in row.revealed else ""})
