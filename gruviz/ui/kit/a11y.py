@@ -33,6 +33,7 @@ _SCRIPT = r"""<script>
   window.__gruvizA11y = true;
   const doc = document;
   const revealOn = () => !!doc.querySelector('.st-key-reveal_next button');
+  let focusHanded = false;  // a switched-on mode has moved the focus to the step bar once
   let lostFocus = null;  // the key of a clicked control that may vanish or turn off on the rerun
   doc.addEventListener('click', (event) => {
     const holder = event.target.closest && event.target.closest('[class*="st-key-exercise_show_"], '
@@ -84,8 +85,11 @@ _SCRIPT = r"""<script>
       const target = doc.querySelector('.st-key-reveal_next button:not([disabled])')
         || doc.querySelector('.st-key-step_next button:not([disabled])')
         || doc.querySelector('.st-key-step_prev button:not([disabled])');
-      if (target) {
-        window.__gruvizFocusAfter = null;
+      // The mode stays armed until the person acts: a later run (the Keras column arriving)
+      // may draw the step bar anew and drop the focus on the page, which then comes back here.
+      const dropped = !doc.activeElement || doc.activeElement === doc.body;
+      if (target && (!focusHanded || dropped)) {
+        focusHanded = true;
         target.focus();
       }
     }
@@ -105,10 +109,20 @@ _SCRIPT = r"""<script>
   // A mode switched on hands the keyboard to the step bar: → and Space work at once.
   const armed = (event) => {
     const toggle = event.target.closest && event.target.closest('.st-key-present, .st-key-reveal');
-    if (toggle) window.__gruvizFocusAfter = toggle.classList.contains('st-key-present') ? 'present' : 'reveal';
+    if (toggle) {
+      window.__gruvizFocusAfter = toggle.classList.contains('st-key-present') ? 'present' : 'reveal';
+      focusHanded = false;
+    }
   };
   doc.addEventListener('click', armed, true);
   doc.addEventListener('keyup', armed, true);
+  const disarm = (event) => {
+    if (!(event.target.closest && event.target.closest('.st-key-present, .st-key-reveal'))) {
+      window.__gruvizFocusAfter = null;
+    }
+  };
+  doc.addEventListener('pointerdown', disarm, true);
+  doc.addEventListener('keydown', disarm, true);
   // While reveal is on, Space uncovers the next number; it never flips a switch off.
   doc.addEventListener('keydown', (event) => {
     if (event.key !== ' ' || !revealOn()) return;
