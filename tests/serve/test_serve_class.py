@@ -15,7 +15,7 @@ from gruviz.classroom import grading, report, room
 from gruviz.store import Store
 from gruviz.store.engine import forget
 from live_app import chromium, VIEWPORT
-from test_serve import FIRST_RUN_S, RERUN_MS, backend_of, type_and_wait
+from test_serve import FIRST_RUN_S, RERUN_MS, ScriptRuns, backend_of, type_and_wait
 from ws_client import Page, fetch_cookies
 
 pytestmark = pytest.mark.browser
@@ -89,10 +89,11 @@ def test_a_student_whose_process_dies_loses_no_number(serving):
     with chromium() as browser:
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
+        runs = ScriptRuns(page)
         page.goto(link)
         expect(box(page, BEFORE[0][0])).to_be_visible(timeout=FIRST_RUN_S * 1000)
         for cell, text in before.items():
-            assert type_and_wait(page, box(page, cell), text), f"{grading.name(cell)} keeps {text}"
+            assert type_and_wait(page, runs, box(page, cell), text), f"{grading.name(cell)} keeps {text}"
         right_count = sum(right for _, right in BEFORE)
         expect(page.get_by_text("✓ right")).to_have_count(right_count, timeout=RERUN_MS)
 
@@ -106,7 +107,7 @@ def test_a_student_whose_process_dies_loses_no_number(serving):
         for cell, text in before.items():
             expect(box(page, cell)).to_have_value(text)
         for cell, text in after.items():  # she goes on typing
-            type_and_wait(page, box(page, cell), text)
+            type_and_wait(page, runs, box(page, cell), text)
 
         # Her next page, on the live process, reads her numbers from the database.
         again = context.new_page()
