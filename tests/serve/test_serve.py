@@ -288,3 +288,17 @@ def test_the_page_reconnects_by_itself_when_its_process_dies(serving):
             browser.close()
         serving.supervise_once()
         serve.wait_healthy(victim.url, victim.proc, "restarted process", victim.log)
+
+
+def test_nginx_drops_an_idle_connection_before_the_process_does():
+    """A request nginx sends on a kept-alive connection that the process is closing is reset,
+    and max_fails=1 then takes the process out of the hash (seen: a class sent to one process)."""
+    import uvicorn
+    from streamlit.web.server.starlette import starlette_server
+
+    process_closes_after_s = uvicorn.Config("app:app", **starlette_server._get_uvicorn_config_kwargs()).timeout_keep_alive
+    config = serve.nginx_config(Path("/run-dir"), "127.0.0.1:8000", [8501, 8502])
+    upstream = config.split("upstream gruviz_app {", 1)[1].split("}", 1)[0]
+    timeouts = re.findall(r"^\s*keepalive_timeout\s+(\d+)s;", upstream, re.MULTILINE)
+    assert "keepalive " in upstream and len(timeouts) == 1, "kept-alive connections need their own timeout"
+    assert int(timeouts[0]) < process_closes_after_s
