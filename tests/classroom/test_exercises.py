@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from functools import lru_cache
 
 import numpy as np
 import pytest
+
+import cli_run
 
 from gruviz.classroom import exercises, grading
 from gruviz.classroom.exercises import Options
@@ -225,7 +226,7 @@ def test_grading_right_wrong_precision_and_hint():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, timeout=120)
+    return cli_run.gruviz(*args)
 
 
 def test_cli_exercise_json():

@@ -8,11 +8,12 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import cli_run
 from pypdf import PdfReader
 
 from gruviz.classroom import exercises, sheet, worksheet
@@ -87,19 +88,17 @@ def test_worksheet_cli_writes_pdf_and_tex(tmp_path):
     path.write_text(json.dumps(weights_file.to_dict(ex.setup.weights)))
     seq = json.dumps(ex.setup.x.tolist())
     h0 = [] if ex.setup.h0 is None else ["--h0", ",".join(map(str, ex.setup.h0))]
-    done = subprocess.run([sys.executable, "-m", "gruviz", "worksheet", str(path), "--sequence", seq, *h0,
-                           "--convention", ex.setup.convention.value, "--out", str(tmp_path / "s.pdf"), "--answers"],
-                          capture_output=True, text=True, timeout=120)
+    done = cli_run.gruviz("worksheet", str(path), "--sequence", seq, *h0, "--convention", ex.setup.convention.value,
+                          "--out", str(tmp_path / "s.pdf"), "--answers")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["pages"] >= 2 and summary["bytes"] == (tmp_path / "s.pdf").stat().st_size
     key_text = " ".join(pages((tmp_path / "s.pdf").read_bytes())[1:])
     assert [a for a in answers(ex) if a not in key_text] == []
-    done = subprocess.run([sys.executable, "-m", "gruviz", "worksheet", str(path), "--sequence", seq,
-                           "--out", str(tmp_path / "s.tex")], capture_output=True, text=True, timeout=120)
+    done = cli_run.gruviz("worksheet", str(path), "--sequence", seq, "--out", str(tmp_path / "s.tex"))
     assert done.returncode == 0 and (tmp_path / "s.tex").read_text().startswith("\\documentclass")
-    bad = subprocess.run([sys.executable, "-m", "gruviz", "worksheet", str(path), "--sequence", json.dumps([[0.5] * ex.setup.weights.config.input_dim] * 8),
-                          "--out", str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=120)
+    bad = cli_run.gruviz("worksheet", str(path), "--sequence", json.dumps([[0.5] * ex.setup.weights.config.input_dim] * 8),
+                         "--out", str(tmp_path / "x.pdf"))
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "at most" in bad.stderr
 
 

@@ -1,49 +1,43 @@
-"""`python -m gruviz class create|results`, run as real processes against SQLite and a real
-PostgreSQL server (`class_url`): the links printed, the class stored, the report printed,
-and every refusal one line on stderr with status 2.
+"""`python -m gruviz class create|results` against SQLite and a real PostgreSQL server
+(`class_url`): the links printed, the class stored, the report printed, and every refusal
+one line on stderr with status 2. Commands run in this process (tests/cli_run.py); the
+first test, the refusals and an unreachable database run as real processes.
 """
 
 import csv
 import io
 import json
-import os
 import string
 import subprocess
-import sys
 import urllib.parse
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+import cli_run
 from class_db import BACKENDS, rows, unreachable_url
 from gruviz.classroom import exercises, live, presets, room
 from gruviz.io import share
 from gruviz.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
 ALPHABET = set(string.ascii_uppercase + string.digits) - set("0O1IL")
 EXERCISE = exercises.generate(room.DEFAULT_SEED)
 
 
-def gruviz(tmp_path, *args, env=None) -> subprocess.CompletedProcess:
-    return gruviz_all(tmp_path, [args], env)[0]
+def _environment(tmp_path, env=None) -> dict:
+    return {"GRUVIZ_DATABASE_URL": None, "GRUVIZ_DATA_DIR": str(tmp_path / "data"), **(env or {})}
 
 
-def gruviz_all(tmp_path, runs, env=None) -> list[subprocess.CompletedProcess]:
-    """Each argument list run as `python -m gruviz ...`, all at once (each start imports for seconds)."""
-    environment = {k: v for k, v in os.environ.items() if k != "GRUVIZ_DATABASE_URL"}
-    environment.update({"PYTHONPATH": str(REPO), "GRUVIZ_DATA_DIR": str(tmp_path / "data")}, **(env or {}))
-    commands = [[sys.executable, "-m", "gruviz", *args] for args in runs]
-    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                              env=environment) for command in commands]
-    outputs = [proc.communicate(timeout=300) for proc in procs]
-    return [subprocess.CompletedProcess(command, proc.returncode, out, err)
-            for command, proc, (out, err) in zip(commands, procs, outputs)]
+def gruviz(tmp_path, *args, env=None, process=False) -> subprocess.CompletedProcess:
+    return cli_run.gruviz(*args, cwd=tmp_path, env=_environment(tmp_path, env), process=process)
 
 
-def created(tmp_path, url, *args) -> dict:
-    done = gruviz(tmp_path, "class", "create", "--db", url, *args)
+def gruviz_all(tmp_path, runs, process=False) -> list[subprocess.CompletedProcess]:
+    return cli_run.gruviz_all(runs, cwd=tmp_path, env=_environment(tmp_path), process=process)
+
+
+def created(tmp_path, url, *args, process=False) -> dict:
+    done = gruviz(tmp_path, "class", "create", "--db", url, *args, process=process)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     return json.loads(done.stdout)
 
@@ -62,7 +56,7 @@ def refused(done: subprocess.CompletedProcess) -> str:
 
 
 def test_create_prints_a_code_and_both_links(tmp_path, class_url):
-    printed = created(tmp_path, class_url)
+    printed = created(tmp_path, class_url, process=True)
     assert set(printed) == {"code", "teacher_link", "student_link"}
     code = printed["code"]
     assert len(code) == 6 and set(code) <= ALPHABET
@@ -92,7 +86,8 @@ def test_create_takes_the_seed_the_variants_the_lesson_and_the_address(tmp_path,
 def test_create_refuses_bad_options_in_one_line(tmp_path, class_url):
     bad = {"seed": ["--exercise", "-1"], "example": ["--lesson", "https://x.org/?a=1"],
            "variants": ["--variants", "some"], "base-url": ["--base-url", "http://x/?a=1"]}
-    done = gruviz_all(tmp_path, [["class", "create", "--db", class_url, *args] for args in bad.values()])
+    done = gruviz_all(tmp_path, [["class", "create", "--db", class_url, *args] for args in bad.values()],
+                      process=True)
     for says, run in zip(bad, done):
         assert says in refused(run)
     assert _classes(class_url) == []
@@ -167,7 +162,8 @@ def test_results_refuse_a_wrong_or_foreign_token_in_one_line(tmp_path, class_url
 def test_a_database_that_does_not_answer_is_one_line(tmp_path, backend):
     url = unreachable_url(backend, tmp_path)
     done = gruviz_all(tmp_path, [["class", "create", "--db", url],
-                                 ["class", "results", "ABCDEF", f"--token={room.new_token()}", "--db", url]])
+                                 ["class", "results", "ABCDEF", f"--token={room.new_token()}", "--db", url]],
+                      process=True)
     assert all("not answering" in refused(run) for run in done)
 
 

@@ -1,16 +1,13 @@
-"""`python -m gruviz trace` on LSTM weights and `python -m gruviz params`, as a person runs them.
-Expected numbers come from real torch.nn.LSTM / keras.layers.LSTM and hand formulas."""
+"""`python -m gruviz trace` on LSTM weights and `python -m gruviz params`, as a person runs them
+(in this process, tests/cli_run.py; the first test as a real process). Expected numbers come
+from real torch.nn.LSTM / keras.layers.LSTM and hand formulas."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-
-def gruviz(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, timeout=180)
+from cli_run import gruviz
 
 
 def write(tmp_path, data) -> str:
@@ -32,7 +29,7 @@ def torch_file(tmp_path, units=2, input_dim=1):
 
 def test_trace_of_a_torch_lstm_prints_every_intermediate(tmp_path):
     torch, layer, path = torch_file(tmp_path)
-    result = gruviz("trace", path, "--sequence", "1,2,9,8", "--h0", "0.1,-0.2", "--c0", "-0.5,0.5")
+    result = gruviz("trace", path, "--sequence", "1,2,9,8", "--h0", "0.1,-0.2", "--c0", "-0.5,0.5", process=True)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     with torch.no_grad():

@@ -1,19 +1,15 @@
-"""`python -m gruviz trace`: the JSON contract and every error path, run as a real process."""
+"""`python -m gruviz trace`, `backward` and `convert`: the JSON contract and every error path.
+Commands run in this process (tests/cli_run.py); the seed trace with Keras runs as a real process."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_run import gruviz
 from conftest import SEED_KERNEL, SEED_RECURRENT
 
 KERAS_SEED_OUTPUT = -0.46279544  # keras.layers.GRU on the seed question, spec §5
-
-
-def gruviz(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, timeout=120)
 
 
 def write(tmp_path, data, name="w.json") -> str:
@@ -37,7 +33,7 @@ def seed_file(tmp_path, **changes) -> str:
 
 
 def test_trace_seed_with_keras(tmp_path):
-    done = gruviz("trace", seed_file(tmp_path), "--sequence", "1,2,9,8", "--keras")
+    done = gruviz("trace", seed_file(tmp_path), "--sequence", "1,2,9,8", "--keras", process=True)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert [s["t"] for s in result["steps"]] == [0, 1, 2, 3]

@@ -2,11 +2,11 @@
 written here, with each mistake made the way a person would make it."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+
+import cli_run
 
 from gruviz import GRUConfig, GRUWeights, InputError
 from gruviz.explain.claims import parse_cells, parse_output_claim, parse_step_claims
@@ -198,8 +198,7 @@ def test_cli_diagnose_contract(tmp_path):
     weights.write_text(weights_file.dumps(SEED))
     steps = tmp_path / "steps.json"
     steps.write_text('[{"t": 0, "z": [0.2871], "h": [-0.0314]}, {"t": 3, "h": [-0.7069]}]')
-    run = lambda *a: subprocess.run([sys.executable, "-m", "gruviz", "diagnose", str(weights),  # noqa: E731
-                                     "--sequence", "1,2,9,8", *a], capture_output=True, text=True, timeout=60)
+    run = lambda *a: cli_run.gruviz("diagnose", str(weights), "--sequence", "1,2,9,8", *a)  # noqa: E731
     done = run("--claimed-output", "-0.7069")
     result = json.loads(done.stdout)
     assert result["verdict"] == "explained"

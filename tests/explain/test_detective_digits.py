@@ -5,12 +5,12 @@ while a pair of mistakes lands within ±0.05 of it too)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import cli_run
 
 from gruviz.classroom import presets
 from gruviz.explain.claims import parse_output_claim
@@ -62,8 +62,7 @@ def test_the_askers_number_is_still_explained_by_the_summed_sequence():
 def test_the_cli_says_ambiguous_with_the_digits_it_needs(tmp_path):
     weights = tmp_path / "w.json"
     weights.write_text(weights_file.dumps(PRESET.weights))
-    done = subprocess.run([sys.executable, "-m", "gruviz", "diagnose", str(weights), "--sequence", "1,2,9,8",
-                           "--claimed-output", "-0.3"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = cli_run.gruviz("diagnose", str(weights), "--sequence", "1,2,9,8", "--claimed-output", "-0.3", cwd=REPO)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["verdict"] == "ambiguous" and "decimals" in result["message"]

@@ -11,10 +11,11 @@ import json
 import os
 import random
 import subprocess
-import sys
 import zlib
 
 import pytest
+
+import cli_run
 
 from gruviz.errors import InputError
 from gruviz.limits import APP, CLI
@@ -316,7 +317,7 @@ def test_cli_exits_2_with_one_line_for_every_hostile_input(tmp_path):
 
 
 def gruviz(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, timeout=120)
+    return cli_run.gruviz(*args, process=True)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -8,13 +8,13 @@ import dataclasses
 import io
 import itertools
 import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import cli_run
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -173,8 +173,7 @@ def test_every_layout_round_trips_through_onnx_with_proof():
 # --- files written by gruviz ---------------------------------------------------------------------
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "gruviz", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    return cli_run.gruviz(*args, cwd=ROOT)
 
 
 @pytest.mark.parametrize("reset_after", [True, False])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import cli_run
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -233,8 +234,7 @@ def test_branching_functional_model_is_refused(tmp_path):
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gruviz", "model", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)
+    return cli_run.gruviz("model", *map(str, args), cwd=ROOT)
 
 
 def _sequence(x: np.ndarray) -> str:
