@@ -12,6 +12,7 @@ import pytest
 
 from deploy import serve
 from gruviz.classroom import grading, report, room
+from gruviz.io.keras_bridge import FAKE_IMPORT
 from gruviz.store import Store
 from gruviz.store.engine import forget
 from live_app import chromium, VIEWPORT
@@ -32,6 +33,7 @@ def serving():
     problem = None
     with pytest.MonkeyPatch.context() as env:
         env.delenv("GRUVIZ_DATABASE_URL", raising=False)  # --postgres starts a server only when unset
+        env.setenv(FAKE_IMPORT, "fail")  # a class needs no TensorFlow: spare each process its import
         try:
             # Its own temporary run directory (under /tmp, which the postgres user may enter).
             layout = serve.start(2, postgres=True)
