@@ -85,6 +85,19 @@ def wait_for(condition, timeout: float = 10):
     return result
 
 
+def back_in_nginx(serving) -> None:
+    """Wait until nginx sends new browsers to every process again. A refused connection takes
+    a process out of nginx's hash for fail_timeout (5 s): a page opened meanwhile lands on
+    another process than its route names, and a test would stop the wrong one."""
+    every = {f"127.0.0.1:{b.port}" for b in serving.backends}
+
+    def both_serve() -> bool:
+        routes = [route_of(get(f"{serving.url}/_stcore/health")[1]) for _ in range(8)]
+        return {upstreams(serving, route)[-1] for route in routes} == every
+
+    assert wait_for(both_serve, timeout=30), "nginx took a restarted process back"
+
+
 async def open_and_type(url: str, cookies: dict, text: str) -> Page:
     page = Page(url, cookies)
     await page.connect()
@@ -165,6 +178,7 @@ def test_a_student_whose_process_dies_continues_from_the_link(serving):
     serving.supervise_once()  # the launcher starts the dead process again
     assert victim.restarts == 1
     serve.wait_healthy(victim.url, victim.proc, "restarted process", victim.log)
+    back_in_nginx(serving)
 
 
 def test_a_process_that_stops_answering_is_killed_and_started_again(serving):
@@ -183,6 +197,7 @@ def test_a_process_that_stops_answering_is_killed_and_started_again(serving):
             old.kill()
     assert old.poll() is not None and victim.proc is not old
     serve.wait_healthy(victim.url, victim.proc, "restarted process", victim.log)
+    back_in_nginx(serving)
     body, _ = get(f"{serving.url}/_stcore/health")
     assert body.strip() == "ok"
 
@@ -291,6 +306,7 @@ def test_the_page_reconnects_by_itself_when_its_process_dies(serving):
             browser.close()
         serving.supervise_once()
         serve.wait_healthy(victim.url, victim.proc, "restarted process", victim.log)
+        back_in_nginx(serving)
 
 
 def test_nginx_drops_an_idle_connection_before_the_process_does():

@@ -16,7 +16,7 @@ from gruviz.io.keras_bridge import FAKE_IMPORT
 from gruviz.store import Store
 from gruviz.store.engine import forget
 from live_app import chromium, VIEWPORT
-from test_serve import FIRST_RUN_S, RERUN_MS, ScriptRuns, backend_of, type_and_wait
+from test_serve import FIRST_RUN_S, RERUN_MS, ScriptRuns, back_in_nginx, backend_of, type_and_wait
 from ws_client import Page, fetch_cookies
 
 pytestmark = pytest.mark.browser
@@ -139,3 +139,4 @@ def test_a_student_whose_process_dies_loses_no_number(serving):
 
     serving.supervise_once()  # the launcher starts the dead process again
     serve.wait_healthy(victim.url, victim.proc, "restarted process", victim.log)
+    back_in_nginx(serving)
