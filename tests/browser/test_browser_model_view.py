@@ -1,6 +1,6 @@
-"""The Whole model view under a real `streamlit run`, in Debian's chromium at 1280×720 and on a
-phone: a model saved by real Keras is uploaded, its output matches model.predict, and the
-Keras comparison shows a match badge. Screenshots are kept for a person."""
+"""The Whole model view of the app, in Debian's chromium at 1280×720 and on a phone: a model
+saved by real Keras is uploaded, its output matches model.predict, and the Keras comparison
+shows a match badge. Screenshots are kept for a person."""
 
 import os
 import re
@@ -8,20 +8,22 @@ import re
 import numpy as np
 import pytest
 
-from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, stop_app
-from test_browser_lstm_view import serve
+from live_app import REPO
 
 playwright = pytest.importorskip("playwright.sync_api")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
 
-SCRIPT = '''
-import streamlit as st
-from gruviz.ui.views import model_view
-st.set_page_config(layout="wide")
-model_view.render()
-'''
+pytestmark = pytest.mark.browser
+
 SHOTS = REPO / "test-output" / "screenshots"  # for a person to look at; not committed
+WAIT_MS = 120_000
+SIZES = {"1280x720": {"width": 1280, "height": 720}, "phone": {"width": 390, "height": 844}}
+
+
+def settled(page) -> None:
+    playwright.expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=WAIT_MS)
+    playwright.expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT_MS)
 
 
 def _model(path):
@@ -36,39 +38,34 @@ def _model(path):
     return ids, np.asarray(model.predict(ids[None], verbose=0), np.float64)[0]
 
 
-def test_whole_model_view_in_chromium(tmp_path):
+def test_whole_model_view_in_chromium(browser, app_url, tmp_path):
     ids, expected = _model(tmp_path / "classifier.keras")
-    script = tmp_path / "model_view_page.py"
-    script.write_text(SCRIPT)
-    proc, url = serve(script, tmp_path / "streamlit.log")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            for label, viewport in (("1280x720", {"width": 1280, "height": 720}),
-                                    ("phone", {"width": 390, "height": 844})):
-                page = browser.new_page(viewport=viewport)
-                page.goto(url)
-                page.locator("input[type=file]").first.set_input_files(str(tmp_path / "classifier.keras"))
-                box = page.get_by_label(re.compile("Input sequence"))
-                playwright.expect(box).to_be_visible(timeout=120_000)
-                box.fill(", ".join(map(str, ids)))
-                box.press("Enter")
-                shown = page.locator("[data-testid=stMarkdownContainer]", has_text="Output:").last
-                playwright.expect(shown).to_be_visible(timeout=120_000)
-                numbers = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", shown.inner_text())]
-                np.testing.assert_allclose(numbers, expected, atol=2e-6)
-                page.screenshot(path=str(SHOTS / f"whole_model_{label}.png"), full_page=True)
-                page.get_by_text("Magnifier: 'bidirectional/forward'").click(timeout=120_000)
-                page.wait_for_timeout(1500)
-                if label == "1280x720":
-                    page.get_by_role("button", name="Compare with Keras model.predict").click(timeout=120_000)
-                    verdict = page.locator("[data-testid=stMarkdownContainer]", has_text="largest difference")
-                    playwright.expect(verdict).to_be_visible(timeout=400_000)  # TensorFlow loads first
-                    assert "match" in verdict.inner_text() and "mismatch" not in verdict.inner_text()
-                    page.screenshot(path=str(SHOTS / "whole_model_keras_1280x720.png"), full_page=True)
-                assert page.locator(".stException").count() == 0
-                page.close()
-            browser.close()
-    finally:
-        stop_app(proc)
+    for label, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport)
+        try:
+            page = context.new_page()
+            page.goto(f"{app_url}/?view=Whole+model")
+            view = page.locator(".st-key-view_body")  # the page's own Keras column above says "match" too
+            page.locator(".st-key-whole_model_file input[type=file]").set_input_files(str(tmp_path / "classifier.keras"))
+            box = page.locator(".st-key-whole_model_sequence input")  # the sidebar has an Input sequence too
+            playwright.expect(box).to_be_visible(timeout=WAIT_MS)
+            box.fill(", ".join(map(str, ids)))
+            box.press("Enter")
+            shown = view.locator("[data-testid=stMarkdownContainer]", has_text="Output:").last
+            playwright.expect(shown).to_be_visible(timeout=WAIT_MS)
+            numbers = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", shown.inner_text())]
+            np.testing.assert_allclose(numbers, expected, atol=2e-6)
+            page.screenshot(path=str(SHOTS / f"whole_model_{label}.png"), full_page=True)
+            view.get_by_text("Magnifier: 'bidirectional/forward'").click(timeout=WAIT_MS)
+            settled(page)
+            if label == "1280x720":
+                view.get_by_role("button", name="Compare with Keras model.predict").click(timeout=WAIT_MS)
+                verdict = view.locator("[data-testid=stMarkdownContainer]", has_text="largest difference")
+                playwright.expect(verdict).to_be_visible(timeout=400_000)  # TensorFlow loads first
+                assert "match" in verdict.inner_text() and "mismatch" not in verdict.inner_text()
+                verdict.scroll_into_view_if_needed()  # the page scrolls inside Streamlit's own container
+                page.screenshot(path=str(SHOTS / "whole_model_keras_1280x720.png"), full_page=True)
+            playwright.expect(page.locator(".stException")).to_have_count(0)
+        finally:
+            context.close()
