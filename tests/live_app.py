@@ -19,6 +19,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1400, "height": 2400}  # Streamlit scrolls inside its own container: fit the page
 
 
+def settled(page, timeout_ms: int = 60_000) -> None:
+    """The run has ended and Streamlit has removed what it replaced (faded, stale elements)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=timeout_ms)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=timeout_ms)
+
+
 class AppDidNotStart(RuntimeError):
     pass
 

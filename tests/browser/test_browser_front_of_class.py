@@ -12,6 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from live_app import settled
+
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +38,6 @@ def open_page(browser, app_url):
     yield opened
     for context in contexts:
         context.close()
-
-
-def settled(page) -> None:
-    """The run has ended and Streamlit has removed what it replaced (faded, stale elements)."""
-    expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=WAIT_MS)
-    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT_MS)
 
 
 def inside(box, size) -> bool:

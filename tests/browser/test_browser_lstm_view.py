@@ -9,7 +9,7 @@ import pytest
 
 from gruviz.io import share
 from gruviz.math.weights import GRUConfig, GRUWeights
-from live_app import REPO
+from live_app import REPO, settled
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -21,11 +21,6 @@ WEIGHTS = GRUWeights.create(GRUConfig(2, 1), [[-0.9, 1.04, -0.4, 0.3, 0.2, 0.9]]
 LINK = urllib.parse.urlencode({**share.encode(share.Shared(WEIGHTS, "1, 2, 9, 8, -3, 0.5")), "view": "GRU vs LSTM"})
 
 
-def settled(page) -> None:
-    playwright.expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=120_000)
-    playwright.expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=120_000)
-
-
 def test_comparison_view_in_chromium_at_1280x720(browser, app_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -34,11 +29,11 @@ def test_comparison_view_in_chromium_at_1280x720(browser, app_url):
         page.goto(f"{app_url}/?{LINK}")
         badges = page.locator(".st-key-view_body").get_by_text("match · largest difference")  # not the sidebar's
         playwright.expect(badges).to_have_count(2, timeout=400_000)  # TensorFlow loads once, then both fill in
-        settled(page)  # the Keras columns arrive by a run of their own: the page is drawn anew
+        settled(page, 120_000)  # the Keras columns arrive by a run of their own: the page is drawn anew
         assert page.get_by_text("mismatch").count() == 0
         page.screenshot(path=str(SHOTS / "lstm_view_top.png"))
         for name in ("gates", "memory"):  # each chart's own container: Plotly may draw its inside anew
-            settled(page)
+            settled(page, 120_000)
             page.locator(f".st-key-chart_lv_fig_{name}").scroll_into_view_if_needed()
             page.screenshot(path=str(SHOTS / f"lstm_view_{name}.png"))
         playwright.expect(page.locator(".stException")).to_have_count(0)

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from live_app import REPO
+from live_app import REPO, settled
 
 playwright = pytest.importorskip("playwright.sync_api")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -19,11 +19,6 @@ pytestmark = pytest.mark.browser
 SHOTS = REPO / "test-output" / "screenshots"  # for a person to look at; not committed
 WAIT_MS = 120_000
 SIZES = {"1280x720": {"width": 1280, "height": 720}, "phone": {"width": 390, "height": 844}}
-
-
-def settled(page) -> None:
-    playwright.expect(page.locator("[data-test-script-state='notRunning']")).to_be_attached(timeout=WAIT_MS)
-    playwright.expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT_MS)
 
 
 def _model(path):
@@ -58,7 +53,7 @@ def test_whole_model_view_in_chromium(browser, app_url, tmp_path):
             np.testing.assert_allclose(numbers, expected, atol=2e-6)
             page.screenshot(path=str(SHOTS / f"whole_model_{label}.png"), full_page=True)
             view.get_by_text("Magnifier: 'bidirectional/forward'").click(timeout=WAIT_MS)
-            settled(page)
+            settled(page, WAIT_MS)
             if label == "1280x720":
                 view.get_by_role("button", name="Compare with Keras model.predict").click(timeout=WAIT_MS)
                 verdict = view.locator("[data-testid=stMarkdownContainer]", has_text="largest difference")
