@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from live_app import REPO
+from live_app import REPO, settled
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -115,11 +115,14 @@ def test_layer_options_and_weight_tables_are_whole(open_page):
     sidebar(page).get_by_role("button", name="Load example").click()
     settle(page)
     page.get_by_test_id("stExpander").filter(has_text="Edit the weights").get_by_text("Edit the weights").click()
+    settle(page)  # opening the expander runs the page again
     tables = page.get_by_test_id("stExpander").filter(has_text="Edit the weights").get_by_test_id("stDataFrame")
-    expect(tables).to_have_count(3)  # kernel, recurrent_kernel, bias (a rerun may briefly show the old ones too)
-    settle(page)
+    # kernel, recurrent_kernel, bias (a rerun may briefly show the old ones too)
+    expect(tables).to_have_count(3, timeout=RERUN_MS)
+    settled(page, RERUN_MS)  # and the old tables are gone
     for i in range(tables.count()):
         scroller = tables.nth(i).locator(".dvn-scroller").first
+        expect(scroller).to_be_attached(timeout=RERUN_MS)  # the grid draws itself after the run ends
         widths = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
         assert widths[0] <= widths[1] + 1, (i, widths)
 
