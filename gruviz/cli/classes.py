@@ -27,25 +27,27 @@ VARIANTS = {"same": False, "per-student": True}
 
 def add_to(commands) -> None:
     """Register `class` (with its actions `create` and `results`) on the CLI's subparsers."""
-    group = commands.add_parser("class", help="start a class; print its results (CSV or JSON)")
-    actions = group.add_subparsers(dest="class_action", required=True, metavar="ACTION", title="actions")
-    create = actions.add_parser("create", help="a new class: its code, the teacher link and the student link")
+    group = commands.add_parser("class", help=_("start a class; print its results (CSV or JSON)"))
+    actions = group.add_subparsers(dest="class_action", required=True, metavar="ACTION", title=_("actions"))
+    create = actions.add_parser("create",
+                                help=_("a new class: its code, the teacher link and the student link"))
     create.add_argument("--exercise", type=int, metavar="SEED",
-                        help=f"the exercise's seed (default {DEFAULT_SEED})")
+                        help=_("the exercise's seed (default {seed})").format(seed=DEFAULT_SEED))
     create.add_argument("--variants", choices=list(VARIANTS), default="same",
-                        help="per-student: each student gets other numbers of the same shape")
-    create.add_argument("--lesson", metavar="QUERY", help="a gruviz link or query string to present, or a "
-                        f"preset: {', '.join(presets.BY_KEY)}")
-    create.add_argument("--base-url", default=DEFAULT_BASE_URL, metavar="URL",
-                        help=f"the links' start (default {DEFAULT_BASE_URL}; '' for bare ?class=…)")
-    create.add_argument("--db", metavar="URL", help="sqlite:///path or postgresql+psycopg://user@host/db")
-    results = actions.add_parser("results", help="every student's numbers, as the teacher's page gives them")
-    results.add_argument("code", help="the class code")
+                        help=_("per-student: each student gets other numbers of the same shape"))
+    create.add_argument("--lesson", metavar="QUERY", help=_(
+        "a gruviz link or query string to present, or a preset: {presets}").format(presets=", ".join(presets.BY_KEY)))
+    create.add_argument("--base-url", default=DEFAULT_BASE_URL, metavar="URL", help=_(
+        "the links' start (default {url}; '' for bare ?class=…)").format(url=DEFAULT_BASE_URL))
+    create.add_argument("--db", metavar="URL", help=_("sqlite:///path or postgresql+psycopg://user@host/db"))
+    results = actions.add_parser("results",
+                                 help=_("every student's numbers, as the teacher's page gives them"))
+    results.add_argument("code", help=_("the class code"))
     results.add_argument("--token", required=True,
-                         help="the teacher link's token, or the whole link")
+                         help=_("the teacher link's token, or the whole link"))
     results.add_argument("--format", choices=("csv", "json"), default="csv")
-    results.add_argument("--anonymize", action="store_true", help='"Student 3" instead of names')
-    results.add_argument("--db", metavar="URL", help="sqlite:///path or postgresql+psycopg://user@host/db")
+    results.add_argument("--anonymize", action="store_true", help=_('"Student 3" instead of names'))
+    results.add_argument("--db", metavar="URL", help=_("sqlite:///path or postgresql+psycopg://user@host/db"))
 
 
 def _store(url: str | None):

@@ -30,22 +30,23 @@ TOO_BIG = {  # translated where said, with _()
 
 def add_to(commands) -> None:
     """Register both commands on the CLI's subparsers."""
-    exercise = commands.add_parser("exercise", help="a seeded GRU to work by hand, every mistake visible")
+    exercise = commands.add_parser("exercise", help=_("a seeded GRU to work by hand, every mistake visible"))
     exercise.add_argument("--seed", type=int, required=True)
     exercise.add_argument("--units", type=int, choices=exercises.UNITS)
     exercise.add_argument("--input-dim", type=int, choices=exercises.INPUT_DIMS)
     exercise.add_argument("--steps", type=int, choices=exercises.STEPS)
-    exercise.add_argument("--decimals", type=int, choices=exercises.DECIMALS, help="of the weights and inputs")
+    exercise.add_argument("--decimals", type=int, choices=exercises.DECIMALS,
+                          help=_("of the weights and inputs"))
     exercise.add_argument("--convention", choices=[c.value for c in Convention])
-    exercise.add_argument("--answers", action="store_true", help="add the answers and every mistake's h")
-    sheet = commands.add_parser("worksheet", help="a printable worksheet (PDF or LaTeX) for these weights")
-    sheet.add_argument("weights", help="a gruviz-weights/1 JSON file")
-    sheet.add_argument("--sequence", required=True, help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]")
-    sheet.add_argument("--h0", help="initial state, one value per unit (default zeros)")
-    sheet.add_argument("--out", required=True, help="where to write the worksheet")
-    sheet.add_argument("--answers", action="store_true", help="add the answer key and the mistakes' table")
+    exercise.add_argument("--answers", action="store_true", help=_("add the answers and every mistake's h"))
+    sheet = commands.add_parser("worksheet", help=_("a printable worksheet (PDF or LaTeX) for these weights"))
+    sheet.add_argument("weights", help=_("a gruviz-weights/1 JSON file"))
+    sheet.add_argument("--sequence", required=True, help=_("'1,2,9,8', '1 2; 3 4' or [[1],[2]]"))
+    sheet.add_argument("--h0", help=_("initial state, one value per unit (default zeros)"))
+    sheet.add_argument("--out", required=True, help=_("where to write the worksheet"))
+    sheet.add_argument("--answers", action="store_true", help=_("add the answer key and the mistakes' table"))
     sheet.add_argument("--convention", choices=[c.value for c in Convention], default="keras")
-    sheet.add_argument("--format", choices=("pdf", "tex"), help="default: from --out's suffix, else pdf")
+    sheet.add_argument("--format", choices=("pdf", "tex"), help=_("default: from --out's suffix, else pdf"))
 
 
 def options(args: argparse.Namespace) -> exercises.Options:

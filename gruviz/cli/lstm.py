@@ -63,10 +63,11 @@ def params(args) -> dict:
 
 
 def add_to(commands) -> None:
-    p = commands.add_parser("params", help="parameter counts of a GRU (both resets) and an LSTM, as Keras counts")
-    p.add_argument("--units", type=int, required=True, help="H, the state size")
-    p.add_argument("--input-dim", type=int, required=True, help="D, input features per step")
-    p.add_argument("--no-bias", action="store_true", help="count without biases (use_bias=False)")
+    p = commands.add_parser("params",
+                            help=_("parameter counts of a GRU (both resets) and an LSTM, as Keras counts"))
+    p.add_argument("--units", type=int, required=True, help=_("H, the state size"))
+    p.add_argument("--input-dim", type=int, required=True, help=_("D, input features per step"))
+    p.add_argument("--no-bias", action="store_true", help=_("count without biases (use_bias=False)"))
 
 
 COMMANDS = {"params": params}

@@ -26,7 +26,31 @@ _VALUE_OPTIONS = {"--sequence", "--h0", "--mask", "--convention", "--claimed-out
                   "--target", "--c0", "--token"}  # a token may start with "-" too
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # "usage: " in the person's language
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """A parser whose help speaks the person's language. argparse titles its own groups and -h
+    through Python's gettext domain, which has no gruviz sentences, and keeps those groups in
+    private attributes; so each parser adds its own -h and titled groups and files every argument
+    in them (the default groups stay empty, and argparse shows no empty group)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "add_help": False, "formatter_class": _Formatter})
+        self.positional_group = self.add_argument_group(_("positional arguments"))
+        self.option_group = self.add_argument_group(_("options"))
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help=_("show this help message and exit"))
+
+    def add_argument(self, *names, **kwargs):
+        optional = bool(names) and names[0][:1] in self.prefix_chars
+        return (self.option_group if optional else self.positional_group).add_argument(*names, **kwargs)
+
+    def add_mutually_exclusive_group(self, **kwargs):
+        return self.option_group.add_mutually_exclusive_group(**kwargs)
+
     def error(self, message: str):  # one line, not argparse's usage block
         # argparse's own words (`message`) stay as argparse writes them
         self.exit(2, "gruviz: " + _("{message} (see {command} --help)").format(
@@ -46,12 +70,13 @@ def _join_values(argv: list[str]) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m gruviz", description="What a GRU computes, step by step.",
-                     epilog="python -m gruviz COMMAND --help shows a command's options.")
+    parser = _Parser(prog="python -m gruviz", description=_("What a GRU computes, step by step."),
+                     epilog=_("{command} shows a command's options.").format(
+                         command="python -m gruviz COMMAND --help"))
     parser.add_argument("--lang", choices=list(LANGUAGES), metavar="LANG",
-                        help="en, es or zh-Hans (default: LANGUAGE, LC_ALL, LANG)")
+                        help=_("en, es or zh-Hans (default: LANGUAGE, LC_ALL, LANG)"))
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
-                                     title="commands")
+                                     title=_("commands"))
     trace_command, convert_command = trace.add_to(commands)
     lstm.add_to(commands)
     exercise.add_to(commands)

@@ -17,13 +17,16 @@ from .jsonout import trace_json
 
 
 def add_to(commands) -> None:
-    model = commands.add_parser("model", help="a whole Keras model, layer by layer, beside model.predict")
-    model.add_argument("file", help="a .keras, legacy .h5, or .weights.h5 file (with --config)")
+    model = commands.add_parser("model", help=_("a whole Keras model, layer by layer, beside model.predict"))
+    model.add_argument("file", help=_("a .keras, legacy .h5, or .weights.h5 file (with --config)"))
     model.add_argument("--sequence", required=True,
-                       help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]; token ids for an Embedding model")
-    model.add_argument("--config", help="model_config.json (model.to_json()), needed with a .weights.h5 file")
-    model.add_argument("--keras", action="store_true", help="also rebuild the model in Keras and run predict")
-    model.add_argument("--claimed-output", help="the final output you got; the detective names whole-model mistakes")
+                       help=_("'1,2,9,8', '1 2; 3 4' or [[1],[2]]; token ids for an Embedding model"))
+    model.add_argument("--config",
+                       help=_("model_config.json (model.to_json()), needed with a .weights.h5 file"))
+    model.add_argument("--keras", action="store_true",
+                       help=_("also rebuild the model in Keras and run predict"))
+    model.add_argument("--claimed-output",
+                       help=_("the final output you got; the detective names whole-model mistakes"))
 
 
 def _trace(cell: Recurrent, run_) -> dict:

@@ -34,14 +34,15 @@ def _onnx_file():
 
 
 def add_options(trace, convert_command, commands) -> None:
-    check = commands.add_parser("check-export", help="does an .onnx GRU compute what its source computes?")
-    check.add_argument("source", help="the exported network: a state_dict .json/.npz or a gruviz weights JSON")
-    check.add_argument("model", help="the .onnx file")
-    check.add_argument("--node", help="the GRU node to check (default: the first)")
-    check.add_argument("--sequence", help="the input to compare on (default: 10 random steps)")
-    trace.add_argument("--node", help="an .onnx file's GRU node to trace (default: the first)")
-    convert_command.add_argument("--node", help="an .onnx source's GRU node (default: the first)")
-    convert_command.add_argument("--out", help="with --to onnx: write a .onnx model here")
+    check = commands.add_parser("check-export", help=_("does an .onnx GRU compute what its source computes?"))
+    check.add_argument("source",
+                       help=_("the exported network: a state_dict .json/.npz or a gruviz weights JSON"))
+    check.add_argument("model", help=_("the .onnx file"))
+    check.add_argument("--node", help=_("the GRU node to check (default: the first)"))
+    check.add_argument("--sequence", help=_("the input to compare on (default: 10 random steps)"))
+    trace.add_argument("--node", help=_("an .onnx file's GRU node to trace (default: the first)"))
+    convert_command.add_argument("--node", help=_("an .onnx source's GRU node (default: the first)"))
+    convert_command.add_argument("--out", help=_("with --to onnx: write a .onnx model here"))
 
 
 def wrap(commands: dict) -> None:

@@ -33,33 +33,37 @@ from .jsonout import proved, rows, trace_json
 
 def add_to(commands) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The four commands' options; returns `trace` and `convert`, which the ONNX paths extend."""
-    trace = _run_options(commands.add_parser("trace", help="every intermediate value of a forward pass"))
-    trace.add_argument("--keras", action="store_true", help="also run a real keras.layers.GRU (or LSTM)")
-    trace.add_argument("--c0", help="LSTM weights only: initial cell state, one value per unit (default zeros)")
-    diagnosing = _run_options(commands.add_parser("diagnose", help="why a hand calculation disagrees"))
+    trace = _run_options(commands.add_parser("trace", help=_("every intermediate value of a forward pass")))
+    trace.add_argument("--keras", action="store_true", help=_("also run a real keras.layers.GRU (or LSTM)"))
+    trace.add_argument("--c0",
+                       help=_("LSTM weights only: initial cell state, one value per unit (default zeros)"))
+    diagnosing = _run_options(commands.add_parser("diagnose", help=_("why a hand calculation disagrees")))
     claimed = diagnosing.add_mutually_exclusive_group(required=True)
-    claimed.add_argument("--claimed-output", help="the final output you got, one value per unit")
-    claimed.add_argument("--claimed-steps", help='a JSON file: [{"t": 0, "z": [...], "h": [...]}, ...]')
-    backwards = _run_options(commands.add_parser("backward", help="BPTT gradients, step by step"))
+    claimed.add_argument("--claimed-output", help=_("the final output you got, one value per unit"))
+    claimed.add_argument("--claimed-steps", help=_('a JSON file: [{"t": 0, "z": [...], "h": [...]}, ...]'))
+    backwards = _run_options(commands.add_parser("backward", help=_("BPTT gradients, step by step")))
     backwards.add_argument("--loss", choices=list(LOSSES), default="sum")
-    backwards.add_argument("--target", help="mse: one value per unit; mse_all: a sequence of units-wide steps")
-    converting = commands.add_parser("convert", help="the same GRU in another framework's layout")
-    converting.add_argument("weights", help="a gruviz-weights/1 JSON file in any layout")
+    backwards.add_argument("--target",
+                           help=_("mse: one value per unit; mse_all: a sequence of units-wide steps"))
+    converting = commands.add_parser("convert", help=_("the same GRU in another framework's layout"))
+    converting.add_argument("weights", help=_("a gruviz-weights/1 JSON file in any layout"))
     converting.add_argument("--to", required=True, choices=LAYOUT_NAMES)
     rule = converting.add_mutually_exclusive_group()
-    rule.add_argument("--keep-rule", action="store_true", help="Wikipedia <-> others: keep the arrays and the rule")
-    rule.add_argument("--negate-z", action="store_true", help="Wikipedia <-> others: negate z's parameters")
-    converting.add_argument("--sequence", help="the input the conversion is proved on (default: 10 random steps)")
+    rule.add_argument("--keep-rule", action="store_true",
+                      help=_("Wikipedia <-> others: keep the arrays and the rule"))
+    rule.add_argument("--negate-z", action="store_true", help=_("Wikipedia <-> others: negate z's parameters"))
+    converting.add_argument("--sequence",
+                            help=_("the input the conversion is proved on (default: 10 random steps)"))
     return trace, converting
 
 
 def _run_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    command.add_argument("weights", help="a gruviz-weights/1 JSON file")
-    command.add_argument("--sequence", required=True, help="'1,2,9,8', '1 2; 3 4' or [[1],[2]]")
-    command.add_argument("--h0", help="initial state, one value per unit (default zeros)")
+    command.add_argument("weights", help=_("a gruviz-weights/1 JSON file"))
+    command.add_argument("--sequence", required=True, help=_("'1,2,9,8', '1 2; 3 4' or [[1],[2]]"))
+    command.add_argument("--h0", help=_("initial state, one value per unit (default zeros)"))
     command.add_argument("--convention", choices=[c.value for c in Convention], default="keras")
     command.add_argument("--go-backwards", action="store_true")
-    command.add_argument("--mask", help="one 1/0 per timestep; 0 skips the step")
+    command.add_argument("--mask", help=_("one 1/0 per timestep; 0 skips the step"))
     return command
 
 

@@ -23,18 +23,19 @@ from ..text import _
 
 
 def add_to(commands) -> None:
-    train = commands.add_parser("train", help="train a small GRU on a toy task, one snapshot per epoch")
+    train = commands.add_parser("train", help=_("train a small GRU on a toy task, one snapshot per epoch"))
     train.add_argument("--task", required=True, choices=list(TASKS))
-    train.add_argument("--units", type=int, default=4, help=f"1 to {TRAIN_CLI.max_units} (default 4)")
-    train.add_argument("--length", type=int, help="timesteps per sequence (default: the task's)")
+    train.add_argument("--units", type=int, default=4, help=_("1 to {most} (default {default})").format(
+        most=TRAIN_CLI.max_units, default=4))
+    train.add_argument("--length", type=int, help=_("timesteps per sequence (default: the task's)"))
     train.add_argument("--epochs", type=int, default=100)
     train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    train.add_argument("--lr", type=float, help="learning rate (default 0.01 for adam, 0.1 for sgd)")
-    train.add_argument("--seed", type=int, default=0, help="the training data and the initial weights")
+    train.add_argument("--lr", type=float, help=_("learning rate (default 0.01 for adam, 0.1 for sgd)"))
+    train.add_argument("--seed", type=int, default=0, help=_("the training data and the initial weights"))
     size = train.add_mutually_exclusive_group()
     size.add_argument("--batch-size", type=int, default=32)
-    size.add_argument("--full-batch", action="store_true", help="one step per epoch over every sequence")
-    train.add_argument("--out", help="also write the trained weights (with the readout) to this JSON file")
+    size.add_argument("--full-batch", action="store_true", help=_("one step per epoch over every sequence"))
+    train.add_argument("--out", help=_("also write the trained weights (with the readout) to this JSON file"))
 
 
 def config_of(args: argparse.Namespace) -> TrainConfig:
