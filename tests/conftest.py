@@ -143,16 +143,46 @@ def app_url(shared_app_url):
     return shared_app_url
 
 
-# chromium stays per module: Playwright's sync API keeps an event loop running while it is open,
-# and modules that drive their own Playwright or asyncio cannot start theirs inside it. Its
-# contexts are lent to the module's tests one at a time and taken back (live_app.Tabs).
-@pytest.fixture(scope="module")
-def browser():
-    from live_app import Tabs, chromium
+# One chromium per test worker, shared by the modules that use `browser`: its contexts are lent to
+# the tests one at a time and taken back (live_app.Tabs), so a module's first page load runs in a
+# renderer that already holds Streamlit's compiled JavaScript. Playwright's sync API keeps an event
+# loop running while chromium is open, and a module that drives its own Playwright or asyncio
+# cannot start its own inside it: before such a module (any that does not use `browser`) the shared
+# chromium is closed, and the next module that needs it starts it again.
+class _SharedChromium:
+    def __init__(self):
+        self._open, self.tabs = None, None
 
-    with chromium() as browser:
-        tabs = Tabs(browser)
-        try:
-            yield tabs
-        finally:
-            tabs.close()
+    def tabs_now(self):
+        if self.tabs is None:
+            from live_app import Tabs, chromium
+
+            self._open = chromium()
+            self.tabs = Tabs(self._open.__enter__())
+        return self.tabs
+
+    def close(self) -> None:
+        if self.tabs is not None:
+            tabs, opened, self.tabs, self._open = self.tabs, self._open, None, None
+            try:
+                tabs.close()
+            finally:
+                opened.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _shared_chromium():
+    shared = _SharedChromium()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_chromium_left_open(request, _shared_chromium):
+    if not any("browser" in item.fixturenames for item in request.session.items if item.module is request.module):
+        _shared_chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(_shared_chromium):
+    return _shared_chromium.tabs_now()
