@@ -11,17 +11,26 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-test run serve test bench chromium nginx postgres poppler i18n fonts
 
+# uv installs the packages into the venv: on 2 cores it takes a third of pip's time (about 30 s
+# against 70 s for the test tools), byte-compiling them in parallel as pip does one by one. It
+# reads pip's find-links (local wheels, such as a CPU-only torch) from pip's environment and config.
+UV_VERSION := 0.13.9
+FIND_LINKS := $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV := $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) $(foreach dir,$(FIND_LINKS),--find-links $(dir))
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.app-installed: requirements.txt | $(PY)
-	$(PIP) install --quiet -r requirements.txt
+$(VENV)/bin/uv: | $(PY)
+	$(PIP) install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.app-installed: requirements.txt | $(VENV)/bin/uv
+	$(UV) -r requirements.txt
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.app-installed requirements-test.txt requirements-nodeps.txt
-	$(PIP) install --quiet -r requirements-test.txt
-	$(PIP) install --quiet --no-deps -r requirements-nodeps.txt
+	$(UV) -r requirements-test.txt
+	$(UV) --no-deps -r requirements-nodeps.txt
 	touch $@
 
 # The translations: gettext catalogues (.po, kept in git) compiled to the .mo files the app reads.
@@ -104,7 +113,7 @@ MUTATION_CHILDREN ?= 2
 MUTATION_ARGS ?=
 .PHONY: mutation
 $(VENV)/.mutation-installed: $(VENV)/.test-installed requirements-mutation.txt
-	$(PIP) install --quiet -r requirements-mutation.txt
+	$(UV) -r requirements-mutation.txt
 	touch $@
 
 mutation: $(VENV)/.mutation-installed
