@@ -61,6 +61,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translation(language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in a context of its own (gettext's msgctxt), where the same English words
+    translate differently: the key printed "Home" is "Home" on a Chinese keyboard, while a
+    sentence naming it says "Home 键"."""
+    return translation(language()).pgettext(context, message)
+
+
 def count(n: int) -> str:
     """A whole number in prose, grouped as the person's language writes it (1,000 · 1.000)."""
     from babel.numbers import format_decimal  # Babel's locale data loads on first use

@@ -69,22 +69,24 @@ def test_plural_forms_follow_the_language():
 
 
 def marked_now() -> set:
-    """Every sentence the source marks today, found by Babel's extractor (as `make i18n` runs it)."""
+    """Every sentence the source marks today, with its context (gettext's msgctxt, or None), found by
+    Babel's extractor (as `make i18n` runs it)."""
     found = set()
     for folder in (REPO / "gruviz",):
-        for _file, _line, message, _comments, _context in extract_from_dir(
-                folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
-            found.add(message if isinstance(message, str) else message[0])
+        for _file, _line, message, _comments, context in extract_from_dir(
+                folder, method_map=[("**.py", "python")],
+                keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}):
+            found.add((context, message if isinstance(message, str) else message[0]))
     app = REPO / "app.py"
     with open(app, "rb") as f:
         from babel.messages.extract import extract
-        found |= {m if isinstance(m, str) else m[0] for _l, m, _c, _x in extract("python", f)}
+        found |= {(x, m if isinstance(m, str) else m[0]) for _l, m, _c, x in extract("python", f)}
     return found
 
 
 @pytest.mark.parametrize("language", list(CATALOGUES))
 def test_the_catalogues_hold_every_sentence_marked_in_the_code(language):
-    held = {m.id if isinstance(m.id, str) else m.id[0] for m in entries(language)}
+    held = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in entries(language)}
     assert sorted(marked_now() - held) == [], "run `make i18n` and translate the new sentences"
 
 
@@ -95,18 +97,18 @@ def test_the_compiled_catalogue_says_what_the_po_file_says(language):
     assert type(compiled).__name__ == "GNUTranslations", "no .mo file: make setup compiles them"
     for m in entries(language):
         if isinstance(m.id, str):
-            assert compiled.gettext(m.id) == m.string
+            assert (compiled.pgettext(m.context, m.id) if m.context else compiled.gettext(m.id)) == m.string
 
 
 def import_time_calls(source: str) -> list[str]:
-    """`_()` and `ngettext()` calls outside any function: they run once, in no person's language."""
+    """`_()`, `ngettext()` and `pgettext()` calls outside any function: they run once, in no person's language."""
     found = []
 
     def walk(node, in_function):
         for child in ast.iter_child_nodes(node):
             inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             if (not in_function and isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
-                    and child.func.id in ("_", "ngettext")):
+                    and child.func.id in ("_", "ngettext", "pgettext")):
                 found.append(ast.unparse(child)[:60])
             walk(child, inside)
 

@@ -35,6 +35,9 @@ class Pseudo(gettext.NullTranslations):
     def ngettext(self, singular, plural, n):
         return wrapped(singular if n == 1 else plural)
 
+    def pgettext(self, context, message):
+        return wrapped(message)
+
 
 # The element fields a person reads (labels, help, placeholders, bodies, options); ids, keys,
 # icons, formats, links, typed values and code are not sentences.
