@@ -1,7 +1,7 @@
 """What every page needs for a keyboard, a screen reader and a projector, beyond what
 Streamlit draws by itself: contrast for grey text, no focus frame around the whole page,
-names for controls whose Streamlit markup names them twice, and keys that work the
-moment a mode is switched on.
+names for controls whose Streamlit markup names them twice, keys that work the moment a
+mode is switched on, and a shortcut's key named as the person's keyboard prints it.
 
 The script is ours and fixed (no text a person typed reaches it); it is mounted once per
 page and watches the page for what Streamlit re-renders.
@@ -13,6 +13,8 @@ import json
 
 import streamlit as st
 
+from ...text import pgettext
+
 # Streamlit's caption grey (drawn at 60% opacity) is 4.37:1 on white and its shortcut hints 2.6:1;
 # WCAG AA asks 4.5:1.
 _STYLE = """<style>
@@ -22,6 +24,7 @@ _STYLE = """<style>
 [data-testid="stBaseButton-primary"] kbd {color: #ffffff !important;}
 [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible, [data-testid="stAppViewContainer"]:focus {outline: none;}
 .st-key-gruviz_a11y {display: none;}
+kbd:has(+ kbd[data-gruviz-key]) {display: none !important;}
 .st-key-page_title h1 {font-size: 1.75rem; padding: 0.25rem 0 0.5rem 0;}
 .st-key-step_bar [data-testid="stButton"] [data-testid="stMarkdownContainer"] {position: absolute !important;
   width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;}
@@ -78,6 +81,31 @@ _SCRIPT = r"""<script>
       } else if (box.hasAttribute('tabindex')) {
         box.removeAttribute('tabindex');
       }
+    });
+    // Streamlit prints a shortcut's key as an English keyboard does ("Home"), in every language. Where
+    // the person's keyboard prints another name ("Inicio": window.__gruvizKeyNames), a copy of its badge
+    // (same look) shows that name and the style above hides Streamlit's; Streamlit still handles the key.
+    // The copy is not read out (the button's name is its label); aria-keyshortcuts names the key instead.
+    const names = window.__gruvizKeyNames || {};
+    doc.querySelectorAll('kbd[data-gruviz-key]').forEach((ours) => {
+      const theirs = ours.previousElementSibling;  // gone or renamed when the shortcut or the language changed
+      if (theirs && theirs.textContent === ours.dataset.gruvizKey && names[theirs.textContent]) return;
+      ours.closest('button')?.removeAttribute('aria-keyshortcuts');
+      ours.remove();
+    });
+    doc.querySelectorAll('[data-has-shortcut="true"] > kbd:not([data-gruviz-key])').forEach((theirs) => {
+      const name = names[theirs.textContent];
+      if (!name) return;
+      let ours = theirs.nextElementSibling;
+      if (!ours || !ours.hasAttribute('data-gruviz-key')) {
+        ours = theirs.cloneNode(false);
+        ours.removeAttribute('aria-label');
+        ours.setAttribute('aria-hidden', 'true');
+        ours.dataset.gruvizKey = theirs.textContent;
+        theirs.after(ours);
+        theirs.closest('button')?.setAttribute('aria-keyshortcuts', theirs.textContent);
+      }
+      if (ours.textContent !== name) ours.textContent = name;
     });
     const mode = window.__gruvizFocusAfter;
     const input = mode && doc.querySelector(`.st-key-${mode} input`);
@@ -138,10 +166,17 @@ _SCRIPT = r"""<script>
 </script>"""
 
 
+def key_names() -> dict[str, str]:
+    """The keys Streamlit prints as English words (the step bar's Home and End; arrows are glyphs)
+    that the person's keyboard names otherwise: Spanish "Inicio", "Fin"; a Chinese one prints Home."""
+    names = {"Home": pgettext("keyboard key", "Home"), "End": pgettext("keyboard key", "End")}
+    return {key: name for key, name in names.items() if name != key}
+
+
 def page(language: str = "en") -> None:
     """Draw once per run, first thing on every page; `<html lang>` names the page's language."""
     with st.container(key="gruviz_a11y"):  # takes no room on the page
         st.html(_STYLE + _SCRIPT, unsafe_allow_javascript=True)
         # Its own element: a new language re-runs this line only, never the script above.
-        st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>",
-                unsafe_allow_javascript=True)
+        st.html(f"<script>document.documentElement.lang = {json.dumps(language)};"
+                f" window.__gruvizKeyNames = {json.dumps(key_names())};</script>", unsafe_allow_javascript=True)

@@ -43,7 +43,8 @@ def _go(to: int) -> None:
     st.session_state.reveal_stage = 0  # a new step starts covered again
 
 
-# The labels are translated where drawn; the shortcuts are key names, as Streamlit reads them.
+# The labels are translated where drawn; the shortcuts are key names, as Streamlit reads them (its
+# badge prints Home and End in English; a11y.key_names has the page print them as the person's keyboard does).
 _BUTTONS = (("step_first", ":material/first_page:", N_("First step"), "Home"),
             ("step_prev", ":material/chevron_left:", N_("Previous step"), "Left"),
             ("step_next", ":material/chevron_right:", N_("Next step"), "Right"),
