@@ -7,6 +7,8 @@ Screenshots: test-output/screenshots/lang-*.png."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
@@ -42,9 +44,9 @@ CUT_OFF = """() => {
 }"""
 
 
-def translated(language: str, english: str) -> str:
+def translated(language: str, english: str, context: str | None = None) -> str:
     with open(REPO / "gruviz" / "locale" / text.FOLDERS[language] / "LC_MESSAGES" / "gruviz.po", "rb") as f:
-        return read_po(f)[english].string
+        return read_po(f).get(english, context=context).string
 
 
 def settled(page) -> None:
@@ -119,5 +121,30 @@ def test_an_exercise_on_a_phone_names_the_mistake_in_that_language(browser, app_
         page.screenshot(path=str(SCREENSHOTS / f"lang-{language}-exercise-390x844.png"))
         measured = page.evaluate(CUT_OFF)
         assert measured["found"] == [] and measured["page"] <= measured["width"] + 1, measured
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_spanish_step_bar_names_home_and_end_as_a_spanish_keyboard_does(browser, app_url, size):
+    """Streamlit prints a shortcut's key in English; the bar shows the catalogue's name for the
+    key ("Inicio", "Fin"), the button is still named by its label alone, and the keys still work."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = opened(browser, f"{app_url}/?lang=es&present=true", size)
+    try:
+        bar = page.locator(".st-key-step_bar")
+        for key in ("Home", "End"):  # a phone's copy of each button is there too, hidden
+            badge = bar.get_by_text(translated("es", key, "keyboard key"), exact=True).filter(visible=True)
+            expect(badge).to_have_count(1, timeout=WAIT_MS)
+        bar.screenshot(path=str(SCREENSHOTS / f"lang-es-presenter-step-bar-{size}.png"))
+        shown = bar.inner_text()
+        assert not re.search(r"\b(Home|End)\b", shown), shown
+        for label in ("First step", "Last step"):  # the badge is not read out as part of the name
+            expect(page.get_by_role("button", name=translated("es", label), exact=True)).to_have_count(1)
+        steps = translated("es", "Step {step} of {steps}")
+        for key, step in (("End", 4), ("Home", 1)):
+            page.keyboard.press(key)
+            expect(page.get_by_text(steps.format(step=step, steps=4))).to_be_visible(timeout=WAIT_MS)
+            settled(page)
     finally:
         context.close()
