@@ -146,5 +146,9 @@ def test_the_spanish_step_bar_names_home_and_end_as_a_spanish_keyboard_does(brow
             page.keyboard.press(key)
             expect(page.get_by_text(steps.format(step=step, steps=4))).to_be_visible(timeout=WAIT_MS)
             settled(page)
+        page.get_by_text(translated("es", "Reveal mode"), exact=True).click()  # its button's key: Space
+        uncover = page.locator(".st-key-reveal_next")
+        expect(uncover.get_by_text(translated("es", "Space", "keyboard key"), exact=True)).to_be_visible(timeout=WAIT_MS)
+        assert "Space" not in uncover.inner_text()
     finally:
         context.close()

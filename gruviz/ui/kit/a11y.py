@@ -82,7 +82,7 @@ _SCRIPT = r"""<script>
         box.removeAttribute('tabindex');
       }
     });
-    // Streamlit prints a shortcut's key as an English keyboard does ("Home"), in every language. Where
+    // Streamlit prints a shortcut's key as an English keyboard does ("Home", "Space"), in every language. Where
     // the person's keyboard prints another name ("Inicio": window.__gruvizKeyNames), a copy of its badge
     // (same look) shows that name and the style above hides Streamlit's; Streamlit still handles the key.
     // The copy is not read out (the button's name is its label); aria-keyshortcuts names the key instead.
@@ -167,9 +167,11 @@ _SCRIPT = r"""<script>
 
 
 def key_names() -> dict[str, str]:
-    """The keys Streamlit prints as English words (the step bar's Home and End; arrows are glyphs)
-    that the person's keyboard names otherwise: Spanish "Inicio", "Fin"; a Chinese one prints Home."""
-    names = {"Home": pgettext("keyboard key", "Home"), "End": pgettext("keyboard key", "End")}
+    """The keys Streamlit prints as English words (the step bar's Home and End, reveal mode's Space;
+    arrows are glyphs) that the person's keyboard names otherwise: Spanish "Inicio", "Fin",
+    "Espacio"; a Chinese keyboard prints Home and End, and the space bar is called 空格."""
+    names = {"Home": pgettext("keyboard key", "Home"), "End": pgettext("keyboard key", "End"),
+             "Space": pgettext("keyboard key", "Space")}
     return {key: name for key, name in names.items() if name != key}
 
 
