@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 import urllib.request
 from pathlib import Path
@@ -20,8 +19,8 @@ import h5py
 import numpy as np
 import pytest
 
-from live_app import CHROMIUM, CHROMIUM_ARGS, REPO, VIEWPORT, AppDidNotStart, start_app, stop_app
-from playwright.sync_api import expect, sync_playwright
+from live_app import REPO, VIEWPORT, AppDidNotStart, start_app, stop_app
+from playwright.sync_api import expect
 from hostile_bytes import spinning_model_config
 
 from gruviz.limits import FILES
@@ -70,9 +69,7 @@ def health_seconds(url: str) -> float:
     return time.monotonic() - start
 
 
-def test_health_answers_while_a_stalling_file_is_read(tmp_path, monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it, or: sudo apt-get install chromium")
+def test_health_answers_while_a_stalling_file_is_read(browser, tmp_path, monkeypatch):
     stall = tmp_path / "stall.h5"
     stall.write_bytes(spinning_model_config(legacy_h5()))
     log = REPO / "test-output"
@@ -85,9 +82,9 @@ def test_health_answers_while_a_stalling_file_is_read(tmp_path, monkeypatch):
     except AppDidNotStart as problem:
         pytest.fail(str(problem))
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT)
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            page = context.new_page()
             page.goto(url)
             app = page.get_by_test_id("stApp")
             expect(app).to_contain_text(SEED_OUTPUT, timeout=PAGE_MS)
@@ -120,7 +117,8 @@ def test_health_answers_while_a_stalling_file_is_read(tmp_path, monkeypatch):
             shots = REPO / "test-output" / "screenshots"
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "hostile_upload.png"), full_page=True)
-            browser.close()
+        finally:
+            context.close()
         print(f"\nhealth answered {len(answers)} times, slowest {max(answers) * 1000:.0f} ms; "
               f"{while_reading} of them while the reader ran")
     finally:

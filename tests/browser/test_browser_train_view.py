@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from live_app import REPO, chromium, free_port, stop_app
+from live_app import REPO, free_port, stop_app
 
 pytestmark = pytest.mark.browser
 
@@ -56,9 +56,9 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def test_training_shows_live_progress_then_the_scrubber_and_gates_at_1280x720(page_url):
-    with chromium() as browser:
-        context = browser.new_context(viewport=PROJECTOR)
+def test_training_shows_live_progress_then_the_scrubber_and_gates_at_1280x720(browser, page_url):
+    context = browser.new_context(viewport=PROJECTOR)
+    try:
         page = context.new_page()
         page.goto(page_url)
         train = page.get_by_role("button", name="Train")
@@ -85,4 +85,5 @@ def test_training_shows_live_progress_then_the_scrubber_and_gates_at_1280x720(pa
         page.get_by_role("button", name="Use these weights").scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         shoot(page, "train-finished")
+    finally:
         context.close()
