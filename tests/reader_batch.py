@@ -19,7 +19,6 @@ import selectors
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
