@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..explain.claims import QUANTITIES, Claimed, Typed
 from ..explain.detective import diagnose
 from ..explain.equations import step_lines
+from ..explain.fit import COLUMN, fit
 from ..io.parsing import decimal_comma
 from ..math.cell import Convention
 from ..math.trace import Trace
@@ -164,13 +165,15 @@ def hint(exercise: Exercise, cell: Cell, known: dict[Cell, float]) -> str:
     """The equation of `cell` with the student's numbers: never the answer, which shows as "?"."""
     t, quantity, unit = cell
     known = {c: v for c, v in known.items() if c != cell}
-    lines = step_lines(student_trace(exercise, known), t, unit)
+    # Each line whole, and only the one asked for shaped to a tablet's column: shaping is the
+    # costly part, and a hint shows one line.
+    lines = step_lines(student_trace(exercise, known), t, unit, room=None)
     if quantity == "h":  # step_lines writes both update rules, in Convention's order, after z, r and h̃;
         # the exercise asks for its own: found by place, not by its label, said in the reader's language
         index = len(_LINE) + list(Convention).index(exercise.setup.convention)
     else:
         index = _LINE[quantity]
-    latex = lines[index].latex.replace("nan", UNKNOWN)
+    latex = fit(lines[index].latex, COLUMN).replace("nan", UNKNOWN)
     # The update line works its value out from z, h' and h~ itself; with the student's right
     # inputs that value is the answer, so it is cut off.
     if quantity != "h":
