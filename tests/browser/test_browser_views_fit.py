@@ -2,7 +2,8 @@
 chromium at 390×844, 1280×720 and 1440×900: the Backward view's equations (one relation per line
 on a phone), the main page's headline with 4 units (every number, no "…"), and the Whole model
 view's layer cards (every array and every name whole). Measured with bounding boxes and
-scrollWidth ≤ clientWidth; screenshots go to test-output/screenshots/views-fit-*.png.
+scrollWidth ≤ clientWidth; each page is loaded once and resized for the other screens.
+Screenshots go to test-output/screenshots/views-fit-*.png.
 
     .venv/bin/python -m pytest -q tests/browser/test_browser_views_fit.py
 """
@@ -59,20 +60,32 @@ def four_units(**view) -> str:
     return "/?" + urlencode({**params, **view})
 
 
-@pytest.fixture
-def open_page(browser, app_url):
-    contexts = []
-
-    def opened(path: str, screen: str):
-        context = browser.new_context(viewport=SCREENS[screen])
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(app_url + path, timeout=WAIT_MS)
-        return page
-
-    yield opened
-    for context in contexts:
+@pytest.fixture(scope="module")
+def kept_pages():
+    """path → (context, page): each page is loaded once, by the first screen's test, and the
+    other screens' tests resize it, as a window resized or a phone turned."""
+    pages: dict[str, tuple] = {}
+    yield pages
+    for context, _page in pages.values():
         context.close()
+
+
+@pytest.fixture
+def open_page(browser, app_url, kept_pages):
+    def opened(path: str, screen: str):
+        """The page at `path` in a `screen`-sized window, and whether it was loaded before."""
+        if path in kept_pages:
+            page = kept_pages[path][1]
+            page.set_viewport_size(SCREENS[screen])
+            page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+            return page, True
+        context = browser.new_context(viewport=SCREENS[screen])
+        page = context.new_page()
+        kept_pages[path] = (context, page)
+        page.goto(app_url + path, timeout=WAIT_MS)
+        return page, False
+
+    return opened
 
 
 def settled(page) -> None:
@@ -87,7 +100,7 @@ def shoot(page, name: str, screen: str) -> None:
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_backward_equations_fit_the_screen(open_page, screen):
-    page = open_page(four_units(view="Backward"), screen)
+    page, _again = open_page(four_units(view="Backward"), screen)
     page.get_by_text("what step 3 passes back", exact=False).wait_for(timeout=WAIT_MS)
     settled(page)
     shown = page.locator(".katex-display:visible")
@@ -99,7 +112,7 @@ def test_the_backward_equations_fit_the_screen(open_page, screen):
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_headline_shows_all_four_units(open_page, screen):
-    page = open_page(four_units(), screen)
+    page, _again = open_page(four_units(), screen)
     values = page.get_by_test_id("stMetricValue")
     expect(values.first).to_be_visible(timeout=WAIT_MS)
     settled(page)
@@ -127,15 +140,16 @@ def stacked_model(tmp_path_factory):
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_whole_models_cards_show_every_array_and_name(open_page, stacked_model, screen):
-    page = open_page("/?view=Whole+model", screen)
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="A Keras model")
-    uploader.locator("input[type=file]").set_input_files(str(stacked_model), timeout=WAIT_MS)
-    box = page.get_by_label(re.compile(r"^Input sequence \("))
-    expect(box).to_be_visible(timeout=WAIT_MS)
-    box.fill("1 2; " * (APP.max_text_chars // 5 + 1))  # Streamlit refuses an edit past max_chars
-    assert len(box.input_value()) <= APP.max_text_chars
-    box.fill("1 2; 3 4; 0 0; -1 0.5")
-    box.press("Enter")
+    page, again = open_page("/?view=Whole+model", screen)
+    if not again:  # the model and its sequence, once: the other screens see the same page resized
+        uploader = page.get_by_test_id("stFileUploader").filter(has_text="A Keras model")
+        uploader.locator("input[type=file]").set_input_files(str(stacked_model), timeout=WAIT_MS)
+        box = page.get_by_label(re.compile(r"^Input sequence \("))
+        expect(box).to_be_visible(timeout=WAIT_MS)
+        box.fill("1 2; " * (APP.max_text_chars // 5 + 1))  # Streamlit refuses an edit past max_chars
+        assert len(box.input_value()) <= APP.max_text_chars
+        box.fill("1 2; 3 4; 0 0; -1 0.5")
+        box.press("Enter")
     cards = page.locator(".st-key-whole_model_layers")
     expect(cards).to_contain_text("dense_head", timeout=WAIT_MS)
     settled(page)
