@@ -147,12 +147,30 @@ def test_a_link_restores_step_tab_and_mode_in_a_fresh_browser(browser, app_url):
         presenting.close()
 
 
+@pytest.fixture(scope="module")
+def kept_pages():
+    """query → (context, page): each page is loaded once, at the first size, and resized for the
+    other, as a window resized or a phone turned."""
+    pages: dict[str, tuple] = {}
+    yield pages
+    for context, _page in pages.values():
+        context.close()
+
+
 @pytest.mark.parametrize("viewport", [PROJECTOR, PHONE], ids=["1280x720", "390x844"])
 @pytest.mark.parametrize("query", ["", "?present=true", "?present=true&unit=all"], ids=["page", "presenter", "all_units"])
-def test_nothing_is_cut_off(browser, app_url, viewport, query):
-    context, page = open_page(browser, app_url + "/" + query, viewport)
+def test_nothing_is_cut_off(browser, app_url, viewport, query, kept_pages):
+    if query in kept_pages:  # the second size: the page is not kept after this test
+        context, page = kept_pages.pop(query)
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+        settled(page)
+    else:
+        context, page = kept_pages[query] = open_page(browser, app_url + "/" + query, viewport)
+        context = None  # closed by the next size's test, or with the module
     try:
         shoot(page, f"fit_{viewport['width']}x{viewport['height']}_{query.strip('?').replace('&', '_') or 'page'}")
         assert page.evaluate(CLIPPED) == []
     finally:
-        context.close()
+        if context is not None:
+            context.close()
