@@ -31,7 +31,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 720}}
 HOSTILE = ("<img src=x onerror=alert(1)>", "**bold**", r"$\frac{1}{0}$")
-LEFT: dict[tuple[str, str], tuple] = {}  # (view, size) → (context, page) the class scenario leaves for axe
+# (view, size) → (context, page) the class scenario leaves for axe, the test right after it: until
+# then the pages poll the server each second.
+LEFT: dict[tuple[str, str], tuple] = {}
 
 
 def settled(page) -> None:
@@ -197,6 +199,43 @@ def test_a_class_from_start_to_report(browser, app_url):
                 context.close()
 
 
+def test_every_class_page_passes_axe(browser, app_url):
+    store = Store()
+    created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query(PRESET.key))
+    token, _student = room.join(store, created.info, "Eve")
+    store.update_class(created.info.id, follow=True)  # the student's lesson with its buttons off
+    ex = room.exercise(created.info)
+    views = {"start": ("class=new", "Start the class"), "join": ("class=", "Your name, as your teacher"),
+             "student": (f"class={created.code}&student={token}", "You are Eve."),
+             "teacher": (f"class={created.code}&teacher={created.teacher_token}", "1 student · updated")}
+    problems = []
+    for size, options in (("laptop", {"viewport": VIEWPORT}), ("phone", PHONE)):
+        context = browser.new_context(**options)
+        page = context.new_page()
+        try:
+            for view, (query, ready) in views.items():
+                left, judged = LEFT.pop((view, size), (None, page))
+                try:
+                    if left is not None:  # the class scenario's own page, as its class left it
+                        judged.set_viewport_size(options["viewport"])
+                    else:
+                        page.goto(f"{app_url}/?{query}", timeout=WAIT_MS)
+                        expect(page.get_by_text(ready)).to_be_visible(timeout=WAIT_MS)
+                        if view == "student" and size == "laptop":  # a right number and a wrong one
+                            type_number(page, "z1[1]", ex.rounded(ex.answer(0, "z", 0)), "✓ right")
+                            type_number(page, "h1[1]", flipped(ex, 0, "h", 0), "not right")
+                    if view == "student" and size == "laptop":  # feedback, in view: axe checks what is seen
+                        judged.get_by_text("Hint: the equation").first.scroll_into_view_if_needed()
+                    settled(judged)
+                    problems += [f"{view} {options['viewport']['width']}: {line}" for line in serious(judged)]
+                finally:
+                    if left is not None:
+                        left.close()
+        finally:
+            context.close()
+    assert problems == [], "\n".join(problems)
+
+
 def test_a_student_who_edits_the_link_sees_no_answer(browser, app_url):
     store = Store()
     created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query(PRESET.key))
@@ -266,40 +305,3 @@ def test_hostile_names_show_as_plain_text(browser, app_url):
         assert dialogs == []
     finally:
         context.close()
-
-
-def test_every_class_page_passes_axe(browser, app_url):
-    store = Store()
-    created = room.create(store, room.DEFAULT_SEED, False, lesson.preset_query(PRESET.key))
-    token, _student = room.join(store, created.info, "Eve")
-    store.update_class(created.info.id, follow=True)  # the student's lesson with its buttons off
-    ex = room.exercise(created.info)
-    views = {"start": ("class=new", "Start the class"), "join": ("class=", "Your name, as your teacher"),
-             "student": (f"class={created.code}&student={token}", "You are Eve."),
-             "teacher": (f"class={created.code}&teacher={created.teacher_token}", "1 student · updated")}
-    problems = []
-    for size, options in (("laptop", {"viewport": VIEWPORT}), ("phone", PHONE)):
-        context = browser.new_context(**options)
-        page = context.new_page()
-        try:
-            for view, (query, ready) in views.items():
-                left, judged = LEFT.pop((view, size), (None, page))
-                try:
-                    if left is not None:  # the class scenario's own page, as its class left it
-                        judged.set_viewport_size(options["viewport"])
-                    else:
-                        page.goto(f"{app_url}/?{query}", timeout=WAIT_MS)
-                        expect(page.get_by_text(ready)).to_be_visible(timeout=WAIT_MS)
-                        if view == "student" and size == "laptop":  # a right number and a wrong one
-                            type_number(page, "z1[1]", ex.rounded(ex.answer(0, "z", 0)), "✓ right")
-                            type_number(page, "h1[1]", flipped(ex, 0, "h", 0), "not right")
-                    if view == "student" and size == "laptop":  # feedback, in view: axe checks what is seen
-                        judged.get_by_text("Hint: the equation").first.scroll_into_view_if_needed()
-                    settled(judged)
-                    problems += [f"{view} {options['viewport']['width']}: {line}" for line in serious(judged)]
-                finally:
-                    if left is not None:
-                        left.close()
-        finally:
-            context.close()
-    assert problems == [], "\n".join(problems)
