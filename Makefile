@@ -11,12 +11,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-test run serve test bench chromium nginx postgres poppler i18n fonts
 
-# uv installs the packages into the venv: on 2 cores it takes a third of pip's time (about 30 s
-# against 70 s for the test tools), byte-compiling them in parallel as pip does one by one. It
-# reads pip's find-links (local wheels, such as a CPU-only torch) from pip's environment and config.
+# uv installs the packages into the venv: on 2 cores about 10 s for the test tools, against 70 s
+# with pip. It does not byte-compile the 3 GB it installs (pip does, one file at a time): a module
+# is compiled when it is first imported, and `make test` keeps what it compiled, so only the few
+# thousand modules the app and the tests import are ever compiled (about 10 CPU-s, against 40 for
+# all of them). It reads pip's find-links (local wheels, such as a CPU-only torch) from pip's
+# environment and config.
+# Compiled modules are kept (PYTHONDONTWRITEBYTECODE, set on some machines, is cleared): the app, the
+# tests and the hundreds of Python processes they start would otherwise compile TensorFlow, NumPy
+# and gruviz again each time.
+KEEP_COMPILED := env -u PYTHONDONTWRITEBYTECODE
 UV_VERSION := 0.13.9
 FIND_LINKS := $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
-UV := $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) $(foreach dir,$(FIND_LINKS),--find-links $(dir))
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY) $(foreach dir,$(FIND_LINKS),--find-links $(dir))
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,13 +80,13 @@ postgres:
 
 # The runner is `streamlit run` that starts TensorFlow's import with the server (deploy/streamlit_failover.py).
 run: setup fonts
-	$(PY) deploy/streamlit_failover.py run app.py --server.port $(PORT)
+	$(KEEP_COMPILED) $(PY) deploy/streamlit_failover.py run app.py --server.port $(PORT)
 
 # POSTGRES=1: start a local PostgreSQL (Debian's) for the processes' class data; GRUVIZ_DATABASE_URL
 # set in the environment is passed on instead; neither: SQLite in data/.
 POSTGRES ?=
 serve: setup nginx $(if $(POSTGRES),postgres)
-	$(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT) $(if $(POSTGRES),--postgres)
+	$(KEEP_COMPILED) $(PY) deploy/serve.py --processes $(PROCESSES) --listen $(ADDRESS):$(PORT) $(if $(POSTGRES),--postgres)
 
 # The browser tests' accessibility checks inject axe-core, pinned in package.json and package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -90,17 +97,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 # --no-loadscope-reorder: files are handed out in the order tests/conftest.py sorts them (the long
 # browser and server files first), not by how many tests each holds, which left the one-test
 # browser files, the longest, to the end of the run.
-# Compiled modules are kept (PYTHONDONTWRITEBYTECODE, set on some machines, is cleared): the tests
-# start hundreds of Python processes (the CLI, the file readers' sandboxes, the apps), and each
-# would otherwise compile gruviz again.
 test: setup-test chromium nginx postgres poppler fonts node_modules/.package-lock.json
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
+	$(KEEP_COMPILED) $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The core without a browser, a framework or the page (marks set in tests/conftest.py): a
 # developer's quick check, a minute or two on 2 cores.
 .PHONY: test-fast
 test-fast: setup-test postgres fonts
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder -m "not browser and not keras and not slow"
+	$(KEEP_COMPILED) $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder -m "not browser and not keras and not slow"
 
 # make mutation: mutmut plants bugs in the core (math, layouts, parsing, detective, readers) and
 # runs the fast tests of each package; prints the score per package and every surviving mutant.
