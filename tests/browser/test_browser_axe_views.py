@@ -1,6 +1,7 @@
-"""axe-core (WCAG 2.0/2.1 A and AA) over every view of the main page, presenter mode with reveal,
-the exercise pages (student, teacher) and the phone: no serious or critical violation but the
-ones a bare Streamlit app shows too (listed with their reasons in tests/axe.py).
+"""axe-core (WCAG 2.0/2.1 A and AA) over every view of the main page (the three with charts in
+test_browser_charts.py), presenter mode with reveal, the exercise pages (student, teacher) and
+the phone: no serious or critical violation but the ones a bare Streamlit app shows too (listed
+with their reasons in tests/axe.py).
 
     .venv/bin/python -m pytest -q tests/browser/test_browser_axe_views.py
 """
@@ -15,8 +16,10 @@ from axe import serious
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 90_000
-VIEWS = ("One step under the magnifier", "Check my calculation", "Gates over time", "Weight layout", "Frameworks",
-         "Backward", "GRU vs LSTM", "Whole model", "Train")
+# Gates over time, Backward and GRU vs LSTM are judged in test_browser_charts.py, on the pages its
+# chart tests opened.
+VIEWS = ("One step under the magnifier", "Check my calculation", "Weight layout", "Frameworks", "Whole model",
+         "Train")
 
 
 def checked(browser, url: str, size=(1280, 720)) -> list[str]:

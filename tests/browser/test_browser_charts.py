@@ -3,7 +3,8 @@ chromium at a phone's 390×844 and a projector's 1280×720 (and a laptop's 1440�
 screenshots), measured by bounding boxes: no subplot title runs into another or out of its
 chart, Plotly's toolbar covers no title, legend, axis title or tick label, a legend sits on no
 axis text, and every chart is named by its summary for a screen reader, with its numbers
-beside it. Screenshots: test-output/screenshots/charts-*.png."""
+beside it; axe-core judges the chart views' pages as these tests leave them. Screenshots:
+test-output/screenshots/charts-*.png."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from axe import serious
 from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
@@ -127,6 +129,8 @@ def look(page, name: str) -> list[dict]:
 
 NAMED = ["gates", "backward", "lstm", "presenter"]  # the views whose chart names are checked
 KEPT: dict[str, tuple] = {}  # view → (context, page) the overlap test left at FIRST for the names test
+AXED = ["gates", "backward", "lstm"]  # main-page views axe judges here, on the pages the tests above left
+LEFT_FOR_AXE: dict[str, tuple] = {}  # view → (context, page) the names test left, its numbers open
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
@@ -156,6 +160,7 @@ def test_no_title_overlaps_and_the_toolbar_covers_nothing(browser, app_url, view
 @pytest.mark.parametrize("view", NAMED)
 def test_every_chart_is_named_by_its_summary_and_has_its_numbers(browser, app_url, view):
     context, page = KEPT.pop(view, None) or open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[FIRST])
+    kept = False
     try:
         charts = page.evaluate(MEASURE)
         for chart in charts:
@@ -166,6 +171,21 @@ def test_every_chart_is_named_by_its_summary_and_has_its_numbers(browser, app_ur
         table = page.locator("[class*='st-key-chart_'] table").first
         expect(table).to_be_visible(timeout=WAIT_MS)
         assert re.search(r"\d\.\d{3}", table.inner_text())  # the plotted numbers, not just a header
+        if view in AXED:
+            LEFT_FOR_AXE[view], kept = (context, page), True
+    finally:
+        if not kept:
+            context.close()
+
+
+@pytest.mark.parametrize("view", AXED)
+def test_the_views_with_charts_pass_axe(browser, app_url, view):
+    """axe-core over the main page's chart views (test_browser_axe_views.py judges the other views),
+    on the page the tests above opened, resized, turned back and opened the numbers of; run alone,
+    on a page of its own."""
+    context, page = LEFT_FOR_AXE.pop(view, None) or open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[FIRST])
+    try:
+        assert serious(page) == []
     finally:
         context.close()
 
