@@ -105,6 +105,21 @@ def chromium() -> Iterator:
             browser.close()
 
 
+@contextmanager
+def handed_on(context, page, later: dict, key, keep: bool) -> Iterator[None]:
+    """A test's page, left in `later[key]` for a later test of its module when `keep` is true and the
+    test passed; closed otherwise, so that a failed test hands no broken page on."""
+    try:
+        yield
+    except BaseException:
+        context.close()
+        raise
+    if keep:
+        later[key] = (context, page)
+    else:
+        context.close()
+
+
 class Tabs:
     """chromium whose browser contexts are lent to tests and taken back. A test's
     `new_context(**options)` gets a context with exactly those options that no other test holds,

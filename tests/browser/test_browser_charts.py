@@ -19,7 +19,7 @@ from axe import serious
 from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
-from live_app import REPO, chromium
+from live_app import REPO, chromium, handed_on
 
 pytestmark = pytest.mark.browser
 
@@ -138,8 +138,7 @@ def test_no_title_overlaps_and_the_toolbar_covers_nothing(browser, app_url, view
     """One page load per view, looked at in each size in turn, as a window resized or a phone
     turned: Plotly lays every chart out again for its new width before it is measured."""
     context, page = open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[FIRST])
-    kept = False
-    try:
+    with handed_on(context, page, KEPT, view, view in NAMED):
         problems = {}
         for size in SIZES:
             resize(page, size)
@@ -151,17 +150,12 @@ def test_no_title_overlaps_and_the_toolbar_covers_nothing(browser, app_url, view
         assert problems == {size: [] for size in SIZES}
         if view in NAMED:  # turned back, the page serves the names test without a second load
             resize(page, FIRST)
-            KEPT[view], kept = (context, page), True
-    finally:
-        if not kept:
-            context.close()
 
 
 @pytest.mark.parametrize("view", NAMED)
 def test_every_chart_is_named_by_its_summary_and_has_its_numbers(browser, app_url, view):
     context, page = KEPT.pop(view, None) or open_view(browser, f"{app_url}/?{VIEWS[view]}", SIZES[FIRST])
-    kept = False
-    try:
+    with handed_on(context, page, LEFT_FOR_AXE, view, view in AXED):
         charts = page.evaluate(MEASURE)
         for chart in charts:
             assert chart["role"] == "figure" and chart["summary"], chart
@@ -171,11 +165,6 @@ def test_every_chart_is_named_by_its_summary_and_has_its_numbers(browser, app_ur
         table = page.locator("[class*='st-key-chart_'] table").first
         expect(table).to_be_visible(timeout=WAIT_MS)
         assert re.search(r"\d\.\d{3}", table.inner_text())  # the plotted numbers, not just a header
-        if view in AXED:
-            LEFT_FOR_AXE[view], kept = (context, page), True
-    finally:
-        if not kept:
-            context.close()
 
 
 @pytest.mark.parametrize("view", AXED)

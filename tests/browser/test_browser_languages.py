@@ -17,7 +17,7 @@ from axe import serious
 from gruviz import text
 from gruviz.classroom import exercises
 from gruviz.explain.mistakes import detail_text
-from live_app import REPO
+from live_app import REPO, handed_on
 
 pytestmark = pytest.mark.browser
 
@@ -84,25 +84,20 @@ def resized(page, size: str) -> None:
 def test_a_lang_link_opens_the_page_in_that_language_whole(browser, app_url, language, size, mode):
     """Each link is opened once, at the first size, and resized for the next."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    if (language, mode) in LINKED:
+    if (language, mode) in LINKED:  # the Spanish presenter page then serves the step-bar test as it is
         context, page = LINKED.pop((language, mode))
         resized(page, size)
-        kept = False
+        later, key, keep = SPANISH_PRESENTER, size, language == "es" and bool(mode)
     else:
         context, page = opened(browser, f"{app_url}/?lang={language}{mode}", size)
-        LINKED[(language, mode)], kept = (context, page), True
-    try:
+        later, key, keep = LINKED, (language, mode), True
+    with handed_on(context, page, later, key, keep):
         expect(page.locator("h1").first).to_have_text(translated(language, TITLE), timeout=WAIT_MS)
         page.wait_for_function(f"document.documentElement.lang === {language!r}", timeout=WAIT_MS)
         page.screenshot(path=str(SCREENSHOTS / f"lang-{language}{'-presenter' if mode else ''}-{size}.png"))
         measured = page.evaluate(CUT_OFF)
         assert measured["found"] == [] and measured["page"] <= measured["width"] + 1, measured
         assert serious(page) == []
-        if language == "es" and mode and not kept:  # the Spanish presenter page serves the step-bar test as it is
-            SPANISH_PRESENTER[size], kept = (context, page), True
-    finally:
-        if not kept:
-            context.close()
 
 
 def test_the_language_menu_switches_the_page_and_the_link(browser, app_url):

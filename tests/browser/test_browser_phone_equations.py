@@ -19,7 +19,7 @@ from gruviz import GRUConfig
 from gruviz.classroom import exercises, grading, lesson, room
 from gruviz.io import share
 from gruviz.store import Store
-from live_app import REPO
+from live_app import REPO, handed_on
 
 pytestmark = pytest.mark.browser
 
@@ -125,24 +125,23 @@ def type_a_wrong_h(page) -> None:
     settled(page)
 
 
-HINTED: list[tuple] = []  # the (context, page) the phone's test left, its hint shown, for the laptop's test
+HINTED: dict[str, tuple] = {}  # the (context, page) the phone's test left, its hint shown, for the laptop's test
 
 
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390x844", "1280x720"])
 def test_a_hint_fits_the_screen(browser, app_url, viewport):
     """The laptop's test looks at the phone's page in a laptop's window, as a turned tablet would
     show it (run alone, it opens its own and types the wrong number)."""
-    fresh = not HINTED
+    fresh = "hint" not in HINTED
     if not fresh:
-        context, page = HINTED.pop()
+        context, page = HINTED.pop("hint")
         page.set_viewport_size(viewport)
         page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
         settled(page)
     else:
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
-    kept = False
-    try:
+    with handed_on(context, page, HINTED, "hint", viewport is PHONE):
         if fresh:
             page.goto(f"{app_url}/?exercise={SEED}&mode=student", timeout=WAIT_MS)
             expect(page.get_by_label(grading.name((0, "h", 0)))).to_be_visible(timeout=WAIT_MS)
@@ -156,12 +155,6 @@ def test_a_hint_fits_the_screen(browser, app_url, viewport):
         caption = hint.element_handle()
         assert page.evaluate(SHOWN_AFTER, caption) >= 1  # the hint's equation
         assert page.evaluate(OVERFLOWING, caption) == []
-        if viewport is PHONE:
-            HINTED.append((context, page))
-            kept = True
-    finally:
-        if not kept:
-            context.close()
 
 
 def test_a_wide_screen_keeps_the_presenters_whole_rows(open_page):

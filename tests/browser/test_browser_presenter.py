@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from live_app import REPO, chromium
+from live_app import REPO, chromium, handed_on
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -160,17 +160,14 @@ def kept_pages():
 @pytest.mark.parametrize("viewport", [PROJECTOR, PHONE], ids=["1280x720", "390x844"])
 @pytest.mark.parametrize("query", ["", "?present=true", "?present=true&unit=all"], ids=["page", "presenter", "all_units"])
 def test_nothing_is_cut_off(browser, app_url, viewport, query, kept_pages):
-    if query in kept_pages:  # the second size: the page is not kept after this test
+    second = query in kept_pages  # the second size: the page is not kept after this test
+    if second:
         context, page = kept_pages.pop(query)
         page.set_viewport_size(viewport)
         page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
         settled(page)
     else:
-        context, page = kept_pages[query] = open_page(browser, app_url + "/" + query, viewport)
-        context = None  # closed by the next size's test, or with the module
-    try:
+        context, page = open_page(browser, app_url + "/" + query, viewport)
+    with handed_on(context, page, kept_pages, query, not second):
         shoot(page, f"fit_{viewport['width']}x{viewport['height']}_{query.strip('?').replace('&', '_') or 'page'}")
         assert page.evaluate(CLIPPED) == []
-    finally:
-        if context is not None:
-            context.close()
