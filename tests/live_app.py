@@ -127,9 +127,10 @@ class Tabs:
     same renderer process, which keeps Streamlit's compiled JavaScript: a page load costs about
     half the CPU of one in a new context (1.4 s against 2.9 s, measured with the app at rest).
     Between tests the kept page's cookies, storage and extra pages are cleared and it is sent to
-    about:blank, which ends its Streamlit session; each `goto` opens a new one. A test that adds listeners to its page or context takes a context of
-    its own with `new_context(..., reuse=False)`. At most `KEPT` contexts wait to be lent again
-    (each holds a renderer); the one kept longest is closed first."""
+    about:blank, which ends its Streamlit session; each `goto` opens a new one. A test that adds
+    listeners to its page or context takes a context of its own with `new_context(...,
+    reuse=False)`. At most `KEPT` contexts wait to be lent again (each holds a renderer); the one
+    kept longest is closed first."""
 
     KEPT = 8
 
