@@ -105,6 +105,14 @@ def chromium() -> Iterator:
             browser.close()
 
 
+def resized(page, viewport: dict) -> None:
+    """The page in a window of another size, as a window resized or a phone turned; the caller then
+    waits for its own sign that the page has laid itself out again."""
+    if page.viewport_size != viewport:
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+
+
 @contextmanager
 def handed_on(context, page, later: dict, key, keep: bool) -> Iterator[None]:
     """A test's page, left in `later[key]` for a later test of its module when `keep` is true and the

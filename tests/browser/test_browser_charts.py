@@ -19,7 +19,7 @@ from axe import serious
 from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
-from live_app import REPO, chromium, handed_on
+from live_app import REPO, chromium, handed_on, resized
 
 pytestmark = pytest.mark.browser
 
@@ -99,9 +99,7 @@ FIRST = "1280x720"  # the size a page is loaded at; the others are reached by re
 
 
 def resize(page, size: str) -> None:
-    if page.viewport_size != SIZES[size]:
-        page.set_viewport_size(SIZES[size])
-        page.wait_for_timeout(200)  # the resize reaches the charts' observers first
+    resized(page, SIZES[size])
     page.wait_for_function(FITTED, timeout=WAIT_MS)
     settled(page)
 

@@ -13,7 +13,7 @@ import pytest
 
 from gruviz.classroom import exercises, room, sheet
 from gruviz.store import Store
-from live_app import REPO
+from live_app import REPO, resized
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -140,14 +140,6 @@ def mistake_names_whole(page, ex: exercises.Exercise, width: int) -> None:
             assert overflow <= 1, (width, i, overflow)
 
 
-def resized(page, width: int, height: int) -> None:
-    """The page at another size, as a window resized or a phone turned: the tables lay out again."""
-    if page.viewport_size != {"width": width, "height": height}:
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
-    settled(page)
-
-
 def test_the_teachers_key_shows_every_mistake_whole_on_a_projector_a_laptop_and_a_phone(browser, app_url):
     """Each key opened once, at the first size, and looked at in each size in turn."""
     ex = exercises.generate(SEED)
@@ -166,7 +158,8 @@ def test_the_teachers_key_shows_every_mistake_whole_on_a_projector_a_laptop_and_
             expect(page.get_by_text("If you got X, you probably did Y")).to_be_visible(timeout=WAIT_MS)
             settled(page)
             for size in KEY_SIZES:
-                resized(page, *size)
+                resized(page, {"width": size[0], "height": size[1]})
+                settled(page)
                 mistake_names_whole(page, ex, size[0])
                 page.locator(".st-key-exercise_mistakes_0").scroll_into_view_if_needed()
                 page.screenshot(path=str(SCREENSHOTS / f"{name}-teacher-key-{size[0]}x{size[1]}.png"))

@@ -17,7 +17,7 @@ from axe import serious
 from gruviz import text
 from gruviz.classroom import exercises
 from gruviz.explain.mistakes import detail_text
-from live_app import REPO, handed_on
+from live_app import REPO, handed_on, resized
 
 pytestmark = pytest.mark.browser
 
@@ -71,13 +71,6 @@ SPANISH_PRESENTER: dict[str, tuple] = {}  # size → (context, page) the link te
 LINKED: dict[tuple, tuple] = {}  # (language, mode) → (context, page) the first size's link test left for the next size
 
 
-def resized(page, size: str) -> None:
-    """The page at another size, as a window resized or a phone turned."""
-    page.set_viewport_size(SIZES[size])
-    page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
-    settled(page)
-
-
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("language", ["es", "zh-Hans"])
 @pytest.mark.parametrize("mode", ["", "&present=true"])
@@ -86,7 +79,8 @@ def test_a_lang_link_opens_the_page_in_that_language_whole(browser, app_url, lan
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if (language, mode) in LINKED:  # the Spanish presenter page then serves the step-bar test as it is
         context, page = LINKED.pop((language, mode))
-        resized(page, size)
+        resized(page, SIZES[size])
+        settled(page)
         later, key, keep = SPANISH_PRESENTER, size, language == "es" and bool(mode)
     else:
         context, page = opened(browser, f"{app_url}/?lang={language}{mode}", size)

@@ -19,7 +19,7 @@ from gruviz import GRUConfig
 from gruviz.classroom import exercises, grading, lesson, room
 from gruviz.io import share
 from gruviz.store import Store
-from live_app import REPO, handed_on
+from live_app import REPO, handed_on, resized
 
 pytestmark = pytest.mark.browser
 
@@ -135,8 +135,7 @@ def test_a_hint_fits_the_screen(browser, app_url, viewport):
     fresh = "hint" not in HINTED
     if not fresh:
         context, page = HINTED.pop("hint")
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+        resized(page, viewport)
         settled(page)
     else:
         context = browser.new_context(viewport=viewport)

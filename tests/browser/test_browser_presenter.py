@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from live_app import REPO, chromium, handed_on
+from live_app import REPO, chromium, handed_on, resized
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -163,8 +163,7 @@ def test_nothing_is_cut_off(browser, app_url, viewport, query, kept_pages):
     second = query in kept_pages  # the second size: the page is not kept after this test
     if second:
         context, page = kept_pages.pop(query)
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+        resized(page, viewport)
         settled(page)
     else:
         context, page = open_page(browser, app_url + "/" + query, viewport)

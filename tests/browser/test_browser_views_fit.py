@@ -22,7 +22,7 @@ from conftest import random_weights
 from gruviz import GRUConfig
 from gruviz.io import share
 from gruviz.limits import APP
-from live_app import REPO, chromium
+from live_app import REPO, chromium, resized
 from test_browser_phone_equations import OVERFLOWING
 
 pytestmark = pytest.mark.browser
@@ -76,8 +76,7 @@ def open_page(browser, app_url, kept_pages):
         """The page at `path` in a `screen`-sized window, and whether it was loaded before."""
         if path in kept_pages:
             page = kept_pages[path][1]
-            page.set_viewport_size(SCREENS[screen])
-            page.wait_for_timeout(200)  # the resize reaches Streamlit's observers first
+            resized(page, SCREENS[screen])
             return page, True
         context = browser.new_context(viewport=SCREENS[screen])
         page = context.new_page()
