@@ -110,6 +110,10 @@ def open_view(browser, url: str, viewport: dict):
     page.goto(url)
     page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
     settled(page)
+    # The first page of a fresh server reruns whole when TensorFlow's import ends (the Keras column
+    # fills in), drawing every chart again: measured mid-way, a chart vanishes under the test.
+    expect(page.get_by_test_id("stApp")).not_to_contain_text("Loading TensorFlow", timeout=WAIT_MS)
+    settled(page)
     return context, page
 
 
