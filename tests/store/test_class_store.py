@@ -99,7 +99,9 @@ import sys, time
 from gruviz.store import Store, StoreUnavailable
 start, urls = float(sys.argv[1]), sys.argv[2:]
 for i, url in enumerate(urls):
-    while time.time() < start + 0.7 * i:  # round i: every process opens the same fresh database at once
+    at = start + 0.7 * i  # round i: every process opens the same fresh database at once
+    time.sleep(max(0.0, at - time.time() - 0.01))
+    while time.time() < at:  # only the last 10 ms spin: sleep wakes too late to start together
         pass
     try:
         Store(url)
