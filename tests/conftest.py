@@ -1,3 +1,4 @@
+import functools
 import io
 import os
 import tempfile
@@ -85,6 +86,18 @@ def class_store(class_url):
 @pytest.fixture
 def backend(class_url) -> str:
     return "sqlite" if class_url.startswith("sqlite") else "postgresql"
+
+
+def _scan_for_components_once() -> None:
+    """Every new AppTest scans the metadata of each installed package (about a hundred) for
+    Streamlit components: 0.25 s each time, most of a short AppTest. Nothing is installed while the
+    tests run, so the first scan's answer stands for the rest."""
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+_scan_for_components_once()
 
 
 # Marks by what a test needs, so a developer can run the fast core alone (make test-fast):
