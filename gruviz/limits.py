@@ -7,6 +7,7 @@ core caps in `GRUConfig`, and the app checks its own, tighter ones at its edge."
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from math import prod
 
@@ -125,8 +126,23 @@ class FileLimits:
                 what=what, size=count(round(total / 2**20)), cap=count(cap // 2**20)))
 
 
+READ_SECONDS_ENV = "GRUVIZ_READ_SECONDS"
+READ_SECONDS = (10.0, 1.0, 600.0)  # default, least, most
+
+
+def read_seconds() -> float:
+    """How long reading one file may take: GRUVIZ_READ_SECONDS when an operator sets a number in
+    range (a slow server may need longer), else 10 s. The reader's child inherits the setting."""
+    default, least, most = READ_SECONDS
+    try:
+        seconds = float(os.environ.get(READ_SECONDS_ENV, default))
+    except ValueError:
+        return default
+    return seconds if least <= seconds <= most else default
+
+
 FILES = FileLimits(max_unpacked_bytes=64 * 2**20, max_objects=10_000, max_depth=32,
-                   max_attribute_bytes=2**20, seconds=10.0, memory_bytes=256 * 2**20)
+                   max_attribute_bytes=2**20, seconds=read_seconds(), memory_bytes=256 * 2**20)
 
 
 @dataclass(frozen=True)

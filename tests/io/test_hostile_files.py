@@ -21,7 +21,7 @@ import pytest
 
 from gruviz.io import sandbox
 from gruviz.io.model_files import read_model_file
-from gruviz.limits import APP, CORE, FILES
+from gruviz.limits import APP, CORE, FILES, READ_SECONDS_ENV, read_seconds
 import reader_batch
 from hostile_bytes import spinning_model_config
 
@@ -467,3 +467,15 @@ def test_the_app_refuses_a_file_over_its_size_limit_without_reading_it(monkeypat
     at.file_uploader(key="state_dict_upload").set_value(("gru.npz", big, "application/octet-stream")).run()
     assert not at.exception, at.exception
     assert "the app reads files up to 5 MB" in at.error[0].value
+
+
+@pytest.mark.parametrize("setting, seconds", [(None, 10.0), ("30", 30.0), ("2.5", 2.5), ("600", 600.0),
+                                              ("0", 10.0), ("0.5", 10.0), ("601", 10.0), ("-5", 10.0),
+                                              ("1e999", 10.0), ("nan", 10.0), ("ten", 10.0), ("", 10.0)])
+def test_an_operator_may_give_a_file_more_or_less_time_to_be_read(monkeypatch, setting, seconds):
+    """GRUVIZ_READ_SECONDS, from 1 to 600; anything else keeps the 10 s default."""
+    if setting is None:
+        monkeypatch.delenv(READ_SECONDS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(READ_SECONDS_ENV, setting)
+    assert read_seconds() == seconds
