@@ -221,7 +221,7 @@ def _result(out_dir: str, returncode: int | None, seconds: float) -> tuple[dict,
 
 def _refusal(header: dict, seconds: float) -> FileRefused:
     status, peak = header.get("status"), int(header.get("peak_bytes") or 0)
-    again, limit = _(_AGAIN), decimal(FILES.seconds, 0)
+    again, limit = _(_AGAIN), decimal(FILES.seconds, 0 if FILES.seconds.is_integer() else 1)
     if status == "refused":  # the child wrote it in the reader's language
         return FileRefused(str(header.get("message")), "refused", seconds, peak)
     if status == "timeout":
